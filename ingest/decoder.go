@@ -47,8 +47,12 @@ type Options struct {
 }
 
 // windowBytes bounds the decoder's memory. It must hold the longest
-// record, 3 + 65535 words in layout B, plus one word of lookahead.
-const windowBytes = 1 << 20
+// record, 3 + 65535 words in layout B, plus one word of lookahead. The
+// window starts small for small inputs and grows as reading goes on.
+const (
+	windowBytes    = 1 << 20
+	minWindowBytes = 4 << 10
+)
 
 // Decoder streams the records of one buffer.
 type Decoder struct {
@@ -77,7 +81,13 @@ type Decoder struct {
 // NewDecoder returns a decoder reading the buffer r; name is used in
 // reports and errors.
 func NewDecoder(r io.Reader, name string, opt Options) *Decoder {
-	d := &Decoder{name: name, r: r, opt: opt, win: make([]byte, windowBytes)}
+	size := windowBytes
+	if opt.Size > 0 {
+		size = int(min(int64(size), max(opt.Size, minWindowBytes)))
+	} else {
+		size = minWindowBytes
+	}
+	d := &Decoder{name: name, r: r, opt: opt, win: make([]byte, size)}
 	d.layout = opt.Layout
 	d.stats.Path = name
 	d.stats.Layout = opt.Layout
@@ -161,6 +171,7 @@ func (d *Decoder) account(r *Record, words int64) {
 	d.lastSeq = r.Seq
 	s.LastSeq = r.Seq
 	s.Records++
+	s.RecordWords += words
 	switch r.Kind {
 	case KindEntry:
 		s.Entries++
@@ -400,6 +411,9 @@ func (d *Decoder) ensure(upto int64) bool {
 		keep := (d.pos - d.base) * WordBytes
 		d.n = copy(d.win, d.win[keep:d.n])
 		d.base = d.pos
+		if size := d.grownWindow(upto); size > len(d.win) {
+			d.win = append(d.win[:d.n], make([]byte, size-d.n)...)
+		}
 	}
 	for d.n < len(d.win) && !d.eof {
 		m, err := d.r.Read(d.win[d.n:])
@@ -412,6 +426,17 @@ func (d *Decoder) ensure(upto int64) bool {
 		}
 	}
 	return upto <= d.base+int64(d.n/WordBytes)
+}
+
+// grownWindow is the window size for reading up to word upto: a window
+// that had to slide is too small for this input, so it doubles, and as
+// often as the longest record needs.
+func (d *Decoder) grownWindow(upto int64) int {
+	size := len(d.win)
+	for size < windowBytes && (size == len(d.win) || (upto-d.base)*WordBytes > int64(size)) {
+		size = min(2*size, windowBytes)
+	}
+	return size
 }
 
 func (d *Decoder) inWindow(p int64) bool { return p < d.base+int64(d.n/WordBytes) }

@@ -85,7 +85,7 @@ func TestDecodeLayoutA(t *testing.T) {
 		t.Errorf("ret record: %+v", recs[4])
 	}
 	wantStats := Stats{Path: "test.kcdf", Layout: LayoutA, Words: 21, CounterValid: true, FileWords: 64,
-		Capacity: 64, Records: 5, Entries: 3, Rets: 2, MaxRecordWords: 5, Segments: 1, FirstSeq: 1, LastSeq: 5}
+		Capacity: 64, Records: 5, RecordWords: 21, Entries: 3, Rets: 2, MaxRecordWords: 5, Segments: 1, FirstSeq: 1, LastSeq: 5}
 	if !reflect.DeepEqual(*st, wantStats) {
 		t.Errorf("stats:\n got %+v\nwant %+v", *st, wantStats)
 	}
@@ -204,5 +204,20 @@ func TestDecodeForcedLayout(t *testing.T) {
 	recs, st, _ := decodeAll(t, b, Options{Layout: LayoutB})
 	if len(recs) != 0 || !st.LayoutForced || st.Layout != LayoutB || !st.Torn {
 		t.Errorf("layout-A data read as B: %d records, %+v", len(recs), st)
+	}
+}
+
+// TestDecodeLongRecord reads the longest record a buffer can hold, 3 +
+// 65535 words, through a stream of unknown size: the window must grow.
+func TestDecodeLongRecord(t *testing.T) {
+	vals := make([]uint64, 65535)
+	for i := range vals {
+		vals[i] = uint64(i)
+	}
+	b := area(0, recB(KindEntry, 1, 0xffffffff81000000, 0, 8, 0x1000, 1), recB(KindEntry, 2, 0xffffffff81000000, 1, 8, 0x1000, vals...),
+		recB(KindRet, 3, 0xffffffff81000000, 0, 8, 0, 7))
+	recs, st, err := decodeAll(t, b, Options{})
+	if err != nil || len(recs) != 3 || st.DamagedWords != 0 || len(recs[1].Values) != 65535 || recs[1].Values[65534] != 65534 {
+		t.Fatalf("err %v, %d records, %+v", err, len(recs), st)
 	}
 }

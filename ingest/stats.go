@@ -26,6 +26,8 @@ type Stats struct {
 	MissingWords int64 `json:"missing_words"`
 
 	Records int64 `json:"records"`
+	// RecordWords is the words the decoded records occupy.
+	RecordWords int64 `json:"record_words"`
 	Entries int64 `json:"entries"`
 	Rets    int64 `json:"rets"`
 	Cmps    int64 `json:"cmps"`
@@ -70,13 +72,17 @@ const maxProblems = 8
 func (l Layout) MarshalText() ([]byte, error) { return []byte(l.String()), nil }
 
 // Check verifies the accounting's invariants: every counted word is in
-// a record, damaged, torn or missing from the file.
+// a record, damaged, torn, or missing from the file.
 func (s *Stats) Check() error {
 	if s.Entries+s.Rets+s.Cmps != s.Records {
 		return fmt.Errorf("records %d != entries %d + rets %d + cmps %d", s.Records, s.Entries, s.Rets, s.Cmps)
 	}
 	if s.Records > 0 && s.Segments < 1 {
 		return fmt.Errorf("%d records in no segment", s.Records)
+	}
+	if s.CounterValid && s.RecordWords+s.DamagedWords+s.TornWords+s.MissingWords != int64(s.Words) {
+		return fmt.Errorf("counted words %d != record words %d + damaged %d + torn %d + missing %d",
+			s.Words, s.RecordWords, s.DamagedWords, s.TornWords, s.MissingWords)
 	}
 	if s.Capacity != 0 && s.CounterValid && int64(s.Words)+1 > s.Capacity {
 		return fmt.Errorf("counter %d exceeds capacity %d", s.Words, s.Capacity)
