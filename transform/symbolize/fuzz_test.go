@@ -1,0 +1,79 @@
+package symbolize
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func FuzzParseKallsyms(f *testing.F) {
+	seedFuzz(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		checkParsed(t, ParseKallsyms, data)
+	})
+}
+
+func FuzzParseSystemMap(f *testing.F) {
+	seedFuzz(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		checkParsed(t, ParseSystemMap, data)
+	})
+}
+
+func seedFuzz(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "*.kallsyms"))
+	for _, name := range append(files, filepath.Join("testdata", "System.map")) {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte("ffffffff81000000 T _text\nffffffff81000000 d x\nffffffff81000000 w y\n"))
+	f.Add([]byte("ffffffffffffffff T top\n0000000000000001 t low\t[m]\n"))
+}
+
+// checkParsed holds a parse to its promises: a table or an *Error,
+// never both; a valid index; and the address of every text symbol
+// resolves, at offset 0, to the best symbol there, alike in Table and
+// Symbolizer.
+func checkParsed(t *testing.T, parseFn func(io.Reader, string) (*Table, error), data []byte) {
+	tab, err := parseFn(bytes.NewReader(data), "fuzz")
+	var e *Error
+	if err != nil {
+		if tab != nil || !errors.As(err, &e) {
+			t.Fatalf("Parse = %v, %v: want nil and an *Error", tab, err)
+		}
+		return
+	}
+	if err := tab.Check(); err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(Config{Runtime: tab, PCs: RuntimePCs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id := range int32(min(tab.Len(), 1000)) {
+		checkSymbol(t, tab, s, id)
+	}
+	KASLROffset(tab, tab)
+}
+
+func checkSymbol(t *testing.T, tab *Table, s *Symbolizer, id int32) {
+	sym := tab.Symbol(id)
+	tab.Demangled(id)
+	if sym.Addr == 0 {
+		return
+	}
+	f, ok := tab.Lookup(sym.Addr)
+	best := tab.Symbol(tab.best[tab.find(sym.Addr)])
+	if ok != best.IsText() || sym.IsText() && !ok || ok && (f.Offset != 0 || f.Addr != sym.Addr || tab.Symbol(f.ID) != best) {
+		t.Fatalf("Lookup(%#x) = %+v, %v; symbol %d is %+v, best there %+v", sym.Addr, f, ok, id, sym, best)
+	}
+	if sf, sok := s.Lookup(sym.Addr); sf != f || sok != ok {
+		t.Fatalf("Symbolizer.Lookup(%#x) = %+v, %v; Table.Lookup = %+v, %v", sym.Addr, sf, sok, f, ok)
+	}
+}

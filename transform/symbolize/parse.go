@@ -1,0 +1,286 @@
+package symbolize
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strings"
+)
+
+const (
+	// MaxLineLen bounds one line. Kernel symbol names are at most 512
+	// bytes (KSYM_NAME_LEN), so a longer line is damage, not a symbol.
+	MaxLineLen = 4096
+	// MaxSymbols caps a table so that a hostile file cannot exhaust
+	// memory; real kernels list well under a million symbols.
+	MaxSymbols = 1 << 24
+
+	badTextLen = 80 // how much of the first bad line Table.FirstBad keeps
+
+	// nmTypes are the type letters nm(1), and so kallsyms, can print.
+	nmTypes = "AaBbCcDdGgIiNnpRrSsTtUuVvWw"
+)
+
+// format is what tells the two file kinds apart.
+type format struct {
+	name    string // prefix of error messages
+	modules bool   // whether a line may carry a "[module]" field
+	hint    string // what to do about an all-zero file
+}
+
+var (
+	kallsymsFormat = format{"kallsyms", true,
+		"(kptr_restrict hid them); capture kallsyms as root with /proc/sys/kernel/kptr_restrict = 0"}
+	systemMapFormat = format{"system.map", false,
+		"(this is not a usable System.map)"}
+)
+
+// ParseKallsyms reads a /proc/kallsyms snapshot. name identifies the
+// file in errors and in Table.Name.
+func ParseKallsyms(r io.Reader, name string) (*Table, error) {
+	return parse(r, name, kallsymsFormat)
+}
+
+// ParseSystemMap reads a System.map (link-time addresses, no modules).
+// name identifies the file in errors and in Table.Name.
+func ParseSystemMap(r io.Reader, name string) (*Table, error) {
+	return parse(r, name, systemMapFormat)
+}
+
+// parser holds the state of one parse.
+type parser struct {
+	f       format
+	t       *Table
+	names   []byte            // becomes Table.names
+	modules map[string]uint32 // index in Table.modules
+	line    int
+}
+
+func parse(r io.Reader, name string, f format) (*Table, error) {
+	p := &parser{
+		f:       f,
+		t:       &Table{Name: name, Format: f.name, modules: []string{""}},
+		modules: map[string]uint32{"": 0},
+	}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, MaxLineLen), MaxLineLen)
+	var ls lineSplitter
+	sc.Split(ls.split)
+	for sc.Scan() {
+		p.line++
+		if err := p.add(sc.Bytes(), ls.long); err != nil {
+			return nil, err
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, p.errorf(p.line+1, err, "read: %v", err)
+	}
+	return p.finish()
+}
+
+// add parses one line into the table, or counts it as bad.
+func (p *parser) add(line []byte, long bool) error {
+	if long {
+		p.bad(fmt.Sprintf("line longer than %d bytes", MaxLineLen), line)
+		return nil
+	}
+	line = bytes.TrimSuffix(line, []byte("\r"))
+	if len(bytes.TrimSpace(line)) == 0 {
+		return nil
+	}
+	f, reason := parseLine(line, p.f.modules)
+	if reason != "" {
+		p.bad(reason, line)
+		return nil
+	}
+	if len(p.t.recs) >= MaxSymbols || uint64(len(p.names))+uint64(len(f.name)) > math.MaxUint32 {
+		return p.errorf(p.line, nil, "more than %d symbols or 4 GiB of names", MaxSymbols)
+	}
+	p.grow()
+	p.t.recs = append(p.t.recs, symRec{
+		addr:    f.addr,
+		name:    uint32(len(p.names)),
+		module:  p.module(f.module),
+		nameLen: uint16(len(f.name)),
+		typ:     f.typ,
+	})
+	p.names = append(p.names, f.name...)
+	if f.addr == 0 {
+		p.t.ZeroAddrs++
+	}
+	return nil
+}
+
+// grow doubles the buffers when full: append's gentler growth for big
+// slices copies a 200k-symbol table five times over.
+func (p *parser) grow() {
+	if n := len(p.t.recs); n == cap(p.t.recs) {
+		p.t.recs = slices.Grow(p.t.recs, max(n, 1024))
+	}
+	if n := len(p.names); cap(p.names)-n < MaxLineLen {
+		p.names = slices.Grow(p.names, max(n, 64<<10))
+	}
+}
+
+// module returns the index of a module's name, adding it if new.
+func (p *parser) module(name []byte) uint32 {
+	if i, ok := p.modules[string(name)]; ok { // no allocation
+		return i
+	}
+	i := uint32(len(p.t.modules))
+	p.t.modules = append(p.t.modules, string(name))
+	p.modules[string(name)] = i
+	return i
+}
+
+// bad counts a line that does not parse and keeps the first one.
+func (p *parser) bad(reason string, line []byte) {
+	p.t.BadLines++
+	if p.t.FirstBad != nil {
+		return
+	}
+	if len(line) > badTextLen {
+		line = line[:badTextLen]
+	}
+	p.t.FirstBad = p.errorf(p.line, ErrBadLine, "%s: %q", reason, line)
+}
+
+// finish refuses empty and hidden tables and builds the lookup index.
+func (p *parser) finish() (*Table, error) {
+	t := p.t
+	n := len(t.recs)
+	if n == 0 {
+		msg := fmt.Sprintf("no valid symbols in %d lines", p.line)
+		if t.FirstBad != nil {
+			msg += fmt.Sprintf(" (%d bad, first at line %d: %s)", t.BadLines, t.FirstBad.Line, t.FirstBad.Msg)
+		}
+		return nil, p.errorf(0, ErrNoSymbols, "%s", msg)
+	}
+	if t.ZeroAddrs == n {
+		return nil, p.errorf(0, ErrHidden, "all %d symbol addresses are zero %s", n, p.f.hint)
+	}
+	t.names = string(p.names)
+	t.index()
+	return t, nil
+}
+
+func (p *parser) errorf(line int, err error, format string, args ...any) *Error {
+	return &Error{Format: p.f.name, File: p.t.Name, Line: line, Msg: fmt.Sprintf(format, args...), Err: err}
+}
+
+// fields are the parts of one symbol line.
+type fields struct {
+	addr   uint64
+	typ    byte
+	name   []byte
+	module []byte // without brackets; nil for core kernel symbols
+}
+
+// parseLine splits "ADDRESS TYPE NAME[\t[MODULE]]". It returns a reason
+// instead of an error because bad lines are common and only the first is
+// reported.
+func parseLine(line []byte, modules bool) (fields, string) {
+	var parts [4][]byte
+	var f fields
+	n := split(line, &parts)
+	var ok bool
+	if f.addr, ok = parseHex(parts[0]); !ok { // first: says most about junk
+		return f, "bad address"
+	}
+	switch {
+	case n < 3:
+		return f, "missing fields"
+	case n > 4 || n == 4 && !modules:
+		return f, "extra fields"
+	}
+	if len(parts[1]) != 1 || strings.IndexByte(nmTypes, parts[1][0]) < 0 {
+		return f, "unknown symbol type"
+	}
+	f.typ, f.name = parts[1][0], parts[2]
+	if n == 4 {
+		m := parts[3]
+		if len(m) < 3 || m[0] != '[' || m[len(m)-1] != ']' {
+			return f, "bad module field"
+		}
+		f.module = m[1 : len(m)-1]
+	}
+	return f, ""
+}
+
+// split cuts line at runs of spaces and tabs into at most len(out)
+// fields and returns how many fields there were, which may be more.
+func split(line []byte, out *[4][]byte) int {
+	n := 0
+	for i := 0; i < len(line); {
+		if line[i] == ' ' || line[i] == '\t' {
+			i++
+			continue
+		}
+		j := i
+		for j < len(line) && line[j] != ' ' && line[j] != '\t' {
+			j++
+		}
+		if n < len(out) {
+			out[n] = line[i:j]
+		}
+		n++
+		i = j
+	}
+	return n
+}
+
+// parseHex reads 1 to 16 hex digits without allocating, unlike
+// strconv.ParseUint(string(b), 16, 64).
+func parseHex(b []byte) (uint64, bool) {
+	if len(b) == 0 || len(b) > 16 {
+		return 0, false
+	}
+	var v uint64
+	for _, c := range b {
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c -= 'a' - 10
+		case 'A' <= c && c <= 'F':
+			c -= 'A' - 10
+		default:
+			return 0, false
+		}
+		v = v<<4 | uint64(c)
+	}
+	return v, true
+}
+
+// lineSplitter is a bufio.SplitFunc that, unlike bufio.ScanLines,
+// survives a line longer than the Scanner's buffer: it returns the
+// line's first MaxLineLen bytes with long set, then skips the rest.
+type lineSplitter struct {
+	skipping bool // inside the remainder of a long line
+	long     bool // the token just returned was cut short
+}
+
+func (s *lineSplitter) split(data []byte, atEOF bool) (int, []byte, error) {
+	s.long = false
+	i := bytes.IndexByte(data, '\n')
+	if s.skipping {
+		if i >= 0 {
+			s.skipping = false
+			return i + 1, nil, nil
+		}
+		return len(data), nil, nil
+	}
+	switch {
+	case i >= 0:
+		return i + 1, data[:i], nil
+	case len(data) >= MaxLineLen:
+		s.skipping, s.long = true, true
+		return len(data), data, nil
+	case atEOF && len(data) > 0:
+		return len(data), data, nil
+	}
+	return 0, nil, nil
+}

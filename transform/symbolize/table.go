@@ -1,0 +1,272 @@
+package symbolize
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/ianlancetaylor/demangle"
+)
+
+// MaxFuncSize bounds how far past its symbol a pc may lie and still be
+// attributed to it. The last symbol of the kernel or of a module has no
+// successor to bound it, and modules lie far apart, so without a cap a
+// wild pc would land in whatever function precedes it. No kernel
+// function comes near 1 MiB.
+const MaxFuncSize = 1 << 20
+
+// demangleMaxPow caps a demangled name at 2^16 bytes: C++ substitutions
+// can make a short hostile name expand exponentially.
+const demangleMaxPow = 16
+
+// Symbol is one valid line of a symbol file.
+type Symbol struct {
+	Addr   uint64
+	Type   byte   // the nm(1) type letter
+	Name   string // as in the file, mangled
+	Module string // "" for the core kernel
+}
+
+// IsText reports whether the symbol is a function: type t, T, w or W.
+func (s Symbol) IsText() bool { return isText(s.Type) }
+
+func isText(typ byte) bool {
+	switch typ {
+	case 't', 'T', 'w', 'W':
+		return true
+	}
+	return false
+}
+
+// Func is the function a pc resolved to.
+type Func struct {
+	ID     int32  // the symbol's index in its Table, stable for a table
+	Name   string // as in the file, mangled
+	Module string // "" for the core kernel
+	Addr   uint64 // the symbol's address in the table looked up
+	Offset uint64 // pc - Addr, below MaxFuncSize
+}
+
+// Table is one parsed symbol file. It is safe for concurrent use.
+type Table struct {
+	Name      string // the file name given to the parser
+	Format    string // "kallsyms" or "system.map"
+	BadLines  int    // lines skipped because they did not parse
+	FirstBad  *Error // the first of them (wraps ErrBadLine), or nil
+	ZeroAddrs int    // symbols at address zero, left out of lookups
+
+	// Symbols are kept without pointers, their names in one string, so
+	// that a 200k-symbol table is a few allocations the GC need not scan.
+	recs    []symRec // in file order; a symbol's ID is its index
+	names   string   // all names, back to back
+	modules []string // modules[0] is "", the core kernel
+
+	addrs []uint64 // distinct non-zero addresses of all symbols, ascending
+	best  []int32  // for each addrs entry, the ID of the symbol to report
+
+	namesOnce sync.Once
+	byName    map[string]int32 // core kernel names; built by the first Addr
+
+	demangleOnce sync.Once
+	demangled    []atomic.Pointer[string] // filled by Demangled, per ID
+}
+
+// symRec is a Symbol as the table stores it.
+type symRec struct {
+	addr    uint64
+	name    uint32 // offset in Table.names
+	module  uint32 // index in Table.modules
+	nameLen uint16 // < MaxLineLen
+	typ     byte
+}
+
+func (t *Table) name(r *symRec) string { return t.names[r.name : r.name+uint32(r.nameLen)] }
+
+// Len returns the number of symbols, zero-address ones included.
+func (t *Table) Len() int { return len(t.recs) }
+
+// Symbol returns the symbol with the given ID, or the zero Symbol if
+// there is none.
+func (t *Table) Symbol(id int32) Symbol {
+	if id < 0 || int(id) >= len(t.recs) {
+		return Symbol{}
+	}
+	r := &t.recs[id]
+	return Symbol{Addr: r.addr, Type: r.typ, Name: t.name(r), Module: t.modules[r.module]}
+}
+
+// Lookup returns the function that contains pc. It fails when pc is
+// below every symbol, when the symbol at or below pc is not text (pc is
+// in data, or past the end of the function), or when pc is MaxFuncSize
+// or more past it.
+func (t *Table) Lookup(pc uint64) (Func, bool) {
+	i := t.find(pc)
+	if i < 0 {
+		return Func{}, false
+	}
+	id := t.best[i]
+	r := &t.recs[id]
+	if !isText(r.typ) || pc-r.addr >= MaxFuncSize {
+		return Func{}, false
+	}
+	return t.fn(id, pc), true
+}
+
+// fn builds the Func for symbol id containing pc.
+func (t *Table) fn(id int32, pc uint64) Func {
+	r := &t.recs[id]
+	return Func{ID: id, Name: t.name(r), Module: t.modules[r.module], Addr: r.addr, Offset: pc - r.addr}
+}
+
+// find returns the index in addrs of the greatest address <= pc, or -1.
+func (t *Table) find(pc uint64) int {
+	lo, hi := 0, len(t.addrs)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if t.addrs[m] <= pc {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo - 1
+}
+
+// Addr returns the address of the core kernel symbol called name: the
+// first text symbol of that name, else the first symbol of any type.
+func (t *Table) Addr(name string) (uint64, bool) {
+	t.namesOnce.Do(t.indexNames)
+	id, ok := t.byName[name]
+	if !ok {
+		return 0, false
+	}
+	return t.recs[id].addr, true
+}
+
+func (t *Table) indexNames() {
+	t.byName = make(map[string]int32)
+	for i := range t.recs {
+		r := &t.recs[i]
+		if r.module != 0 {
+			continue
+		}
+		prev, seen := t.byName[t.name(r)]
+		if !seen || isText(r.typ) && !isText(t.recs[prev].typ) {
+			t.byName[t.name(r)] = int32(i)
+		}
+	}
+}
+
+// Demangled returns the readable name of symbol id: Rust v0 (_R...),
+// Rust legacy (_ZN...17h<hash>E, hash dropped) and C++ names demangled
+// without parameter types, other names as they are. Names are demangled
+// on first use and cached, since a table has ~200k symbols and a trace
+// touches a few thousand.
+func (t *Table) Demangled(id int32) string {
+	if id < 0 || int(id) >= len(t.recs) {
+		return ""
+	}
+	name := t.name(&t.recs[id])
+	if !strings.HasPrefix(name, "_R") && !strings.HasPrefix(name, "_Z") {
+		return name
+	}
+	t.demangleOnce.Do(func() { t.demangled = make([]atomic.Pointer[string], len(t.recs)) })
+	p := &t.demangled[id]
+	if s := p.Load(); s != nil {
+		return *s
+	}
+	s := demangle.Filter(name, demangle.NoParams, demangle.MaxLength(demangleMaxPow))
+	p.Store(&s)
+	return s
+}
+
+// index builds addrs and best. Symbols sharing an address are ranked so
+// that the answer is deterministic and matches the kernel's own choice
+// where it can: text first, then by rank, then the first listed (the
+// kernel's kallsyms lists the preferred alias first).
+func (t *Table) index() {
+	ids := make([]int32, 0, len(t.recs)-t.ZeroAddrs)
+	for i := range t.recs {
+		if t.recs[i].addr != 0 {
+			ids = append(ids, int32(i))
+		}
+	}
+	slices.SortFunc(ids, t.compare)
+	t.addrs = make([]uint64, 0, len(ids))
+	t.best = make([]int32, 0, len(ids))
+	for _, id := range ids {
+		a := t.recs[id].addr
+		if n := len(t.addrs); n > 0 && t.addrs[n-1] == a {
+			continue
+		}
+		t.addrs = append(t.addrs, a)
+		t.best = append(t.best, id)
+	}
+}
+
+// compare orders symbol IDs by address, then by preference.
+func (t *Table) compare(a, b int32) int {
+	ra, rb := &t.recs[a], &t.recs[b]
+	return cmp.Or(cmp.Compare(ra.addr, rb.addr),
+		cmp.Compare(rank(ra.typ), rank(rb.typ)),
+		cmp.Compare(a, b))
+}
+
+// rank orders the types of symbols sharing an address, best first:
+// strong functions, local ones, weak ones, then everything else.
+func rank(typ byte) int {
+	switch typ {
+	case 'T':
+		return 0
+	case 't':
+		return 1
+	case 'W':
+		return 2
+	case 'w':
+		return 3
+	}
+	return 4
+}
+
+// Check reports whether the table's invariants hold: the index is
+// sorted, covers every non-zero symbol, and picks the best symbol at
+// each address. Tests and fuzzers call it.
+func (t *Table) Check() error {
+	if len(t.addrs) != len(t.best) {
+		return fmt.Errorf("symbolize: %s: %d addresses but %d symbols indexed", t.Name, len(t.addrs), len(t.best))
+	}
+	for i, a := range t.addrs {
+		id := t.best[i]
+		switch {
+		case a == 0 || i > 0 && a <= t.addrs[i-1]:
+			return fmt.Errorf("symbolize: %s: index not ascending at %d (%#x)", t.Name, i, a)
+		case id < 0 || int(id) >= len(t.recs) || t.recs[id].addr != a:
+			return fmt.Errorf("symbolize: %s: index entry %d (%#x) names symbol %d", t.Name, i, a, id)
+		}
+	}
+	zero := 0
+	for i := range int32(len(t.recs)) {
+		if r := &t.recs[i]; int(r.name)+int(r.nameLen) > len(t.names) || int(r.module) >= len(t.modules) {
+			return fmt.Errorf("symbolize: %s: symbol %d's name or module out of range", t.Name, i)
+		}
+		s := t.Symbol(i)
+		if s.Addr == 0 {
+			zero++
+			continue
+		}
+		j := t.find(s.Addr)
+		if j < 0 || t.addrs[j] != s.Addr {
+			return fmt.Errorf("symbolize: %s: symbol %d %s at %#x not indexed", t.Name, i, s.Name, s.Addr)
+		}
+		if t.compare(i, t.best[j]) < 0 {
+			return fmt.Errorf("symbolize: %s: symbol %d %s outranks symbol %d at %#x", t.Name, i, s.Name, t.best[j], s.Addr)
+		}
+	}
+	if zero != t.ZeroAddrs {
+		return fmt.Errorf("symbolize: %s: %d zero addresses, ZeroAddrs says %d", t.Name, zero, t.ZeroAddrs)
+	}
+	return nil
+}
