@@ -1,0 +1,185 @@
+package synth
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/kdf-tools/kdf/ingest"
+)
+
+func smallConfig() Config {
+	c := DefaultConfig()
+	c.Trials, c.Programs = 1, 6
+	c.HiddenKallsymsProb = 0.3
+	return c
+}
+
+func TestWriteCampaignLayout(t *testing.T) {
+	dir := t.TempDir()
+	cfg := smallConfig()
+	sum, err := WriteCampaign(dir, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Boots != 6 || sum.Buffers != 36 || sum.LayoutA == 0 || sum.LayoutB == 0 {
+		t.Fatalf("summary %+v", sum)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "System.map")); err != nil {
+		t.Fatal(err)
+	}
+	for _, arm := range cfg.Arms {
+		for boot := 1; boot <= cfg.Boots; boot++ {
+			checkBootDir(t, filepath.Join(dir, "arm="+arm, "trial=1", "boot="+string(rune('0'+boot))), cfg.Programs)
+		}
+	}
+}
+
+func checkBootDir(t *testing.T, bdir string, programs int) {
+	t.Helper()
+	if _, err := os.Stat(filepath.Join(bdir, "kallsyms")); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(filepath.Join(bdir, "manifest.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	var last time.Time
+	n := 0
+	for sc.Scan() {
+		var keys map[string]any
+		var m ManifestEntry
+		if json.Unmarshal(sc.Bytes(), &keys) != nil || json.Unmarshal(sc.Bytes(), &m) != nil || len(keys) != 8 {
+			t.Fatalf("manifest line %q", sc.Text())
+		}
+		ts, err := time.Parse(time.RFC3339Nano, m.Timestamp)
+		if err != nil || !ts.After(last) || m.ExecNS <= 0 || m.BaselineNS <= 0 || m.Program == "" {
+			t.Fatalf("manifest entry %+v", m)
+		}
+		last = ts
+		data, err := os.ReadFile(filepath.Join(bdir, m.File))
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkDump(t, data, m)
+		n++
+	}
+	if n != programs {
+		t.Errorf("%s: %d manifest lines, want %d", bdir, n, programs)
+	}
+}
+
+func checkDump(t *testing.T, data []byte, m ManifestEntry) {
+	t.Helper()
+	l, err := ingest.ParseLayout(m.Layout)
+	if err != nil || l == ingest.LayoutUnknown {
+		t.Fatalf("layout %q", m.Layout)
+	}
+	words := len(data) / 8
+	count := int(binary.LittleEndian.Uint64(data))
+	if len(data)%8 != 0 || (words != m.CapacityWords && words != 1+count) || count >= m.CapacityWords {
+		t.Fatalf("%s: %d bytes, area[0]=%d, capacity %d", m.File, len(data), count, m.CapacityWords)
+	}
+}
+
+func TestWriteCampaignDeterministic(t *testing.T) {
+	cfg := smallConfig()
+	a, b := t.TempDir(), t.TempDir()
+	if _, err := WriteCampaign(a, cfg); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := WriteCampaign(b, cfg); err != nil {
+		t.Fatal(err)
+	}
+	ha, hb := treeHash(t, a), treeHash(t, b)
+	if !bytes.Equal(ha, hb) {
+		t.Error("same config, different bytes")
+	}
+	cfg.Seed++
+	c := t.TempDir()
+	if _, err := WriteCampaign(c, cfg); err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Equal(ha, treeHash(t, c)) {
+		t.Error("another seed, same bytes")
+	}
+}
+
+func treeHash(t *testing.T, root string) []byte {
+	t.Helper()
+	h := sha256.New()
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		rel, _ := filepath.Rel(root, p)
+		h.Write([]byte(rel))
+		h.Write(data)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h.Sum(nil)
+}
+
+// TestCampaignTruth: the in-memory campaign gives the same buffers as the
+// files, with a valid truth for each.
+func TestCampaignTruth(t *testing.T) {
+	cfg := smallConfig()
+	dir := t.TempDir()
+	if _, err := WriteCampaign(dir, cfg); err != nil {
+		t.Fatal(err)
+	}
+	c, err := NewCampaign(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	boots := c.Boots()
+	for i := range boots {
+		br := &boots[i]
+		err := c.RunBoot(br, true, func(b *Buffer) error {
+			if err := b.Program.Truth.CheckValid(b.Program.Bytes); err != nil {
+				return err
+			}
+			disk, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(br.Dir), b.File))
+			if err == nil && !bytes.Equal(disk, b.Program.Bytes) {
+				t.Errorf("%s/%s differs from the file", br.Dir, b.File)
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	for name, mut := range map[string]func(*Config){
+		"no arms":      func(c *Config) { c.Arms = nil },
+		"repeated arm": func(c *Config) { c.Arms = []string{"a", "a"} },
+		"capacity":     func(c *Config) { c.Capacities = []int{1} },
+		"probability":  func(c *Config) { c.TornProb = 2 },
+		"layout":       func(c *Config) { c.Layout = 'C' },
+	} {
+		c := DefaultConfig()
+		mut(&c)
+		if c.Validate() == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	if c := DefaultConfig(); c.Validate() != nil {
+		t.Error("default config rejected")
+	}
+}
