@@ -72,6 +72,7 @@ type Decoder struct {
 	rec     Record
 	vals    []uint64
 	lastSeq uint32
+	skipped int64 // damaged words just before d.pos
 	stats   Stats
 	err     error
 	started bool
@@ -111,11 +112,16 @@ func (d *Decoder) Next() bool {
 		return false
 	}
 	for d.err == nil && d.pos < d.limit {
-		if words, ok := d.recordAt(d.pos, false); ok {
+		words, ok := d.recordAt(d.pos, false)
+		switch {
+		case ok && d.staleTail(d.skipped):
+			d.tail(d.pos)
+		case ok:
 			d.emit(words)
 			return true
+		default:
+			d.resync()
 		}
-		d.resync()
 	}
 	d.finish()
 	return false
@@ -157,6 +163,7 @@ func (d *Decoder) emit(words int64) {
 	}
 	d.account(r, words)
 	d.pos += words
+	d.skipped = 0
 }
 
 func (d *Decoder) account(r *Record, words int64) {
@@ -274,6 +281,25 @@ func (d *Decoder) continues(p int64) bool {
 	return d.rec.Seq == (d.lastSeq+1)&seqMask
 }
 
+// staleTail reports whether the record recordAt just found is stale
+// words in a torn slot rather than a record: the counter is advanced
+// before the body is written, so a dump taken while recording can end in
+// a slot still holding an earlier program's words. Such a record breaks
+// the sequence, lies within one record's length of the end, and is not
+// explained by the skipped words just before it, which may have held
+// the records whose numbers are missing.
+func (d *Decoder) staleTail(skipped int64) bool {
+	seq, last := d.rec.Seq, d.lastSeq
+	if d.stats.Records == 0 || seq == (last+1)&seqMask || seq <= 1 {
+		return false
+	}
+	if seq > last && int64(seq-last-1)*(RecordFixed+1) <= skipped {
+		return false
+	}
+	slot := max(d.stats.MaxRecordWords, RecordFixed+aCountMask)
+	return d.limit-d.rec.Offset <= slot
+}
+
 // overflowedA reports whether the layout-A record at p, which is not
 // followed by a valid header, is really a record of 16 or more struct
 // fields whose count carried into the type bits: the real end then lies
@@ -310,12 +336,13 @@ func (d *Decoder) resync() {
 		d.pos++
 	}
 	end := min(d.pos, d.limit)
-	if d.pos >= d.limit || !d.ensure(d.pos+RecordFixed+1) {
+	if d.pos >= d.limit || !d.ensure(d.pos+RecordFixed+1) || d.staleTail(end-from) {
 		d.tail(from)
 		return
 	}
 	d.stats.DamagedWords += end - from
 	d.stats.DamageEvents++
+	d.skipped = end - from
 	d.problem(from, fmt.Sprintf("%d words skipped: expected %s", end-from, expectation(found)))
 }
 
