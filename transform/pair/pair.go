@@ -145,16 +145,15 @@ func (p *Pairer) entry(r *ingest.Record, idx int64) {
 func (p *Pairer) resolve(next *ingest.Record) {
 	p.havePend = false
 	r, idx := &p.pending, p.pendIdx
-	if next != nil && next.Kind == ingest.KindEntry && next.PC == r.PC && next.Segment == r.Segment {
+	open := p.innermost(r.PC)
+	if open < 0 && next != nil && next.Kind == ingest.KindEntry && next.PC == r.PC && next.Segment == r.Segment {
 		p.stats.PreRets++
 		p.link(idx, p.nextID, true)
 		return
 	}
-	for i := len(p.stack) - 1; i >= 0; i-- {
-		if p.stack[i].PC == r.PC {
-			p.pop(i, r, idx)
-			return
-		}
+	if open >= 0 {
+		p.pop(open, r, idx)
+		return
 	}
 	c := p.open(r, idx)
 	c.Status = NoEntry
@@ -162,6 +161,17 @@ func (p *Pairer) resolve(next *ingest.Record) {
 	c.Last = idx
 	p.link(idx, c.ID, false)
 	p.emit(c)
+}
+
+// innermost returns the stack position of the innermost open call of
+// pc, or -1.
+func (p *Pairer) innermost(pc uint64) int {
+	for i := len(p.stack) - 1; i >= 0; i-- {
+		if p.stack[i].PC == pc {
+			return i
+		}
+	}
+	return -1
 }
 
 // pop completes the call at stack position i with the return r; the

@@ -49,6 +49,8 @@ func TestPairRules(t *testing.T) {
 			"1:complete@0^-1[0-5] 2:complete@1^0[2-4]", "0 1* 1 1 1 0"},
 		{"pre-entry return of a function called in a loop", []ingest.Record{rec(E, 1, 0, 0), rec(R, 2, 0, 0), rec(E, 2, 0, 0), rec(R, 2, 0, 0), rec(R, 2, 0, 0), rec(E, 2, 0, 0), rec(R, 2, 0, 0), rec(R, 1, 0, 0)},
 			"1:complete@0^-1[0-7] 2:complete@1^0[2-3] 2:complete@1^0[5-6]", "0 1* 1 1 2* 2 2 0"},
+		{"a loop's next call while a void callee is still open", []ingest.Record{rec(E, 1, 0, 0), rec(E, 9, 0, 0), rec(R, 1, 0, 0), rec(E, 1, 0, 0), rec(R, 1, 0, 0)},
+			"1:complete@0^-1[0-2] 9:no_return@1^0[1-1] 1:complete@0^-1[3-4]", "0 1 0 2 2"},
 		{"back-to-back calls of one function", []ingest.Record{rec(E, 2, 0, 0), rec(R, 2, 0, 0), rec(E, 2, 0, 0), rec(R, 2, 0, 0)},
 			"2:complete@0^-1[0-1] 2:complete@0^-1[2-3]", "0 0 1 1"},
 		{"compares belong to the innermost call", []ingest.Record{rec(C, 4, 0, 0), rec(E, 1, 0, 0), rec(C, 4, 0, 0), rec(R, 1, 0, 0)},
