@@ -1,0 +1,39 @@
+# kdf: the two commands a newcomer runs are `make demo` and `make test`.
+GO      ?= go
+BIN     := bin/kdf
+DEMO    := demo
+PKGS    := ./...
+
+.PHONY: all build test demo bench fuzz clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/kdf
+
+test:
+	$(GO) vet $(PKGS)
+	$(GO) test -count=1 $(PKGS)
+
+# The main job on an embedded default: a small generated campaign, its
+# buffers' accounting and one buffer's call tree.
+demo: build
+	@echo "== generating a small synthetic campaign in $(DEMO)/campaign"
+	@rm -rf $(DEMO) && $(BIN) gen -o $(DEMO)/campaign
+	@echo "== accounting of the first boot's buffers"
+	@$(BIN) inspect $$(ls $(DEMO)/campaign/arm=*/trial=1/boot=1/*.kcdf | head -8)
+	@echo "== the call tree of one buffer"
+	@b=$$(ls $(DEMO)/campaign/arm=*/trial=1/boot=1/*.kcdf | head -1); \
+	 $(BIN) tree $$b --kallsyms $$(dirname $$b)/kallsyms --system-map $(DEMO)/campaign/System.map | head -40
+
+bench:
+	$(GO) test -run='^$$' -bench=. -benchmem $(PKGS)
+
+FUZZTIME ?= 1m
+fuzz:
+	$(GO) test -run='^$$' -fuzz=FuzzDecode -fuzztime=$(FUZZTIME) ./ingest
+	$(GO) test -run='^$$' -fuzz=FuzzParseKallsyms -fuzztime=$(FUZZTIME) ./transform/symbolize
+	$(GO) test -run='^$$' -fuzz=FuzzParseSystemMap -fuzztime=$(FUZZTIME) ./transform/symbolize
+
+clean:
+	rm -rf bin $(DEMO)

@@ -1,0 +1,103 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+
+	"github.com/kdf-tools/kdf/ingest"
+	"github.com/kdf-tools/kdf/transform/symbolize"
+)
+
+// bufferFlags are the options of every command that reads buffers.
+type bufferFlags struct {
+	layout    string
+	kallsyms  string
+	systemMap string
+	kaslr     string
+}
+
+func (b *bufferFlags) register(fs *flag.FlagSet, symbols bool) {
+	fs.StringVar(&b.layout, "layout", "auto", "buffer layout: A (RFC v2), B (fork uAPI) or auto (detect per buffer)")
+	if !symbols {
+		return
+	}
+	fs.StringVar(&b.kallsyms, "kallsyms", "", "the boot's /proc/kallsyms snapshot")
+	fs.StringVar(&b.systemMap, "system-map", "", "the kernel's System.map (link-time addresses)")
+	fs.StringVar(&b.kaslr, "kaslr-offset", "", "the boot's KASLR offset in hex, instead of the one kallsyms and System.map give")
+}
+
+func (b *bufferFlags) options() (ingest.Options, error) {
+	l, err := ingest.ParseLayout(b.layout)
+	if err != nil {
+		return ingest.Options{}, fmt.Errorf("%w: --layout: %v", errUsage, err)
+	}
+	return ingest.Options{Layout: l}, nil
+}
+
+// decodeFile reads a whole buffer's records into memory.
+func decodeFile(path string, opt ingest.Options) ([]ingest.Record, *ingest.Stats, error) {
+	var recs []ingest.Record
+	st, err := eachRecord(path, opt, func(r *ingest.Record) { recs = append(recs, r.Clone()) })
+	return recs, st, err
+}
+
+// eachRecord streams a buffer's records to fn, which may be nil.
+func eachRecord(path string, opt ingest.Options, fn func(*ingest.Record)) (*ingest.Stats, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil {
+		opt.Size = fi.Size()
+	}
+	d := ingest.NewDecoder(f, path, opt)
+	for d.Next() {
+		if fn != nil {
+			fn(d.Record())
+		}
+	}
+	return d.Stats(), d.Err()
+}
+
+// symbolizer loads the symbol tables named by the flags for a buffer of
+// the given layout.
+func (b *bufferFlags) symbolizer(layout ingest.Layout) (*symbolize.Symbolizer, error) {
+	cfg := symbolize.Config{PCs: symbolize.RuntimePCs}
+	if layout == ingest.LayoutB {
+		cfg.PCs = symbolize.LinkTimePCs
+	}
+	var err error
+	if cfg.Runtime, err = loadTable(b.kallsyms, symbolize.ParseKallsyms); err != nil {
+		return nil, err
+	}
+	if cfg.LinkTime, err = loadTable(b.systemMap, symbolize.ParseSystemMap); err != nil {
+		return nil, err
+	}
+	if b.kaslr != "" {
+		off, err := strconv.ParseUint(b.kaslr, 0, 64)
+		if err != nil {
+			return nil, fmt.Errorf("%w: --kaslr-offset %q: want a hex number such as 0xd000000", errUsage, b.kaslr)
+		}
+		cfg.KASLR = &off
+	}
+	if cfg.Runtime == nil && cfg.LinkTime == nil {
+		return nil, nil
+	}
+	return symbolize.New(cfg)
+}
+
+func loadTable(path string, parse func(io.Reader, string) (*symbolize.Table, error)) (*symbolize.Table, error) {
+	if path == "" {
+		return nil, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return parse(f, path)
+}
