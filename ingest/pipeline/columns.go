@@ -1,0 +1,176 @@
+package pipeline
+
+import (
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/kdf-tools/kdf/ingest"
+	"github.com/kdf-tools/kdf/schema"
+	"github.com/kdf-tools/kdf/transform/pair"
+	"github.com/kdf-tools/kdf/transform/symbolize"
+)
+
+// Kinds as the records table spells them; pre_ret is a RET written just
+// before its own function's entry.
+const kindPreRet = 4
+
+var kindNames = [...]string{ingest.KindEntry: "entry", ingest.KindRet: "ret", ingest.KindCmp: "cmp", kindPreRet: "pre_ret"}
+
+// symbolCols resolves symbol IDs to the three string columns at flush
+// time, so the per-record work is one int32.
+type symbolCols struct {
+	table *symbolize.Table
+}
+
+func (s symbolCols) appendFunc(fn, dem, mod *array.StringBuilder, ids []int32) {
+	for _, id := range ids {
+		if id < 0 || s.table == nil {
+			fn.AppendNull()
+			dem.AppendNull()
+			mod.Append("")
+			continue
+		}
+		sym := s.table.Symbol(id)
+		fn.Append(sym.Name)
+		dem.Append(s.table.Demangled(id))
+		mod.Append(sym.Module)
+	}
+}
+
+// recordCols accumulates the records table's columns for one run in
+// plain slices, turned into an Arrow batch in bulk: per-value appends to
+// Arrow builders cost three times as much.
+type recordCols struct {
+	runID  int64
+	syms   symbolCols
+	idx    []int64
+	offset []int64
+	seq    []uint32
+	seg    []int32
+	kind   []uint8
+	pc     []uint64
+	fn     []int32
+	fnOff  []uint64
+	argIdx []uint8
+	size   []uint8
+	addr   []uint64
+	value  []uint64
+	nvals  []int32
+	fields [][]uint64 // nil for a scalar; slices of fieldBuf
+	callID []int64
+	// linked counts the rows whose call is known; the last row may wait
+	// for the next record to say whether it is a pre-entry return.
+	linked int
+}
+
+func (c *recordCols) add(r *ingest.Record, idx int64, f symbolize.Func, ok bool) {
+	c.idx = append(c.idx, idx)
+	c.offset = append(c.offset, r.Offset)
+	c.seq = append(c.seq, r.Seq)
+	c.seg = append(c.seg, r.Segment)
+	c.kind = append(c.kind, uint8(r.Kind))
+	c.pc = append(c.pc, r.PC)
+	if ok {
+		c.fn = append(c.fn, f.ID)
+		c.fnOff = append(c.fnOff, f.Offset)
+	} else {
+		c.fn = append(c.fn, -1)
+		c.fnOff = append(c.fnOff, 0)
+	}
+	c.argIdx = append(c.argIdx, r.ArgIdx)
+	c.size = append(c.size, r.Size)
+	c.addr = append(c.addr, r.Addr)
+	c.value = append(c.value, r.Values[0])
+	c.nvals = append(c.nvals, int32(len(r.Values)))
+	var fields []uint64
+	if len(r.Values) > 1 {
+		fields = append([]uint64(nil), r.Values...)
+	}
+	c.fields = append(c.fields, fields)
+	c.callID = append(c.callID, -1)
+}
+
+// link records a row's call; rows are linked in order.
+func (c *recordCols) link(l pair.Link, base int64) {
+	i := int(l.Record - base)
+	c.callID[i] = l.Call
+	if l.PreRet {
+		c.kind[i] = kindPreRet
+	}
+	c.linked = i + 1
+}
+
+func (c *recordCols) len() int { return len(c.idx) }
+
+// build turns the first n rows into an Arrow batch and keeps the rest.
+func (c *recordCols) build(mem memory.Allocator, n int) arrow.Record {
+	b := array.NewRecordBuilder(mem, schema.Records.Schema())
+	defer b.Release()
+	f := b.Fields()
+	col := func(name string) array.Builder { return f[schema.Records.Index(name)] }
+	appendConst(col("run_id").(*array.Int64Builder), c.runID, n)
+	col("idx").(*array.Int64Builder).AppendValues(c.idx[:n], nil)
+	col("offset").(*array.Int64Builder).AppendValues(c.offset[:n], nil)
+	col("seq").(*array.Uint32Builder).AppendValues(c.seq[:n], nil)
+	col("segment").(*array.Int32Builder).AppendValues(c.seg[:n], nil)
+	kind := col("kind").(*array.StringBuilder)
+	for _, k := range c.kind[:n] {
+		kind.Append(kindNames[k])
+	}
+	col("pc").(*array.Uint64Builder).AppendValues(c.pc[:n], nil)
+	c.syms.appendFunc(col("func").(*array.StringBuilder), col("demangled").(*array.StringBuilder), col("module").(*array.StringBuilder), c.fn[:n])
+	col("func_offset").(*array.Uint64Builder).AppendValues(c.fnOff[:n], resolved(c.fn[:n]))
+	col("arg_idx").(*array.Uint8Builder).AppendValues(c.argIdx[:n], nil)
+	col("size").(*array.Uint8Builder).AppendValues(c.size[:n], nil)
+	col("addr").(*array.Uint64Builder).AppendValues(c.addr[:n], nil)
+	col("value").(*array.Uint64Builder).AppendValues(c.value[:n], nil)
+	col("nvals").(*array.Int32Builder).AppendValues(c.nvals[:n], nil)
+	appendLists(col("fields").(*array.ListBuilder), c.fields[:n], true)
+	col("call_id").(*array.Int64Builder).AppendValues(c.callID[:n], nil)
+	rec := b.NewRecord()
+	c.shift(n)
+	return rec
+}
+
+// shift drops the first n rows, keeping the slices' memory.
+func (c *recordCols) shift(n int) {
+	c.idx, c.offset = drop(c.idx, n), drop(c.offset, n)
+	c.seq, c.seg, c.kind = drop(c.seq, n), drop(c.seg, n), drop(c.kind, n)
+	c.pc, c.fn, c.fnOff = drop(c.pc, n), drop(c.fn, n), drop(c.fnOff, n)
+	c.argIdx, c.size, c.addr = drop(c.argIdx, n), drop(c.size, n), drop(c.addr, n)
+	c.value, c.nvals, c.fields = drop(c.value, n), drop(c.nvals, n), drop(c.fields, n)
+	c.callID = drop(c.callID, n)
+	c.linked -= n
+}
+
+func drop[T any](s []T, n int) []T { return s[:copy(s, s[n:])] }
+
+// resolved is the validity of the columns that need a symbol.
+func resolved(ids []int32) []bool {
+	valid := make([]bool, len(ids))
+	for i, id := range ids {
+		valid[i] = id >= 0
+	}
+	return valid
+}
+
+func appendConst(b *array.Int64Builder, v int64, n int) {
+	b.Reserve(n)
+	for range n {
+		b.UnsafeAppend(v)
+	}
+}
+
+// appendLists appends list values; with nullEmpty a nil list is null.
+func appendLists(b *array.ListBuilder, lists [][]uint64, nullEmpty bool) {
+	vb := b.ValueBuilder().(*array.Uint64Builder)
+	for _, l := range lists {
+		if l == nil && nullEmpty {
+			b.AppendNull()
+			continue
+		}
+		b.Append(true)
+		vb.AppendValues(l, nil)
+	}
+}

@@ -1,0 +1,130 @@
+package pipeline
+
+import (
+	"io"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/kdf-tools/kdf/ingest"
+	"github.com/kdf-tools/kdf/schema"
+	"github.com/kdf-tools/kdf/transform/pair"
+	"github.com/kdf-tools/kdf/transform/symbolize"
+)
+
+// Buffer is one raw buffer to ingest.
+type Buffer struct {
+	RunID   int64
+	Name    string // for messages: source and path
+	R       io.Reader
+	Options ingest.Options
+	// Symbols resolves the buffer's pcs; nil leaves them unresolved.
+	Symbols *symbolize.Symbolizer
+}
+
+// Outcome is what processing a buffer found, for its runs row.
+type Outcome struct {
+	Stats      ingest.Stats
+	Pairing    pair.Stats
+	Unresolved int64
+	// Used lists the symbol IDs the buffer's records resolved to.
+	Used map[int32]struct{}
+}
+
+// processor turns buffers into Arrow batches of the records and calls
+// tables. One processor serves one goroutine; its column slices are
+// reused from buffer to buffer.
+type processor struct {
+	mem       memory.Allocator
+	batchRows int
+	// emit takes ownership of a batch of the given table.
+	emit func(t *schema.Table, rec arrow.Record) error
+
+	recs  recordCols
+	calls callCols
+	base  int64 // record index of recs' first row
+	err   error
+}
+
+func newProcessor(mem memory.Allocator, batchRows int, emit func(*schema.Table, arrow.Record) error) *processor {
+	return &processor{mem: mem, batchRows: batchRows, emit: emit}
+}
+
+// process decodes, symbolizes and pairs one buffer, emitting its rows in
+// batches as it goes so that memory does not grow with the buffer.
+func (p *processor) process(b *Buffer) (*Outcome, error) {
+	out := &Outcome{Used: map[int32]struct{}{}}
+	var table *symbolize.Table
+	if b.Symbols != nil {
+		table = b.Symbols.Table()
+	}
+	p.recs.shift(p.recs.len())
+	p.recs.runID, p.recs.syms, p.recs.linked = b.RunID, symbolCols{table}, 0
+	p.calls = callCols{runID: b.RunID, syms: symbolCols{table}, rows: p.calls.rows[:0], preRets: map[int64]uint64{}}
+	p.base, p.err = 0, nil
+	pairer := pair.NewPairer(func(c *pair.Call) { p.addCall(c, b.Symbols) }, p.link)
+	d := ingest.NewDecoder(b.R, b.Name, b.Options)
+	for idx := int64(0); d.Next() && p.err == nil; idx++ {
+		r := d.Record()
+		f, ok := lookup(b.Symbols, r.PC)
+		if ok {
+			out.Used[f.ID] = struct{}{}
+		} else {
+			out.Unresolved++
+		}
+		p.recs.add(r, idx, f, ok)
+		pairer.Push(r, idx)
+		if p.recs.linked >= p.batchRows {
+			p.flushRecords(p.recs.linked)
+		}
+	}
+	pairer.Close()
+	p.flushRecords(p.recs.len())
+	p.flushCalls()
+	out.Stats = *d.Stats()
+	out.Pairing = *pairer.Stats()
+	if err := d.Err(); err != nil {
+		return out, err
+	}
+	return out, p.err
+}
+
+func lookup(s *symbolize.Symbolizer, pc uint64) (symbolize.Func, bool) {
+	if s == nil {
+		return symbolize.Func{}, false
+	}
+	return s.Lookup(pc)
+}
+
+func (p *processor) link(l pair.Link) {
+	if l.PreRet {
+		p.calls.preRets[l.Call] = p.recs.value[l.Record-p.base]
+	}
+	p.recs.link(l, p.base)
+}
+
+func (p *processor) addCall(c *pair.Call, s *symbolize.Symbolizer) {
+	id := int32(-1)
+	if f, ok := lookup(s, c.PC); ok {
+		id = f.ID
+	}
+	p.calls.add(c, id)
+	if p.calls.len() >= p.batchRows {
+		p.flushCalls()
+	}
+}
+
+func (p *processor) flushRecords(n int) {
+	if n == 0 || p.err != nil {
+		return
+	}
+	p.err = p.emit(schema.Records, p.recs.build(p.mem, n))
+	p.base += int64(n)
+}
+
+func (p *processor) flushCalls() {
+	if p.calls.len() == 0 || p.err != nil {
+		return
+	}
+	p.err = p.emit(schema.Calls, p.calls.build(p.mem))
+}
