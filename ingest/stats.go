@@ -28,9 +28,9 @@ type Stats struct {
 	Records int64 `json:"records"`
 	// RecordWords is the words the decoded records occupy.
 	RecordWords int64 `json:"record_words"`
-	Entries int64 `json:"entries"`
-	Rets    int64 `json:"rets"`
-	Cmps    int64 `json:"cmps"`
+	Entries     int64 `json:"entries"`
+	Rets        int64 `json:"rets"`
+	Cmps        int64 `json:"cmps"`
 
 	// DamagedWords were skipped while resynchronising inside the data;
 	// DamageEvents counts the places where that happened.
