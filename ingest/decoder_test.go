@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"io"
+	"runtime"
 	"reflect"
 	"strings"
 	"testing"
@@ -219,5 +221,62 @@ func TestDecodeLongRecord(t *testing.T) {
 	recs, st, err := decodeAll(t, b, Options{})
 	if err != nil || len(recs) != 3 || st.DamagedWords != 0 || len(recs[1].Values) != 65535 || recs[1].Values[65534] != 65534 {
 		t.Fatalf("err %v, %d records, %+v", err, len(recs), st)
+	}
+}
+
+// wordStream streams a 128 MiB buffer of scalar records without holding
+// it: the counter, then records generated on the fly.
+type wordStream struct {
+	words, pos int64
+	rec        []byte
+}
+
+func (s *wordStream) Read(p []byte) (int, error) {
+	if s.pos >= s.words*WordBytes {
+		return 0, io.EOF
+	}
+	n := 0
+	for n+WordBytes <= len(p) && s.pos < s.words*WordBytes {
+		w := s.pos / WordBytes
+		var v uint64
+		switch {
+		case w == 0:
+			v = uint64(s.words - 1)
+		case (w-1)%4 == 0:
+			v = HeaderA(KindEntry, 1, uint32((w-1)/4+1))
+		case (w-1)%4 == 1:
+			v = pcF
+		case (w-1)%4 == 2:
+			v = MetaA(0, 8, 0x1000)
+		default:
+			v = uint64(w)
+		}
+		binary.LittleEndian.PutUint64(p[n:], v)
+		n += WordBytes
+		s.pos += WordBytes
+	}
+	return n, nil
+}
+
+// TestDecodeBoundedMemory decodes the largest buffer the kernel allows
+// through a stream and checks memory stays at the window's size.
+func TestDecodeBoundedMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("decodes 128 MiB")
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	d := NewDecoder(&wordStream{words: MaxBufferWords}, "big", Options{})
+	n := 0
+	for d.Next() {
+		n++
+	}
+	runtime.ReadMemStats(&after)
+	if want := (MaxBufferWords - 1) / 4; n != want || d.Err() != nil {
+		t.Fatalf("decoded %d records, want %d (%v)", n, want, d.Err())
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 4<<20 {
+		t.Errorf("decoding a 128 MiB buffer allocated %d bytes", alloc)
 	}
 }
