@@ -5,8 +5,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
-	"runtime"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 )
