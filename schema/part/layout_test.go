@@ -1,0 +1,165 @@
+package part
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/kdf-tools/kdf/schema"
+	"github.com/parquet-go/parquet-go/format"
+)
+
+// element is what a reader sees of one schema element: name,
+// repetition, physical type (or group), logical type.
+func element(e format.SchemaElement) string {
+	typ := "group"
+	if p, ok := e.Type.Get(); ok {
+		typ = p.String()
+	}
+	return fmt.Sprintf("%s %s %s %s", e.RepetitionType.V, e.Name, typ, e.LogicalType.String())
+}
+
+// wantElements lists the schema elements of a column as the Parquet
+// specification's LogicalTypes.md spells them, and as DuckDB maps them:
+// UINT(64) is UBIGINT, a 3-level LIST a LIST, a key_value MAP a MAP.
+func wantElements(name string, t arrow.DataType, nullable bool) []string {
+	rep := "REQUIRED"
+	if nullable {
+		rep = "OPTIONAL"
+	}
+	switch t := t.(type) {
+	case *arrow.ListType:
+		return append([]string{rep + " " + name + " group LIST", "REPEATED list group "},
+			wantElements("element", t.Elem(), t.ElemField().Nullable)...)
+	case *arrow.MapType:
+		return slices.Concat([]string{rep + " " + name + " group MAP", "REPEATED key_value group "},
+			wantElements("key", t.KeyType(), false), wantElements("value", t.ItemType(), t.ItemField().Nullable))
+	}
+	leaf := map[arrow.Type]string{
+		arrow.INT64: "INT64 INT(64,true)", arrow.INT32: "INT32 INT(32,true)",
+		arrow.UINT64: "INT64 INT(64,false)", arrow.UINT32: "INT32 INT(32,false)", arrow.UINT8: "INT32 INT(8,false)",
+		arrow.FLOAT64: "DOUBLE ", arrow.BOOL: "BOOLEAN ", arrow.STRING: "BYTE_ARRAY STRING",
+	}[t.ID()]
+	return []string{rep + " " + name + " " + leaf}
+}
+
+// TestFileSchema reads each table's part schema back from the footer
+// and checks every element against the standard types.
+func TestFileSchema(t *testing.T) {
+	for _, tbl := range schema.All {
+		t.Run(tbl.Name, func(t *testing.T) {
+			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			defer mem.AssertSize(t, 0)
+			rec := randomBatch(mem, tbl, rand.New(rand.NewPCG(1, 1)), 10)
+			data, _ := writeBatches(t, tbl, Options{}, []arrow.RecordBatch{rec})
+			f, _ := readPart(t, data, tbl)
+			var got []string
+			for _, e := range f.Metadata().Schema[1:] {
+				got = append(got, element(e))
+			}
+			var want []string
+			for _, c := range tbl.Columns {
+				want = append(want, wantElements(c.Name, c.Type, c.Nullable)...)
+			}
+			if d := diffLines(got, want); d != "" {
+				t.Errorf("schema elements (-got +want):\n%s", d)
+			}
+			if v, _ := f.Lookup("kdf.table"); v != tbl.Name {
+				t.Errorf("kdf.table = %q", v)
+			}
+		})
+	}
+}
+
+func diffLines(got, want []string) string {
+	var b strings.Builder
+	for i := range max(len(got), len(want)) {
+		g, w := "", ""
+		if i < len(got) {
+			g = got[i]
+		}
+		if i < len(want) {
+			w = want[i]
+		}
+		if g != w {
+			fmt.Fprintf(&b, "-%s\n+%s\n", g, w)
+		}
+	}
+	return b.String()
+}
+
+// TestEncodingsAndStatistics checks, on realistic records, the encoding
+// of each column chunk and that every chunk carries min/max statistics,
+// unsigned where the column is: the largest u64 must be the maximum.
+func TestEncodingsAndStatistics(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	rec := newRecordGen(5).batch(mem, 50_000)
+	data, _ := writeBatches(t, schema.Records, Options{RowGroupRows: 20_000}, []arrow.RecordBatch{rec})
+	f, _ := readPart(t, data, schema.Records)
+	wantEnc := map[string]format.Encoding{
+		"run_id": format.DeltaBinaryPacked, "idx": format.DeltaBinaryPacked, "seq": format.DeltaBinaryPacked,
+		"call_id": format.DeltaBinaryPacked, "kind": format.RLEDictionary, "func": format.RLEDictionary,
+		"module": format.RLEDictionary, "pc": format.RLEDictionary, "arg_idx": format.RLEDictionary,
+	}
+	var maxValue uint64
+	for _, rg := range f.Metadata().RowGroups {
+		for _, c := range rg.Columns {
+			md := c.MetaData
+			name := strings.Join(md.PathInSchema, ".")
+			if e, ok := wantEnc[name]; ok && !slices.Contains(md.Encoding, e) {
+				t.Errorf("%s: encodings %v, want %v among them", name, md.Encoding, e)
+			}
+			if md.Codec != format.Zstd {
+				t.Errorf("%s: codec %v", name, md.Codec)
+			}
+			st := md.Statistics
+			if st.MinValue == nil || st.MaxValue == nil {
+				t.Errorf("%s: no min/max statistics", name)
+			}
+			if name == "value" {
+				maxValue = max(maxValue, binary.LittleEndian.Uint64(st.MaxValue))
+				if binary.LittleEndian.Uint64(st.MinValue) > 4096 {
+					t.Errorf("value: min %#x, want a small word", st.MinValue)
+				}
+			}
+		}
+	}
+	if maxValue < 0xfffffff2 {
+		t.Errorf("value: max %#x, want the large words on top (unsigned order)", maxValue)
+	}
+}
+
+// TestLayoutOrder checks that the Parquet schema keeps the table's
+// column order (parquet.Group would sort the names).
+func TestLayoutOrder(t *testing.T) {
+	for _, tbl := range schema.All {
+		s, err := layout(tbl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, f := range s.Fields() {
+			if f.Name() != tbl.Columns[i].Name {
+				t.Errorf("%s: field %d is %s, want %s", tbl.Name, i, f.Name(), tbl.Columns[i].Name)
+			}
+		}
+		if n := s.GoType().NumField(); n != len(tbl.Columns) {
+			t.Errorf("%s: Go type has %d fields", tbl.Name, n)
+		}
+		if str := s.String(); !strings.Contains(str, tbl.Columns[0].Name) {
+			t.Errorf("%s: schema prints as %q", tbl.Name, str)
+		}
+	}
+}
+
+func TestLayoutRejectsOtherTypes(t *testing.T) {
+	tbl := &schema.Table{Name: "t", Columns: []schema.Column{{Name: "day", Type: arrow.FixedWidthTypes.Date32}}}
+	if _, err := NewWriter(new(strings.Builder), tbl, Options{}); err == nil || !strings.Contains(err.Error(), "column day") {
+		t.Errorf("NewWriter of a date32 column: %v", err)
+	}
+}

@@ -1,0 +1,179 @@
+package part
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/kdf-tools/kdf/schema"
+)
+
+// writeBatches writes recs to a new part of tbl, releasing each batch
+// once written as callers do, and returns the part and the rows it
+// should hold.
+func writeBatches(t *testing.T, tbl *schema.Table, opt Options, recs []arrow.RecordBatch) ([]byte, [][]any) {
+	t.Helper()
+	var buf bytes.Buffer
+	w, err := NewWriter(&buf, tbl, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want [][]any
+	for _, rec := range recs {
+		want = append(want, arrowRows(rec)...)
+		if err := w.Write(rec); err != nil {
+			t.Fatal(err)
+		}
+		rec.Release()
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if w.Rows() != int64(len(want)) {
+		t.Errorf("Rows() = %d, want %d", w.Rows(), len(want))
+	}
+	return buf.Bytes(), want
+}
+
+func compareRows(t *testing.T, tbl *schema.Table, got, want [][]any) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("read %d rows, wrote %d", len(got), len(want))
+	}
+	bad := 0
+	for i := range want {
+		for j, c := range tbl.Columns {
+			if !reflect.DeepEqual(got[i][j], want[i][j]) && bad < 10 {
+				t.Errorf("row %d column %s: read %#v, wrote %#v", i, c.Name, got[i][j], want[i][j])
+				bad++
+			}
+		}
+	}
+}
+
+// TestRoundTrip writes batches of every table, one of them a slice of a
+// larger batch and one empty, over several row groups and pages, and
+// reads every value back.
+func TestRoundTrip(t *testing.T) {
+	for _, tbl := range schema.All {
+		t.Run(tbl.Name, func(t *testing.T) {
+			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			defer mem.AssertSize(t, 0)
+			rng := rand.New(rand.NewPCG(7, uint64(len(tbl.Name))))
+			whole := randomBatch(mem, tbl, rng, 2500)
+			recs := []arrow.RecordBatch{
+				randomBatch(mem, tbl, rng, 1000),
+				randomBatch(mem, tbl, rng, 0),
+				whole.NewSlice(700, 2300),
+				randomBatch(mem, tbl, rng, 3001),
+			}
+			whole.Release()
+			data, want := writeBatches(t, tbl, Options{RowGroupRows: 1500, PageBytes: 4 << 10}, recs)
+			f, got := readPart(t, data, tbl)
+			compareRows(t, tbl, got, want)
+			if n := len(f.RowGroups()); n != (len(want)+1499)/1500 {
+				t.Errorf("%d row groups for %d rows of 1500", n, len(want))
+			}
+		})
+	}
+}
+
+// TestRoundTripRecords round-trips the benchmark's realistic records,
+// with the default layout.
+func TestRoundTripRecords(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	g := newRecordGen(3)
+	recs := []arrow.RecordBatch{g.batch(mem, 40_000), g.batch(mem, 70_000)}
+	data, want := writeBatches(t, schema.Records, Options{}, recs)
+	_, got := readPart(t, data, schema.Records)
+	compareRows(t, schema.Records, got, want)
+}
+
+func TestEmptyPart(t *testing.T) {
+	data, _ := writeBatches(t, schema.Calls, Options{}, nil)
+	f, rows := readPart(t, data, schema.Calls)
+	if len(rows) != 0 || f.NumRows() != 0 {
+		t.Errorf("empty part has %d rows", len(rows))
+	}
+}
+
+// TestWriteRejects checks that a batch that does not fit the table is
+// refused whole, and that the writer goes on accepting good ones.
+func TestWriteRejects(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	rng := rand.New(rand.NewPCG(1, 2))
+	good := randomBatch(mem, schema.Rejects, rng, 10)
+	defer good.Release()
+
+	nullPath := func() arrow.RecordBatch {
+		b := array.NewStringBuilder(mem)
+		defer b.Release()
+		b.AppendNull()
+		b.AppendValues(make([]string, 9), nil)
+		a := b.NewArray()
+		defer a.Release()
+		rec, err := good.SetColumn(schema.Rejects.Index("path"), a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rec
+	}
+	renamed := func() arrow.RecordBatch {
+		f := schema.Rejects.Schema().Fields()
+		f[0].Name = "campaing"
+		return array.NewRecordBatch(arrow.NewSchema(f, nil), good.Columns(), good.NumRows())
+	}
+	other := func() arrow.RecordBatch { return randomBatch(mem, schema.Functions, rng, 10) }
+	cases := []struct {
+		name string
+		rec  func() arrow.RecordBatch
+		want string
+	}{
+		{"null in required column", nullPath, "column path is required but has 1 nulls"},
+		{"renamed column", renamed, `batch column 0 is "campaing"`},
+		{"other table", other, "batch has 6 columns, the table 7"},
+	}
+	var buf bytes.Buffer
+	w, err := NewWriter(&buf, schema.Rejects, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cases {
+		rec := c.rec()
+		err := w.Write(rec)
+		rec.Release()
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want one saying %q", c.name, err, c.want)
+		}
+	}
+	if err := w.Write(good); err != nil {
+		t.Fatalf("good batch after rejected ones: %v", err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, rows := readPart(t, buf.Bytes(), schema.Rejects); len(rows) != 10 {
+		t.Errorf("part has %d rows, want the good batch's 10", len(rows))
+	}
+	if err := w.Write(good); err == nil {
+		t.Error("Write after Close succeeded")
+	}
+	if err := w.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+}
+
+func TestOptionsRejected(t *testing.T) {
+	for _, opt := range []Options{{RowGroupRows: -1}, {PageBytes: -1}, {Compression: 9}} {
+		if _, err := NewWriter(new(bytes.Buffer), schema.Runs, opt); err == nil {
+			t.Errorf("NewWriter accepted %+v", opt)
+		}
+	}
+}
