@@ -1,0 +1,356 @@
+package source
+
+import (
+	"archive/tar"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+
+	"github.com/klauspost/compress/zstd"
+)
+
+// An archive is read in two passes, each a fresh decompression.
+//
+// Pass 1 (scan) reads every header and only the metadata members
+// (kallsyms, System.map, manifest.jsonl; each capped), holding them in
+// memory; it also finds where the archive is damaged, if it is. Pass 2
+// delivers every member in archive order with the complete metadata
+// already known. Two passes, rather than asking archives to put metadata
+// before buffers, because tar preserves whatever order the producer's
+// readdir gave: a kallsyms after its buffers is ordinary, not hostile.
+// The second decompression is the price.
+
+// scan is what pass 1 learned.
+type scan struct {
+	meta map[int]*metaFile // member index -> loaded metadata
+	// stop is the damage that ended pass 1, nil if the archive ended
+	// cleanly. When stopMember >= 0 the damage lies in that member's data,
+	// so pass 2 reports the member instead of delivering it.
+	stop       *Error
+	stopMember int
+}
+
+// walkArchive walks one archive as a source of its own.
+func (w *walker) walkArchive(src string, f format, ix *index) error {
+	sc := w.scanArchive(src, f, ix)
+	if err := w.ctx.Err(); err != nil {
+		return err
+	}
+	done, err := w.deliverArchive(src, f, ix, sc)
+	if err != nil {
+		return err
+	}
+	note := ""
+	if !done || sc.stop != nil {
+		note = " (the archive could not be read to its end, so the file may be in the unread part)"
+	}
+	dirs := slices.Sorted(maps.Keys(ix.scopes))
+	for _, d := range dirs {
+		if m := ix.scopes[d].manifest; m != nil {
+			if err := w.reportUnused(m, note); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// memberPos is where a member's data lies in the tar stream.
+type memberPos struct {
+	index     int
+	name      string
+	off, size int64
+}
+
+func (w *walker) scanArchive(src string, f format, ix *index) *scan {
+	sc := &scan{meta: map[int]*metaFile{}, stopMember: -1}
+	s, err := w.openStream(src, f)
+	if err != nil {
+		sc.stop = problem(src, "", ReasonCorrupt, err, "cannot open the archive: nothing in it was read")
+		return sc
+	}
+	defer s.Close()
+	var prev *memberPos
+	for i := 0; w.ctx.Err() == nil; i++ {
+		hdr, err := next(s.tr)
+		if err == io.EOF {
+			return sc
+		}
+		if err != nil {
+			sc.stop, sc.stopMember = w.damage(src, s, err, prev)
+			return sc
+		}
+		prev = &memberPos{index: i, name: hdr.Name, off: s.offset(), size: hdr.Size}
+		if err := w.scanMember(ix, s, hdr, i, sc); err != nil {
+			sc.stop, sc.stopMember = w.damage(src, s, err, prev)
+			return sc
+		}
+	}
+	return sc
+}
+
+// scanMember loads one member if it is a usable metadata file. It
+// returns an error only when the stream itself failed.
+func (w *walker) scanMember(ix *index, s *stream, hdr *tar.Header, i int, sc *scan) error {
+	k, p := w.metaKind(hdr)
+	if k == KindOther {
+		return nil
+	}
+	// Every metadata member costs at least a tar block, so a flood of
+	// tiny ones cannot grow the index past MaxMetaTotal either.
+	if ix.held+512 > w.opt.MaxMetaTotal {
+		ix.lose(k, w.opt.MaxMetaTotal)
+		return nil // pass 2 finds no metaFile and reports the member
+	}
+	ix.held += 512
+	mf := &metaFile{}
+	sc.meta[i] = mf
+	var data []byte
+	switch {
+	case hdr.Size > w.opt.MaxMetaBytes:
+		mf.err = w.tooLarge(ix.source, p, hdr.Size)
+	case ix.held+hdr.Size > w.opt.MaxMetaTotal:
+		ix.lose(k, w.opt.MaxMetaTotal)
+		mf.err = ix.lost(k, p)
+	default:
+		var err error
+		// Like the tar reader's own skipping, a member whose bytes all
+		// arrived is whole even if the stream broke right after them.
+		if data, err = io.ReadAll(io.LimitReader(s.tr, hdr.Size)); err != nil && int64(len(data)) < hdr.Size {
+			return err
+		}
+		ix.held += int64(len(data))
+	}
+	mf.data = data
+	w.install(ix, mf, k, p, hdr.Size, data)
+	return nil
+}
+
+// metaKind says whether a member is a metadata file pass 1 must load,
+// and its clean path.
+func (w *walker) metaKind(hdr *tar.Header) (Kind, string) {
+	if !regular(hdr.Typeflag) || hdr.Size > w.opt.MaxMemberBytes {
+		return KindOther, ""
+	}
+	p, r, _ := cleanMember(hdr.Name)
+	if r != "" {
+		return KindOther, ""
+	}
+	p, _ = escapeName(p)
+	switch k := classifyName(p, w.opt.BufferSuffixes); k {
+	case KindKallsyms, KindSystemMap, KindManifest:
+		return k, p
+	}
+	return KindOther, ""
+}
+
+func regular(t byte) bool { return t == tar.TypeReg || t == tar.TypeGNUSparse || t == tar.TypeCont }
+
+// next is tar.Reader.Next without GODEBUG=tarinsecurepath=0's refusal
+// of non-local names: cleanMember judges names, uniformly.
+func next(tr *tar.Reader) (*tar.Header, error) {
+	hdr, err := tr.Next()
+	if hdr != nil && errors.Is(err, tar.ErrInsecurePath) {
+		err = nil
+	}
+	return hdr, err
+}
+
+// install records a loaded (or failed) metadata member in the index.
+func (w *walker) install(ix *index, mf *metaFile, k Kind, p string, size int64, data []byte) {
+	if k == KindManifest {
+		if mf.err == nil {
+			mf.man = parseManifest(data, ix.source, p)
+			if old := ix.addManifest(mf.man); old != nil {
+				old.replaced = problem(ix.source, p, ReasonReplaced, nil,
+					"a later archive member of the same name replaces this manifest")
+			}
+		}
+		return
+	}
+	mf.snap = &Snapshot{Source: ix.source, Path: p, Kind: k, Size: size, data: data}
+	if mf.err != nil {
+		mf.snap.Err, mf.err = mf.err, nil // the snapshot blocks farther ones
+	}
+	ix.addSnapshot(mf.snap)
+}
+
+// damage turns a stream error into a positioned problem. The failure
+// lies in prev's data when the stream stopped before prev's declared
+// end; then prev is the member to report. Otherwise it lies between
+// members (a header) and concerns the archive as a whole.
+func (w *walker) damage(src string, s *stream, err error, prev *memberPos) (*Error, int) {
+	in := prev != nil && s.offset() < prev.off+prev.size
+	var perr *Error
+	switch {
+	case errors.Is(err, errLimit):
+		perr = problem(src, "", ReasonLimit, err,
+			"the archive decompresses to more than %d bytes (Options.MaxArchiveBytes), at %s: the rest is skipped; raise the cap if the archive is genuine",
+			w.opt.MaxArchiveBytes, s.where())
+	case errors.Is(err, zstd.ErrWindowSizeExceeded):
+		perr = problem(src, "", ReasonLimit, err,
+			"the zstd stream needs a window above %d bytes (Options.MaxWindowBytes), at %s: the rest is skipped; recompress with a smaller --long or raise the cap",
+			w.opt.MaxWindowBytes, s.where())
+	case prev == nil && (errors.Is(err, tar.ErrHeader) || errors.Is(err, io.ErrUnexpectedEOF)):
+		perr = problem(src, "", ReasonCorrupt, err, "not a tar archive (read as %s): nothing in it was read", s.format)
+	case errors.Is(err, io.ErrUnexpectedEOF) && in:
+		perr = problem(src, "", ReasonTruncated, err,
+			"member declares %d bytes of data at offset %d but the archive ends at %s: this member and the rest are skipped, the members before it were read; copy the archive again",
+			prev.size, prev.off, s.where())
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		perr = problem(src, "", ReasonTruncated, err,
+			"the archive ends inside a tar header at %s: the members before it were read; copy the archive again", s.where())
+	case errors.Is(err, tar.ErrHeader):
+		perr = problem(src, "", ReasonCorrupt, err, "invalid tar header at %s: the rest is skipped, the members before it were read", s.where())
+	default:
+		perr = problem(src, "", ReasonCorrupt, err, "the %s stream is damaged at %s: the rest is skipped, the members before it were read", s.format, s.where())
+	}
+	perr.Offset = s.end()
+	if !in {
+		return perr, -1
+	}
+	perr.Path, _ = escapeName(prev.name)
+	perr.Offset = prev.off
+	return perr, prev.index
+}
+
+// deliverArchive is pass 2. done reports whether the archive was read
+// to its end.
+func (w *walker) deliverArchive(src string, f format, ix *index, sc *scan) (done bool, err error) {
+	s, oerr := w.openStream(src, f)
+	if oerr != nil {
+		if sc.stop == nil {
+			sc.stop = problem(src, "", ReasonCorrupt, oerr, "cannot open the archive: nothing in it was read")
+		}
+		return false, w.report(sc.stop, KindOther)
+	}
+	defer s.Close()
+	var prev *memberPos
+	for i := 0; ; i++ {
+		hdr, err := next(s.tr)
+		if err == io.EOF && sc.stop == nil {
+			return true, nil
+		}
+		if err != nil || i == sc.stopMember {
+			perr := sc.stop
+			if perr == nil { // the archive changed since pass 1
+				perr, _ = w.damage(src, s, err, prev)
+			}
+			return false, w.report(perr, KindOther)
+		}
+		prev = &memberPos{index: i, name: hdr.Name, off: s.offset(), size: hdr.Size}
+		if err := w.member(ix, s, hdr, sc.meta[i]); err != nil {
+			if errors.Is(err, errStop) {
+				return false, nil
+			}
+			return false, err
+		}
+	}
+}
+
+// errStop ends pass 2 after a member that could not be read.
+var errStop = errors.New("stop")
+
+// member delivers or reports one member in pass 2.
+func (w *walker) member(ix *index, s *stream, hdr *tar.Header, mf *metaFile) error {
+	name, escaped := escapeName(hdr.Name)
+	reject := func(r Reason, format string, args ...any) error {
+		perr := problem(ix.source, name, r, nil, format, args...)
+		perr.Offset = s.offset()
+		return w.report(perr, KindOther)
+	}
+	if hdr.Typeflag == tar.TypeDir || hdr.Typeflag == tar.TypeXGlobalHeader {
+		return nil // not files: nothing to deliver or lose
+	}
+	p, r, msg := cleanMember(hdr.Name)
+	if r != "" {
+		return reject(r, "%s", msg)
+	}
+	name, _ = escapeName(p)
+	e := &Entry{Source: ix.source, Path: name, Size: hdr.Size, Mode: hdr.FileInfo().Mode(), Offset: s.offset(), Escaped: escaped}
+	e.Kallsyms, e.SystemMap, e.Attrs = ix.resolve(name) // also marks manifest lines naming it as met
+	if r, msg := unreadableType(hdr); r != "" {
+		return reject(r, "%s", msg)
+	}
+	if hdr.Size > w.opt.MaxMemberBytes {
+		return reject(ReasonTooLarge, "declares %d bytes, above the %d-byte cap for one member (Options.MaxMemberBytes): skipped; a buffer is at most 128 MiB",
+			hdr.Size, w.opt.MaxMemberBytes)
+	}
+	e.Kind = classifyName(name, w.opt.BufferSuffixes)
+	switch {
+	case mf != nil:
+		return w.emitArchiveMeta(e, mf)
+	case e.Kind == KindKallsyms || e.Kind == KindSystemMap || e.Kind == KindManifest:
+		e.Err = ix.lost(e.Kind, name) // pass 1 had no room for it
+		return w.emit(e)
+	}
+	return w.emitStreamed(s, e)
+}
+
+// unreadableType says why a member of hdr's type is not read, if it is
+// not: only regular files are.
+func unreadableType(hdr *tar.Header) (Reason, string) {
+	switch hdr.Typeflag {
+	case tar.TypeReg, tar.TypeGNUSparse, tar.TypeCont:
+		return "", ""
+	case tar.TypeSymlink:
+		return ReasonLink, fmt.Sprintf("symbolic link to %q: not followed; store the file itself in the archive", hdr.Linkname)
+	case tar.TypeLink:
+		return ReasonLink, fmt.Sprintf("hard link to %q: not followed; store the file itself in the archive (tar --hard-dereference)", hdr.Linkname)
+	case tar.TypeChar:
+		return ReasonSpecial, "character device entry: not read"
+	case tar.TypeBlock:
+		return ReasonSpecial, "block device entry: not read"
+	case tar.TypeFifo:
+		return ReasonSpecial, "fifo entry: not read"
+	}
+	return ReasonUnsupported, fmt.Sprintf("tar entry type %q: not read", hdr.Typeflag)
+}
+
+func (w *walker) emitArchiveMeta(e *Entry, mf *metaFile) error {
+	data := mf.data
+	e.open = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
+	if mf.man != nil && mf.man.replaced != nil {
+		e.Err = mf.man.replaced
+		return w.emit(e) // its lines no longer apply: do not report them
+	}
+	return w.emitMeta(e, mf)
+}
+
+// emitStreamed delivers a member whose content stays in the archive
+// stream. Its first bytes are read to recognise it when its name does
+// not, and replayed to the caller.
+func (w *walker) emitStreamed(s *stream, e *Entry) error {
+	var head []byte
+	if e.Kind == KindOther {
+		head = make([]byte, min(e.Size, headSize))
+		if _, err := io.ReadFull(s.tr, head); err != nil {
+			// Pass 1 read past it, so the archive changed under us.
+			perr := problem(e.Source, e.Path, ReasonUnreadable, err, "cannot read the member (did the archive change while it was read?): it and the rest are skipped")
+			perr.Offset = e.Offset
+			if err := w.report(perr, KindOther); err != nil {
+				return err
+			}
+			return errStop
+		}
+		e.Kind, e.Reason = classifyContent(head, e.Path, e.Size)
+	}
+	live, opened := true, false
+	e.streamed = true
+	e.open = func() (io.ReadCloser, error) {
+		switch {
+		case !live:
+			return nil, errStale
+		case opened:
+			return nil, errors.New("archive member opened twice: a streamed entry can be read once")
+		}
+		opened = true
+		return io.NopCloser(&liveReader{r: io.MultiReader(bytes.NewReader(head), s.tr), live: &live, left: e.Size}), nil
+	}
+	err := w.emit(e)
+	live = false
+	return err
+}

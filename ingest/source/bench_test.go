@@ -1,0 +1,90 @@
+package source
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+)
+
+// benchCampaign is many small buffers: 20 boots of 200 buffers of 4 KiB,
+// each boot with a kallsyms and a manifest naming every buffer.
+func benchCampaign() (ms []member, bytes int64) {
+	body := string(bufferA()) + strings.Repeat("\x00", 4096-len(bufferA()))
+	for boot := range 20 {
+		dir := fmt.Sprintf("arm=df/trial=1/boot=%d", boot)
+		var man strings.Builder
+		for i := range 200 {
+			fmt.Fprintf(&man, `{"file":"prog-%d.kcdf","exec_ns":%d,"program":"r0 = open()"}`+"\n", i, 1000+i)
+			ms = append(ms, reg(fmt.Sprintf("%s/prog-%d.kcdf", dir, i), body))
+		}
+		ms = append(ms, reg(dir+"/kallsyms", strings.Repeat("ffffffff81000000 T func\n", 1000)), reg(dir+"/manifest.jsonl", man.String()))
+	}
+	for _, m := range ms {
+		bytes += int64(len(m.body))
+	}
+	return ms, bytes
+}
+
+func benchWalk(b *testing.B, src string, files int, size int64) {
+	b.SetBytes(size)
+	b.ReportAllocs()
+	b.ResetTimer()
+	buf := make([]byte, 64<<10)
+	for b.Loop() {
+		n := 0
+		err := Walk(context.Background(), []string{src}, Options{}, func(e *Entry) error {
+			n++
+			if e.Kind != KindBuffer || e.Err != nil {
+				return nil
+			}
+			r, err := e.Open()
+			if err != nil {
+				return err
+			}
+			defer r.Close()
+			_, err = io.CopyBuffer(io.Discard, r, buf)
+			return err
+		})
+		if err != nil || n != files {
+			b.Fatalf("Walk: %v after %d of %d files", err, n, files)
+		}
+	}
+	b.ReportMetric(float64(files)*float64(b.N)/b.Elapsed().Seconds(), "files/s")
+}
+
+func BenchmarkWalkDir(b *testing.B) {
+	ms, size := benchCampaign()
+	benchWalk(b, writeTree(b, ms...), len(ms), size)
+}
+
+func BenchmarkWalkTarZst(b *testing.B) {
+	ms, size := benchCampaign()
+	src := writeFile(b, b.TempDir(), "c.tar.zst", zst(b, makeTar(b, ms...)))
+	benchWalk(b, src, len(ms), size)
+}
+
+func BenchmarkWalkTarGz(b *testing.B) {
+	ms, size := benchCampaign()
+	src := writeFile(b, b.TempDir(), "c.tar.gz", gz(b, makeTar(b, ms...)))
+	benchWalk(b, src, len(ms), size)
+}
+
+func BenchmarkParseManifest(b *testing.B) {
+	var man strings.Builder
+	const lines = 10000
+	for i := range lines {
+		fmt.Fprintf(&man, `{"file":"arm=df/trial=1/boot=%d/prog-%d.kcdf","exec_ns":%d,"baseline_ns":%d,"program":"r0 = openat(0xffffffffffffff9c, &(0x7f0000000000)='./file0\u0000', 0x0, 0x0)","vm":3,"arm":"df","trial":1}`+"\n",
+			i%20, i, 1000+i, 900+i)
+	}
+	data := []byte(man.String())
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if m := parseManifest(data, "s", "manifest.jsonl"); len(m.entries) != lines {
+			b.Fatalf("%d entries, problems %v", len(m.entries), m.problems[:1])
+		}
+	}
+	b.ReportMetric(float64(lines)*float64(b.N)/b.Elapsed().Seconds(), "lines/s")
+}

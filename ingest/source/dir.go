@@ -1,0 +1,222 @@
+package source
+
+import (
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+)
+
+// walkDirSource walks a directory source in one pass. Each directory's
+// listing is read whole (os.ReadDir sorts it), so its metadata files are
+// loaded before any of its entries is delivered, whatever their names;
+// metadata of ancestors is already loaded. That is all attribution
+// needs, so directories, unlike archives, need no second pass.
+func (w *walker) walkDirSource(root string) error {
+	return w.walkDir(newIndex(root), root, "")
+}
+
+func (w *walker) walkDir(ix *index, osDir, rel string) error {
+	ents, err := os.ReadDir(osDir)
+	if err != nil {
+		// ReadDir returns what it could read; report and go on with that.
+		perr := problem(ix.source, rel, ReasonUnreadable, err, "cannot list this directory: its unlisted files are skipped; check its permissions")
+		if err := w.report(perr, KindOther); err != nil {
+			return err
+		}
+	}
+	w.loadDirMeta(ix, osDir, rel, ents)
+	for _, de := range ents {
+		if err := w.dirEntry(ix, osDir, rel, de); err != nil {
+			return err
+		}
+	}
+	return w.leaveDir(ix, rel)
+}
+
+// dirEntry delivers or reports one directory entry. Links are never
+// followed: a link can point outside the campaign, or at a file already
+// counted, and either would break "every input exactly once".
+func (w *walker) dirEntry(ix *index, osDir, rel string, de fs.DirEntry) error {
+	name, escaped := escapeName(de.Name())
+	p, osPath := joinPath(rel, name), filepath.Join(osDir, de.Name())
+	t := de.Type()
+	switch {
+	case t.IsDir():
+		return w.walkDir(ix, osPath, p)
+	case t&fs.ModeSymlink != 0:
+		target, _ := os.Readlink(osPath)
+		ix.resolve(p) // it exists, so a manifest line naming it is not "unknown"
+		return w.report(problem(ix.source, p, ReasonLink, nil, "symbolic link to %q: not followed; copy the file itself into the campaign", target), KindOther)
+	case !t.IsRegular():
+		ix.resolve(p)
+		return w.report(problem(ix.source, p, ReasonSpecial, nil, "%s: not read", specialName(t)), KindOther)
+	}
+	info, err := de.Info()
+	if err != nil {
+		return w.report(problem(ix.source, p, ReasonUnreadable, err, "cannot stat the file: skipped"), KindOther)
+	}
+	return w.dirFile(ix, osPath, p, escaped, info)
+}
+
+// specialName names a file type that is neither a file, a directory
+// nor a link.
+func specialName(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "fifo"
+	case m&fs.ModeSocket != 0:
+		return "socket"
+	case m&fs.ModeCharDevice != 0:
+		return "character device"
+	case m&fs.ModeDevice != 0:
+		return "block device"
+	}
+	return "special file (" + m.Type().String() + ")"
+}
+
+// dirFile delivers one regular file, or walks it as an archive.
+func (w *walker) dirFile(ix *index, osPath, p string, escaped bool, info fs.FileInfo) error {
+	e := &Entry{
+		Source: ix.source, Path: p, Size: info.Size(), Mode: info.Mode(), Offset: -1,
+		Kind: classifyName(p, w.opt.BufferSuffixes), Escaped: escaped,
+		open: func() (io.ReadCloser, error) { return os.Open(osPath) },
+	}
+	if e.Kind == KindOther {
+		head, err := readHead(osPath)
+		if err != nil {
+			return w.report(problem(ix.source, p, ReasonUnreadable, err, "cannot read the file: skipped"), KindOther)
+		}
+		if f, _ := detectFormat(head, p); f == formatTar || f == formatGzip || f == formatZstd {
+			return w.walkArchive(osPath, f, childIndex(ix, osPath, p))
+		}
+		e.Kind, e.Reason = classifyContent(head, p, info.Size())
+	}
+	e.Kallsyms, e.SystemMap, e.Attrs = ix.resolve(p)
+	if mf := ix.meta[p]; mf != nil {
+		return w.emitMeta(e, mf)
+	}
+	return w.emit(e)
+}
+
+// childIndex is the index of an archive found at p in a directory
+// source: it falls back on the directory's snapshots, and its location
+// gives path attributes (boot=3.tar.zst reads as boot=3).
+func childIndex(parent *index, osPath, p string) *index {
+	ix := newIndex(osPath)
+	ix.parent, ix.parentDir = parent, dirOf(p)
+	if ix.parentDir != "" {
+		ix.prefix = strings.Split(ix.parentDir, "/")
+	}
+	stem, _ := archiveStem(path.Base(p))
+	ix.prefix = append(ix.prefix, stem)
+	return ix
+}
+
+// loadDirMeta loads the metadata files among one directory's entries.
+// Snapshots are only stat'ed (they are read from disk when the caller
+// opens them); manifests are read and parsed now.
+func (w *walker) loadDirMeta(ix *index, osDir, rel string, ents []fs.DirEntry) {
+	for _, de := range ents {
+		name, _ := escapeName(de.Name())
+		p, osPath := joinPath(rel, name), filepath.Join(osDir, de.Name())
+		k := classifyName(name, w.opt.BufferSuffixes)
+		if !de.Type().IsRegular() || (k != KindKallsyms && k != KindSystemMap && k != KindManifest) {
+			continue
+		}
+		info, err := de.Info()
+		if err != nil {
+			ix.meta[p] = &metaFile{err: problem(ix.source, p, ReasonUnreadable, err, "cannot stat the file: skipped")}
+			continue
+		}
+		if k == KindManifest {
+			ix.meta[p] = w.loadDirManifest(ix, osPath, p, info.Size())
+			continue
+		}
+		s := &Snapshot{Source: ix.source, Path: p, Kind: k, Size: info.Size(), osPath: osPath, max: w.opt.MaxMetaBytes}
+		if s.Size > w.opt.MaxMetaBytes {
+			s.Err = w.tooLarge(ix.source, p, s.Size)
+		}
+		ix.addSnapshot(s)
+		ix.meta[p] = &metaFile{snap: s}
+	}
+}
+
+func (w *walker) loadDirManifest(ix *index, osPath, p string, size int64) *metaFile {
+	if size > w.opt.MaxMetaBytes {
+		return &metaFile{err: w.tooLarge(ix.source, p, size)}
+	}
+	f, err := os.Open(osPath)
+	if err != nil {
+		return &metaFile{err: problem(ix.source, p, ReasonUnreadable, err, "cannot read the manifest: its attributes are missing")}
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, w.opt.MaxMetaBytes))
+	if err != nil {
+		return &metaFile{err: problem(ix.source, p, ReasonUnreadable, err, "cannot read the manifest: its attributes are missing")}
+	}
+	m := parseManifest(data, ix.source, p)
+	ix.addManifest(m)
+	return &metaFile{man: m}
+}
+
+func (w *walker) tooLarge(src, p string, size int64) *Error {
+	return problem(src, p, ReasonTooLarge, nil,
+		"%d bytes, above the %d-byte cap for metadata files (Options.MaxMetaBytes): not read, and the buffers it covers get no attribution from it; raise the cap if the file is genuine",
+		size, w.opt.MaxMetaBytes)
+}
+
+// leaveDir reports the manifest lines of rel that named no file of the
+// subtree just walked, and forgets rel's metadata.
+func (w *walker) leaveDir(ix *index, rel string) error {
+	for p := range ix.meta { // only the ancestors' few metadata files
+		if dirOf(p) == rel {
+			delete(ix.meta, p)
+		}
+	}
+	sc := ix.scopes[rel]
+	delete(ix.scopes, rel)
+	if sc == nil || sc.manifest == nil {
+		return nil
+	}
+	ix.dropManifest(sc.manifest)
+	return w.reportUnused(sc.manifest, "")
+}
+
+// reportUnused reports manifest lines that named no file met.
+func (w *walker) reportUnused(m *manifest, note string) error {
+	for _, e := range m.unused() {
+		perr := problem(m.source, m.path, ReasonUnknownFile, nil,
+			"names file %q, which the source does not contain%s: line unused; add the file or remove the line", e.file, note)
+		perr.Line = e.line
+		if err := w.report(perr, KindManifest); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// emitMeta delivers a metadata file, reported instead if it could not be
+// loaded or used, followed by one reported Entry per bad manifest line.
+func (w *walker) emitMeta(e *Entry, mf *metaFile) error {
+	switch {
+	case mf.err != nil:
+		e.Err = mf.err
+	case mf.snap != nil && mf.snap.Err != nil:
+		e.Err = mf.snap.Err
+	}
+	if err := w.emit(e); err != nil {
+		return err
+	}
+	if mf.man == nil {
+		return nil
+	}
+	for _, p := range mf.man.problems {
+		if err := w.report(p, KindManifest); err != nil {
+			return err
+		}
+	}
+	return nil
+}

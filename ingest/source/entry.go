@@ -1,0 +1,126 @@
+package source
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+)
+
+// Kind is what a file is.
+type Kind uint8
+
+const (
+	KindOther     Kind = iota // anything else; Entry.Reason says why
+	KindBuffer                // a raw kcov_dataflow buffer
+	KindKallsyms              // a /proc/kallsyms snapshot
+	KindSystemMap             // a System.map
+	KindManifest              // a manifest.jsonl sidecar
+)
+
+func (k Kind) String() string {
+	switch k {
+	case KindBuffer:
+		return "buffer"
+	case KindKallsyms:
+		return "kallsyms"
+	case KindSystemMap:
+		return "system-map"
+	case KindManifest:
+		return "manifest"
+	}
+	return "other"
+}
+
+// Entry is one file of a source, or one problem with it.
+//
+// An Entry with Err == nil is delivered: it can be read with Open. An
+// Entry with Err != nil is reported: Err is an *Error saying what is
+// wrong, where and what to do, and Open fails. Every file the walker
+// meets produces at least one Entry; a manifest with bad lines produces
+// its own delivered Entry plus one reported Entry per bad line.
+type Entry struct {
+	Source  string      // the directory or archive read (as given, or as found inside a given directory)
+	Path    string      // clean slash path inside Source; a single-file source's base name
+	Size    int64       // bytes, as stat or the tar header says
+	Mode    fs.FileMode // type bits and permissions
+	Offset  int64       // offset of the data in the decompressed tar stream; -1 outside archives
+	Kind    Kind
+	Reason  string // for KindOther: why it was not recognised (e.g. "nested archive ...")
+	Escaped bool   // Path had bytes that are not UTF-8 or are control characters; see escapeName
+	Err     error  // non-nil: a reported problem, not a readable file
+
+	// What applies to this file (Source, Path), resolved as documented
+	// in the package comment: the nearest kallsyms and System.map (nil
+	// if none) and the run attributes from the path and manifests.
+	Kallsyms  *Snapshot
+	SystemMap *Snapshot
+	Attrs     Attrs
+
+	open     func() (io.ReadCloser, error)
+	streamed bool
+}
+
+var errNotReadable = errors.New("entry is a reported problem, not a readable file")
+
+// Open returns the file's content. For a directory member it may be
+// called at any time, also after the callback returned and from other
+// goroutines. For an archive member that is not a metadata file
+// (Streamed reports true) the content is the archive stream itself: it
+// can be opened once and read only during the callback.
+func (e *Entry) Open() (io.ReadCloser, error) {
+	if e.Err != nil || e.open == nil {
+		return nil, errNotReadable
+	}
+	return e.open()
+}
+
+// Streamed reports whether the content can be read only once and only
+// during the callback (archive members other than metadata files).
+func (e *Entry) Streamed() bool { return e.streamed }
+
+// Snapshot is a kallsyms or System.map file that applies to buffers.
+// The walker does not parse it; the caller opens it and hands it to the
+// symbolize package. A Snapshot pointer is stable for the whole walk of
+// its source, so a caller can cache the parsed table by pointer.
+type Snapshot struct {
+	Source string
+	Path   string
+	Kind   Kind // KindKallsyms or KindSystemMap
+	Size   int64
+	// Err, when set, says why the snapshot cannot be used (too large,
+	// unreadable, ambiguous). Buffers it covers must not be symbolized
+	// with some farther snapshot instead: reject them with this reason.
+	Err error
+
+	data   []byte // archive members: the content, held in memory
+	osPath string // directory files: read from disk when opened
+	max    int64  // cap on bytes read from osPath
+}
+
+func (s *Snapshot) String() string { return s.Source + ":" + s.Path }
+
+// Open returns the snapshot's content.
+func (s *Snapshot) Open() (io.ReadCloser, error) {
+	if s.Err != nil {
+		return nil, s.Err
+	}
+	if s.osPath == "" {
+		return io.NopCloser(bytes.NewReader(s.data)), nil
+	}
+	f, err := os.Open(s.osPath)
+	if err != nil {
+		return nil, err
+	}
+	return &limitedFile{f: f, r: io.LimitReader(f, s.max)}, nil
+}
+
+// limitedFile caps reads of a file that could grow after it was stat'ed.
+type limitedFile struct {
+	f *os.File
+	r io.Reader
+}
+
+func (l *limitedFile) Read(p []byte) (int, error) { return l.r.Read(p) }
+func (l *limitedFile) Close() error               { return l.f.Close() }

@@ -1,0 +1,218 @@
+package source
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func FuzzManifest(f *testing.F) {
+	f.Add([]byte(`{"file":"a.kcdf","exec_ns":12,"arm":"x"}` + "\n" + `{"file":"a.kcdf","arm":"y","arm":"z"}`))
+	f.Add([]byte("\xef\xbb\xbf{\"file\":\"../a\"}\r\n{oops\n\n{\"file\":7}\n[1]\n"))
+	f.Add([]byte(`{"file":"d/a","n":-1.5e3,"o":{"x":[1,null]},"z":null,"s":"\u00e9"}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m := parseManifest(data, "src", "d/manifest.jsonl")
+		lines := 0
+		body := bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+		for _, l := range bytes.Split(body, []byte{'\n'}) {
+			if len(bytes.TrimSpace(l)) > 0 {
+				lines++
+			}
+		}
+		// Every non-blank line is used, or reported as bad, or replaced by
+		// a later line naming the same file (and that is reported).
+		accounted := len(m.entries)
+		for _, p := range m.problems {
+			if p.Line < 1 || p.Line > bytes.Count(body, []byte{'\n'})+1 {
+				t.Errorf("problem on line %d: %v", p.Line, p)
+			}
+			switch p.Reason {
+			case ReasonBadJSON, ReasonBadEntry, ReasonDuplicateFile:
+				accounted++
+			case ReasonDuplicateKey:
+			default:
+				t.Errorf("unexpected reason %v", p)
+			}
+		}
+		if accounted != lines {
+			t.Errorf("%d non-blank lines, %d accounted for", lines, accounted)
+		}
+		for _, l := range bytes.Split(body, []byte{'\n'}) {
+			if l = bytes.TrimSpace(l); len(l) > 0 {
+				checkFastPath(t, l)
+			}
+		}
+		seen := map[string]bool{}
+		for _, e := range m.entries {
+			if e.file == "" || strings.HasPrefix(e.file, "/") || e.file == ".." || strings.HasPrefix(e.file, "../") {
+				t.Errorf("line %d: file %q escapes", e.line, e.file)
+			}
+			if seen[e.file] {
+				t.Errorf("file %q twice", e.file)
+			}
+			seen[e.file] = true
+			if _, ok := e.attrs[AttrFile]; ok {
+				t.Errorf("line %d: file kept as an attribute", e.line)
+			}
+		}
+	})
+}
+
+// checkFastPath: the map-based reading of a line agrees with the
+// token-by-token one.
+func checkFastPath(t *testing.T, line []byte) {
+	fast, ferr := parseObject(line)
+	slow, serr := parseTokens(line)
+	if (ferr == nil) != (serr == nil) {
+		t.Fatalf("%q: fast %v, slow %v", line, ferr, serr)
+	}
+	last := func(kvs []keyValue) map[string]string {
+		m := map[string]string{}
+		for _, kv := range kvs {
+			m[kv.key] = string(kv.raw)
+		}
+		return m
+	}
+	if f, s := last(fast), last(slow); !maps.Equal(f, s) {
+		t.Errorf("%q: fast %v, slow %v", line, f, s)
+	}
+}
+
+// FuzzWalkTar walks arbitrary bytes as a tar, tar.gz and tar.zst. Every
+// member the tar reader can see is delivered or reported, in order,
+// unless a reported problem ended the archive; delivered members read
+// back whole; nothing panics.
+func FuzzWalkTar(f *testing.F) {
+	for _, ms := range [][]member{
+		{good, reg("kallsyms", "ffffffff81000000 T _text\n"), reg("manifest.jsonl", `{"file":"good.kcdf","arm":"x"}`)},
+		{reg("../x", "a"), member{name: "l", typ: tar.TypeSymlink, link: "/etc"}, member{name: "p", typ: tar.TypeFifo}, good},
+		{good, member{name: "big.kcdf", body: "short", size: 4096}},
+		{reg("a/b/c.kcdf", string(bufferB())), reg("inner.tar", string(makeTar(f, good)))},
+	} {
+		raw := makeTar(f, ms...)
+		f.Add(raw, uint8(0))
+		f.Add(gz(f, raw), uint8(1))
+		f.Add(zst(f, raw), uint8(2))
+		f.Add(raw, uint8(4))
+		f.Add(raw, uint8(5))
+	}
+	dir := f.TempDir()
+	opt := Options{MaxMetaBytes: 64 << 10, MaxMetaTotal: 256 << 10, MaxMemberBytes: 1 << 20, MaxArchiveBytes: 4 << 20, MaxWindowBytes: 8 << 20}
+	f.Fuzz(func(t *testing.T, data []byte, wrap uint8) {
+		if wrap&4 != 0 {
+			data = fixChecksums(data)
+		}
+		switch wrap % 3 {
+		case 1:
+			data = gz(t, data)
+		case 2:
+			data = zst(t, data)
+		}
+		src := filepath.Join(dir, "f.tar")
+		if err := os.WriteFile(src, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		var es []*Entry
+		err := Walk(context.Background(), []string{src}, opt, func(e *Entry) error {
+			if e.Err == nil {
+				checkReadsWhole(t, e)
+			}
+			es = append(es, e)
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("Walk: %v", err)
+		}
+		checkAccounted(t, data, opt, es)
+	})
+}
+
+func checkReadsWhole(t *testing.T, e *Entry) {
+	r, err := e.Open()
+	if err != nil {
+		t.Fatalf("%s: open: %v", e.Path, err)
+	}
+	n, err := io.Copy(io.Discard, r)
+	if err != nil || n != e.Size {
+		t.Errorf("%s: read %d of %d bytes: %v", e.Path, n, e.Size, err)
+	}
+	r.Close()
+}
+
+// checkAccounted replays the archive with a plain tar reader and matches
+// its members against the entries.
+func checkAccounted(t *testing.T, data []byte, opt Options, es []*Entry) {
+	var r io.Reader = bytes.NewReader(data)
+	if f, _ := detectFormat(data, "f.tar"); f == formatGzip {
+		zr, err := gzip.NewReader(r)
+		if err != nil {
+			return // reported as a corrupt archive; nothing to match
+		}
+		r = zr
+	} else if f == formatZstd {
+		return // the walker's own decoder is the only one here; the gzip and plain paths cover the matching
+	}
+	tr := tar.NewReader(io.LimitReader(r, opt.MaxArchiveBytes))
+	var rest []*Entry
+	for _, e := range es {
+		if e.Err == nil || e.Err.(*Error).Line == 0 { // manifest line problems come on top
+			rest = append(rest, e)
+		}
+	}
+	for {
+		hdr, err := next(tr)
+		if err != nil {
+			return
+		}
+		if hdr.Typeflag == tar.TypeDir || hdr.Typeflag == tar.TypeXGlobalHeader {
+			continue
+		}
+		if len(rest) == 0 {
+			t.Fatalf("member %q neither delivered nor reported", hdr.Name)
+		}
+		want, r, _ := cleanMember(hdr.Name)
+		if r != "" {
+			want = hdr.Name
+		}
+		want, _ = escapeName(want)
+		if e := rest[0]; e.Err != nil && isStop(e.Err.(*Error).Reason) {
+			return // the walker stopped here, and said why
+		}
+		if rest[0].Path != want {
+			t.Fatalf("member %q: next entry is %q (%v)", want, rest[0].Path, rest[0].Err)
+		}
+		rest = rest[1:]
+	}
+}
+
+func isStop(r Reason) bool {
+	return r == ReasonTruncated || r == ReasonCorrupt || r == ReasonLimit || r == ReasonUnreadable
+}
+
+// fixChecksums rewrites the checksum of every block-aligned ustar header,
+// so that mutations of header fields reach the walker instead of all
+// failing the tar reader's checksum test.
+func fixChecksums(data []byte) []byte {
+	data = bytes.Clone(data)
+	for off := 0; off+512 <= len(data); off += 512 {
+		blk := data[off : off+512]
+		if string(blk[257:262]) != "ustar" {
+			continue
+		}
+		copy(blk[148:156], "        ")
+		sum := 0
+		for _, c := range blk {
+			sum += int(c)
+		}
+		copy(blk[148:156], fmt.Sprintf("%06o\x00 ", sum))
+	}
+	return data
+}

@@ -1,0 +1,236 @@
+package source
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"strings"
+)
+
+// manifest is one parsed manifest.jsonl: one JSON object per line, each
+// keyed by "file", the name of a file relative to the manifest's
+// directory.
+type manifest struct {
+	source, path string
+	dir          string // the manifest's directory inside the source
+	entries      []*manifestEntry
+	problems     []*Error // one per bad line, in line order
+	replaced     *Error   // set when a later archive member of the same name replaced it
+}
+
+// manifestEntry is one usable line.
+type manifestEntry struct {
+	line  int
+	file  string // clean, relative to the manifest's directory
+	attrs Attrs  // every key but "file"
+	m     *manifest
+	used  bool // a file of this name was met in the source
+}
+
+// parseManifest parses data; it never fails as a whole. A bad line is
+// recorded as a problem and skipped, and the other lines still count.
+// Within one object a repeated key keeps its last value (as
+// encoding/json does) and is reported; two lines naming the same file
+// leave the later line in force, and the earlier one is reported.
+func parseManifest(data []byte, src, p string) *manifest {
+	m := &manifest{source: src, path: p, dir: dirOf(p)}
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	seen := map[string]int{} // file -> index in m.entries
+	for n := 1; len(data) > 0; n++ {
+		line, rest, _ := bytes.Cut(data, []byte{'\n'})
+		data = rest
+		line = bytes.TrimSpace(line)
+		if len(line) == 0 {
+			continue
+		}
+		e := m.parseLine(line, n)
+		if e == nil {
+			continue
+		}
+		if i, dup := seen[e.file]; dup {
+			old := m.entries[i]
+			m.report(old.line, ReasonDuplicateFile, nil,
+				"names file %q again on line %d: line %d is ignored, line %d is used; keep one line per file",
+				e.file, n, old.line, n)
+			m.entries[i] = nil
+		}
+		seen[e.file] = len(m.entries)
+		m.entries = append(m.entries, e)
+	}
+	m.entries = compact(m.entries)
+	return m
+}
+
+func compact(es []*manifestEntry) []*manifestEntry {
+	out := es[:0]
+	for _, e := range es {
+		if e != nil {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func (m *manifest) report(line int, r Reason, err error, format string, args ...any) {
+	e := problem(m.source, m.path, r, err, format, args...)
+	e.Line = line
+	m.problems = append(m.problems, e)
+}
+
+// parseLine turns one line into an entry, or reports why it cannot.
+func (m *manifest) parseLine(line []byte, n int) *manifestEntry {
+	kvs, err := parseObject(line)
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		err = errors.New("the line ends inside the object")
+	}
+	if err != nil {
+		m.report(n, ReasonBadJSON, err, "not one JSON object: line ignored, the other lines are used; fix or remove it")
+		return nil
+	}
+	e := &manifestEntry{line: n, attrs: Attrs{}, m: m}
+	var file json.RawMessage
+	seen := map[string]bool{}
+	for _, kv := range kvs {
+		if seen[kv.key] {
+			m.report(n, ReasonDuplicateKey, nil, "key %q appears more than once: the last value is used; remove the others", kv.key)
+		}
+		seen[kv.key] = true
+		if kv.key == AttrFile {
+			file = kv.raw
+			continue
+		}
+		if v, ok := attrValue(kv.raw); ok {
+			e.attrs[kv.key] = v
+		} else {
+			delete(e.attrs, kv.key) // a later null undoes an earlier value
+		}
+	}
+	if e.file, err = manifestFile(file); err != nil {
+		m.report(n, ReasonBadEntry, nil, "%v: line ignored", err)
+		return nil
+	}
+	return e
+}
+
+// manifestFile checks the "file" value: a string naming a path at or
+// below the manifest's directory. A manifest describes its own
+// directory, like a snapshot; letting it reach sideways or up would let
+// one sidecar relabel runs it does not sit beside.
+func manifestFile(raw json.RawMessage) (string, error) {
+	var s string
+	if raw == nil {
+		return "", errors.New(`no "file" key: each line must name its buffer with "file"`)
+	}
+	if err := json.Unmarshal(raw, &s); err != nil || s == "" {
+		return "", fmt.Errorf(`"file" is %s: want a non-empty string`, truncate(string(raw), 40))
+	}
+	c := path.Clean(s)
+	if path.IsAbs(c) || c == "." || c == ".." || strings.HasPrefix(c, "../") {
+		return "", fmt.Errorf(`"file" %q is not a path below the manifest's directory`, s)
+	}
+	return c, nil
+}
+
+type keyValue struct {
+	key string
+	raw json.RawMessage
+}
+
+// parseObject reads exactly one JSON object, keeping repeated keys (the
+// standard decoder would silently keep the last) so they can be
+// reported. Most lines have no repeated key: for those one Unmarshal into
+// a map, checked against a count of the top-level keys, is three times
+// faster than the token-by-token reading that repeated keys need.
+func parseObject(line []byte) ([]keyValue, error) {
+	var m map[string]json.RawMessage
+	if line[0] == '{' && json.Unmarshal(line, &m) == nil && m != nil && topLevelKeys(line) == len(m) {
+		kvs := make([]keyValue, 0, len(m))
+		for k, v := range m {
+			kvs = append(kvs, keyValue{key: strings.ToValidUTF8(k, "\uFFFD"), raw: v})
+		}
+		return kvs, nil
+	}
+	return parseTokens(line)
+}
+
+// topLevelKeys counts the members of a valid JSON object: the colons
+// outside strings at depth 1.
+func topLevelKeys(b []byte) int {
+	n, depth, inString := 0, 0, false
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case inString && c == '\\':
+			i++
+		case inString:
+			inString = c != '"'
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			depth++
+		case c == '}' || c == ']':
+			depth--
+		case c == ':' && depth == 1:
+			n++
+		}
+	}
+	return n
+}
+
+// parseTokens is parseObject the slow way, one token at a time.
+func parseTokens(line []byte) ([]keyValue, error) {
+	dec := json.NewDecoder(bytes.NewReader(line))
+	dec.UseNumber()
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, errors.New("does not start with {")
+	}
+	var kvs []keyValue
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		kv := keyValue{key: strings.ToValidUTF8(tok.(string), "\uFFFD")}
+		if err := dec.Decode(&kv.raw); err != nil {
+			return nil, err
+		}
+		kvs = append(kvs, kv)
+	}
+	if _, err := dec.Token(); err != nil { // the closing }
+		return nil, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("text after the object")
+	}
+	return kvs, nil
+}
+
+// attrValue renders a JSON value as attribute text; ok is false for null.
+func attrValue(raw json.RawMessage) (v string, ok bool) {
+	raw = bytes.TrimSpace(raw)
+	switch raw[0] {
+	case 'n':
+		return "", false
+	case '"':
+		var s string
+		_ = json.Unmarshal(raw, &s) // the decoder already validated it
+		v = s
+	case '{', '[':
+		var b bytes.Buffer
+		_ = json.Compact(&b, raw)
+		v = b.String()
+	default: // a number or true/false, spelled exactly as written
+		v = string(raw)
+	}
+	return strings.ToValidUTF8(v, "\uFFFD"), true
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}

@@ -1,0 +1,209 @@
+package source
+
+import (
+	"maps"
+	"path/filepath"
+	"slices"
+	"testing"
+)
+
+// snapshotTree has snapshots at several depths. Archives list the
+// snapshots after the buffers they cover, which only a walker that
+// reads metadata first gets right.
+func snapshotTree() []member {
+	return []member{
+		reg("p.kcdf", "x"),
+		reg("arm=b/p.kcdf", "x"),
+		reg("arm=a/trial=1/boot=1/p.kcdf", "x"),
+		reg("arm=a/trial=1/boot=2/p.kcdf", "x"),
+		reg("arm=a/trial=1/boot=2/deeper/p.kcdf", "x"),
+		reg("arm=a/trial=1/boot=2/System.map-6.9.0", "boot2 map"),
+		reg("arm=a/trial=1/boot=1/kallsyms", "boot1 syms"),
+		reg("arm=a/kallsyms.txt", "arm syms"),
+		reg("System.map", "root map"),
+	}
+}
+
+func TestNearestSnapshot(t *testing.T) {
+	want := map[string][2]string{ // buffer -> kallsyms, System.map
+		"p.kcdf":                             {"", "System.map"},
+		"arm=b/p.kcdf":                       {"", "System.map"},
+		"arm=a/trial=1/boot=1/p.kcdf":        {"arm=a/trial=1/boot=1/kallsyms", "System.map"},
+		"arm=a/trial=1/boot=2/p.kcdf":        {"arm=a/kallsyms.txt", "arm=a/trial=1/boot=2/System.map-6.9.0"},
+		"arm=a/trial=1/boot=2/deeper/p.kcdf": {"arm=a/kallsyms.txt", "arm=a/trial=1/boot=2/System.map-6.9.0"},
+	}
+	ms := snapshotTree()
+	dir := t.TempDir()
+	for name, src := range map[string]string{
+		"directory": writeTree(t, ms...),
+		"tar.zst":   writeFile(t, dir, "s.tar.zst", zst(t, makeTar(t, ms...))),
+	} {
+		t.Run(name, func(t *testing.T) {
+			es := walk(t, Options{}, src)
+			for p, w := range want {
+				e := find(t, es, p)
+				if got := [2]string{snapPath(e.Kallsyms), snapPath(e.SystemMap)}; got != w {
+					t.Errorf("%s: snapshots %q, want %q", p, got, w)
+				}
+			}
+			e := find(t, es, "arm=a/trial=1/boot=1/p.kcdf")
+			checkSnapshotContent(t, e.Kallsyms, "boot1 syms")
+			checkSnapshotContent(t, e.SystemMap, "root map")
+		})
+	}
+}
+
+func snapPath(s *Snapshot) string {
+	if s == nil {
+		return ""
+	}
+	return s.Path
+}
+
+func checkSnapshotContent(t *testing.T, s *Snapshot, want string) {
+	t.Helper()
+	r, err := s.Open()
+	if err != nil {
+		t.Fatalf("%v: %v", s, err)
+	}
+	defer r.Close()
+	b := make([]byte, 100)
+	n, _ := r.Read(b)
+	if string(b[:n]) != want {
+		t.Errorf("%v: content %q, want %q", s, b[:n], want)
+	}
+}
+
+func TestAttributes(t *testing.T) {
+	ms := []member{
+		reg("manifest.jsonl", `{"file":"arm=a/trial=1/boot=1/p.kcdf","arm":"from-root","vm":3,"program":"root"}`+"\n"),
+		reg("arm=a/trial=1/boot=1/manifest.jsonl",
+			`{"file":"p.kcdf","trial":"7","exec_ns":12345678901234567,"baseline_ns":1.5e3,"program":"deep","capacity_words":1024,"layout":"b","extra":{"a": [1, 2]},"vm":null}`+"\n"),
+		reg("arm=a/trial=1/boot=1/p.kcdf", "x"),
+		reg("arm=a/trial=1/boot=1/q.kcdf", "x"),
+	}
+	want := Attrs{"arm": "from-root", "trial": "7", "boot": "1", "vm": "3", "program": "deep",
+		"exec_ns": "12345678901234567", "baseline_ns": "1.5e3", "capacity_words": "1024", "layout": "b", "extra": `{"a":[1,2]}`}
+	dir := t.TempDir()
+	for name, src := range map[string]string{
+		"directory": writeTree(t, ms...),
+		"tar.gz":    writeFile(t, dir, "a.tar.gz", gz(t, makeTar(t, ms[2], ms[3], ms[1], ms[0]))),
+	} {
+		t.Run(name, func(t *testing.T) {
+			es := walk(t, Options{}, src)
+			if ps := problems(es); len(ps) > 0 {
+				t.Errorf("problems: %v", ps)
+			}
+			got := find(t, es, "arm=a/trial=1/boot=1/p.kcdf").Attrs
+			if !maps.Equal(got, want) {
+				t.Errorf("attrs\n got %v\nwant %v", got, want)
+			}
+			q := find(t, es, "arm=a/trial=1/boot=1/q.kcdf").Attrs
+			if !maps.Equal(q, Attrs{"arm": "a", "trial": "1", "boot": "1"}) {
+				t.Errorf("path-only attrs: %v", q)
+			}
+		})
+	}
+}
+
+func TestAttrAccessors(t *testing.T) {
+	a := Attrs{"exec_ns": "12345678901234567", "baseline_ns": "1.5e3", "capacity_words": "1024", "layout": "b"}
+	if v, ok, err := a.ExecNS(); v != 12345678901234567 || !ok || err != nil {
+		t.Errorf("ExecNS = %d, %v, %v", v, ok, err)
+	}
+	if _, ok, err := a.BaselineNS(); !ok || err == nil {
+		t.Errorf("BaselineNS of 1.5e3: ok %v err %v, want an error", ok, err)
+	}
+	if v, ok, err := a.CapacityWords(); v != 1024 || !ok || err != nil {
+		t.Errorf("CapacityWords = %d, %v, %v", v, ok, err)
+	}
+	if l, err := a.Layout(); l != "B" || err != nil {
+		t.Errorf("Layout = %q, %v", l, err)
+	}
+	bad := Attrs{"exec_ns": "-5", "capacity_words": "99999999999", "layout": "C"}
+	if _, _, err := bad.ExecNS(); err == nil {
+		t.Error("negative exec_ns accepted")
+	}
+	if _, _, err := bad.CapacityWords(); err == nil {
+		t.Error("capacity beyond 2^24 accepted")
+	}
+	if _, err := bad.Layout(); err == nil {
+		t.Error("layout C accepted")
+	}
+	if _, ok, err := (Attrs{}).ExecNS(); ok || err != nil {
+		t.Errorf("absent exec_ns: ok %v err %v", ok, err)
+	}
+	if l, err := (Attrs{"layout": "auto"}).Layout(); l != "" || err != nil {
+		t.Errorf("auto layout = %q, %v", l, err)
+	}
+}
+
+// TestArchiveInDirectory: an archive inside a directory source is walked
+// in place; its own snapshots win, the directory's apply after them, and
+// its location gives path attributes.
+func TestArchiveInDirectory(t *testing.T) {
+	dir := writeTree(t, reg("System.map", "root map"), reg("arm=x/manifest.jsonl", `{"file":"other.kcdf","vm":"1"}`), reg("arm=x/other.kcdf", "x"))
+	inner := makeTar(t, reg("p.kcdf", "x"), reg("sub/q.kcdf", "x"), reg("kallsyms", "boot3 syms"))
+	arch := writeFile(t, dir, "arm=x/boot=3.tar.zst", zst(t, inner))
+	es := walk(t, Options{}, dir)
+	if ps := problems(es); len(ps) > 0 {
+		t.Errorf("problems: %v", ps)
+	}
+	q := find(t, es, "sub/q.kcdf")
+	if q.Source != arch {
+		t.Errorf("Source %q, want %q", q.Source, arch)
+	}
+	if snapPath(q.Kallsyms) != "kallsyms" || q.Kallsyms.Source != arch {
+		t.Errorf("kallsyms %v, want the archive's", q.Kallsyms)
+	}
+	if snapPath(q.SystemMap) != "System.map" || q.SystemMap.Source != dir {
+		t.Errorf("System.map %v, want the directory's", q.SystemMap)
+	}
+	if !maps.Equal(q.Attrs, Attrs{"arm": "x", "boot": "3"}) {
+		t.Errorf("attrs %v", q.Attrs)
+	}
+	var paths []string
+	for _, e := range es {
+		paths = append(paths, filepath.Base(e.Source)+":"+e.Path)
+	}
+	wantOrder := []string{filepath.Base(dir) + ":System.map", "boot=3.tar.zst:p.kcdf", "boot=3.tar.zst:sub/q.kcdf", "boot=3.tar.zst:kallsyms",
+		filepath.Base(dir) + ":arm=x/manifest.jsonl", filepath.Base(dir) + ":arm=x/other.kcdf"}
+	if !slices.Equal(paths, wantOrder) {
+		t.Errorf("order\n got %q\nwant %q", paths, wantOrder)
+	}
+}
+
+// TestUnusableSnapshotsBlock: a snapshot that cannot be used is still
+// the nearest one; buffers get it, with its reason, and never a farther
+// snapshot in its place.
+func TestUnusableSnapshotsBlock(t *testing.T) {
+	dir := t.TempDir()
+	cases := []struct {
+		name, src, buffer string
+		opt               Options
+		kallsyms          bool // check Kallsyms, else SystemMap
+		want              Reason
+	}{
+		{"ambiguous", writeTree(t, reg("kallsyms", "k"), reg("sub/kallsyms", "a"), reg("sub/x.kallsyms", "b"), reg("sub/p.kcdf", "x")),
+			"sub/p.kcdf", Options{}, true, ReasonAmbiguous},
+		{"too large", writeFile(t, dir, "a.tar", makeTar(t, reg("System.map", "m"), reg("sub/p.kcdf", "x"), reg("sub/System.map", zeros(2000)))),
+			"sub/p.kcdf", Options{MaxMetaBytes: 1000}, false, ReasonTooLarge},
+		{"archive budget", writeFile(t, dir, "b.tar", makeTar(t, reg("kallsyms", zeros(600)), reg("a/p.kcdf", "x"), reg("b/kallsyms", zeros(600)))),
+			"a/p.kcdf", Options{MaxMetaTotal: 2000}, true, ReasonTooLarge},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e := find(t, walk(t, c.opt, c.src), c.buffer)
+			s := e.SystemMap
+			if c.kallsyms {
+				s = e.Kallsyms
+			}
+			if s == nil || reasonOf(s.Err) != c.want {
+				t.Fatalf("snapshot %v, want one failing with %s", s, c.want)
+			}
+			if _, err := s.Open(); err == nil {
+				t.Error("an unusable snapshot opened")
+			}
+		})
+	}
+}

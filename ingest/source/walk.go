@@ -1,0 +1,148 @@
+package source
+
+import (
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+)
+
+// DefaultBufferSuffixes are the names that make a file a raw buffer
+// whatever its content.
+var DefaultBufferSuffixes = []string{".kcdf", ".kcov", ".bin", ".raw"}
+
+// Options bound what the walker reads and holds. Zero values take the
+// defaults given with each field.
+type Options struct {
+	// BufferSuffixes make a file a raw buffer by name. Default
+	// DefaultBufferSuffixes.
+	BufferSuffixes []string
+	// MaxMetaBytes caps each kallsyms, System.map and manifest.jsonl.
+	// Larger ones are reported (too-large), not read. Default 64 MiB.
+	MaxMetaBytes int64
+	// MaxMetaTotal caps the metadata of one archive held in memory
+	// between its two passes (each file counted as at least 512 bytes).
+	// Default 1 GiB.
+	MaxMetaTotal int64
+	// MaxMemberBytes caps the declared size of one archive member; a
+	// larger one is reported (too-large) and skipped. A buffer is at most
+	// 128 MiB. Default 256 MiB.
+	MaxMemberBytes int64
+	// MaxArchiveBytes caps the decompressed bytes of one compressed
+	// archive per pass; beyond it the rest of the archive is reported
+	// (decompression-limit) and skipped. It bounds the time a
+	// decompression bomb can take. Default 256 GiB.
+	MaxArchiveBytes int64
+	// MaxWindowBytes caps the zstd window, hence the decoder's memory.
+	// Default 128 MiB (zstd --long=27).
+	MaxWindowBytes int64
+}
+
+func (o Options) withDefaults() Options {
+	if o.BufferSuffixes == nil {
+		o.BufferSuffixes = DefaultBufferSuffixes
+	}
+	def := func(v *int64, d int64) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&o.MaxMetaBytes, 64<<20)
+	def(&o.MaxMetaTotal, 1<<30)
+	def(&o.MaxMemberBytes, 256<<20)
+	def(&o.MaxArchiveBytes, 256<<30)
+	def(&o.MaxWindowBytes, 128<<20)
+	return o
+}
+
+// Walk visits every file of every source, in order: sources as given,
+// directories in lexical order, archive members in archive order. It
+// calls fn once per file and once per problem (see Entry). A source may
+// be a directory, a tar, tar.gz or tar.zst archive (recognised by magic
+// bytes, or by name for a plain tar without magic), or any other single
+// file. Archives met inside a directory source are walked as sources of
+// their own, in their place in the directory order.
+//
+// Walk returns only fn's error or the context's; every problem with the
+// inputs is delivered to fn instead.
+func Walk(ctx context.Context, sources []string, opt Options, fn func(*Entry) error) error {
+	w := &walker{ctx: ctx, opt: opt.withDefaults(), fn: fn}
+	for _, src := range sources {
+		if err := w.source(src); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+type walker struct {
+	ctx context.Context
+	opt Options
+	fn  func(*Entry) error
+}
+
+func (w *walker) emit(e *Entry) error {
+	if err := w.ctx.Err(); err != nil {
+		return err
+	}
+	return w.fn(e)
+}
+
+// report delivers a problem as an Entry of kind k.
+func (w *walker) report(err *Error, k Kind) error {
+	return w.emit(&Entry{Source: err.Source, Path: err.Path, Offset: err.Offset, Kind: k, Err: err})
+}
+
+// source dispatches on what src is. The source itself is followed if it
+// is a symbolic link (the user named it); nothing inside it is.
+func (w *walker) source(src string) error {
+	fi, err := os.Stat(src)
+	if err != nil {
+		return w.report(problem(src, "", ReasonUnreadable, err, "cannot open the source: check the path and permissions"), KindOther)
+	}
+	if fi.IsDir() {
+		return w.walkDirSource(src)
+	}
+	if !fi.Mode().IsRegular() {
+		return w.report(problem(src, "", ReasonSpecial, nil, "the source is a %s, not a file or directory: not read", specialName(fi.Mode())), KindOther)
+	}
+	head, err := readHead(src)
+	if err != nil {
+		return w.report(problem(src, "", ReasonUnreadable, err, "cannot read the source"), KindOther)
+	}
+	if f, _ := detectFormat(head, src); f == formatTar || f == formatGzip || f == formatZstd {
+		return w.walkArchive(src, f, newIndex(src))
+	}
+	return w.singleFile(src, fi, head)
+}
+
+// singleFile delivers a source that is one plain file. It has no
+// directory around it inside a source, so nothing is attributed to it:
+// give its directory instead to have its snapshots and manifest apply.
+func (w *walker) singleFile(src string, fi os.FileInfo, head []byte) error {
+	p, escaped := escapeName(filepath.Base(src))
+	e := &Entry{
+		Source: src, Path: p, Size: fi.Size(), Mode: fi.Mode(), Offset: -1,
+		Kind: classifyName(p, w.opt.BufferSuffixes), Escaped: escaped, Attrs: Attrs{},
+		open: func() (io.ReadCloser, error) { return os.Open(src) },
+	}
+	if e.Kind == KindOther {
+		e.Kind, e.Reason = classifyContent(head, p, fi.Size())
+	}
+	return w.emit(e)
+}
+
+// readHead reads the first headSize bytes of a file (fewer if shorter).
+func readHead(name string) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	head := make([]byte, headSize)
+	n, err := io.ReadFull(f, head)
+	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		err = nil
+	}
+	return head[:n], err
+}
