@@ -18,8 +18,10 @@ type Buffer struct {
 	Name    string // for messages: source and path
 	R       io.Reader
 	Options ingest.Options
-	// Symbols resolves the buffer's pcs; nil leaves them unresolved.
-	Symbols *symbolize.Symbolizer
+	// Symbols returns the symbolizer for the buffer's layout, known once
+	// its first record is decoded; nil, or a nil result, leaves pcs
+	// unresolved.
+	Symbols func(ingest.Layout) *symbolize.Symbolizer
 }
 
 // Outcome is what processing a buffer found, for its runs row.
@@ -27,8 +29,10 @@ type Outcome struct {
 	Stats      ingest.Stats
 	Pairing    pair.Stats
 	Unresolved int64
-	// Used lists the symbol IDs the buffer's records resolved to.
-	Used map[int32]struct{}
+	// Used lists the symbol IDs the buffer's records resolved to, in
+	// the symbolizer's table.
+	Used    map[int32]struct{}
+	Symbols *symbolize.Symbolizer
 }
 
 // processor turns buffers into Arrow batches of the records and calls
@@ -54,19 +58,18 @@ func newProcessor(mem memory.Allocator, batchRows int, emit func(*schema.Table, 
 // batches as it goes so that memory does not grow with the buffer.
 func (p *processor) process(b *Buffer) (*Outcome, error) {
 	out := &Outcome{Used: map[int32]struct{}{}}
-	var table *symbolize.Table
-	if b.Symbols != nil {
-		table = b.Symbols.Table()
-	}
 	p.recs.shift(p.recs.len())
-	p.recs.runID, p.recs.syms, p.recs.linked = b.RunID, symbolCols{table}, 0
-	p.calls = callCols{runID: b.RunID, syms: symbolCols{table}, rows: p.calls.rows[:0], preRets: map[int64]uint64{}}
+	p.recs.runID, p.recs.linked = b.RunID, 0
+	p.calls = callCols{runID: b.RunID, rows: p.calls.rows[:0], preRets: map[int64]uint64{}}
 	p.base, p.err = 0, nil
-	pairer := pair.NewPairer(func(c *pair.Call) { p.addCall(c, b.Symbols) }, p.link)
+	pairer := pair.NewPairer(func(c *pair.Call) { p.addCall(c, out.Symbols) }, p.link)
 	d := ingest.NewDecoder(b.R, b.Name, b.Options)
 	for idx := int64(0); d.Next() && p.err == nil; idx++ {
 		r := d.Record()
-		f, ok := lookup(b.Symbols, r.PC)
+		if idx == 0 {
+			out.Symbols = p.symbolizer(b, d.Stats().Layout)
+		}
+		f, ok := lookup(out.Symbols, r.PC)
 		if ok {
 			out.Used[f.ID] = struct{}{}
 		} else {
@@ -87,6 +90,20 @@ func (p *processor) process(b *Buffer) (*Outcome, error) {
 		return out, err
 	}
 	return out, p.err
+}
+
+// symbolizer picks the buffer's symbolizer once its layout is known.
+func (p *processor) symbolizer(b *Buffer, layout ingest.Layout) *symbolize.Symbolizer {
+	var s *symbolize.Symbolizer
+	if b.Symbols != nil {
+		s = b.Symbols(layout)
+	}
+	var t *symbolize.Table
+	if s != nil {
+		t = s.Table()
+	}
+	p.recs.syms, p.calls.syms = symbolCols{t}, symbolCols{t}
+	return s
 }
 
 func lookup(s *symbolize.Symbolizer, pc uint64) (symbolize.Func, bool) {

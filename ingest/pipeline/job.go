@@ -1,0 +1,160 @@
+package pipeline
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/kdf-tools/kdf/ingest/source"
+)
+
+// job is one input on its way to a worker: a buffer to ingest or a
+// problem to record as a reject.
+type job struct {
+	entry *source.Entry
+	// reason and detail, when set, make the job a reject.
+	reason, detail string
+
+	open  func() (io.ReadCloser, error)
+	data  []byte // an archive member held in memory
+	spool string // an archive member copied to a temporary file
+	sha   string // known when the content was read on the walker's side
+	size  int64
+}
+
+// newJob turns a walker entry into a job, or nil for metadata files,
+// which reach the runs through their buffers.
+func (in *ingester) newJob(e *source.Entry) (*job, error) {
+	if !in.mine(e.Path) {
+		return nil, nil
+	}
+	j := &job{entry: e, size: e.Size}
+	switch {
+	case e.Err != nil:
+		j.reason, j.detail = rejectOf(e.Err)
+		return j, nil
+	case e.Kind == source.KindOther:
+		j.reason, j.detail = "not_a_buffer", e.Reason
+		if j.detail == "" {
+			j.detail = "neither a kcov_dataflow buffer (by name or content) nor a kallsyms, System.map or manifest.jsonl"
+		}
+		return j, nil
+	case e.Kind != source.KindBuffer:
+		return nil, nil
+	case !e.Streamed():
+		j.open = e.Open
+		return j, nil
+	}
+	return j, in.materialize(j)
+}
+
+// rejectOf classifies a walker's problem.
+func rejectOf(err error) (string, string) {
+	var se *source.Error
+	if errors.As(err, &se) && se.Reason != "" {
+		return string(se.Reason), err.Error()
+	}
+	return "unreadable", err.Error()
+}
+
+// materialize reads a streamed archive member, which can only be read
+// during the walk, into memory or a temporary file, hashing it on the
+// way. A read error makes the job a reject.
+func (in *ingester) materialize(j *job) error {
+	r, err := j.entry.Open()
+	if err != nil {
+		j.reason, j.detail = rejectOf(err)
+		return nil
+	}
+	defer r.Close()
+	h := sha256.New()
+	var w io.Writer = h
+	var spool *os.File
+	var mem bytes.Buffer
+	if j.size > in.cfg.SpoolBytes {
+		if spool, err = os.CreateTemp("", "kdf-spool-*"); err != nil {
+			return fmt.Errorf("spooling %s: %w", j.entry.Path, err)
+		}
+		w = io.MultiWriter(h, spool)
+	} else {
+		mem.Grow(int(max(j.size, 0)))
+		w = io.MultiWriter(h, &mem)
+	}
+	n, err := io.Copy(w, r)
+	j.size, j.sha = n, hex.EncodeToString(h.Sum(nil))
+	if spool != nil {
+		j.spool = spool.Name()
+		if cerr := spool.Close(); err == nil && cerr != nil {
+			return fmt.Errorf("spooling %s: %w", j.entry.Path, cerr)
+		}
+	} else {
+		j.data = mem.Bytes()
+	}
+	if err != nil {
+		// What was read is what the archive holds: decode it, the
+		// accounting says how much is missing.
+		j.detail = fmt.Sprintf("reading stopped after %d bytes: %v", n, err)
+	}
+	return nil
+}
+
+// reader opens the job's content.
+func (j *job) reader() (io.ReadCloser, error) {
+	switch {
+	case j.data != nil:
+		return io.NopCloser(bytes.NewReader(j.data)), nil
+	case j.spool != "":
+		return os.Open(j.spool)
+	case j.open != nil:
+		return j.open()
+	}
+	return io.NopCloser(bytes.NewReader(nil)), nil
+}
+
+// hash returns the content hash, reading the content once if needed.
+func (j *job) hash() (string, error) {
+	if j.sha != "" {
+		return j.sha, nil
+	}
+	r, err := j.reader()
+	if err != nil {
+		return "", err
+	}
+	defer r.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, r)
+	if err != nil {
+		return "", err
+	}
+	j.size, j.sha = n, hex.EncodeToString(h.Sum(nil))
+	return j.sha, nil
+}
+
+func (j *job) release() {
+	if j.spool != "" {
+		os.Remove(j.spool)
+	}
+	j.data = nil
+}
+
+// estimateBytes sums the sizes of the sources, for the progress bar.
+func estimateBytes(sources []string) int64 {
+	var total int64
+	for _, src := range sources {
+		filepath.WalkDir(src, func(_ string, d fs.DirEntry, err error) error {
+			if err == nil && d.Type().IsRegular() {
+				if fi, err := d.Info(); err == nil {
+					total += fi.Size()
+				}
+			}
+			return nil
+		})
+	}
+	return total
+}

@@ -1,0 +1,251 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/kdf-tools/kdf/ingest"
+	"github.com/kdf-tools/kdf/ingest/source"
+	"github.com/kdf-tools/kdf/schema/dataset"
+	"github.com/kdf-tools/kdf/schema/part"
+)
+
+// Config is one ingest: sources into a dataset's campaign.
+type Config struct {
+	Dataset  string
+	Campaign string
+	Sources  []string
+
+	// Layout forces a layout for every buffer; LayoutUnknown detects it
+	// (or takes a manifest's layout attribute).
+	Layout ingest.Layout
+	// Kallsyms and SystemMap, when set, symbolize every buffer instead
+	// of the snapshots found beside them; KASLR overrides the offset.
+	Kallsyms, SystemMap string
+	KASLR               *uint64
+
+	// Workers decode and write in parallel; 0 means one per core.
+	Workers int
+	// Shard and Shards split one campaign over hosts: this ingest takes
+	// the inputs whose path hashes to Shard modulo Shards.
+	Shard, Shards int
+	// Force re-ingests inputs the dataset already holds.
+	Force bool
+
+	// GroupBytes and GroupRuns bound a commit group (one set of parts
+	// committed at once, per worker): the raw bytes and the runs it
+	// holds. They bound what an interrupted ingest redoes.
+	GroupBytes int64
+	GroupRuns  int
+	// BatchRows is the Arrow batch size; RowGroupRows the Parquet row
+	// group size. Together with Workers they bound memory.
+	BatchRows    int
+	RowGroupRows int
+	// SpoolBytes: archive members up to this size are held in memory
+	// while queued, larger ones are copied to a temporary file.
+	SpoolBytes int64
+
+	Source source.Options
+}
+
+func (c *Config) defaults() error {
+	if c.Campaign == "" {
+		c.Campaign = "default"
+	}
+	if err := dataset.CheckCampaign(c.Campaign); err != nil {
+		return err
+	}
+	if c.Workers <= 0 {
+		c.Workers = runtime.GOMAXPROCS(0)
+	}
+	if c.Shards <= 0 {
+		c.Shards = 1
+	}
+	if c.Shard < 0 || c.Shard >= c.Shards {
+		return fmt.Errorf("shard %d/%d: want 0 <= i < n", c.Shard, c.Shards)
+	}
+	def := func(v *int64, d int64) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&c.GroupBytes, 512<<20)
+	def(&c.SpoolBytes, 32<<20)
+	if c.GroupRuns <= 0 {
+		c.GroupRuns = 4096
+	}
+	if c.BatchRows <= 0 {
+		c.BatchRows = 64 << 10
+	}
+	if c.RowGroupRows <= 0 {
+		c.RowGroupRows = part.DefaultRowGroupRows
+	}
+	return nil
+}
+
+// Progress counts what an ingest has done so far; every field is read
+// and written atomically.
+type Progress struct {
+	Files, Bytes, Records atomic.Int64
+	// TotalBytes estimates the input bytes (0 if unknown).
+	TotalBytes atomic.Int64
+}
+
+// Summary is what an ingest did.
+type Summary struct {
+	Dataset  string           `json:"dataset"`
+	Campaign string           `json:"campaign"`
+	Inputs   int64            `json:"inputs"`
+	Runs     int64            `json:"runs"`
+	Skipped  int64            `json:"skipped"` // already in the dataset
+	Rejects  int64            `json:"rejects"`
+	ByReason map[string]int64 `json:"rejects_by_reason"`
+	Retry    int64            `json:"retry"` // committed by a concurrent ingest meanwhile: run again
+	Records  int64            `json:"records"`
+	Calls    int64            `json:"calls"`
+	Bytes    int64            `json:"bytes"`
+	Commits  int64            `json:"commits"`
+	Seconds  float64          `json:"seconds"`
+}
+
+// Run ingests cfg.Sources into the dataset, creating it if needed.
+func Run(ctx context.Context, cfg Config, prog *Progress) (*Summary, error) {
+	if err := cfg.defaults(); err != nil {
+		return nil, err
+	}
+	if prog == nil {
+		prog = &Progress{}
+	}
+	ds, err := dataset.Create(cfg.Dataset)
+	if err != nil {
+		return nil, err
+	}
+	ledger, err := ds.Committed()
+	if err != nil {
+		return nil, err
+	}
+	in := &ingester{cfg: cfg, ds: ds, ledger: ledger, prog: prog, seen: map[string]string{},
+		sum: &Summary{Dataset: cfg.Dataset, Campaign: cfg.Campaign, ByReason: map[string]int64{}}}
+	if in.overrides, err = loadOverrides(cfg); err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	go prog.TotalBytes.Store(estimateBytes(cfg.Sources))
+	err = in.run(ctx)
+	in.sum.Seconds = time.Since(start).Seconds()
+	return in.sum, err
+}
+
+// ingester is the state one Run shares between its walker and workers.
+type ingester struct {
+	cfg       Config
+	ds        *dataset.Dataset
+	ledger    *dataset.Ledger
+	prog      *Progress
+	overrides *tables
+	symbols   symbolCache
+
+	mu   sync.Mutex
+	seen map[string]string // content hashes met in this run -> path
+	sum  *Summary
+}
+
+// run walks the sources on this goroutine and feeds the workers.
+func (in *ingester) run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	jobs := make(chan *job, in.cfg.Workers)
+	errs := make(chan error, in.cfg.Workers)
+	var wg sync.WaitGroup
+	for range in.cfg.Workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := in.work(ctx, jobs); err != nil {
+				errs <- err
+				cancel()
+			}
+		}()
+	}
+	werr := source.Walk(ctx, in.cfg.Sources, in.cfg.Source, func(e *source.Entry) error {
+		j, err := in.newJob(e)
+		if j == nil || err != nil {
+			return err
+		}
+		select {
+		case jobs <- j:
+			return nil
+		case <-ctx.Done():
+			j.release()
+			return ctx.Err()
+		}
+	})
+	close(jobs)
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return err
+	}
+	return werr
+}
+
+// mine reports whether this shard ingests the input at path.
+func (in *ingester) mine(path string) bool {
+	if in.cfg.Shards == 1 {
+		return true
+	}
+	h := fnv.New32a()
+	h.Write([]byte(path))
+	return int(h.Sum32()%uint32(in.cfg.Shards)) == in.cfg.Shard
+}
+
+// claim records a content hash met in this run; it returns the path
+// that met it first when the content was already seen.
+func (in *ingester) claim(sha, path string) (string, bool) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if first, ok := in.seen[sha]; ok {
+		return first, false
+	}
+	in.seen[sha] = path
+	return "", true
+}
+
+// count adds a committed group's outcome to the summary.
+func (in *ingester) count(g *group) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	s := in.sum
+	s.Commits++
+	s.Runs += int64(len(g.runs))
+	s.Records += g.records
+	s.Calls += g.calls
+	s.Bytes += g.bytes
+	for _, r := range g.rejects {
+		s.Rejects++
+		s.ByReason[r["reason"].(string)]++
+	}
+	s.Inputs += int64(len(g.runs) + len(g.rejects))
+}
+
+func (in *ingester) countSkipped() {
+	in.mu.Lock()
+	in.sum.Skipped++
+	in.sum.Inputs++
+	in.mu.Unlock()
+}
+
+func (in *ingester) countRetry(n int) {
+	in.mu.Lock()
+	in.sum.Retry += int64(n)
+	in.sum.Inputs += int64(n)
+	in.mu.Unlock()
+}
+
+var errRetry = errors.New("a concurrent ingest committed some of these inputs first")

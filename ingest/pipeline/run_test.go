@@ -1,0 +1,83 @@
+package pipeline
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/kdf-tools/kdf/ingest/synth"
+	"github.com/kdf-tools/kdf/schema/dataset"
+)
+
+// genCampaign writes a small generated campaign.
+func genCampaign(t *testing.T, cfg synth.Config) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "campaign")
+	if _, err := synth.WriteCampaign(dir, cfg); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func smallCampaign() synth.Config {
+	cfg := synth.DefaultConfig()
+	cfg.Arms, cfg.Trials, cfg.Boots, cfg.Programs = []string{"a", "b"}, 1, 2, 6
+	return cfg
+}
+
+// countRows reads every committed part of a table back with parquet-go.
+func countRows(t *testing.T, dir, table string) int64 {
+	t.Helper()
+	ds, err := dataset.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts, err := ds.Parts(table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int64
+	for _, p := range parts {
+		f, err := os.Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, _ := f.Stat()
+		pf, err := parquet.OpenFile(f, st.Size())
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		n += pf.NumRows()
+		f.Close()
+	}
+	return n
+}
+
+func TestRunSmoke(t *testing.T) {
+	src := genCampaign(t, smallCampaign())
+	out := filepath.Join(t.TempDir(), "ds")
+	sum, err := Run(context.Background(), Config{Dataset: out, Campaign: "smoke", Sources: []string{src}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%+v", sum)
+	if sum.Runs != 24 || sum.Rejects != 0 {
+		t.Errorf("runs %d rejects %d %v", sum.Runs, sum.Rejects, sum.ByReason)
+	}
+	if got := countRows(t, out, "records"); got != sum.Records {
+		t.Errorf("records table has %d rows, summary says %d", got, sum.Records)
+	}
+	if got := countRows(t, out, "runs"); got != sum.Runs {
+		t.Errorf("runs table has %d rows, summary says %d", got, sum.Runs)
+	}
+	again, err := Run(context.Background(), Config{Dataset: out, Campaign: "smoke", Sources: []string{src}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Runs != 0 || again.Skipped != sum.Runs {
+		t.Errorf("a re-run ingested %d runs and skipped %d", again.Runs, again.Skipped)
+	}
+}

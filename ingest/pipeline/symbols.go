@@ -1,0 +1,147 @@
+package pipeline
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+
+	"github.com/kdf-tools/kdf/ingest"
+	"github.com/kdf-tools/kdf/ingest/source"
+	"github.com/kdf-tools/kdf/transform/symbolize"
+)
+
+// tables are the symbol tables that apply to a buffer, with the names
+// the runs table records for them.
+type tables struct {
+	runtime, linkTime    *symbolize.Table
+	runtimeName, mapName string
+	kaslr                *uint64
+}
+
+// loadOverrides parses the tables given on the command line, which
+// apply to every buffer.
+func loadOverrides(cfg Config) (*tables, error) {
+	if cfg.Kallsyms == "" && cfg.SystemMap == "" {
+		return nil, nil
+	}
+	t := &tables{kaslr: cfg.KASLR, runtimeName: cfg.Kallsyms, mapName: cfg.SystemMap}
+	var err error
+	if t.runtime, err = parseFile(cfg.Kallsyms, symbolize.ParseKallsyms); err != nil {
+		return nil, err
+	}
+	if t.linkTime, err = parseFile(cfg.SystemMap, symbolize.ParseSystemMap); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+func parseFile(path string, parse func(io.Reader, string) (*symbolize.Table, error)) (*symbolize.Table, error) {
+	if path == "" {
+		return nil, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return parse(f, path)
+}
+
+// symbolCache parses each snapshot found in the sources once, for all
+// workers.
+type symbolCache struct {
+	mu      sync.Mutex
+	entries map[*source.Snapshot]*cachedTable
+}
+
+type cachedTable struct {
+	once     sync.Once
+	table    *symbolize.Table
+	err      error
+	reported bool // its problem is in a commit group already
+}
+
+// table returns the snapshot's parsed table; the error says why it
+// cannot serve (hidden addresses, unreadable, too large).
+func (c *symbolCache) table(s *source.Snapshot) (*cachedTable, error) {
+	c.mu.Lock()
+	if c.entries == nil {
+		c.entries = map[*source.Snapshot]*cachedTable{}
+	}
+	e, ok := c.entries[s]
+	if !ok {
+		e = &cachedTable{}
+		c.entries[s] = e
+	}
+	c.mu.Unlock()
+	e.once.Do(func() { e.table, e.err = parseSnapshot(s) })
+	return e, e.err
+}
+
+func parseSnapshot(s *source.Snapshot) (*symbolize.Table, error) {
+	if s.Err != nil {
+		return nil, s.Err
+	}
+	r, err := s.Open()
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	if s.Kind == source.KindSystemMap {
+		return symbolize.ParseSystemMap(r, s.String())
+	}
+	return symbolize.ParseKallsyms(r, s.String())
+}
+
+// takeReport reports whether the caller is the first to record the
+// snapshot's problem.
+func (c *symbolCache) takeReport(e *cachedTable) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	first := !e.reported
+	e.reported = true
+	return first
+}
+
+// symbolizers caches one worker's symbolizers: they keep per-pc caches
+// and are not shared between goroutines.
+type symbolizers map[symbolizerKey]*symbolize.Symbolizer
+
+type symbolizerKey struct {
+	runtime, linkTime *symbolize.Table
+	layout            ingest.Layout
+}
+
+// get returns the symbolizer of the tables for a layout, or nil when
+// the tables cannot resolve anything.
+func (s symbolizers) get(t *tables, layout ingest.Layout) (*symbolize.Symbolizer, error) {
+	if t == nil || (t.runtime == nil && t.linkTime == nil) {
+		return nil, nil
+	}
+	key := symbolizerKey{t.runtime, t.linkTime, layout}
+	if sym, ok := s[key]; ok {
+		return sym, nil
+	}
+	cfg := symbolize.Config{Runtime: t.runtime, LinkTime: t.linkTime, KASLR: t.kaslr}
+	if layout == ingest.LayoutB {
+		cfg.PCs = symbolize.LinkTimePCs
+	}
+	sym, err := symbolize.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	s[key] = sym
+	return sym, nil
+}
+
+// errNoSymbols explains a run ingested without symbols.
+var errNoSymbols = errors.New("no usable kallsyms or System.map applies")
+
+func describe(err error) string {
+	if err == nil {
+		return ""
+	}
+	return fmt.Sprint(err)
+}
