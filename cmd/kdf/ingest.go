@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"github.com/kdf-tools/kdf/ingest/pipeline"
+)
+
+var ingestCommand = &command{
+	name:    "ingest",
+	args:    "[options] SOURCE... -o DATASET",
+	summary: "ingest directories and tar, tar.gz, tar.zst archives of buffers into a Parquet dataset",
+	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+		o := &ingestOptions{}
+		fs.StringVar(&o.cfg.Dataset, "o", "", "the dataset `DIR` (created if missing)")
+		fs.StringVar(&o.cfg.Campaign, "campaign", "default", "campaign `NAME`: the partition the runs go to")
+		o.buf.register(fs, true)
+		fs.IntVar(&o.cfg.Workers, "j", 0, "parallel workers (default: one per core)")
+		fs.StringVar(&o.shard, "shard", "", "take shard `i/n` of the inputs (split one campaign over hosts)")
+		fs.BoolVar(&o.cfg.Force, "force", false, "re-ingest inputs the dataset already holds")
+		fs.BoolVar(&o.quiet, "q", false, "print nothing but errors")
+		fs.BoolVar(&o.json, "json", false, "print the summary as one JSON object")
+		return o.run
+	},
+}
+
+type ingestOptions struct {
+	cfg   pipeline.Config
+	buf   bufferFlags
+	shard string
+	quiet bool
+	json  bool
+}
+
+func (o *ingestOptions) run(ctx context.Context, e *env, args []string) error {
+	if o.cfg.Dataset == "" || len(args) == 0 {
+		return fmt.Errorf("%w: ingest takes SOURCE... and -o DATASET", errUsage)
+	}
+	if err := o.configure(args); err != nil {
+		return err
+	}
+	prog := &pipeline.Progress{}
+	stop := o.progress(e.stderr, prog)
+	sum, err := pipeline.Run(ctx, o.cfg, prog)
+	stop()
+	if sum != nil && !o.quiet {
+		if o.json {
+			b, _ := json.Marshal(sum)
+			fmt.Fprintf(e.stdout, "%s\n", b)
+		} else {
+			printSummary(e.stdout, sum)
+		}
+	}
+	if err == nil && sum.Retry > 0 {
+		err = fmt.Errorf("%d inputs were committed by a concurrent ingest first; run the same command again to finish", sum.Retry)
+	}
+	return err
+}
+
+func (o *ingestOptions) configure(args []string) error {
+	o.cfg.Sources = args
+	opt, err := o.buf.options()
+	if err != nil {
+		return err
+	}
+	o.cfg.Layout = opt.Layout
+	o.cfg.Kallsyms, o.cfg.SystemMap = o.buf.kallsyms, o.buf.systemMap
+	if o.buf.kaslr != "" {
+		off, err := strconv.ParseUint(o.buf.kaslr, 0, 64)
+		if err != nil {
+			return fmt.Errorf("%w: --kaslr-offset %q: want a number such as 0xd000000", errUsage, o.buf.kaslr)
+		}
+		o.cfg.KASLR = &off
+	}
+	if o.shard != "" {
+		i, n, ok := strings.Cut(o.shard, "/")
+		o.cfg.Shard, err = strconv.Atoi(i)
+		if o.cfg.Shards, _ = strconv.Atoi(n); !ok || err != nil || o.cfg.Shards < 1 || o.cfg.Shard < 0 || o.cfg.Shard >= o.cfg.Shards {
+			return fmt.Errorf("%w: --shard %q: want i/n with 0 <= i < n", errUsage, o.shard)
+		}
+	}
+	return nil
+}
+
+// progress draws a bar on stderr while it is a terminal; the returned
+// function stops it.
+func (o *ingestOptions) progress(w io.Writer, p *pipeline.Progress) func() {
+	f, ok := w.(*os.File)
+	if o.quiet || !ok || !term.IsTerminal(int(f.Fd())) {
+		return func() {}
+	}
+	bar := progressbar.NewOptions64(-1, progressbar.OptionSetWriter(w), progressbar.OptionShowBytes(true),
+		progressbar.OptionSetDescription("ingesting"), progressbar.OptionShowCount(),
+		progressbar.OptionSetPredictTime(true), progressbar.OptionThrottle(200*time.Millisecond))
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(250 * time.Millisecond)
+		defer t.Stop()
+		start := time.Now()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				if total := p.TotalBytes.Load(); total > 0 && bar.GetMax64() != total {
+					bar.ChangeMax64(total)
+				}
+				rate := float64(p.Records.Load()) / time.Since(start).Seconds()
+				bar.Describe(fmt.Sprintf("ingesting: %d files, %.1fM records/s", p.Files.Load(), rate/1e6))
+				bar.Set64(p.Bytes.Load())
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		bar.Finish()
+		fmt.Fprintln(w)
+	}
+}
+
+func printSummary(w io.Writer, s *pipeline.Summary) {
+	mb := float64(s.Bytes) / 1e6
+	fmt.Fprintf(w, "ingested %d inputs into %s (campaign %s) in %.1fs: %d runs, %d rejects, %d already there\n",
+		s.Inputs, s.Dataset, s.Campaign, s.Seconds, s.Runs, s.Rejects, s.Skipped)
+	fmt.Fprintf(w, "  %d records, %d calls, %.1f MB of buffers: %.2fM records/s, %.1f MB/s, %d commits\n",
+		s.Records, s.Calls, mb, float64(s.Records)/s.Seconds/1e6, mb/s.Seconds, s.Commits)
+	reasons := make([]string, 0, len(s.ByReason))
+	for r := range s.ByReason {
+		reasons = append(reasons, r)
+	}
+	slices.Sort(reasons)
+	for _, r := range reasons {
+		fmt.Fprintf(w, "  rejected %d: %s\n", s.ByReason[r], r)
+	}
+}
