@@ -4,7 +4,7 @@ BIN     := bin/kdf
 DEMO    := demo
 PKGS    := ./...
 
-.PHONY: all build test demo bench fuzz clean
+.PHONY: all build test demo bench bench-ingest fuzz clean
 
 all: build
 
@@ -28,6 +28,11 @@ demo: build
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem $(PKGS)
+
+# Ingest end to end on a generated campaign and one four times its size:
+# records/s, raw MB/s and peak memory, each run three times.
+bench-ingest: build
+	$(GO) run ./query/bench -kdf $(BIN) -sizes 2000000,8000000 -json bench-ingest.json
 
 FUZZTIME ?= 1m
 fuzz:

@@ -4,7 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"path/filepath"
+	"strings"
 
+	"github.com/kdf-tools/kdf/ingest/source"
 	"github.com/kdf-tools/kdf/schema"
 	"github.com/kdf-tools/kdf/schema/dataset"
 )
@@ -12,6 +16,7 @@ import (
 // addRun records a decoded buffer's runs row and ledger input.
 func (wk *worker) addRun(j *job, sha string, runID int64, t *tables, out *Outcome, problem string) {
 	e, st := j.entry, &out.Stats
+	attrs := withSourceAttrs(e.Attrs, e.Source)
 	r := row{
 		"run_id": runID, "campaign": wk.in.cfg.Campaign, "source": e.Source, "path": e.Path,
 		"sha256": sha, "bytes": j.size, "layout": st.Layout.String(), "layout_forced": st.LayoutForced,
@@ -20,7 +25,7 @@ func (wk *worker) addRun(j *job, sha string, runID int64, t *tables, out *Outcom
 		"damage_events": st.DamageEvents, "torn": st.Torn, "torn_words": st.TornWords,
 		"missing_words": st.MissingWords, "saturated": st.Saturated, "max_record_words": st.MaxRecordWords,
 		"segments": int32(st.Segments), "first_seq": st.FirstSeq, "last_seq": st.LastSeq,
-		"max_depth": out.Pairing.MaxDepth, "unresolved_pcs": out.Unresolved, "attrs": map[string]string(e.Attrs),
+		"max_depth": out.Pairing.MaxDepth, "unresolved_pcs": out.Unresolved, "attrs": map[string]string(attrs),
 	}
 	if !st.CounterValid {
 		r["words"] = int64(-1)
@@ -37,14 +42,14 @@ func (wk *worker) addRun(j *job, sha string, runID int64, t *tables, out *Outcom
 	}
 	wk.addSymbols(r, t, out)
 	for _, k := range []string{"arm", "trial", "boot", "vm", "program", "timestamp"} {
-		if v, ok := e.Attrs[k]; ok {
+		if v, ok := attrs[k]; ok {
 			r[k] = v
 		}
 	}
-	if v, ok, err := e.Attrs.ExecNS(); ok && err == nil {
+	if v, ok, err := attrs.ExecNS(); ok && err == nil {
 		r["exec_ns"] = v
 	}
-	if v, ok, err := e.Attrs.BaselineNS(); ok && err == nil {
+	if v, ok, err := attrs.BaselineNS(); ok && err == nil {
 		r["baseline_ns"] = v
 	}
 	for _, p := range st.Problems {
@@ -63,6 +68,22 @@ func (wk *worker) addRun(j *job, sha string, runID int64, t *tables, out *Outcom
 	wk.in.prog.Files.Add(1)
 	wk.in.prog.Bytes.Add(j.size)
 	wk.in.prog.Records.Add(st.Records)
+}
+
+// withSourceAttrs adds the key=value segments of the source's own path
+// (`kdf ingest campaign/arm=a`) under the attributes found inside it.
+func withSourceAttrs(a source.Attrs, src string) source.Attrs {
+	out := source.Attrs{}
+	for _, seg := range strings.Split(filepath.ToSlash(src), "/") {
+		for _, ext := range []string{".tar.zst", ".tar.gz", ".tzst", ".tgz", ".tar"} {
+			seg = strings.TrimSuffix(seg, ext)
+		}
+		if k, v, ok := strings.Cut(seg, "="); ok && k != "" {
+			out[k] = v
+		}
+	}
+	maps.Copy(out, a)
+	return out
 }
 
 var statusColumn = []string{"complete", "no_return", "no_entry", "truncated"}

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"syscall"
+	"text/tabwriter"
+	"time"
+)
+
+// result is one measurement at one campaign size, over its runs.
+type result struct {
+	Name    string    `json:"name"`
+	Records int64     `json:"records"`
+	Bytes   int64     `json:"bytes"`
+	Seconds []float64 `json:"seconds"`
+	// PeakRSS is the largest resident set of a run, in bytes.
+	PeakRSS []int64 `json:"peak_rss"`
+}
+
+func (r *result) median() float64 { return median(r.Seconds) }
+
+type bench struct {
+	kdf     string
+	work    string
+	repeat  int
+	results []*result
+}
+
+// size generates a campaign of n records and measures ingest on it.
+func (b *bench) size(n int) error {
+	camp := filepath.Join(b.work, fmt.Sprintf("campaign-%d", n))
+	if _, err := os.Stat(camp); err != nil {
+		if out, err := exec.Command(b.kdf, "gen", "-o", camp, "--records", fmt.Sprint(n)).CombinedOutput(); err != nil {
+			return fmt.Errorf("kdf gen: %v\n%s", err, out)
+		}
+	}
+	r := &result{Name: fmt.Sprintf("ingest %dM", n/1_000_000)}
+	for range b.repeat {
+		ds := filepath.Join(b.work, "dataset")
+		os.RemoveAll(ds)
+		cmd := exec.Command(b.kdf, "ingest", "--json", camp, "-o", ds)
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, os.Stderr
+		start := time.Now()
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("kdf ingest: %v", err)
+		}
+		secs := time.Since(start).Seconds()
+		var sum struct{ Records, Bytes int64 }
+		if err := json.Unmarshal(out.Bytes(), &sum); err != nil {
+			return fmt.Errorf("kdf ingest summary: %v: %s", err, out.String())
+		}
+		r.Records, r.Bytes = sum.Records, sum.Bytes
+		r.Seconds = append(r.Seconds, secs)
+		r.PeakRSS = append(r.PeakRSS, cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss*1024)
+	}
+	b.results = append(b.results, r)
+	return nil
+}
+
+func (b *bench) print(w io.Writer) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "measurement\trecords\tMB\tseconds median [min-max]\tM records/s\tMB/s\tpeak RSS MiB [min-max]\t")
+	for _, r := range b.results {
+		med := r.median()
+		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%.2f [%.2f-%.2f]\t%.2f\t%.0f\t%s\t\n", r.Name, r.Records, float64(r.Bytes)/1e6,
+			med, slices.Min(r.Seconds), slices.Max(r.Seconds), float64(r.Records)/med/1e6, float64(r.Bytes)/med/1e6, rss(r.PeakRSS))
+	}
+	tw.Flush()
+}
+
+func rss(v []int64) string {
+	if len(v) == 0 {
+		return "-"
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	return fmt.Sprintf("%d [%d-%d]", s[len(s)/2]>>20, s[0]>>20, s[len(s)-1]>>20)
+}
+
+func median(v []float64) float64 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	if len(s) == 0 {
+		return 0
+	}
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}

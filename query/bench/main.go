@@ -1,0 +1,56 @@
+// Command bench measures kdf side by side in one run, on generated
+// campaigns of several sizes: ingest end to end, its throughput and its
+// peak memory. Figures on a shared machine are noisy, so every
+// measurement is repeated and reported as median and range, and targets
+// are ratios of figures taken in the same run.
+//
+//	go run ./query/bench -kdf bin/kdf -sizes 2000000,8000000
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+func main() {
+	kdf := flag.String("kdf", "bin/kdf", "the kdf binary to measure")
+	sizes := flag.String("sizes", "2000000,8000000", "comma-separated campaign sizes in records")
+	repeat := flag.Int("repeat", 3, "runs of each measurement")
+	work := flag.String("work", filepath.Join(os.TempDir(), "kdf-bench"), "scratch directory for campaigns and datasets")
+	out := flag.String("json", "", "also write the results to this JSON file")
+	flag.Parse()
+	var ns []int
+	for _, s := range strings.Split(*sizes, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n <= 0 {
+			fatalf("bad size %q", s)
+		}
+		ns = append(ns, n)
+	}
+	b := &bench{kdf: *kdf, work: *work, repeat: *repeat}
+	if err := os.MkdirAll(b.work, 0o755); err != nil {
+		fatalf("%v", err)
+	}
+	for _, n := range ns {
+		if err := b.size(n); err != nil {
+			fatalf("%v", err)
+		}
+	}
+	b.print(os.Stdout)
+	if *out != "" {
+		data, _ := json.MarshalIndent(b.results, "", "  ")
+		if err := os.WriteFile(*out, data, 0o644); err != nil {
+			fatalf("%v", err)
+		}
+	}
+}
+
+func fatalf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "bench: "+format+"\n", args...)
+	os.Exit(1)
+}
