@@ -36,39 +36,44 @@ func (c *callCols) add(call *pair.Call, fn int32) {
 
 func (c *callCols) len() int { return len(c.rows) }
 
-func (c *callCols) build(mem memory.Allocator) arrow.Record {
+func (c *callCols) build(mem memory.Allocator) arrow.RecordBatch {
 	b := array.NewRecordBuilder(mem, schema.Calls.Schema())
 	defer b.Release()
-	f := b.Fields()
-	col := func(name string) array.Builder { return f[schema.Calls.Index(name)] }
 	n := len(c.rows)
-	appendConst(col("run_id").(*array.Int64Builder), c.runID, n)
+	reserve(b, n)
+	f := builders{b, schema.Calls}
+	appendConst(f.int64("run_id"), c.runID, n)
+	callID, parent, first, last, recs := f.int64("call_id"), f.int64("parent_id"), f.int64("first_record"), f.int64("last_record"), f.int64("records")
+	depth, seg, nargs := f.int32("depth"), f.int32("segment"), f.int32("nargs")
+	pc, pre := f.uint64("pc"), f.uint64("pre_ret")
+	status := f.string("status")
+	args, sizes := f.list("args"), f.list("arg_sizes")
+	ret, retSize := f.uint64("ret"), f.get("ret_size").(*array.Uint8Builder)
 	ids := make([]int32, n)
 	for i, r := range c.rows {
 		call := r.call
 		ids[i] = r.fn
-		col("call_id").(*array.Int64Builder).Append(call.ID)
-		col("parent_id").(*array.Int64Builder).Append(call.Parent)
-		col("depth").(*array.Int32Builder).Append(call.Depth)
-		col("segment").(*array.Int32Builder).Append(call.Segment)
-		col("pc").(*array.Uint64Builder).Append(call.PC)
-		col("status").(*array.StringBuilder).Append(call.Status.String())
-		col("nargs").(*array.Int32Builder).Append(int32(len(call.Args)))
-		appendArgs(col("args").(*array.ListBuilder), col("arg_sizes").(*array.ListBuilder), call.Args)
-		appendRet(col("ret").(*array.Uint64Builder), col("ret_size").(*array.Uint8Builder), call.Ret)
-		pre := col("pre_ret").(*array.Uint64Builder)
+		callID.UnsafeAppend(call.ID)
+		parent.UnsafeAppend(call.Parent)
+		depth.UnsafeAppend(call.Depth)
+		seg.UnsafeAppend(call.Segment)
+		pc.UnsafeAppend(call.PC)
+		status.Append(call.Status.String())
+		nargs.UnsafeAppend(int32(len(call.Args)))
+		appendArgs(args, sizes, call.Args)
+		appendRet(ret, retSize, call.Ret)
 		if r.hasPre {
 			pre.Append(r.preRet)
 		} else {
 			pre.AppendNull()
 		}
-		col("first_record").(*array.Int64Builder).Append(call.First)
-		col("last_record").(*array.Int64Builder).Append(call.Last)
-		col("records").(*array.Int64Builder).Append(call.Records())
+		first.UnsafeAppend(call.First)
+		last.UnsafeAppend(call.Last)
+		recs.UnsafeAppend(call.Records())
 	}
-	c.syms.appendFunc(col("func").(*array.StringBuilder), col("demangled").(*array.StringBuilder), col("module").(*array.StringBuilder), ids)
+	c.syms.appendFunc(f.string("func"), f.string("demangled"), f.string("module"), ids)
 	c.rows = c.rows[:0]
-	return b.NewRecord()
+	return b.NewRecordBatch()
 }
 
 func appendArgs(vals, sizes *array.ListBuilder, args []pair.Value) {

@@ -104,33 +104,62 @@ func (c *recordCols) link(l pair.Link, base int64) {
 func (c *recordCols) len() int { return len(c.idx) }
 
 // build turns the first n rows into an Arrow batch and keeps the rest.
-func (c *recordCols) build(mem memory.Allocator, n int) arrow.Record {
+func (c *recordCols) build(mem memory.Allocator, n int) arrow.RecordBatch {
 	b := array.NewRecordBuilder(mem, schema.Records.Schema())
 	defer b.Release()
-	f := b.Fields()
-	col := func(name string) array.Builder { return f[schema.Records.Index(name)] }
-	appendConst(col("run_id").(*array.Int64Builder), c.runID, n)
-	col("idx").(*array.Int64Builder).AppendValues(c.idx[:n], nil)
-	col("offset").(*array.Int64Builder).AppendValues(c.offset[:n], nil)
-	col("seq").(*array.Uint32Builder).AppendValues(c.seq[:n], nil)
-	col("segment").(*array.Int32Builder).AppendValues(c.seg[:n], nil)
-	kind := col("kind").(*array.StringBuilder)
+	reserve(b, n)
+	f := builders{b, schema.Records}
+	appendConst(f.int64("run_id"), c.runID, n)
+	f.int64("idx").AppendValues(c.idx[:n], nil)
+	f.int64("offset").AppendValues(c.offset[:n], nil)
+	f.get("seq").(*array.Uint32Builder).AppendValues(c.seq[:n], nil)
+	f.int32("segment").AppendValues(c.seg[:n], nil)
+	kind := f.string("kind")
 	for _, k := range c.kind[:n] {
 		kind.Append(kindNames[k])
 	}
-	col("pc").(*array.Uint64Builder).AppendValues(c.pc[:n], nil)
-	c.syms.appendFunc(col("func").(*array.StringBuilder), col("demangled").(*array.StringBuilder), col("module").(*array.StringBuilder), c.fn[:n])
-	col("func_offset").(*array.Uint64Builder).AppendValues(c.fnOff[:n], resolved(c.fn[:n]))
-	col("arg_idx").(*array.Uint8Builder).AppendValues(c.argIdx[:n], nil)
-	col("size").(*array.Uint8Builder).AppendValues(c.size[:n], nil)
-	col("addr").(*array.Uint64Builder).AppendValues(c.addr[:n], nil)
-	col("value").(*array.Uint64Builder).AppendValues(c.value[:n], nil)
-	col("nvals").(*array.Int32Builder).AppendValues(c.nvals[:n], nil)
-	appendLists(col("fields").(*array.ListBuilder), c.fields[:n], true)
-	col("call_id").(*array.Int64Builder).AppendValues(c.callID[:n], nil)
-	rec := b.NewRecord()
+	f.uint64("pc").AppendValues(c.pc[:n], nil)
+	c.syms.appendFunc(f.string("func"), f.string("demangled"), f.string("module"), c.fn[:n])
+	f.uint64("func_offset").AppendValues(c.fnOff[:n], resolved(c.fn[:n]))
+	f.get("arg_idx").(*array.Uint8Builder).AppendValues(c.argIdx[:n], nil)
+	f.get("size").(*array.Uint8Builder).AppendValues(c.size[:n], nil)
+	f.uint64("addr").AppendValues(c.addr[:n], nil)
+	f.uint64("value").AppendValues(c.value[:n], nil)
+	f.int32("nvals").AppendValues(c.nvals[:n], nil)
+	appendLists(f.list("fields"), c.fields[:n], true)
+	f.int64("call_id").AppendValues(c.callID[:n], nil)
+	rec := b.NewRecordBatch()
 	c.shift(n)
 	return rec
+}
+
+// builders finds a record builder's column builders by name, once per
+// batch.
+type builders struct {
+	b *array.RecordBuilder
+	t *schema.Table
+}
+
+func (f builders) get(name string) array.Builder         { return f.b.Field(f.t.Index(name)) }
+func (f builders) int64(name string) *array.Int64Builder { return f.get(name).(*array.Int64Builder) }
+func (f builders) int32(name string) *array.Int32Builder { return f.get(name).(*array.Int32Builder) }
+func (f builders) uint64(name string) *array.Uint64Builder {
+	return f.get(name).(*array.Uint64Builder)
+}
+func (f builders) string(name string) *array.StringBuilder {
+	return f.get(name).(*array.StringBuilder)
+}
+func (f builders) list(name string) *array.ListBuilder { return f.get(name).(*array.ListBuilder) }
+
+// reserve sizes every column for n rows up front: growing Arrow buffers
+// as rows arrive copies them over and over.
+func reserve(b *array.RecordBuilder, n int) {
+	for _, f := range b.Fields() {
+		f.Reserve(n)
+		if s, ok := f.(*array.StringBuilder); ok {
+			s.ReserveData(16 * n)
+		}
+	}
 }
 
 // shift drops the first n rows, keeping the slices' memory.

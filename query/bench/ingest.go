@@ -20,6 +20,9 @@ type result struct {
 	Records int64     `json:"records"`
 	Bytes   int64     `json:"bytes"`
 	Seconds []float64 `json:"seconds"`
+	// CPUSeconds is user plus system time: steadier than wall time on a
+	// shared machine.
+	CPUSeconds []float64 `json:"cpu_seconds"`
 	// PeakRSS is the largest resident set of a run, in bytes.
 	PeakRSS []int64 `json:"peak_rss"`
 }
@@ -60,6 +63,7 @@ func (b *bench) size(n int) error {
 		r.Records, r.Bytes = sum.Records, sum.Bytes
 		r.Seconds = append(r.Seconds, secs)
 		r.PeakRSS = append(r.PeakRSS, cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss*1024)
+		r.CPUSeconds = append(r.CPUSeconds, (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds())
 	}
 	b.results = append(b.results, r)
 	return nil
@@ -67,11 +71,12 @@ func (b *bench) size(n int) error {
 
 func (b *bench) print(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "measurement\trecords\tMB\tseconds median [min-max]\tM records/s\tMB/s\tpeak RSS MiB [min-max]\t")
+	fmt.Fprintln(tw, "measurement\trecords\tMB\tseconds median [min-max]\tM records/s\tMB/s\tM records/CPU-s\tpeak RSS MiB [min-max]\t")
 	for _, r := range b.results {
 		med := r.median()
-		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%.2f [%.2f-%.2f]\t%.2f\t%.0f\t%s\t\n", r.Name, r.Records, float64(r.Bytes)/1e6,
-			med, slices.Min(r.Seconds), slices.Max(r.Seconds), float64(r.Records)/med/1e6, float64(r.Bytes)/med/1e6, rss(r.PeakRSS))
+		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%.2f [%.2f-%.2f]\t%.2f\t%.0f\t%.2f\t%s\t\n", r.Name, r.Records, float64(r.Bytes)/1e6,
+			med, slices.Min(r.Seconds), slices.Max(r.Seconds), float64(r.Records)/med/1e6, float64(r.Bytes)/med/1e6,
+			float64(r.Records)/median(r.CPUSeconds)/1e6, rss(r.PeakRSS))
 	}
 	tw.Flush()
 }
