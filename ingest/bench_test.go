@@ -23,24 +23,37 @@ func benchBuffer(layout Layout, records int) []byte {
 	return buf(words...)
 }
 
+// BenchmarkDecode decodes plain scalar records: in memory (a mapped
+// file, what ingest reads) and through a stream (an archive member).
 func BenchmarkDecode(b *testing.B) {
 	for _, layout := range []Layout{LayoutA, LayoutB} {
-		b.Run("layout="+layout.String(), func(b *testing.B) {
-			const records = 1 << 20
-			in := benchBuffer(layout, records)
-			b.SetBytes(int64(len(in)))
-			b.ResetTimer()
-			for range b.N {
-				d := NewDecoder(bytes.NewReader(in), "bench", Options{Size: int64(len(in))})
-				n := 0
-				for d.Next() {
-					n++
-				}
-				if n != records {
-					b.Fatalf("decoded %d records, want %d", n, records)
-				}
+		for _, stream := range []bool{false, true} {
+			name := "layout=" + layout.String() + "/mapped"
+			if stream {
+				name = "layout=" + layout.String() + "/stream"
 			}
-			b.ReportMetric(float64(records)*float64(b.N)/b.Elapsed().Seconds(), "records/s")
-		})
+			b.Run(name, func(b *testing.B) { benchDecode(b, layout, stream) })
+		}
 	}
+}
+
+func benchDecode(b *testing.B, layout Layout, stream bool) {
+	const records = 1 << 20
+	in := benchBuffer(layout, records)
+	b.SetBytes(int64(len(in)))
+	b.ResetTimer()
+	for range b.N {
+		d := NewDecoderBytes(in, "bench", Options{})
+		if stream {
+			d = NewDecoder(bytes.NewReader(in), "bench", Options{Size: int64(len(in))})
+		}
+		n := 0
+		for d.Next() {
+			n++
+		}
+		if n != records {
+			b.Fatalf("decoded %d records, want %d", n, records)
+		}
+	}
+	b.ReportMetric(float64(records)*float64(b.N)/b.Elapsed().Seconds(), "records/s")
 }

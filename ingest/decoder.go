@@ -63,6 +63,7 @@ type Decoder struct {
 	win  []byte
 	base int64 // word index of win[0]
 	n    int   // valid bytes in win
+	end  int64 // one past the last whole word in win: base + n/8
 	eof  bool
 
 	pos   int64 // next word to decode
@@ -82,14 +83,28 @@ type Decoder struct {
 // NewDecoder returns a decoder reading the buffer r; name is used in
 // reports and errors.
 func NewDecoder(r io.Reader, name string, opt Options) *Decoder {
-	size := windowBytes
+	size := minWindowBytes
 	if opt.Size > 0 {
-		size = int(min(int64(size), max(opt.Size, minWindowBytes)))
-	} else {
-		size = minWindowBytes
+		size = int(min(windowBytes, max(opt.Size, minWindowBytes)))
 	}
-	d := &Decoder{name: name, r: r, opt: opt, win: make([]byte, size)}
-	d.layout = opt.Layout
+	d := newDecoder(name, opt)
+	d.r, d.win = r, make([]byte, size)
+	return d
+}
+
+// NewDecoderBytes returns a decoder of a buffer held in memory, such as
+// a mapped file: it reads the words in place, without copying them.
+// data must not change while the decoder is in use.
+func NewDecoderBytes(data []byte, name string, opt Options) *Decoder {
+	opt.Size = int64(len(data))
+	d := newDecoder(name, opt)
+	d.win, d.n, d.eof = data, len(data), true
+	d.end = int64(len(data) / WordBytes)
+	return d
+}
+
+func newDecoder(name string, opt Options) *Decoder {
+	d := &Decoder{name: name, opt: opt, layout: opt.Layout}
 	d.stats.Path = name
 	d.stats.Layout = opt.Layout
 	d.stats.LayoutForced = opt.Layout != LayoutUnknown
@@ -355,8 +370,8 @@ func (d *Decoder) tail(from int64) {
 		// buffer's unused space, not a torn record.
 		end = from
 	}
-	if fileEnd := d.base + int64(d.n/WordBytes); d.eof && fileEnd < end {
-		end = fileEnd
+	if d.eof && d.end < end {
+		end = d.end
 	}
 	if end > from {
 		d.stats.Torn = true
@@ -428,7 +443,7 @@ func (d *Decoder) drain() int64 {
 // ensure makes words [.., upto) readable in the window, reading more of
 // the input when needed; it reports false when the input ends first.
 func (d *Decoder) ensure(upto int64) bool {
-	if upto <= d.base+int64(d.n/WordBytes) {
+	if upto <= d.end {
 		return true
 	}
 	if d.eof || d.err != nil {
@@ -452,7 +467,8 @@ func (d *Decoder) ensure(upto int64) bool {
 			return false
 		}
 	}
-	return upto <= d.base+int64(d.n/WordBytes)
+	d.end = d.base + int64(d.n/WordBytes)
+	return upto <= d.end
 }
 
 // grownWindow is the window size for reading up to word upto: a window
@@ -466,7 +482,7 @@ func (d *Decoder) grownWindow(upto int64) int {
 	return size
 }
 
-func (d *Decoder) inWindow(p int64) bool { return p < d.base+int64(d.n/WordBytes) }
+func (d *Decoder) inWindow(p int64) bool { return p < d.end }
 
 func (d *Decoder) word(p int64) uint64 {
 	return binary.LittleEndian.Uint64(d.win[(p-d.base)*WordBytes:])

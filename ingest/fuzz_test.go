@@ -19,6 +19,9 @@ func FuzzDecode(f *testing.F) {
 			opt.Size = int64(len(in))
 		}
 		d := NewDecoder(bytes.NewReader(in), "fuzz", opt)
+		if layout&8 != 0 {
+			d = NewDecoderBytes(in, "fuzz", opt)
+		}
 		prevEnd := int64(1)
 		for d.Next() {
 			r := d.Record()
