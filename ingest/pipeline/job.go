@@ -117,6 +117,25 @@ func (j *job) reader() (io.ReadCloser, error) {
 	return io.NopCloser(bytes.NewReader(nil)), nil
 }
 
+// content returns the job's bytes without copying them: held in memory,
+// or the file mapped. The returned function releases a mapping.
+func (j *job) content() ([]byte, func(), error) {
+	if j.data != nil {
+		return j.data, func() {}, nil
+	}
+	r, err := j.reader()
+	if err != nil {
+		return nil, nil, err
+	}
+	defer r.Close()
+	f, ok := r.(*os.File)
+	if !ok {
+		b, err := io.ReadAll(r)
+		return b, func() {}, err
+	}
+	return mapFile(f)
+}
+
 // hash returns the content hash, reading the content once if needed.
 func (j *job) hash() (string, error) {
 	if j.sha != "" {

@@ -14,8 +14,10 @@ import (
 
 // Buffer is one raw buffer to ingest.
 type Buffer struct {
-	RunID   int64
-	Name    string // for messages: source and path
+	RunID int64
+	Name  string // for messages: source and path
+	// Data holds the buffer in memory (or mapped); otherwise R streams it.
+	Data    []byte
 	R       io.Reader
 	Options ingest.Options
 	// Symbols returns the symbolizer for the buffer's layout, known once
@@ -64,6 +66,9 @@ func (p *processor) process(b *Buffer) (*Outcome, error) {
 	p.base, p.err = 0, nil
 	pairer := pair.NewPairer(func(c *pair.Call) { p.addCall(c, out.Symbols) }, p.link)
 	d := ingest.NewDecoder(b.R, b.Name, b.Options)
+	if b.Data != nil {
+		d = ingest.NewDecoderBytes(b.Data, b.Name, b.Options)
+	}
 	for idx := int64(0); d.Next() && p.err == nil; idx++ {
 		r := d.Record()
 		if idx == 0 {

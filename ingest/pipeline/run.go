@@ -206,11 +206,11 @@ func (in *ingester) mine(path string) bool {
 }
 
 // claim records a content hash met in this run; it returns the path
-// that met it first when the content was already seen.
+// that met it first when the content was already seen at another path.
 func (in *ingester) claim(sha, path string) (string, bool) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	if first, ok := in.seen[sha]; ok {
+	if first, ok := in.seen[sha]; ok && first != path {
 		return first, false
 	}
 	in.seen[sha] = path

@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"runtime/debug"
+	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -153,14 +155,14 @@ func (wk *worker) ingest(j *job, sha string) error {
 	t, symErr := wk.tables(e)
 	opt, attrProblem := wk.options(e.Attrs)
 	opt.Size = j.size
-	r, err := j.reader()
+	data, release, err := j.content()
 	if err != nil {
 		wk.reject(j, sha, "unreadable", fmt.Sprintf("%s: %v", e.Path, err))
 		return nil
 	}
-	defer r.Close()
+	defer release()
 	runID := runIDOf(sha)
-	out, err := wk.proc.process(&Buffer{RunID: runID, Name: e.Source + ":" + e.Path, R: r, Options: opt,
+	out, err := wk.processMapped(&Buffer{RunID: runID, Name: e.Source + ":" + e.Path, Data: data, Options: opt,
 		Symbols: func(l ingest.Layout) *symbolize.Symbolizer {
 			s, err := wk.syms.get(t, l)
 			if err != nil && symErr == nil {
@@ -170,6 +172,8 @@ func (wk *worker) ingest(j *job, sha string) error {
 		}})
 	var fe *ingest.FormatError
 	switch {
+	case errors.Is(err, errFault):
+		return wk.redoWithout(j, sha)
 	case errors.As(err, &fe):
 		wk.reject(j, sha, "empty", fe.Error())
 		return nil
@@ -177,6 +181,45 @@ func (wk *worker) ingest(j *job, sha string) error {
 		return err
 	}
 	wk.addRun(j, sha, runID, t, out, problems(symErr, attrProblem, j.detail))
+	return nil
+}
+
+// processMapped processes a buffer whose bytes may be a mapped file: a
+// file truncated while it is read faults instead of returning an error,
+// and the fault must cost this input only, not the ingest.
+func (wk *worker) processMapped(b *Buffer) (out *Outcome, err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			// SetPanicOnFault's panics carry the faulting address.
+			if _, ok := r.(interface{ Addr() uintptr }); ok {
+				out, err = nil, errFault
+				return
+			}
+			panic(r)
+		}
+	}()
+	return wk.proc.process(b)
+}
+
+// errFault is a mapped file that shrank while it was read.
+var errFault = errors.New("the file changed while it was read: ingest it again once it is complete")
+
+// redoWithout rebuilds the group without a job whose rows were partly
+// written when its file faulted: the group's parts are dropped and its
+// other inputs ingested again, which they can be, as a group keeps its
+// inputs until it commits.
+func (wk *worker) redoWithout(bad *job, sha string) error {
+	jobs := slices.DeleteFunc(slices.Clone(wk.g.jobs), func(j *job) bool { return j == bad })
+	wk.abort()
+	wk.g = newGroup()
+	for _, j := range jobs {
+		if err := wk.do(j); err != nil {
+			return err
+		}
+	}
+	wk.g.jobs = append(wk.g.jobs, bad)
+	wk.reject(bad, sha, "changed", fmt.Sprintf("%s: %v", bad.entry.Path, errFault))
 	return nil
 }
 

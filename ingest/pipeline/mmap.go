@@ -1,0 +1,33 @@
+package pipeline
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// mapFile maps a file read-only, so the decoder reads its words in place
+// instead of copying them through a read buffer. An empty file, or one
+// that cannot be mapped, is read instead.
+func mapFile(f *os.File) ([]byte, func(), error) {
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, nil, err
+	}
+	size := fi.Size()
+	if size == 0 || size != int64(int(size)) {
+		b, err := io.ReadAll(f)
+		return b, func() {}, err
+	}
+	data, err := unix.Mmap(int(f.Fd()), 0, int(size), unix.PROT_READ, unix.MAP_PRIVATE)
+	if err != nil {
+		b, rerr := io.ReadAll(f)
+		if rerr != nil {
+			return nil, nil, fmt.Errorf("mapping %s: %v; reading it: %w", f.Name(), err, rerr)
+		}
+		return b, func() {}, nil
+	}
+	return data, func() { unix.Munmap(data) }, nil
+}
