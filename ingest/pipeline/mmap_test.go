@@ -38,7 +38,7 @@ func TestFileTruncatedWhileMapped(t *testing.T) {
 	}
 	var c collect
 	defer c.release()
-	wk := &worker{proc: newProcessor(memory.DefaultAllocator, 1024, c.emit)}
+	wk := &worker{proc: NewProcessor(memory.DefaultAllocator, 1024, c.emit)}
 	_, err = wk.processMapped(&Buffer{Name: "buf.kcdf", Data: data})
 	if !errors.Is(err, errFault) {
 		t.Fatalf("reading a truncated mapped file: %v, want errFault", err)

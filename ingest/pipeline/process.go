@@ -37,10 +37,11 @@ type Outcome struct {
 	Symbols *symbolize.Symbolizer
 }
 
-// processor turns buffers into Arrow batches of the records and calls
-// tables. One processor serves one goroutine; its column slices are
+// Processor turns buffers into Arrow batches of the records and calls
+// tables: what ingest writes, for callers that want the batches
+// themselves. One Processor serves one goroutine; its column slices are
 // reused from buffer to buffer.
-type processor struct {
+type Processor struct {
 	mem       memory.Allocator
 	batchRows int
 	// emit takes ownership of a batch of the given table.
@@ -52,13 +53,15 @@ type processor struct {
 	err   error
 }
 
-func newProcessor(mem memory.Allocator, batchRows int, emit func(*schema.Table, arrow.Record) error) *processor {
-	return &processor{mem: mem, batchRows: batchRows, emit: emit}
+// NewProcessor returns a Processor that hands batches of at most
+// batchRows rows to emit, which takes ownership of them.
+func NewProcessor(mem memory.Allocator, batchRows int, emit func(*schema.Table, arrow.Record) error) *Processor {
+	return &Processor{mem: mem, batchRows: batchRows, emit: emit}
 }
 
-// process decodes, symbolizes and pairs one buffer, emitting its rows in
+// Process decodes, symbolizes and pairs one buffer, emitting its rows in
 // batches as it goes so that memory does not grow with the buffer.
-func (p *processor) process(b *Buffer) (*Outcome, error) {
+func (p *Processor) Process(b *Buffer) (*Outcome, error) {
 	out := &Outcome{Used: map[int32]struct{}{}}
 	p.recs.shift(p.recs.len())
 	p.recs.runID, p.recs.linked = b.RunID, 0
@@ -98,7 +101,7 @@ func (p *processor) process(b *Buffer) (*Outcome, error) {
 }
 
 // symbolizer picks the buffer's symbolizer once its layout is known.
-func (p *processor) symbolizer(b *Buffer, layout ingest.Layout) *symbolize.Symbolizer {
+func (p *Processor) symbolizer(b *Buffer, layout ingest.Layout) *symbolize.Symbolizer {
 	var s *symbolize.Symbolizer
 	if b.Symbols != nil {
 		s = b.Symbols(layout)
@@ -118,14 +121,14 @@ func lookup(s *symbolize.Symbolizer, pc uint64) (symbolize.Func, bool) {
 	return s.Lookup(pc)
 }
 
-func (p *processor) link(l pair.Link) {
+func (p *Processor) link(l pair.Link) {
 	if l.PreRet {
 		p.calls.preRets[l.Call] = p.recs.value[l.Record-p.base]
 	}
 	p.recs.link(l, p.base)
 }
 
-func (p *processor) addCall(c *pair.Call, s *symbolize.Symbolizer) {
+func (p *Processor) addCall(c *pair.Call, s *symbolize.Symbolizer) {
 	id := int32(-1)
 	if f, ok := lookup(s, c.PC); ok {
 		id = f.ID
@@ -136,7 +139,7 @@ func (p *processor) addCall(c *pair.Call, s *symbolize.Symbolizer) {
 	}
 }
 
-func (p *processor) flushRecords(n int) {
+func (p *Processor) flushRecords(n int) {
 	if n == 0 || p.err != nil {
 		return
 	}
@@ -144,7 +147,7 @@ func (p *processor) flushRecords(n int) {
 	p.base += int64(n)
 }
 
-func (p *processor) flushCalls() {
+func (p *Processor) flushCalls() {
 	if p.calls.len() == 0 || p.err != nil {
 		return
 	}

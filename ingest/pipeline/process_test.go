@@ -69,8 +69,8 @@ func TestProcessSeedSession(t *testing.T) {
 	s, sym := seedBuffer(t, "rust_ffi_contract")
 	var c collect
 	defer c.release()
-	p := newProcessor(mem, 7, c.emit) // small batches: rows cross batch ends
-	out, err := p.process(&Buffer{RunID: 42, Name: s.Name, R: bytes.NewReader(s.Buffer), Symbols: func(ingest.Layout) *symbolize.Symbolizer { return sym }})
+	p := NewProcessor(mem, 7, c.emit) // small batches: rows cross batch ends
+	out, err := p.Process(&Buffer{RunID: 42, Name: s.Name, R: bytes.NewReader(s.Buffer), Symbols: func(ingest.Layout) *symbolize.Symbolizer { return sym }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"sync"
@@ -138,10 +137,3 @@ func (s symbolizers) get(t *tables, layout ingest.Layout) (*symbolize.Symbolizer
 
 // errNoSymbols explains a run ingested without symbols.
 var errNoSymbols = errors.New("no usable kallsyms or System.map applies")
-
-func describe(err error) string {
-	if err == nil {
-		return ""
-	}
-	return fmt.Sprint(err)
-}

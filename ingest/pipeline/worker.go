@@ -25,7 +25,7 @@ type worker struct {
 	in   *ingester
 	w    *dataset.Writer
 	mem  memory.Allocator
-	proc *processor
+	proc *Processor
 	syms symbolizers
 	g    *group
 }
@@ -66,7 +66,7 @@ func (in *ingester) work(ctx context.Context, jobs <-chan *job) error {
 	}
 	defer w.Close()
 	wk := &worker{in: in, w: w, mem: memory.DefaultAllocator, syms: symbolizers{}, g: newGroup()}
-	wk.proc = newProcessor(wk.mem, in.cfg.BatchRows, wk.emit)
+	wk.proc = NewProcessor(wk.mem, in.cfg.BatchRows, wk.emit)
 	for j := range jobs {
 		err := wk.do(j)
 		if err == nil && wk.full() {
@@ -199,7 +199,7 @@ func (wk *worker) processMapped(b *Buffer) (out *Outcome, err error) {
 			panic(r)
 		}
 	}()
-	return wk.proc.process(b)
+	return wk.proc.Process(b)
 }
 
 // errFault is a mapped file that shrank while it was read.
