@@ -9,7 +9,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"syscall"
+	"strconv"
+	"strings"
+	"sync/atomic"
 	"text/tabwriter"
 	"time"
 )
@@ -48,6 +50,9 @@ func (b *bench) size(n int) error {
 	if err := b.decode(camp, n); err != nil {
 		return err
 	}
+	if err := b.encodingBound(camp, n); err != nil {
+		return err
+	}
 	r := &result{Name: "kdf ingest end to end", Size: n}
 	for range b.repeat {
 		ds := filepath.Join(b.work, "dataset")
@@ -56,7 +61,11 @@ func (b *bench) size(n int) error {
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, os.Stderr
 		start := time.Now()
-		if err := cmd.Run(); err != nil {
+		if err := cmd.Start(); err != nil {
+			return fmt.Errorf("kdf ingest: %v", err)
+		}
+		peak := watchPeak(cmd.Process.Pid)
+		if err := cmd.Wait(); err != nil {
 			return fmt.Errorf("kdf ingest: %v", err)
 		}
 		secs := time.Since(start).Seconds()
@@ -66,11 +75,53 @@ func (b *bench) size(n int) error {
 		}
 		r.Records, r.Bytes = sum.Records, sum.Bytes
 		r.Seconds = append(r.Seconds, secs)
-		r.PeakRSS = append(r.PeakRSS, cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss*1024)
+		r.PeakRSS = append(r.PeakRSS, peak())
 		r.CPUSeconds = append(r.CPUSeconds, (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds())
 	}
 	b.results = append(b.results, r)
 	return nil
+}
+
+// watchPeak follows a process's peak resident set (VmHWM) until the
+// returned function is called. The rusage of a child is no good here:
+// Linux carries the parent's peak across the child's exec.
+func watchPeak(pid int) func() int64 {
+	var peak atomic.Int64
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		for {
+			if kb := vmHWM(pid); kb > peak.Load() {
+				peak.Store(kb)
+			}
+			select {
+			case <-done:
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	}()
+	return func() int64 {
+		close(done)
+		<-stopped
+		return peak.Load() << 10
+	}
+}
+
+// vmHWM reads a process's peak resident set in KiB, 0 once it is gone.
+func vmHWM(pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb
+		}
+	}
+	return 0
 }
 
 func (b *bench) print(w io.Writer) {
