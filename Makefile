@@ -3,17 +3,20 @@ GO      ?= go
 BIN     := bin/kdf
 DEMO    := demo
 PKGS    := ./...
+# duckdb_arrow builds DuckDB's Arrow interface into kdf (kdf query
+# --format arrow); everything also builds and tests without it.
+TAGS    ?= duckdb_arrow
 
 .PHONY: all build test demo bench bench-ingest fuzz clean
 
 all: build
 
 build:
-	$(GO) build -o $(BIN) ./cmd/kdf
+	$(GO) build -tags=$(TAGS) -o $(BIN) ./cmd/kdf
 
 test:
-	$(GO) vet $(PKGS)
-	$(GO) test -count=1 $(PKGS)
+	$(GO) vet -tags=$(TAGS) $(PKGS)
+	$(GO) test -tags=$(TAGS) -count=1 $(PKGS)
 
 # The main job on an embedded default: a small generated campaign, its
 # buffers' accounting and one buffer's call tree.
@@ -27,7 +30,7 @@ demo: build
 	 $(BIN) tree $$b --kallsyms $$(dirname $$b)/kallsyms --system-map $(DEMO)/campaign/System.map | head -40
 
 bench:
-	$(GO) test -run='^$$' -bench=. -benchmem $(PKGS)
+	$(GO) test -tags=$(TAGS) -run='^$$' -bench=. -benchmem $(PKGS)
 
 # Ingest end to end on a generated campaign and one four times its size:
 # records/s, raw MB/s and peak memory, each run three times.

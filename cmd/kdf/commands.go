@@ -25,6 +25,9 @@ var commands = []*command{
 	inspectCommand,
 	ingestCommand,
 	genCommand,
+	queryCommand,
+	sqlCommand,
+	reportCommand,
 }
 
 func lookup(name string) *command {

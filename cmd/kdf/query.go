@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"golang.org/x/term"
+
+	"github.com/kdf-tools/kdf/query"
+	"github.com/kdf-tools/kdf/query/shell"
+	"github.com/kdf-tools/kdf/query/table"
+)
+
+var queryCommand = &command{
+	name:    "query",
+	args:    `[options] DATASET "SQL" | -f FILE.sql`,
+	summary: "run SQL over a dataset's views (runs, records, calls, args, rets, ...) and print the result",
+	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+		q := &queryOptions{vars: query.Vars{}}
+		fs.StringVar(&q.file, "f", "", "read the SQL from `FILE` (- is stdin)")
+		fs.Var(varFlag(q.vars), "var", "set a SQL variable for getvariable('name'), as `name=value` (repeatable; numbers become numbers)")
+		q.out.register(fs, true)
+		q.db.register(fs)
+		return q.run
+	},
+}
+
+type queryOptions struct {
+	file string
+	vars query.Vars
+	out  outputFlags
+	db   dbFlags
+}
+
+func (q *queryOptions) run(ctx context.Context, e *env, args []string) error {
+	if len(args) != 1 && len(args) != 2 || (len(args) == 2) == (q.file != "") {
+		return fmt.Errorf("%w: query takes DATASET and either \"SQL\" or -f FILE.sql", errUsage)
+	}
+	text, err := q.sql(args)
+	if err != nil {
+		return err
+	}
+	db, err := q.db.open(ctx, args[0])
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return q.out.query(ctx, e, db, text, q.vars)
+}
+
+func (q *queryOptions) sql(args []string) (string, error) {
+	if len(args) == 2 {
+		return args[1], nil
+	}
+	var b []byte
+	var err error
+	if q.file == "-" {
+		b, err = io.ReadAll(stdin)
+	} else {
+		b, err = os.ReadFile(q.file)
+	}
+	return string(b), err
+}
+
+var sqlCommand = &command{
+	name:    "sql",
+	args:    "[options] DATASET",
+	summary: "an interactive SQL shell over a dataset's views; reads statements from stdin (.help for commands)",
+	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+		o := &sqlOptions{}
+		fs.StringVar(&o.format, "format", "table", "print results as `FORMAT`: "+strings.Join(table.Formats(), ", "))
+		o.db.register(fs)
+		return o.run
+	},
+}
+
+type sqlOptions struct {
+	format string
+	db     dbFlags
+}
+
+// stdin is what kdf sql and query -f - read; tests replace it.
+var stdin io.Reader = os.Stdin
+
+func (o *sqlOptions) run(ctx context.Context, e *env, args []string) error {
+	if len(args) != 1 {
+		return fmt.Errorf("%w: sql takes one DATASET", errUsage)
+	}
+	f, err := table.ParseFormat(o.format)
+	if err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	db, err := o.db.open(ctx, args[0])
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	in, ok := stdin.(*os.File)
+	interactive := ok && term.IsTerminal(int(in.Fd()))
+	if interactive {
+		fmt.Fprintf(e.stdout, "kdf sql over %s: statements end with ; .help for commands, .quit to leave\n", db.Dir())
+	}
+	sh := &shell.Shell{DB: db, In: stdin, Out: e.stdout, Err: e.stderr, Format: f, Prompt: interactive}
+	return sh.Run(ctx)
+}
+
+// dbFlags tune the DuckDB database a command opens.
+type dbFlags struct{ o query.Options }
+
+func (d *dbFlags) register(fs *flag.FlagSet) {
+	fs.IntVar(&d.o.Threads, "threads", 0, "DuckDB threads (default: one per core)")
+	fs.StringVar(&d.o.MemoryLimit, "memory-limit", "", "DuckDB memory limit such as 4GB; past it DuckDB spills to a private temporary directory")
+}
+
+func (d *dbFlags) open(ctx context.Context, dir string) (*query.DB, error) {
+	return query.OpenOptions(ctx, dir, d.o)
+}
+
+// varFlag collects --var name=value.
+type varFlag query.Vars
+
+func (v varFlag) String() string { return "" }
+
+func (v varFlag) Set(s string) error {
+	name, val, ok := strings.Cut(s, "=")
+	if !ok || name == "" {
+		return fmt.Errorf("want name=value, not %q", s)
+	}
+	if n, err := strconv.ParseInt(val, 10, 64); err == nil {
+		v[name] = n
+	} else if f, err := strconv.ParseFloat(val, 64); err == nil {
+		v[name] = f
+	} else {
+		v[name] = val
+	}
+	return nil
+}

@@ -1,0 +1,213 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kdf-tools/kdf/ingest/seedsession"
+	"github.com/kdf-tools/kdf/query"
+	"github.com/kdf-tools/kdf/query/report"
+)
+
+// seedDataset ingests the seed's three sessions with kdf ingest.
+func seedDataset(t *testing.T) string {
+	t.Helper()
+	src := filepath.Join(t.TempDir(), "seed")
+	for _, name := range seedsession.Names {
+		s, err := seedsession.Build(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := filepath.Join(src, name)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, name+".kcdf"), s.Buffer, 0o644)
+		os.WriteFile(filepath.Join(dir, "kallsyms"), s.Kallsyms, 0o644)
+	}
+	ds := filepath.Join(t.TempDir(), "ds")
+	kdf(t, "ingest", src, "-o", ds, "--campaign", "seed", "-q")
+	return ds
+}
+
+// docExamples returns the kdf commands of package query's Examples.
+func docExamples(t *testing.T) [][]string {
+	t.Helper()
+	f, err := os.Open(filepath.Join("..", "..", "query", "doc.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out [][]string
+	sc := bufio.NewScanner(f)
+	in := false
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, "// # ") {
+			in = line == "// # Examples"
+		}
+		if cmd, ok := strings.CutPrefix(line, "//\tkdf "); ok && in {
+			out = append(out, splitArgs(cmd))
+		}
+	}
+	if len(out) == 0 {
+		t.Fatal("package query documents no examples")
+	}
+	return out
+}
+
+// splitArgs splits a command line as a shell would, quotes included.
+func splitArgs(s string) []string {
+	var args []string
+	var cur strings.Builder
+	var quote rune
+	started := false
+	for _, r := range s {
+		switch {
+		case quote != 0 && r == quote:
+			quote = 0
+		case quote != 0:
+			cur.WriteRune(r)
+		case r == '\'' || r == '"':
+			quote, started = r, true
+		case r == ' ':
+			if started {
+				args = append(args, cur.String())
+				cur.Reset()
+				started = false
+			}
+		default:
+			cur.WriteRune(r)
+			started = true
+		}
+	}
+	if started {
+		args = append(args, cur.String())
+	}
+	return args
+}
+
+// TestDocExamples runs the documented commands on the seed's sessions.
+func TestDocExamples(t *testing.T) {
+	ds := seedDataset(t)
+	var b strings.Builder
+	for _, args := range docExamples(t) {
+		b.WriteString("$ kdf " + shellQuote(args) + "\n")
+		for i, a := range args {
+			if a == "DATASET" {
+				args[i] = ds
+			}
+		}
+		out, _ := kdf(t, args...)
+		b.WriteString(out + "\n")
+	}
+	golden(t, "query-examples.txt", b.String())
+}
+
+// shellQuote writes args back as a command line.
+func shellQuote(args []string) string {
+	q := make([]string, len(args))
+	for i, a := range args {
+		q[i] = a
+		if strings.ContainsAny(a, " *'()") {
+			q[i] = `"` + a + `"`
+		}
+	}
+	return strings.Join(q, " ")
+}
+
+// TestSQLShellPiped: kdf sql reads statements from a pipe.
+func TestSQLShellPiped(t *testing.T) {
+	ds := seedDataset(t)
+	stdin = strings.NewReader("SELECT status, count(*) AS n\nFROM calls GROUP BY ALL ORDER BY ALL;\n.format csv\nSELECT errno_name(ret, ret_size) AS e FROM calls WHERE ret_size = 4 AND errno_of(ret, ret_size) IS NOT NULL;\n.quit\n")
+	defer func() { stdin = os.Stdin }()
+	out, _ := kdf(t, "sql", ds)
+	golden(t, "sql-piped.txt", out)
+}
+
+// TestQueryOutputs: -f, stdin, -o, parquet and arrow files.
+func TestQueryOutputs(t *testing.T) {
+	ds := seedDataset(t)
+	dir := t.TempDir()
+	sqlFile := filepath.Join(dir, "q.sql")
+	os.WriteFile(sqlFile, []byte("SET VARIABLE f = 'ffi_check_result';\nSELECT func, hexv(value) AS v FROM rets WHERE func = getvariable('f');\n"), 0o644)
+	if out, _ := kdf(t, "query", ds, "-f", sqlFile, "--format", "tsv"); out != "func\tv\nffi_check_result\t0xfffffff2\n" {
+		t.Errorf("query -f: %q", out)
+	}
+	stdin = strings.NewReader("SELECT 42 AS answer")
+	defer func() { stdin = os.Stdin }()
+	if out, _ := kdf(t, "query", ds, "-f", "-", "--format", "json"); out != "{\"answer\":42}\n" {
+		t.Errorf("query -f -: %q", out)
+	}
+	csv := filepath.Join(dir, "out.csv")
+	kdf(t, "query", ds, "SELECT 1 AS one", "--format", "csv", "-o", csv)
+	if b, _ := os.ReadFile(csv); string(b) != "one\n1\n" {
+		t.Errorf("-o %s holds %q", csv, b)
+	}
+	pq := filepath.Join(dir, "args.parquet")
+	kdf(t, "query", ds, "SELECT * FROM args", "--format", "parquet", "-o", pq)
+	if st, err := os.Stat(pq); err != nil || st.Size() == 0 {
+		t.Errorf("parquet output: %v", err)
+	}
+	kdf(t, "report", "values", ds, "--format", "parquet", "-o", pq)
+	svg := filepath.Join(dir, "hist.svg")
+	kdf(t, "report", "values", ds, "--func", "ffi_alloc_buf", "--arg", "0", "--plot", svg)
+	if b, err := os.ReadFile(svg); err != nil || !bytes.Contains(b, []byte("<svg")) {
+		t.Errorf("--plot wrote no SVG: %v", err)
+	}
+	arrow := filepath.Join(dir, "args.arrow")
+	err := run(context.Background(), []string{"query", ds, "SELECT * FROM args", "--format", "arrow", "-o", arrow}, &bytes.Buffer{}, &bytes.Buffer{})
+	_, statErr := os.Stat(arrow)
+	switch {
+	case query.ArrowEnabled && (err != nil || statErr != nil):
+		t.Errorf("arrow output: %v, %v", err, statErr)
+	case !query.ArrowEnabled && (!errors.Is(err, query.ErrNoArrow) || statErr == nil):
+		t.Errorf("arrow output without the build tag: %v, file left: %v", err, statErr == nil)
+	}
+}
+
+// TestReportSQL: kdf report sql prints the embedded file.
+func TestReportSQL(t *testing.T) {
+	for _, r := range report.All() {
+		want, err := r.SQL()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out, _ := kdf(t, "report", "sql", r.Name); out != want {
+			t.Errorf("report sql %s printed something else", r.Name)
+		}
+	}
+	out, _ := kdf(t, "report")
+	golden(t, "report-list.txt", out)
+}
+
+func TestQueryUsage(t *testing.T) {
+	ds := seedDataset(t)
+	for _, args := range [][]string{
+		{"query", ds},
+		{"query", ds, "SELECT 1", "-f", "x.sql"},
+		{"query", ds, "SELECT 1", "--format", "xml"},
+		{"query", ds, "SELECT 1", "--format", "parquet"},
+		{"query", ds, "SELECT 1", "--var", "novalue"},
+		{"sql"},
+		{"report", "nope", ds},
+		{"report", "ffi_null_buffer", ds, "--top", "3"},
+		{"report", "values", ds, "--top", "many"},
+		{"report", "pairs", ds, "--plot", "x.svg"},
+		{"report", "values", ds, "--plot", "x.gif"},
+	} {
+		err := run(context.Background(), args, &bytes.Buffer{}, &bytes.Buffer{})
+		if !errors.Is(err, errUsage) {
+			t.Errorf("kdf %s: %v, want a usage error", strings.Join(args, " "), err)
+		}
+	}
+	if err := run(context.Background(), []string{"query", ds, "SELECT nope"}, &bytes.Buffer{}, &bytes.Buffer{}); err == nil || errors.Is(err, errUsage) {
+		t.Errorf("a failing statement: %v, want an error that is not about usage", err)
+	}
+}

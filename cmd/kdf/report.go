@@ -1,0 +1,164 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"strings"
+
+	"github.com/kdf-tools/kdf/query"
+	"github.com/kdf-tools/kdf/query/plot"
+	"github.com/kdf-tools/kdf/query/report"
+	"github.com/kdf-tools/kdf/query/table"
+)
+
+var reportCommand = &command{
+	name:    "report",
+	args:    "NAME DATASET [options] | sql NAME | list",
+	summary: "run a canned report (values, pairs, ...) or example over a dataset; `report sql NAME` prints its SQL",
+	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+		o := &reportOptions{fs: fs}
+		o.out.register(fs, true)
+		o.db.register(fs)
+		fs.StringVar(&o.plot, "plot", "", "also draw the report as a figure in `FILE` (.svg, .png or .pdf), for reports that draw one")
+		// Every parameter of every report is a flag; a report refuses
+		// the ones it does not take.
+		for _, r := range report.All() {
+			for _, p := range r.Params {
+				if fs.Lookup(p.Name) == nil {
+					def := ""
+					if p.Default != nil {
+						def = fmt.Sprint(p.Default)
+					}
+					fs.String(p.Name, def, p.Doc)
+				}
+			}
+		}
+		return o.run
+	},
+}
+
+type reportOptions struct {
+	fs   *flag.FlagSet
+	out  outputFlags
+	db   dbFlags
+	plot string
+}
+
+func (o *reportOptions) run(ctx context.Context, e *env, args []string) error {
+	switch {
+	case len(args) == 0 || len(args) == 1 && args[0] == "list":
+		return o.list(e)
+	case len(args) == 2 && args[0] == "sql":
+		return printSQL(e, args[1])
+	case len(args) != 2:
+		return fmt.Errorf("%w: report takes NAME DATASET, sql NAME, or list", errUsage)
+	}
+	r, err := report.Lookup(args[0])
+	if err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	vars, err := r.Vars(o.given())
+	if err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	file, err := o.check(r)
+	if err != nil {
+		return err
+	}
+	db, err := o.db.open(ctx, args[1])
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if file {
+		text, err := r.SQL()
+		if err != nil {
+			return err
+		}
+		return o.out.writeFile(ctx, db, text, vars)
+	}
+	return o.write(ctx, e, db, r, vars)
+}
+
+// write runs the report and writes its table, and its figure with
+// --plot.
+func (o *reportOptions) write(ctx context.Context, e *env, db *query.DB, r *report.Report, vars query.Vars) error {
+	t, err := r.Run(ctx, db, vars)
+	if err != nil {
+		return err
+	}
+	if err := o.out.table(e, t); err != nil || o.plot == "" {
+		return err
+	}
+	fig, err := r.Plot(t)
+	if err != nil {
+		return fmt.Errorf("report %s: %w", r.Name, err)
+	}
+	return fig.Save(o.plot)
+}
+
+// check refuses what the report cannot do before anything runs, and
+// reports whether the output is a Parquet or Arrow file.
+func (o *reportOptions) check(r *report.Report) (bool, error) {
+	file, err := o.out.fileFormat()
+	switch {
+	case err != nil:
+		return false, err
+	case file && r.Post != nil:
+		return false, fmt.Errorf("%w: report %s finishes its table in Go: write it as csv or json", errUsage, r.Name)
+	case file && o.plot != "":
+		return false, fmt.Errorf("%w: --plot goes with a table format, not %s", errUsage, o.out.format)
+	case o.plot != "" && r.Plot == nil:
+		return false, fmt.Errorf("%w: report %s draws no figure", errUsage, r.Name)
+	case o.plot != "":
+		if _, err := plot.FormatOf(o.plot); err != nil {
+			return false, fmt.Errorf("%w: %v", errUsage, err)
+		}
+	}
+	return file, nil
+}
+
+// printSQL prints a report's SQL file.
+func printSQL(e *env, name string) error {
+	r, err := report.Lookup(name)
+	if err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	text, err := r.SQL()
+	if err == nil {
+		_, err = fmt.Fprint(e.stdout, text)
+	}
+	return err
+}
+
+// given returns the report parameters set on the command line.
+func (o *reportOptions) given() map[string]string {
+	given := map[string]string{}
+	o.fs.Visit(func(f *flag.Flag) {
+		for _, r := range report.All() {
+			for _, p := range r.Params {
+				if p.Name == f.Name {
+					given[f.Name] = f.Value.String()
+				}
+			}
+		}
+	})
+	return given
+}
+
+func (o *reportOptions) list(e *env) error {
+	t := table.New(table.Column{Name: "name"}, table.Column{Name: "kind"}, table.Column{Name: "parameters"}, table.Column{Name: "summary"})
+	for _, r := range report.All() {
+		kind := "report"
+		if r.Example {
+			kind = "example"
+		}
+		var params []string
+		for _, p := range r.Params {
+			params = append(params, "--"+p.Name)
+		}
+		t.Add(r.Name, kind, strings.Join(params, " "), r.Summary)
+	}
+	return o.out.table(e, t)
+}

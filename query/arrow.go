@@ -1,0 +1,71 @@
+//go:build duckdb_arrow
+
+package query
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"fmt"
+	"io"
+
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/ipc"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/duckdb/duckdb-go/v2"
+)
+
+// ArrowEnabled reports whether this build writes Arrow IPC files (it
+// was built with the duckdb_arrow tag).
+const ArrowEnabled = true
+
+// WriteArrow writes the result of the query (its last statement, the
+// others run first) to w as an Arrow IPC file, batch by batch, with
+// the types DuckDB gives (UBIGINT as uint64, lists, maps and structs
+// nested).
+func (db *DB) WriteArrow(ctx context.Context, query string, vars Vars, w io.Writer) error {
+	return db.withLast(ctx, query, vars, func(c *sql.Conn, last string) error {
+		return c.Raw(func(dc any) error {
+			conn, ok := dc.(driver.Conn)
+			if !ok {
+				return fmt.Errorf("query: the driver connection is a %T", dc)
+			}
+			a, err := duckdb.NewArrowFromConn(conn)
+			if err != nil {
+				return fmt.Errorf("query: %w", err)
+			}
+			rr, err := a.QueryContext(ctx, last)
+			if err != nil {
+				return fmt.Errorf("query: %w", err)
+			}
+			defer rr.Release()
+			return writeIPC(w, rr, allocator)
+		})
+	})
+}
+
+// allocator is the Arrow allocator of the IPC writer; tests swap in a
+// checked one.
+var allocator memory.Allocator = memory.DefaultAllocator
+
+// writeIPC copies the reader's batches into an IPC file.
+func writeIPC(w io.Writer, rr array.RecordReader, mem memory.Allocator) error {
+	fw, err := ipc.NewFileWriter(w, ipc.WithSchema(rr.Schema()), ipc.WithAllocator(mem))
+	if err != nil {
+		return fmt.Errorf("query: %w", err)
+	}
+	for rr.Next() {
+		if err := fw.Write(rr.RecordBatch()); err != nil {
+			fw.Close()
+			return fmt.Errorf("query: writing Arrow: %w", err)
+		}
+	}
+	if err := rr.Err(); err != nil {
+		fw.Close()
+		return fmt.Errorf("query: %w", err)
+	}
+	if err := fw.Close(); err != nil {
+		return fmt.Errorf("query: writing Arrow: %w", err)
+	}
+	return nil
+}

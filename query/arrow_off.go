@@ -1,0 +1,18 @@
+//go:build !duckdb_arrow
+
+package query
+
+import (
+	"context"
+	"io"
+)
+
+// ArrowEnabled reports whether this build writes Arrow IPC files (it
+// was built with the duckdb_arrow tag).
+const ArrowEnabled = false
+
+// WriteArrow needs the duckdb_arrow build tag; without it, it returns
+// ErrNoArrow.
+func (db *DB) WriteArrow(ctx context.Context, query string, vars Vars, w io.Writer) error {
+	return ErrNoArrow
+}

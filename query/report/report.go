@@ -1,0 +1,163 @@
+package report
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/kdf-tools/kdf/query"
+	"github.com/kdf-tools/kdf/query/plot"
+	"github.com/kdf-tools/kdf/query/table"
+)
+
+//go:embed sql/*.sql sql/examples/*.sql
+var files embed.FS
+
+// Type is the type of a report parameter's value.
+type Type uint8
+
+const (
+	String Type = iota
+	Int
+	Float
+)
+
+// Param is one parameter of a report: a SQL variable the report's file
+// reads with getvariable(Name), and the flag kdf report sets it with.
+type Param struct {
+	Name string
+	Type Type
+	Doc  string
+	// Default is the value when the parameter is not given: nil (NULL,
+	// which the filters read as "no filter"), or a value of Type.
+	Default any
+}
+
+// Report is one canned report: a SQL file and how to run it.
+type Report struct {
+	Name    string
+	Summary string
+	// File is the report's SQL under sql/, as `kdf report sql NAME`
+	// prints it.
+	File   string
+	Params []Param
+	// Styles override the conventional styles of the result's columns
+	// (package query: hex for value words, percent for shares).
+	Styles map[string]table.Style
+	// Post, when set, turns the SQL's table into the report's: for what
+	// SQL does not compute well (statistical tests, bootstraps). The
+	// report's table then cannot be written as Parquet or Arrow by
+	// DuckDB directly.
+	Post func(ctx context.Context, db *query.DB, t *table.Table, vars query.Vars) (*table.Table, error)
+	// Plot, when set, draws the report's table as a figure (kdf report
+	// --plot FILE).
+	Plot func(t *table.Table) (*plot.Figure, error)
+	// Example marks a documented example query rather than a report.
+	Example bool
+}
+
+// SQL returns the report's SQL text.
+func (r *Report) SQL() (string, error) {
+	b, err := files.ReadFile("sql/" + r.File)
+	if err != nil {
+		return "", fmt.Errorf("report %s: %w", r.Name, err)
+	}
+	return string(b), nil
+}
+
+// Vars turns parameter values given as text (flags) into the report's
+// variables: typed, with the defaults of those not given. A name the
+// report does not take is an error.
+func (r *Report) Vars(given map[string]string) (query.Vars, error) {
+	vars := query.Vars{}
+	for _, p := range r.Params {
+		vars[p.Name] = p.Default
+	}
+	for name, text := range given {
+		i := slices.IndexFunc(r.Params, func(p Param) bool { return p.Name == name })
+		if i < 0 {
+			return nil, fmt.Errorf("report %s takes no parameter %q (it takes %s)", r.Name, name, r.paramNames())
+		}
+		v, err := r.Params[i].parse(text)
+		if err != nil {
+			return nil, fmt.Errorf("report %s: --%s: %w", r.Name, name, err)
+		}
+		vars[name] = v
+	}
+	return vars, nil
+}
+
+func (r *Report) paramNames() string {
+	if len(r.Params) == 0 {
+		return "none"
+	}
+	var names []string
+	for _, p := range r.Params {
+		names = append(names, p.Name)
+	}
+	return strings.Join(names, ", ")
+}
+
+func (p Param) parse(text string) (any, error) {
+	switch p.Type {
+	case Int:
+		return strconv.ParseInt(text, 10, 64)
+	case Float:
+		return strconv.ParseFloat(text, 64)
+	}
+	return text, nil
+}
+
+// Run runs the report over the dataset with the variables (Vars makes
+// them from flags; nil takes every default).
+func (r *Report) Run(ctx context.Context, db *query.DB, vars query.Vars) (*table.Table, error) {
+	if vars == nil {
+		var err error
+		if vars, err = r.Vars(nil); err != nil {
+			return nil, err
+		}
+	}
+	text, err := r.SQL()
+	if err != nil {
+		return nil, err
+	}
+	t, err := db.Query(ctx, text, vars)
+	if err != nil {
+		return nil, fmt.Errorf("report %s: %w", r.Name, err)
+	}
+	if r.Post != nil {
+		if t, err = r.Post(ctx, db, t, vars); err != nil {
+			return nil, fmt.Errorf("report %s: %w", r.Name, err)
+		}
+	}
+	r.style(t)
+	return t, nil
+}
+
+func (r *Report) style(t *table.Table) {
+	for i := range t.Columns {
+		if s, ok := r.Styles[t.Columns[i].Name]; ok {
+			t.Columns[i].Style = s
+		}
+	}
+}
+
+// All returns the reports, then the examples, in order.
+func All() []*Report { return slices.Clone(reports) }
+
+// Lookup returns the report or example called name.
+func Lookup(name string) (*Report, error) {
+	for _, r := range reports {
+		if r.Name == name {
+			return r, nil
+		}
+	}
+	var names []string
+	for _, r := range reports {
+		names = append(names, r.Name)
+	}
+	return nil, fmt.Errorf("no report %q: the reports and examples are %s", name, strings.Join(names, ", "))
+}

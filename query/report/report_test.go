@@ -1,0 +1,240 @@
+package report
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"testing"
+
+	"github.com/kdf-tools/kdf/ingest/pipeline"
+	"github.com/kdf-tools/kdf/ingest/seedsession"
+	"github.com/kdf-tools/kdf/ingest/synth"
+	"github.com/kdf-tools/kdf/query"
+	"github.com/kdf-tools/kdf/query/internal/golden"
+	"github.com/kdf-tools/kdf/query/table"
+)
+
+// seedSources writes the named seed sessions as buffers with their
+// kallsyms, one directory each.
+func seedSources(t testing.TB, names ...string) string {
+	t.Helper()
+	src := filepath.Join(t.TempDir(), "seed")
+	for _, name := range names {
+		s, err := seedsession.Build(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := filepath.Join(src, name)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for file, b := range map[string][]byte{name + ".kcdf": s.Buffer, "kallsyms": s.Kallsyms} {
+			if err := os.WriteFile(filepath.Join(dir, file), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return src
+}
+
+// smallCampaign: 24 generated buffers in both layouts, with damage.
+func smallCampaign() synth.Config {
+	cfg := synth.DefaultConfig()
+	cfg.Arms, cfg.Trials, cfg.Boots, cfg.Programs = []string{"a", "b"}, 1, 2, 6
+	return cfg
+}
+
+func genSources(t testing.TB, cfg synth.Config) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "campaign")
+	if _, err := synth.WriteCampaign(dir, cfg); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// openDataset ingests the sources as a campaign into a new dataset and
+// opens it with one thread, so that floating-point sums add up in one
+// order.
+func openDataset(t testing.TB, campaign string, sources ...string) *query.DB {
+	t.Helper()
+	ds := filepath.Join(t.TempDir(), "ds")
+	if _, err := pipeline.Run(context.Background(), pipeline.Config{Dataset: ds, Campaign: campaign, Sources: sources}, nil); err != nil {
+		t.Fatal(err)
+	}
+	db, err := query.OpenOptions(context.Background(), ds, query.Options{Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func run(t *testing.T, db *query.DB, name string, given map[string]string) *table.Table {
+	t.Helper()
+	r, err := Lookup(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vars, err := r.Vars(given)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab, err := r.Run(context.Background(), db, vars)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tab.Check(); err != nil {
+		t.Fatal(err)
+	}
+	return tab
+}
+
+func render(t *testing.T, tab *table.Table, f table.Format) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := tab.Write(&b, f); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// TestSeedReports: each report over the seed's three sessions, a table
+// small enough to check by hand against the printed trees, in every
+// format.
+func TestSeedReports(t *testing.T) {
+	db := openDataset(t, "seed", seedSources(t, seedsession.Names...))
+	for _, r := range All() {
+		tab := run(t, db, r.Name, nil)
+		for _, name := range table.Formats() {
+			f, _ := table.ParseFormat(name)
+			golden.Check(t, filepath.Join("testdata", "seed", r.Name+"."+name), render(t, tab, f))
+		}
+	}
+}
+
+// TestGeneratedReports: the reports over a generated campaign with
+// damage, forks, faults and errors, as text, with their totals checked
+// against the runs table's own accounting.
+func TestGeneratedReports(t *testing.T) {
+	db := openDataset(t, "gen", genSources(t, smallCampaign()))
+	for _, name := range []string{"values", "pairs"} {
+		tab := run(t, db, name, map[string]string{"top": "3"})
+		golden.Check(t, filepath.Join("testdata", "gen", name+".table"), render(t, tab, table.Text))
+	}
+	values := run(t, db, "values", nil)
+	if got, want := sumColumn(values, "calls"), count(t, db, "SELECT sum(entries) FROM runs"); got != want {
+		t.Errorf("values: %d calls in all, the runs hold %d entries", got, want)
+	}
+	pairs := run(t, db, "pairs", nil)
+	for col, runsCol := range map[string]string{"calls": "calls", "complete": "calls_complete", "no_return": "calls_no_return",
+		"no_entry": "calls_no_entry", "truncated": "calls_truncated"} {
+		if got, want := sumColumn(pairs, col), count(t, db, "SELECT sum("+runsCol+") FROM runs"); got != want {
+			t.Errorf("pairs: %s sums to %d, the runs count %d", col, got, want)
+		}
+	}
+}
+
+func sumColumn(tab *table.Table, name string) int64 {
+	i := tab.Index(name)
+	var n int64
+	for _, r := range tab.Rows {
+		n += r[i].(int64)
+	}
+	return n
+}
+
+func count(t testing.TB, db *query.DB, q string) int64 {
+	t.Helper()
+	tab, err := db.Query(context.Background(), "SELECT CAST(("+q+") AS BIGINT)", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tab.Rows[0][0].(int64)
+}
+
+// TestFFIExample: over the rust_ffi_contract session alone, the example
+// returns the one call the seed's question is about.
+func TestFFIExample(t *testing.T) {
+	db := openDataset(t, "seed", seedSources(t, "rust_ffi_contract"))
+	tab := run(t, db, "ffi_null_buffer", nil)
+	golden.Check(t, filepath.Join("testdata", "ffi", "ffi_null_buffer.table"), render(t, tab, table.Text))
+	if len(tab.Rows) != 1 {
+		t.Fatalf("%d calls, want one:\n%s", len(tab.Rows), tab)
+	}
+	row := tab.Rows[0]
+	if row[tab.Index("call_id")] != int64(15) || row[tab.Index("func")] != "ffi_check_result" || row[tab.Index("alloc_call_id")] != int64(6) {
+		t.Errorf("the call found:\n%s", tab)
+	}
+}
+
+// TestFilters: the function, module and campaign filters select.
+func TestFilters(t *testing.T) {
+	db := openDataset(t, "seed", seedSources(t, seedsession.Names...))
+	for _, tc := range []struct {
+		given map[string]string
+		want  *regexp.Regexp // every function left
+	}{
+		{map[string]string{"func": "*printk*"}, regexp.MustCompile(`printk`)},
+		{map[string]string{"func": "ffi_*"}, regexp.MustCompile(`^ffi_`)},
+		{map[string]string{"module": "rust_ffi_contract"}, regexp.MustCompile(`ffi`)},
+	} {
+		for _, name := range []string{"values", "pairs"} {
+			tab := run(t, db, name, tc.given)
+			if len(tab.Rows) == 0 {
+				t.Errorf("%s %v: no rows", name, tc.given)
+			}
+			for _, r := range tab.Rows {
+				if f := r[tab.Index("function")].(string); !tc.want.MatchString(f) {
+					t.Errorf("%s %v: %s left in", name, tc.given, f)
+				}
+			}
+		}
+	}
+	if tab := run(t, db, "values", map[string]string{"func": "ffi_alloc_buf", "arg": "2"}); len(tab.Rows) != 1 || tab.Rows[0][tab.Index("arg_idx")] != uint64(2) {
+		t.Errorf("values of ffi_alloc_buf's argument 2:\n%s", tab)
+	}
+	if tab := run(t, db, "values", map[string]string{"campaign": "other"}); len(tab.Rows) != 0 {
+		t.Errorf("values of another campaign: %d rows", len(tab.Rows))
+	}
+}
+
+// TestParams: every variable a SQL file reads is a declared parameter,
+// and the other way round.
+func TestParams(t *testing.T) {
+	getvar := regexp.MustCompile(`getvariable\('(\w+)'\)`)
+	for _, r := range All() {
+		text, err := r.SQL()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var read []string
+		for _, m := range getvar.FindAllStringSubmatch(text, -1) {
+			if !slices.Contains(read, m[1]) {
+				read = append(read, m[1])
+			}
+		}
+		var declared []string
+		for _, p := range r.Params {
+			declared = append(declared, p.Name)
+		}
+		slices.Sort(read)
+		slices.Sort(declared)
+		if !slices.Equal(read, declared) {
+			t.Errorf("%s reads %v, declares %v", r.Name, read, declared)
+		}
+	}
+	r, _ := Lookup("values")
+	if _, err := r.Vars(map[string]string{"nope": "1"}); err == nil {
+		t.Error("values took an undeclared parameter")
+	}
+	if _, err := r.Vars(map[string]string{"top": "many"}); err == nil {
+		t.Error("values took top=many")
+	}
+	if _, err := Lookup("nope"); err == nil {
+		t.Error("Lookup found a report called nope")
+	}
+}
