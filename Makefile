@@ -7,7 +7,7 @@ PKGS    := ./...
 # --format arrow); everything also builds and tests without it.
 TAGS    ?= duckdb_arrow
 
-.PHONY: all build test demo bench bench-ingest fuzz clean
+.PHONY: all build test demo notebooks bench bench-ingest fuzz clean
 
 all: build
 
@@ -18,16 +18,47 @@ test:
 	$(GO) vet -tags=$(TAGS) $(PKGS)
 	$(GO) test -tags=$(TAGS) -count=1 $(PKGS)
 
-# The main job on an embedded default: a small generated campaign, its
-# buffers' accounting and one buffer's call tree.
+# The main job on an embedded default: a generated campaign of three
+# arms, three trials each, both buffer layouts and several boots,
+# ingested into a dataset; the headline tables on the terminal, figures
+# and LaTeX tables in $(DEMO)/out.
+DEMO_CAMPAIGN := $(DEMO)/campaign
+DEMO_DATASET  := $(DEMO)/dataset
+DEMO_OUT      := $(DEMO)/out
 demo: build
-	@echo "== generating a small synthetic campaign in $(DEMO)/campaign"
-	@rm -rf $(DEMO) && $(BIN) gen -o $(DEMO)/campaign
-	@echo "== accounting of the first boot's buffers"
-	@$(BIN) inspect $$(ls $(DEMO)/campaign/arm=*/trial=1/boot=1/*.kcdf | head -8)
-	@echo "== the call tree of one buffer"
-	@b=$$(ls $(DEMO)/campaign/arm=*/trial=1/boot=1/*.kcdf | head -1); \
-	 $(BIN) tree $$b --kallsyms $$(dirname $$b)/kallsyms --system-map $(DEMO)/campaign/System.map | head -40
+	@rm -rf $(DEMO) && mkdir -p $(DEMO_OUT)
+	@echo "== 1. generating a campaign: 3 arms x 3 trials x 2 boots, layouts A and B, buffers as the kernel writes them"
+	@$(BIN) gen -o $(DEMO_CAMPAIGN) --arms dataflow,coverage,random --trials 3 --boots 2 --programs 30
+	@echo; echo "== 2. the call tree of one buffer, paired (kdf tree)"
+	@b=$$(ls $(DEMO_CAMPAIGN)/arm=dataflow/trial=1/boot=2/*.kcdf | head -1); \
+	 $(BIN) tree $$b --kallsyms $$(dirname $$b)/kallsyms | head -24
+	@echo; echo "== 3. ingesting it into a Parquet dataset (kdf ingest)"
+	@$(BIN) ingest $(DEMO_CAMPAIGN) -o $(DEMO_DATASET) --campaign demo
+	@echo; echo "== 4. argument values of vfs_write (kdf report values)"
+	@$(BIN) report values $(DEMO_DATASET) --func vfs_write --top 3
+	@$(BIN) report values $(DEMO_DATASET) --func vfs_write --arg 2 --plot $(DEMO_OUT)/values-vfs_write-count.svg >/dev/null
+	@$(BIN) report values $(DEMO_DATASET) --format latex > $(DEMO_OUT)/values.tex
+	@echo; echo "== 5. entry/return pairing per function, the first ten (kdf report pairs)"
+	@$(BIN) report pairs $(DEMO_DATASET) --top 2 | head -12
+	@$(BIN) report pairs $(DEMO_DATASET) --format latex > $(DEMO_OUT)/pairs.tex
+	@echo; echo "== 6. the FFI contract violation: ffi_check_result given a NULL buffer after ffi_alloc_buf returned 0"
+	@$(BIN) query $(DEMO_DATASET) "SELECT count(*) AS violations, count(DISTINCT run_id) AS runs FROM ($$($(BIN) report sql ffi_null_buffer | sed 's/;[[:space:]]*$$//'))"
+	@echo; echo "== figures and LaTeX tables are in $(DEMO_OUT):"; ls $(DEMO_OUT)
+
+# Every notebook executed headless against a generated campaign; a cell
+# that fails fails the target. Needs Debian's jupyter-nbconvert,
+# python3-pandas and python3-matplotlib (.ci/run installs them).
+NB_WORK := $(DEMO)/notebooks
+notebooks: build
+	@rm -rf $(NB_WORK) && mkdir -p $(NB_WORK)/out
+	$(BIN) gen -o $(NB_WORK)/campaign --arms dataflow,coverage,random --trials 3 --boots 1 --programs 20 >/dev/null
+	$(BIN) ingest -q $(NB_WORK)/campaign -o $(NB_WORK)/dataset --campaign nb
+	cd notebooks && for nb in *.ipynb; do \
+	  echo "== $$nb"; \
+	  PYDEVD_DISABLE_FILE_VALIDATION=1 KDF=$(CURDIR)/$(BIN) KDF_DATASET=$(CURDIR)/$(NB_WORK)/dataset KDF_FIGURES=$(CURDIR)/$(NB_WORK)/out \
+	  PATH=/usr/bin:$$PATH /usr/bin/python3 -m jupyter nbconvert --to notebook --execute \
+	    --ExecutePreprocessor.timeout=300 --output-dir $(CURDIR)/$(NB_WORK)/out $$nb || exit 1; \
+	done
 
 bench:
 	$(GO) test -tags=$(TAGS) -run='^$$' -bench=. -benchmem $(PKGS)

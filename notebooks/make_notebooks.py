@@ -1,0 +1,146 @@
+"""Writes kdf's notebooks from the cells below, with outputs cleared.
+
+The notebooks are source: edit the cells here and run
+`python3 notebooks/make_notebooks.py`, so that every notebook shares the
+same first cell (where the dataset is chosen) and stays reviewable.
+"""
+import json
+import os
+
+SETUP = '''# The dataset to read: change this line for your own campaign.
+DATASET = "../demo/dataset"
+
+import io, os, subprocess
+import pandas as pd
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+# make notebooks runs these against a generated campaign.
+DATASET = os.environ.get("KDF_DATASET", DATASET)
+KDF = os.environ.get("KDF", "../bin/kdf")
+FIGURES = os.environ.get("KDF_FIGURES", "figures")
+os.makedirs(FIGURES, exist_ok=True)
+
+def kdf(*args):
+    """Runs kdf and returns its standard output."""
+    return subprocess.run([KDF, *args], check=True, capture_output=True, text=True).stdout
+
+def kdf_csv(*args):
+    """Runs a kdf query or report and reads its CSV output."""
+    return pd.read_csv(io.StringIO(kdf(*args, "--format", "csv")))
+
+def sql(query):
+    """Ad hoc SQL over the dataset's views (runs, records, calls, args, ...)."""
+    return kdf_csv("query", DATASET, query)
+'''
+
+
+def md(text):
+    return {"cell_type": "markdown", "metadata": {}, "source": text.strip("\n").splitlines(keepends=True)}
+
+
+def code(text):
+    return {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+            "source": text.strip("\n").splitlines(keepends=True)}
+
+
+def notebook(cells):
+    return {"cells": cells, "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+            "language_info": {"name": "python"}}, "nbformat": 4, "nbformat_minor": 5}
+
+
+NOTEBOOKS = {}
+
+NOTEBOOKS["01-campaign-overview"] = [
+    md("""# Campaign overview
+
+Runs, records and layouts per campaign and arm, and what the buffers lost:
+records dropped when a buffer filled (saturated runs), torn tails, damaged
+words, and inputs that could not be ingested at all (rejects)."""),
+    code(SETUP),
+    code('''overview = sql("""
+    SELECT campaign, arm, layout, count(*) AS runs, sum(records) AS records,
+           sum(calls) AS calls, round(avg(fill), 3) AS mean_fill
+    FROM runs GROUP BY ALL ORDER BY ALL""")
+overview'''),
+    md("## Loss and damage per arm"),
+    code('''loss = sql("""
+    SELECT arm, count(*) AS runs,
+           sum(saturated::INT) AS saturated, sum(torn::INT) AS torn,
+           sum(damaged_words) AS damaged_words, sum(missing_words) AS missing_words,
+           sum(unresolved_pcs) AS unresolved_pcs
+    FROM runs GROUP BY arm ORDER BY arm""")
+loss'''),
+    code('''ax = loss.set_index("arm")[["saturated", "torn"]].plot.bar(figsize=(6, 3.5), rot=0)
+ax.set_ylabel("runs"); ax.set_title("Runs that lost records")
+plt.tight_layout(); plt.savefig(f"{FIGURES}/loss.png", dpi=150); plt.show()'''),
+    md("## Inputs not ingested, and why"),
+    code('''sql("SELECT reason, count(*) AS inputs, any_value(detail) AS example FROM rejects GROUP BY reason ORDER BY inputs DESC")'''),
+]
+
+NOTEBOOKS["02-argument-values"] = [
+    md("""# Argument value distributions
+
+Which values did a function's arguments take across the campaign? The
+`values` report gives, per function and argument, the calls, distinct values,
+shares of zero and of fault markers (`0xBADADD85`), the most common values
+and a log2 histogram."""),
+    code(SETUP),
+    code('''FUNCTION = "vfs_write"   # a glob: "*ioctl*" works too'''),
+    code('''values = kdf_csv("report", "values", DATASET, "--func", FUNCTION)
+values'''),
+    md("## The histogram of each argument, over log2 buckets"),
+    code('''args = sql(f"""
+    SELECT arg_idx, log2_bucket(value) AS bucket, count(*) AS n
+    FROM args WHERE func = '{FUNCTION}' GROUP BY ALL ORDER BY ALL""")
+fig, axes = plt.subplots(1, max(1, args.arg_idx.nunique()), figsize=(3 * max(1, args.arg_idx.nunique()), 3), squeeze=False)
+for ax, (idx, g) in zip(axes[0], args.groupby("arg_idx")):
+    ax.bar(g.bucket, g.n); ax.set_xlim(-1, 65); ax.set_title(f"{FUNCTION} arg {idx}"); ax.set_xlabel("log2 bucket")
+axes[0][0].set_ylabel("calls")
+plt.tight_layout(); plt.savefig(f"{FIGURES}/values-{FUNCTION}.png", dpi=150); plt.show()'''),
+    md("## Struct arguments, field by field"),
+    code('''sql(f"""
+    SELECT arg_idx, field_idx, count(*) AS n, count(DISTINCT field_value) AS distinct_values,
+           avg((field_value = 0)::INT) AS zero_share
+    FROM arg_fields WHERE func = '{FUNCTION}' AND nvals > 1 GROUP BY ALL ORDER BY ALL""")'''),
+]
+
+NOTEBOOKS["03-pairing-and-contracts"] = [
+    md("""# Entry/return pairing and contract checks
+
+kdf pairs every ENTRY with its RET into calls (complete, no_return,
+no_entry, truncated). Pairs let you check contracts between a callee and its
+caller. The worked example is the RFC's FFI contract violation:
+`ffi_alloc_buf` returns 0 (success) but leaves `alloc->buffer` NULL, and
+`ffi_check_result` then receives the NULL buffer."""),
+    code(SETUP),
+    code('''pairs = kdf_csv("report", "pairs", DATASET)
+pairs.head(20)'''),
+    md("## Calls by status"),
+    code('''status = sql("SELECT status, count(*) AS calls FROM calls GROUP BY status ORDER BY calls DESC")
+ax = status.set_index("status").calls.plot.bar(figsize=(5, 3), rot=0, logy=True)
+ax.set_ylabel("calls"); plt.tight_layout(); plt.savefig(f"{FIGURES}/pairing-status.png", dpi=150); plt.show()'''),
+    md("""## The FFI contract: NULL buffer after a successful allocation
+
+The query below ships with kdf (`kdf report sql ffi_null_buffer` prints it):
+calls of `ffi_check_result` whose struct argument's first field (`buffer`) is
+0 right after a sibling `ffi_alloc_buf` call returned 0."""),
+    code('''print(kdf("report", "sql", "ffi_null_buffer"))'''),
+    code('''violations = kdf_csv("report", "ffi_null_buffer", DATASET)
+print(f"{len(violations)} calls saw the violation")
+violations.head(10)'''),
+    md("## Error returns, by errno"),
+    code('''sql("""
+    SELECT func, errno_name(ret, ret_size) AS errno, count(*) AS calls
+    FROM calls WHERE errno_name(ret, ret_size) IS NOT NULL
+    GROUP BY ALL ORDER BY calls DESC LIMIT 15""")'''),
+]
+
+for name, cells in NOTEBOOKS.items():
+    for i, cell in enumerate(cells):
+        cell["id"] = f"cell-{i}"
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), name + ".ipynb")
+    with open(path, "w") as f:
+        json.dump(notebook(cells), f, indent=1)
+        f.write("\n")
