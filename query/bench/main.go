@@ -23,6 +23,8 @@ func main() {
 	repeat := flag.Int("repeat", 3, "runs of each measurement")
 	work := flag.String("work", filepath.Join(os.TempDir(), "kdf-bench"), "scratch directory for campaigns and datasets")
 	out := flag.String("json", "", "also write the results to this JSON file")
+	boundMax := flag.Int("bound-max", 40_000_000, "measure the encoding bound up to this size: it holds the decoded columns in memory")
+	reports := flag.Bool("reports", false, "also compare each canned report with its SQL written by hand, on the first size's dataset")
 	flag.Parse()
 	var ns []int
 	for _, s := range strings.Split(*sizes, ",") {
@@ -32,7 +34,7 @@ func main() {
 		}
 		ns = append(ns, n)
 	}
-	b := &bench{kdf: *kdf, work: *work, repeat: *repeat}
+	b := &bench{kdf: *kdf, work: *work, repeat: *repeat, boundMax: *boundMax}
 	if err := os.MkdirAll(b.work, 0o755); err != nil {
 		fatalf("%v", err)
 	}
@@ -42,6 +44,12 @@ func main() {
 		}
 	}
 	b.print(os.Stdout)
+	b.targets(os.Stdout)
+	if *reports {
+		if err := b.reports(filepath.Join(b.work, fmt.Sprintf("dataset-%d", ns[0]))); err != nil {
+			fatalf("%v", err)
+		}
+	}
 	if *out != "" {
 		data, _ := json.MarshalIndent(b.results, "", "  ")
 		if err := os.WriteFile(*out, data, 0o644); err != nil {
