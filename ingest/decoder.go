@@ -221,9 +221,13 @@ func (d *Decoder) recordAt(p int64, confirm bool) (int64, bool) {
 		confirm = true
 	}
 	words, ok := d.parse(layout, h, p)
-	if !ok || p+words > d.limit || !d.ensure(min(p+words+1, d.limit)) {
+	if !ok || p+words > d.limit || !d.ensure(p+words) {
 		return 0, false
 	}
+	// One word of lookahead, to see what follows, if the input has it: a
+	// file that ends right after a record (shorter than its counter
+	// says, or a counter beyond the maximum) ends in a whole record.
+	d.ensure(min(p+words+1, d.limit))
 	if d.rec.PC == 0 {
 		return 0, false
 	}
@@ -412,6 +416,9 @@ func (d *Decoder) finish() {
 	s := &d.stats
 	s.FileWords = size / WordBytes
 	s.TrailingBytes = int(size % WordBytes)
+	if s.TrailingBytes > 0 {
+		d.problem(s.FileWords, fmt.Sprintf("%d bytes after the last whole word: not a multiple of 8 bytes, so ignored; the file was cut or has bytes appended", s.TrailingBytes))
+	}
 	if s.CounterValid && 1+int64(s.Words) > s.FileWords {
 		s.MissingWords = 1 + int64(s.Words) - s.FileWords
 		d.problem(s.FileWords, fmt.Sprintf("the file ends %d words before the counted %d", s.MissingWords, s.Words))
