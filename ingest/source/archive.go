@@ -35,6 +35,7 @@ type scan struct {
 
 // walkArchive walks one archive as a source of its own.
 func (w *walker) walkArchive(src string, f format, ix *index) error {
+	before := w.emitted
 	sc := w.scanArchive(src, f, ix)
 	if err := w.ctx.Err(); err != nil {
 		return err
@@ -42,6 +43,10 @@ func (w *walker) walkArchive(src string, f format, ix *index) error {
 	done, err := w.deliverArchive(src, f, ix, sc)
 	if err != nil {
 		return err
+	}
+	if done && w.emitted == before {
+		return w.report(problem(src, "", ReasonEmptyArchive, nil,
+			"the %s archive holds no files: nothing was ingested from it; if it should hold buffers, copy it again", f), KindOther)
 	}
 	note := ""
 	if !done || sc.stop != nil {

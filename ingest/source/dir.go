@@ -187,11 +187,17 @@ func (w *walker) leaveDir(ix *index, rel string) error {
 
 // reportUnused reports manifest lines that named no file met.
 func (w *walker) reportUnused(m *manifest, note string) error {
-	for _, e := range m.unused() {
+	unused := m.unused()
+	for i, e := range unused {
 		perr := problem(m.source, m.path, ReasonUnknownFile, nil,
 			"names file %q, which the source does not contain%s: line unused; add the file or remove the line", e.file, note)
+		if i == maxManifestProblems {
+			perr = problem(m.source, m.path, ReasonTooManyProblems, nil,
+				"%d more lines from line %d on name files the source does not contain%s (the first %d are listed): fix or regenerate the manifest",
+				len(unused)-i, e.line, note, maxManifestProblems)
+		}
 		perr.Line = e.line
-		if err := w.report(perr, KindManifest); err != nil {
+		if err := w.report(perr, KindManifest); err != nil || i == maxManifestProblems {
 			return err
 		}
 	}

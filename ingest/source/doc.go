@@ -86,6 +86,10 @@
 //     the others are used; a repeated key keeps its last value; of two
 //     lines naming one file the later wins; a line naming a file the
 //     source lacks is reported once the source (or, for a directory,
-//     the manifest's subtree) has been walked;
-//   - an empty archive yields nothing.
+//     the manifest's subtree) has been walked; a manifest reports at
+//     most 100 bad lines and 100 such lines one by one, then counts the
+//     rest in one report (too-many-problems);
+//   - an archive that holds no files (0 bytes, only its end blocks, or
+//     only directories) is reported (empty-archive), so that a failed
+//     copy does not pass unnoticed.
 package source

@@ -62,6 +62,15 @@ const (
 	// ReasonUnknownFile: a manifest line names a file the source does not
 	// contain. The line is unused.
 	ReasonUnknownFile Reason = "unknown-file"
+	// ReasonTooManyProblems: a manifest with more problems than are
+	// reported one by one (the first 100 of its bad lines, and the
+	// first 100 of its lines naming missing files); the rest are
+	// counted in one report.
+	ReasonTooManyProblems Reason = "too-many-problems"
+	// ReasonEmptyArchive: an archive that holds no files (a 0-byte file,
+	// only the end-of-archive blocks, only directories): nothing in it
+	// was ingested, which is what a failed copy looks like.
+	ReasonEmptyArchive Reason = "empty-archive"
 )
 
 // Error is one problem with an input, positioned so a person can find

@@ -18,6 +18,7 @@ func FuzzManifest(f *testing.F) {
 	f.Add([]byte(`{"file":"a.kcdf","exec_ns":12,"arm":"x"}` + "\n" + `{"file":"a.kcdf","arm":"y","arm":"z"}`))
 	f.Add([]byte("\xef\xbb\xbf{\"file\":\"../a\"}\r\n{oops\n\n{\"file\":7}\n[1]\n"))
 	f.Add([]byte(`{"file":"d/a","n":-1.5e3,"o":{"x":[1,null]},"z":null,"s":"\u00e9"}`))
+	f.Add([]byte(strings.Repeat("x\n", 120) + `{"file":"a","k":1,"k":2}` + "\n{oops"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m := parseManifest(data, "src", "d/manifest.jsonl")
 		lines := 0
@@ -28,8 +29,10 @@ func FuzzManifest(f *testing.F) {
 			}
 		}
 		// Every non-blank line is used, or reported as bad, or replaced by
-		// a later line naming the same file (and that is reported).
-		accounted := len(m.entries)
+		// a later line naming the same file (and that is reported). Past
+		// maxManifestProblems, problems are only counted, in one last
+		// report.
+		accounted, capped := len(m.entries), false
 		for _, p := range m.problems {
 			if p.Line < 1 || p.Line > bytes.Count(body, []byte{'\n'})+1 {
 				t.Errorf("problem on line %d: %v", p.Line, p)
@@ -38,11 +41,16 @@ func FuzzManifest(f *testing.F) {
 			case ReasonBadJSON, ReasonBadEntry, ReasonDuplicateFile:
 				accounted++
 			case ReasonDuplicateKey:
+			case ReasonTooManyProblems:
+				capped = true
 			default:
 				t.Errorf("unexpected reason %v", p)
 			}
 		}
-		if accounted != lines {
+		switch {
+		case capped && (len(m.problems) != maxManifestProblems+1 || accounted > lines || accounted+m.unlisted < lines):
+			t.Errorf("%d non-blank lines, %d accounted for, %d problems, %d more counted", lines, accounted, len(m.problems), m.unlisted)
+		case !capped && accounted != lines:
 			t.Errorf("%d non-blank lines, %d accounted for", lines, accounted)
 		}
 		for _, l := range bytes.Split(body, []byte{'\n'}) {

@@ -113,7 +113,7 @@ var hostileCases = []hostileCase{
 			return []string{writeFile(t, dir, "a.tar", makeTar(t)), writeFile(t, dir, "b.tar", nil),
 				writeFile(t, dir, "c.tar.zst", zst(t, makeTar(t))), writeFile(t, dir, "d.tgz", gz(t, nil))}
 		},
-		want: ""},
+		want: "! empty-archive \n! empty-archive \n! empty-archive \n! empty-archive \n"},
 	{name: "not a tar",
 		build: func(t *testing.T, dir string) []string {
 			return []string{writeFile(t, dir, "junk.tar", []byte(strings.Repeat("junk", 300))),

@@ -17,7 +17,9 @@ type manifest struct {
 	source, path string
 	dir          string // the manifest's directory inside the source
 	entries      []*manifestEntry
-	problems     []*Error // one per bad line, in line order
+	problems     []*Error // one per bad line, in line order, at most maxManifestProblems and a summary
+	unlisted     int      // problems beyond maxManifestProblems, counted
+	unlistedLine int      // the line of the first of them
 	replaced     *Error   // set when a later archive member of the same name replaced it
 }
 
@@ -61,8 +63,21 @@ func parseManifest(data []byte, src, p string) *manifest {
 		m.entries = append(m.entries, e)
 	}
 	m.entries = compact(m.entries)
+	if m.unlisted > 0 {
+		e := problem(src, p, ReasonTooManyProblems, nil,
+			"%d more problems from line %d on are not listed one by one (the first %d are): fix or regenerate the manifest",
+			m.unlisted, m.unlistedLine, maxManifestProblems)
+		e.Line = m.unlistedLine
+		m.problems = append(m.problems, e)
+	}
 	return m
 }
+
+// maxManifestProblems bounds the problems one manifest reports one by
+// one (and, separately, the lines naming files it does not have): a
+// broken or hostile manifest of millions of bad lines costs a count,
+// not an Error and a reject each.
+const maxManifestProblems = 100
 
 func compact(es []*manifestEntry) []*manifestEntry {
 	out := es[:0]
@@ -75,6 +90,13 @@ func compact(es []*manifestEntry) []*manifestEntry {
 }
 
 func (m *manifest) report(line int, r Reason, err error, format string, args ...any) {
+	if len(m.problems) >= maxManifestProblems {
+		if m.unlisted == 0 {
+			m.unlistedLine = line
+		}
+		m.unlisted++
+		return
+	}
 	e := problem(m.source, m.path, r, err, format, args...)
 	e.Line = line
 	m.problems = append(m.problems, e)

@@ -76,15 +76,17 @@ func Walk(ctx context.Context, sources []string, opt Options, fn func(*Entry) er
 }
 
 type walker struct {
-	ctx context.Context
-	opt Options
-	fn  func(*Entry) error
+	ctx     context.Context
+	opt     Options
+	fn      func(*Entry) error
+	emitted int64 // entries delivered or reported so far
 }
 
 func (w *walker) emit(e *Entry) error {
 	if err := w.ctx.Err(); err != nil {
 		return err
 	}
+	w.emitted++
 	return w.fn(e)
 }
 
