@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/kdf-tools/kdf/ingest/source"
 )
@@ -29,7 +30,8 @@ type job struct {
 }
 
 // newJob turns a walker entry into a job, or nil for metadata files,
-// which reach the runs through their buffers.
+// which reach the runs through their buffers. It runs on the walker's
+// goroutine.
 func (in *ingester) newJob(e *source.Entry) (*job, error) {
 	if !in.mine(e.Path) {
 		return nil, nil
@@ -37,9 +39,11 @@ func (in *ingester) newJob(e *source.Entry) (*job, error) {
 	j := &job{entry: e, size: e.Size}
 	switch {
 	case e.Err != nil:
+		in.recordAs(e)
 		j.reason, j.detail = rejectOf(e.Err)
 		return j, nil
 	case e.Kind == source.KindOther:
+		in.recordAs(e)
 		j.reason, j.detail = "not_a_buffer", e.Reason
 		if j.detail == "" {
 			j.detail = "neither a kcov_dataflow buffer (by name or content) nor a kallsyms, System.map or manifest.jsonl"
@@ -47,18 +51,50 @@ func (in *ingester) newJob(e *source.Entry) (*job, error) {
 		return j, nil
 	case e.Kind != source.KindBuffer:
 		return nil, nil
-	case !e.Streamed():
+	}
+	in.recordAs(e)
+	if !e.Streamed() {
 		j.open = e.Open
 		return j, nil
 	}
 	return j, in.materialize(j)
 }
 
-// rejectOf classifies a walker's problem.
+// recordAs sets the path the dataset records an entry under, unique in
+// its source for this ingest, since the ledger holds one input per
+// source and path. A problem with a source as a whole (a missing
+// directory, an archive that is not a tar) is recorded as ".". A path
+// met again (a manifest with several bad lines, an archive holding two
+// members of one name, a link and a file of one name) gets "#2", "#3",
+// ... in walk order, which is fixed, so a re-run finds each in the
+// ledger. A file delivered from a directory, or a single-file source,
+// has a name no other entry of its source has, and is not held.
+func (in *ingester) recordAs(e *source.Entry) {
+	if e.Path == "" {
+		e.Path = "."
+	}
+	if e.Err == nil && e.Offset < 0 {
+		return
+	}
+	k := [2]string{e.Source, e.Path}
+	n, met := in.paths[k]
+	for met {
+		n++
+		e.Path = fmt.Sprintf("%s#%d", k[1], n)
+		_, met = in.paths[[2]string{e.Source, e.Path}]
+	}
+	in.paths[k] = max(n, 1) // the last suffix given to k's path
+	if e.Path != k[1] {
+		in.paths[[2]string{e.Source, e.Path}] = 1
+	}
+}
+
+// rejectOf classifies a walker's problem. Reasons are spelled as the
+// rejects table's others are: not-a-buffer becomes not_a_buffer.
 func rejectOf(err error) (string, string) {
 	var se *source.Error
 	if errors.As(err, &se) && se.Reason != "" {
-		return string(se.Reason), err.Error()
+		return strings.ReplaceAll(string(se.Reason), "-", "_"), err.Error()
 	}
 	return "unreadable", err.Error()
 }

@@ -130,7 +130,7 @@ func Run(ctx context.Context, cfg Config, prog *Progress) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	in := &ingester{cfg: cfg, ds: ds, ledger: ledger, prog: prog, seen: map[string]string{},
+	in := &ingester{cfg: cfg, ds: ds, ledger: ledger, prog: prog, seen: map[string]string{}, paths: map[[2]string]int{},
 		sum: &Summary{Dataset: cfg.Dataset, Campaign: cfg.Campaign, ByReason: map[string]int64{}}}
 	if in.overrides, err = loadOverrides(cfg); err != nil {
 		return nil, err
@@ -150,6 +150,12 @@ type ingester struct {
 	prog      *Progress
 	overrides *tables
 	symbols   symbolCache
+
+	// paths are the source and path of every input recorded so far
+	// that some other entry could share, each with the last #n suffix
+	// given to another entry of its path (see recordAs); the walker's
+	// goroutine alone uses it.
+	paths map[[2]string]int
 
 	mu   sync.Mutex
 	seen map[string]string // content hashes met in this run -> path

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"sync"
@@ -17,6 +18,18 @@ type tables struct {
 	runtime, linkTime    *symbolize.Table
 	runtimeName, mapName string
 	kaslr                *uint64
+	// warn says what the tables skipped (lines that do not parse), for
+	// the problems of the runs they symbolize.
+	warn string
+}
+
+// badLines describes the lines of a table that were skipped, or "".
+func badLines(name string, t *symbolize.Table) string {
+	if t == nil || t.BadLines == 0 || t.FirstBad == nil {
+		return ""
+	}
+	return fmt.Sprintf("%s: %d lines of %s skipped as unparsable, the first at line %d: %s",
+		name, t.BadLines, t.Format, t.FirstBad.Line, t.FirstBad.Msg)
 }
 
 // loadOverrides parses the tables given on the command line, which
@@ -33,6 +46,7 @@ func loadOverrides(cfg Config) (*tables, error) {
 	if t.linkTime, err = parseFile(cfg.SystemMap, symbolize.ParseSystemMap); err != nil {
 		return nil, err
 	}
+	t.warn = problems(badLines(cfg.Kallsyms, t.runtime), badLines(cfg.SystemMap, t.linkTime))
 	return t, nil
 }
 

@@ -180,7 +180,7 @@ func (wk *worker) ingest(j *job, sha string) error {
 	case err != nil:
 		return err
 	}
-	wk.addRun(j, sha, runID, t, out, problems(symErr, attrProblem, j.detail))
+	wk.addRun(j, sha, runID, t, out, problems(symErr, t.warn, attrProblem, j.detail))
 	return nil
 }
 
@@ -245,20 +245,20 @@ func runIDOf(sha string) int64 {
 // options reads the decoder options a manifest may give.
 func (wk *worker) options(a source.Attrs) (ingest.Options, error) {
 	opt := ingest.Options{Layout: wk.in.cfg.Layout}
-	var problem error
+	var problems []error
 	if c, ok, err := a.CapacityWords(); ok && err == nil {
 		opt.Capacity = c
 	} else if err != nil {
-		problem = err
+		problems = append(problems, err)
 	}
 	if opt.Layout == ingest.LayoutUnknown {
 		if s, err := a.Layout(); err == nil && s != "" {
 			opt.Layout, _ = ingest.ParseLayout(s)
 		} else if err != nil {
-			problem = err
+			problems = append(problems, err)
 		}
 	}
-	return opt, problem
+	return opt, errors.Join(problems...)
 }
 
 // tables returns the symbol tables for a buffer: the command line's, or
@@ -285,6 +285,7 @@ func (wk *worker) tables(e *source.Entry) (*tables, error) {
 		} else {
 			t.runtime, t.runtimeName = c.table, s.String()
 		}
+		t.warn = problems(t.warn, badLines(s.String(), c.table))
 	}
 	if t.runtime == nil && t.linkTime == nil && firstErr == nil {
 		firstErr = errNoSymbols
@@ -299,9 +300,11 @@ func cmpErr(a, b error) error {
 	return b
 }
 
-// reportSnapshot puts a snapshot's problem in the rejects, once.
+// reportSnapshot puts a snapshot's problem in the rejects, once. A
+// snapshot the walker found unusable (too large, ambiguous, replaced)
+// is in the rejects already: the walker reported its file.
 func (wk *worker) reportSnapshot(s *source.Snapshot, c *cachedTable, err error) {
-	if c == nil || !wk.in.mine(s.Path) || !wk.in.symbols.takeReport(c) {
+	if s.Err != nil || c == nil || !wk.in.mine(s.Path) || !wk.in.symbols.takeReport(c) {
 		return
 	}
 	if _, ok := wk.in.ledger.Lookup(s.Source, s.Path); ok && !wk.in.cfg.Force {
