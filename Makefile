@@ -75,11 +75,22 @@ bench: build
 bench-ingest: build
 	$(GO) run ./query/bench -kdf $(BIN) -sizes 2000000,8000000 -json bench-ingest.json
 
-FUZZTIME ?= 1m
+# Each native fuzz target in turn, FUZZTIME each (make fuzz FUZZTIME=10m).
+# A crasher lands in the package's testdata/fuzz/FuzzX/: keep it, plain
+# go test (make test) then runs it as a regression test. The fuzzer
+# minimizes every new input for up to FUZZMINTIME, counting no execs
+# meanwhile; Go's default of 60s can take most of a one-minute run on two
+# cores.
+FUZZTIME    ?= 1m
+FUZZMINTIME ?= 10s
+FUZZ        := ./ingest:FuzzDecode \
+	./transform/symbolize:FuzzParseKallsyms ./transform/symbolize:FuzzParseSystemMap \
+	./ingest/source:FuzzManifest ./ingest/source:FuzzWalkTar
 fuzz:
-	$(GO) test -run='^$$' -fuzz=FuzzDecode -fuzztime=$(FUZZTIME) ./ingest
-	$(GO) test -run='^$$' -fuzz=FuzzParseKallsyms -fuzztime=$(FUZZTIME) ./transform/symbolize
-	$(GO) test -run='^$$' -fuzz=FuzzParseSystemMap -fuzztime=$(FUZZTIME) ./transform/symbolize
+	@set -e; for t in $(FUZZ); do \
+		echo "== $${t#*:} ($${t%%:*}) for $(FUZZTIME)"; \
+		$(GO) test -run='^$$' -fuzz="^$${t#*:}\$$" -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMINTIME) "$${t%%:*}"; \
+	done
 
 clean:
 	rm -rf bin $(DEMO)
