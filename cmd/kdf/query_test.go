@@ -187,6 +187,22 @@ func TestReportSQL(t *testing.T) {
 	golden(t, "report-list.txt", out)
 }
 
+// TestReportFlags: a flag whose variable has another name (--by is
+// group_by, --cost-ns cost_ns) reaches the report, and --plot draws
+// from the dataset behind a summary.
+func TestReportFlags(t *testing.T) {
+	ds := seedDataset(t)
+	out, _ := kdf(t, "report", "overhead", ds, "--by", "campaign", "--cost-ns", "10", "--format", "csv")
+	if !strings.HasPrefix(out, "campaign,runs,records,") || !strings.Contains(out, "seed,3,212,853,6824,,,0,0,2120,0,") {
+		t.Errorf("overhead --by campaign --cost-ns 10:\n%s", out)
+	}
+	svg := filepath.Join(t.TempDir(), "growth.svg")
+	kdf(t, "report", "compare", ds, "--by", "arm", "--plot", svg)
+	if b, err := os.ReadFile(svg); err != nil || !bytes.Contains(b, []byte("<svg")) {
+		t.Errorf("compare --plot wrote no SVG: %v", err)
+	}
+}
+
 func TestQueryUsage(t *testing.T) {
 	ds := seedDataset(t)
 	for _, args := range [][]string{
@@ -201,6 +217,8 @@ func TestQueryUsage(t *testing.T) {
 		{"report", "values", ds, "--top", "many"},
 		{"report", "pairs", ds, "--plot", "x.svg"},
 		{"report", "values", ds, "--plot", "x.gif"},
+		{"report", "values", ds, "--cost-ns", "3"},
+		{"report", "overhead", ds, "--cost-ns", "cheap"},
 	} {
 		err := run(context.Background(), args, &bytes.Buffer{}, &bytes.Buffer{})
 		if !errors.Is(err, errUsage) {

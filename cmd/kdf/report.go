@@ -22,17 +22,27 @@ var reportCommand = &command{
 		o.db.register(fs)
 		fs.StringVar(&o.plot, "plot", "", "also draw the report as a figure in `FILE` (.svg, .png or .pdf), for reports that draw one")
 		// Every parameter of every report is a flag; a report refuses
-		// the ones it does not take.
+		// the ones it does not take. A default the reports disagree on
+		// is not shown.
+		defaults, docs := map[string]string{}, map[string]string{}
+		var names []string
 		for _, r := range report.All() {
 			for _, p := range r.Params {
-				if fs.Lookup(p.Name) == nil {
-					def := ""
-					if p.Default != nil {
-						def = fmt.Sprint(p.Default)
-					}
-					fs.String(p.Name, def, p.Doc)
+				def := ""
+				if p.Default != nil {
+					def = fmt.Sprint(p.Default)
+				}
+				name := p.FlagName()
+				if old, ok := defaults[name]; !ok {
+					names = append(names, name)
+					defaults[name], docs[name] = def, p.Doc
+				} else if old != def {
+					defaults[name] = ""
 				}
 			}
+		}
+		for _, name := range names {
+			fs.String(name, defaults[name], docs[name])
 		}
 		return o.run
 	},
@@ -91,7 +101,7 @@ func (o *reportOptions) write(ctx context.Context, e *env, db *query.DB, r *repo
 	if err := o.out.table(e, t); err != nil || o.plot == "" {
 		return err
 	}
-	fig, err := r.Plot(t)
+	fig, err := r.Plot(ctx, db, t, vars)
 	if err != nil {
 		return fmt.Errorf("report %s: %w", r.Name, err)
 	}
@@ -138,8 +148,8 @@ func (o *reportOptions) given() map[string]string {
 	o.fs.Visit(func(f *flag.Flag) {
 		for _, r := range report.All() {
 			for _, p := range r.Params {
-				if p.Name == f.Name {
-					given[f.Name] = f.Value.String()
+				if p.FlagName() == f.Name {
+					given[p.Name] = f.Value.String()
 				}
 			}
 		}
@@ -156,7 +166,7 @@ func (o *reportOptions) list(e *env) error {
 		}
 		var params []string
 		for _, p := range r.Params {
-			params = append(params, "--"+p.Name)
+			params = append(params, "--"+p.FlagName())
 		}
 		t.Add(r.Name, kind, strings.Join(params, " "), r.Summary)
 	}

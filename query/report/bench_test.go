@@ -18,7 +18,9 @@ import (
 
 // handWritten returns the report written by hand over the dataset's
 // Parquet parts (testdata/hand/NAME.sql with {table} replaced by the
-// list of the table's committed parts).
+// list of the table's committed parts). For a report that finishes its
+// table in Go, it is the report's query: the Go part is the report
+// layer's.
 func handWritten(t testing.TB, ds, name string) string {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", "hand", name+".sql"))
@@ -30,7 +32,7 @@ func handWritten(t testing.TB, ds, name string) string {
 		t.Fatal(err)
 	}
 	text := string(b)
-	for _, tab := range []string{"records", "calls"} {
+	for _, tab := range []string{"runs", "records", "calls"} {
 		parts, err := d.Parts(tab)
 		if err != nil {
 			t.Fatal(err)
@@ -57,7 +59,7 @@ func TestHandWrittenAgrees(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	for _, name := range []string{"values", "pairs"} {
+	for _, name := range benchReports {
 		r, _ := Lookup(name)
 		got, err := r.Run(context.Background(), db, nil)
 		if err != nil {
@@ -67,11 +69,33 @@ func TestHandWrittenAgrees(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if r.Post != nil {
+			// The query, then what Go makes of it.
+			text, _ := r.SQL()
+			vars, _ := r.Vars(nil)
+			query, err := db.Query(context.Background(), text, vars)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a, b := csvOf(t, query), csvOf(t, hand); a != b {
+				t.Errorf("%s: the report's query and the hand-written SQL differ:\n%s", name, firstDiff(a, b))
+			}
+			if hand, err = r.Post(context.Background(), db, hand, vars); err != nil {
+				t.Fatal(err)
+			}
+		}
 		if a, b := csvOf(t, got), csvOf(t, hand); a != b {
 			t.Errorf("%s: the report and the hand-written SQL differ:\n%s", name, firstDiff(a, b))
 		}
+		if len(got.Rows) == 0 {
+			t.Errorf("%s: no rows", name)
+		}
 	}
 }
+
+// benchReports are the reports the benchmark measures against their
+// hand-written SQL (compare_trials is compare's query without the Go).
+var benchReports = []string{"values", "pairs", "overhead", "overhead_runs", "overhead_functions", "compare", "compare_growth"}
 
 func csvOf(t testing.TB, tab *table.Table) string {
 	var b strings.Builder
@@ -114,9 +138,11 @@ func benchDataset(b *testing.B) string {
 }
 
 // BenchmarkReports runs each report through kdf (views, macros,
-// variables) and the same report written by hand over the Parquet
-// files, alternately on the same DuckDB, and reports both times and
-// their ratio: what the report layer costs.
+// variables, and the Go that finishes some tables) and the same report
+// written by hand over the Parquet files, alternately on the same
+// DuckDB, and reports both times and their ratio: what the report
+// layer costs. For a report finished in Go, post-ms/op is that Go part
+// alone (in overhead, the bootstrap), timed apart.
 func BenchmarkReports(b *testing.B) {
 	ds := benchDataset(b)
 	db, err := query.Open(ds)
@@ -125,7 +151,7 @@ func BenchmarkReports(b *testing.B) {
 	}
 	defer db.Close()
 	records := count(b, db, "SELECT count(*) FROM records")
-	for _, name := range []string{"values", "pairs"} {
+	for _, name := range benchReports {
 		r, _ := Lookup(name)
 		hand := handWritten(b, ds, name)
 		b.Run(name, func(b *testing.B) {
@@ -141,8 +167,29 @@ func BenchmarkReports(b *testing.B) {
 			}
 			viaKDF() // warm both: footers cached, pages in the OS cache
 			byHand()
-			var k, h time.Duration
+			// A report that finishes its table in Go: how much of the
+			// report layer that is, timed apart on the query's table.
+			var post func() time.Duration
+			if r.Post != nil {
+				vars, _ := r.Vars(nil)
+				text, _ := r.SQL()
+				tab, err := db.Query(context.Background(), text, vars)
+				if err != nil {
+					b.Fatal(err)
+				}
+				post = func() time.Duration {
+					t0 := time.Now()
+					if _, err := r.Post(context.Background(), db, tab, vars); err != nil {
+						b.Fatal(err)
+					}
+					return time.Since(t0)
+				}
+			}
+			var k, h, p time.Duration
 			for i := 0; b.Loop(); i++ {
+				if post != nil {
+					p += post()
+				}
 				first, second, a, z := viaKDF, byHand, &k, &h
 				if i%2 == 1 { // alternate, so neither always runs second
 					first, second, a, z = byHand, viaKDF, &h, &k
@@ -158,6 +205,9 @@ func BenchmarkReports(b *testing.B) {
 			b.ReportMetric(float64(k.Milliseconds())/n, "kdf-ms/op")
 			b.ReportMetric(float64(h.Milliseconds())/n, "hand-ms/op")
 			b.ReportMetric(float64(k)/float64(h), "kdf/hand")
+			if post != nil {
+				b.ReportMetric(float64(p.Microseconds())/1000/n, "post-ms/op")
+			}
 			b.ReportMetric(float64(records)*n/k.Seconds(), "records/s")
 		})
 	}

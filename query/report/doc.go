@@ -7,11 +7,14 @@
 // not fit, the human styles of some columns. Parameters are SQL
 // variables the file reads with getvariable('name'), so the same file
 // runs in DuckDB's own shell after SET VARIABLE; kdf report makes every
-// declared parameter a flag, and refuses a flag the chosen report does
-// not declare. Two optional hooks finish what SQL does not do well: Post
+// declared parameter a flag (cost_ns is --cost-ns; group_by, as by is a
+// SQL keyword, is --by), and refuses a flag the chosen report does not
+// declare. Two optional hooks finish what SQL does not do well: Post
 // turns the query's table into the report's in Go (statistical tests,
-// bootstrap intervals from package query/stats), and Plot draws the
-// table as a figure with package query/plot (kdf report --plot FILE).
+// bootstrap intervals from package query/stats), and Plot draws a
+// figure with package query/plot (kdf report --plot FILE), from the
+// table or from the runs behind it (another report's table, with the
+// same variables).
 // Adding a report touches neither package query nor cmd/kdf.
 //
 // The reports:
@@ -23,6 +26,30 @@
 //	pairs   per function: calls by status (complete, no_return,
 //	        no_entry, truncated), error-return share with the top
 //	        errnos, top return values, maximum depth, recursion
+//
+// and, over groups of runs (--by campaign, arm or any attribute):
+//
+//	overhead            per group: runs, records, words, bytes, buffer
+//	                    fill (median, max), saturated and torn runs,
+//	                    estimated callback time (records x --cost-ns),
+//	                    and from the manifests' exec_ns and baseline_ns
+//	                    the overhead's median with a bootstrap 95%
+//	                    interval, geometric mean and p90, the median
+//	                    extra time and ns per record; --plot draws the
+//	                    CDF of the per-run overhead of each group
+//	overhead_runs       the same per run, the CDF's data
+//	overhead_functions  the functions that cost the most records, their
+//	                    cumulative share (what excluding them saves) and
+//	                    the records inside their calls; --plot draws
+//	                    them as bars
+//	compare             per group (arm) over its trials: median
+//	                    [min-max] of value coverage, functions reached
+//	                    and records, with the Mann-Whitney U p-value and
+//	                    the Vargha-Delaney A12 against the baseline;
+//	                    --plot draws value coverage growth
+//	compare_trials      the trials' values compare summarizes
+//	compare_growth      distinct (function, argument, value) tuples after
+//	                    each run of each trial, in campaign order
 //
 // and the examples (sql/examples/):
 //

@@ -29,6 +29,10 @@ const (
 // reads with getvariable(Name), and the flag kdf report sets it with.
 type Param struct {
 	Name string
+	// Flag is the flag's name when it is not Name with its underscores
+	// made dashes (cost_ns is --cost-ns): group_by is --by, as by, a
+	// SQL keyword, cannot name a variable.
+	Flag string
 	Type Type
 	Doc  string
 	// Default is the value when the parameter is not given: nil (NULL,
@@ -52,9 +56,10 @@ type Report struct {
 	// report's table then cannot be written as Parquet or Arrow by
 	// DuckDB directly.
 	Post func(ctx context.Context, db *query.DB, t *table.Table, vars query.Vars) (*table.Table, error)
-	// Plot, when set, draws the report's table as a figure (kdf report
-	// --plot FILE).
-	Plot func(t *table.Table) (*plot.Figure, error)
+	// Plot, when set, draws the report as a figure (kdf report --plot
+	// FILE): from its table, or from the dataset with the same
+	// variables (a figure of the runs behind a summary).
+	Plot func(ctx context.Context, db *query.DB, t *table.Table, vars query.Vars) (*plot.Figure, error)
 	// Example marks a documented example query rather than a report.
 	Example bool
 }
@@ -83,7 +88,7 @@ func (r *Report) Vars(given map[string]string) (query.Vars, error) {
 		}
 		v, err := r.Params[i].parse(text)
 		if err != nil {
-			return nil, fmt.Errorf("report %s: --%s: %w", r.Name, name, err)
+			return nil, fmt.Errorf("report %s: --%s: %w", r.Name, r.Params[i].FlagName(), err)
 		}
 		vars[name] = v
 	}
@@ -99,6 +104,14 @@ func (r *Report) paramNames() string {
 		names = append(names, p.Name)
 	}
 	return strings.Join(names, ", ")
+}
+
+// FlagName is the name of the parameter's flag.
+func (p Param) FlagName() string {
+	if p.Flag != "" {
+		return p.Flag
+	}
+	return strings.ReplaceAll(p.Name, "_", "-")
 }
 
 func (p Param) parse(text string) (any, error) {

@@ -3,10 +3,14 @@ package report
 import (
 	"bytes"
 	"context"
+	"encoding/xml"
+	"image/png"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/kdf-tools/kdf/ingest/pipeline"
@@ -236,5 +240,123 @@ func TestParams(t *testing.T) {
 	}
 	if _, err := Lookup("nope"); err == nil {
 		t.Error("Lookup found a report called nope")
+	}
+}
+
+// TestArmsReports: the overhead and compare reports over a generated
+// campaign of 3 arms x 2 trials, grouped by arm: the paper tables in
+// every format that goes into a paper or a notebook, the others as
+// text.
+func TestArmsReports(t *testing.T) {
+	db := openDataset(t, "arms", genSources(t, armsCampaign()))
+	byArm := map[string]string{"group_by": "arm"}
+	for _, name := range []string{"overhead", "compare"} {
+		tab := run(t, db, name, byArm)
+		for _, format := range []string{"table", "csv", "md", "latex"} {
+			f, _ := table.ParseFormat(format)
+			golden.Check(t, filepath.Join("testdata", "arms", name+"."+format), render(t, tab, f))
+		}
+	}
+	for _, name := range []string{"overhead_runs", "overhead_functions", "compare_trials", "compare_growth"} {
+		given := byArm
+		if name == "overhead_functions" {
+			given = nil
+		}
+		golden.Check(t, filepath.Join("testdata", "arms", name+".table"), render(t, run(t, db, name, given), table.Text))
+	}
+	// The totals agree with the runs table's own accounting.
+	overhead := run(t, db, "overhead", byArm)
+	if got, want := sumColumn(overhead, "records"), count(t, db, "SELECT sum(records) FROM runs"); got != want {
+		t.Errorf("overhead: %d records in all, the runs hold %d", got, want)
+	}
+	if got, want := sumColumn(overhead, "saturated"), count(t, db, "SELECT count(*) FROM runs WHERE saturated"); got != want {
+		t.Errorf("overhead: %d saturated runs, the runs table has %d", got, want)
+	}
+	if got, want := sumColumn(run(t, db, "compare_trials", nil), "records"), count(t, db, "SELECT sum(records) FROM runs"); got != want {
+		t.Errorf("compare_trials: %d records in all, the runs hold %d", got, want)
+	}
+}
+
+// TestGroupPlots: the figures of the overhead and compare reports are
+// written in every format and are what their extension says.
+func TestGroupPlots(t *testing.T) {
+	db := openDataset(t, "arms", genSources(t, armsCampaign()))
+	dir := t.TempDir()
+	for _, tc := range []struct{ report, title string }{
+		{"overhead", "overhead per run, by arm"},
+		{"overhead_runs", "overhead per run, by arm"},
+		{"overhead_functions", "records per function"},
+		{"compare", "value coverage growth, by arm"},
+		{"compare_trials", "value coverage growth, by arm"},
+		{"compare_growth", "value coverage growth, by arm"},
+	} {
+		r, _ := Lookup(tc.report)
+		vars, err := r.Vars(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := vars["group_by"]; ok {
+			vars["group_by"] = "arm"
+		}
+		tab, err := r.Run(context.Background(), db, vars)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fig, err := r.Plot(context.Background(), db, tab, vars)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.report, err)
+		}
+		for _, ext := range []string{".svg", ".png", ".pdf"} {
+			path := filepath.Join(dir, tc.report+ext)
+			if err := fig.Save(path); err != nil {
+				t.Fatalf("%s: %v", path, err)
+			}
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch ext {
+			case ".svg":
+				var text strings.Builder
+				dec := xml.NewDecoder(bytes.NewReader(b))
+				for {
+					tok, err := dec.Token()
+					if err == io.EOF {
+						break
+					}
+					if err != nil {
+						t.Fatalf("%s is not XML: %v", path, err)
+					}
+					if cd, ok := tok.(xml.CharData); ok {
+						text.Write(cd)
+					}
+				}
+				want := []string{tc.title}
+				if tc.report != "overhead_functions" {
+					want = append(want, "coverage", "dataflow", "random") // the legend
+				}
+				for _, w := range want {
+					if !strings.Contains(text.String(), w) {
+						t.Errorf("%s: no %q in the text", path, w)
+					}
+				}
+			case ".png":
+				if _, err := png.Decode(bytes.NewReader(b)); err != nil {
+					t.Errorf("%s: %v", path, err)
+				}
+			case ".pdf":
+				if !bytes.HasPrefix(b, []byte("%PDF-")) {
+					t.Errorf("%s starts %q", path, b[:min(len(b), 8)])
+				}
+			}
+		}
+	}
+	// Without times there is no overhead to draw, and the figure says
+	// so rather than coming out empty.
+	seed := openDataset(t, "seed", seedSources(t, seedsession.Names...))
+	r, _ := Lookup("overhead")
+	tab := run(t, seed, "overhead", nil)
+	if _, err := r.Plot(context.Background(), seed, tab, nil); err == nil || !strings.Contains(err.Error(), "exec_ns") {
+		t.Errorf("overhead plot without times: %v", err)
 	}
 }

@@ -1,9 +1,11 @@
 package report
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
+	"github.com/kdf-tools/kdf/query"
 	"github.com/kdf-tools/kdf/query/plot"
 	"github.com/kdf-tools/kdf/query/table"
 )
@@ -14,7 +16,31 @@ var (
 	moduleParam   = Param{Name: "module", Doc: "only functions of this module ('' is the core kernel)"}
 	campaignParam = Param{Name: "campaign", Doc: "only this campaign"}
 	argParam      = Param{Name: "arg", Type: Int, Doc: "only this argument index (from 0)"}
-	topParam      = Param{Name: "top", Type: Int, Default: int64(5), Doc: "how many of the most common values to list"}
+	topParam      = Param{Name: "top", Type: Int, Default: int64(5), Doc: "how many of the most common values to list (values, pairs: default 5), or of the costliest functions (overhead_functions: default 10, 0 for all)"}
+)
+
+// The parameters of the reports over groups of runs.
+var (
+	costParam     = Param{Name: "cost_ns", Type: Float, Default: 27.0, Doc: "estimated cost of one callback in `nanoseconds` (the seed measured about 27)"}
+	baselineParam = Param{Name: "baseline", Doc: "compare every group with this one (default: the first by name)"}
+	funcsTopParam = Param{Name: "top", Type: Int, Default: int64(10), Doc: "how many of the costliest functions to list (default 10, 0 for all)"}
+)
+
+// groupByParam groups runs by campaign or by an attribute; the
+// variable cannot be called by, a SQL keyword.
+func groupByParam(def string) Param {
+	return Param{Name: "group_by", Flag: "by", Default: def,
+		Doc: "group runs by `ATTR`: campaign, or an attribute such as arm, trial, vm (overhead: campaign, compare: arm)"}
+}
+
+var (
+	overheadStyles = map[string]table.Style{"records": table.Scaled, "words": table.Scaled, "bytes": table.Size,
+		"fill": table.Percent, "fill_median": table.Percent, "fill_max": table.Percent, "callback_ns": table.Nanos,
+		"overhead": table.Percent, "overhead_median": table.Percent, "overhead_lo": table.Percent, "overhead_hi": table.Percent,
+		"overhead_geomean": table.Percent, "overhead_p90": table.Percent, "extra_ns": table.Nanos,
+		"exec_ns": table.Nanos, "baseline_ns": table.Nanos}
+	compareStyles = map[string]table.Style{"value_coverage": table.Scaled, "functions": table.Scaled, "records": table.Scaled,
+		"new_values": table.Scaled}
 )
 
 // reports is every report and example. Adding a report is adding its
@@ -37,6 +63,56 @@ var reports = []*Report{
 			"no_entry": table.Scaled, "truncated": table.Scaled, "runs": table.Scaled, "returns": table.Scaled, "recursive": table.Scaled},
 	},
 	{
+		Name:    "overhead",
+		Summary: "per campaign or --by group: runs, records, words, bytes, buffer fill, saturated and torn runs, estimated callback time, measured overhead (median with bootstrap 95% interval, geometric mean, p90) and ns per record",
+		File:    "overhead.sql",
+		Params:  []Param{groupByParam("campaign"), campaignParam, costParam},
+		Styles:  overheadStyles,
+		Post:    overheadSummary,
+		Plot:    overheadCDF,
+	},
+	{
+		Name:    "overhead_runs",
+		Summary: "per run: records, words, bytes, buffer fill, saturated, torn, estimated callback time, measured overhead and ns per record",
+		File:    "overhead_runs.sql",
+		Params:  []Param{groupByParam("campaign"), campaignParam, costParam},
+		Styles:  overheadStyles,
+		Plot:    overheadCDF,
+	},
+	{
+		Name:    "overhead_functions",
+		Summary: "the functions that cost the most records: share, cumulative share (what excluding them saves), records inside their calls",
+		File:    "overhead_functions.sql",
+		Params:  []Param{campaignParam, funcsTopParam},
+		Styles:  map[string]table.Style{"calls": table.Scaled, "records": table.Scaled, "cum_records": table.Scaled, "records_in_calls": table.Scaled},
+		Plot:    functionsTopK,
+	},
+	{
+		Name:    "compare",
+		Summary: "per --by group (arm) over trials: median [min-max] of value coverage, functions reached and records, with Mann-Whitney U p-values and Vargha-Delaney A12 against the baseline",
+		File:    "compare.sql",
+		Params:  []Param{groupByParam("arm"), campaignParam, baselineParam},
+		Styles:  compareStyles,
+		Post:    compareSummary,
+		Plot:    growthFigure,
+	},
+	{
+		Name:    "compare_trials",
+		Summary: "per --by group (arm) and trial: runs, value coverage, functions reached, records (the sample points of compare)",
+		File:    "compare.sql",
+		Params:  []Param{groupByParam("arm"), campaignParam, baselineParam},
+		Styles:  compareStyles,
+		Plot:    growthFigure,
+	},
+	{
+		Name:    "compare_growth",
+		Summary: "per --by group (arm), trial and run in order: new and cumulative distinct (function, argument, value) tuples",
+		File:    "compare_growth.sql",
+		Params:  []Param{groupByParam("arm"), campaignParam},
+		Styles:  compareStyles,
+		Plot:    growthFigure,
+	},
+	{
 		Name:    "ffi_null_buffer",
 		Summary: "example: calls of ffi_check_result with a NULL buffer right after ffi_alloc_buf returned 0 (the seed's FFI contract question)",
 		File:    "examples/ffi_null_buffer.sql",
@@ -46,7 +122,7 @@ var reports = []*Report{
 
 // valuesHistogram draws the log2 histogram of the one argument the
 // filters selected.
-func valuesHistogram(t *table.Table) (*plot.Figure, error) {
+func valuesHistogram(_ context.Context, _ *query.DB, t *table.Table, _ query.Vars) (*plot.Figure, error) {
 	if len(t.Rows) != 1 {
 		return nil, fmt.Errorf("the values plot is one argument's histogram, and %d arguments are selected: narrow it with --func, --module and --arg", len(t.Rows))
 	}

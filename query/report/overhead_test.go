@@ -1,0 +1,331 @@
+package report
+
+import (
+	"bufio"
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/kdf-tools/kdf/ingest/synth"
+	"github.com/kdf-tools/kdf/query"
+	"github.com/kdf-tools/kdf/query/internal/golden"
+	"github.com/kdf-tools/kdf/query/stats"
+	"github.com/kdf-tools/kdf/query/table"
+)
+
+// armsCampaign is the default campaign's 3 arms x 2 trials x 2 boots
+// with 6 programs a boot: 72 runs, timed, with buffers that overflow.
+func armsCampaign() synth.Config {
+	cfg := synth.DefaultConfig()
+	cfg.Programs = 6
+	return cfg
+}
+
+// handTimes are the times the timed campaign's manifests are given:
+// per arm, (exec_ns, baseline_ns) of trial 1's programs 1 and 2, then
+// trial 2's. Arm a's ratios are 1.1, 1.2, 1.3 and 1.5, b's 1.05, 1.05,
+// 1.25 and 2.
+var handTimes = map[string][][2]int64{
+	"a": {{1_100_000, 1_000_000}, {1_200_000, 1_000_000}, {1_300_000, 1_000_000}, {1_500_000, 1_000_000}},
+	"b": {{2_100_000, 2_000_000}, {2_100_000, 2_000_000}, {2_500_000, 2_000_000}, {4_000_000, 2_000_000}},
+}
+
+// timedSources writes a campaign of 2 arms x 2 trials x 1 boot x 2
+// programs and rewrites its manifests with handTimes.
+func timedSources(t testing.TB) string {
+	t.Helper()
+	cfg := synth.DefaultConfig()
+	cfg.Arms, cfg.Trials, cfg.Boots, cfg.Programs = []string{"a", "b"}, 2, 1, 2
+	dir := genSources(t, cfg)
+	for arm, times := range handTimes {
+		for trial := 1; trial <= 2; trial++ {
+			path := filepath.Join(dir, "arm="+arm, fmt.Sprintf("trial=%d", trial), "boot=1", "manifest.jsonl")
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out bytes.Buffer
+			sc := bufio.NewScanner(bytes.NewReader(b))
+			sc.Buffer(nil, 1<<20)
+			for i := 0; sc.Scan(); i++ {
+				var m map[string]any
+				dec := json.NewDecoder(bytes.NewReader(sc.Bytes()))
+				dec.UseNumber()
+				if err := dec.Decode(&m); err != nil {
+					t.Fatal(err)
+				}
+				tt := times[(trial-1)*2+i]
+				m["exec_ns"], m["baseline_ns"] = tt[0], tt[1]
+				line, _ := json.Marshal(m)
+				out.Write(append(line, '\n'))
+			}
+			if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return dir
+}
+
+// TestOverheadKnown: over runs with hand-made times, the overhead
+// summaries are the numbers worked out by hand, and exactly what
+// package stats computes from the ratios.
+func TestOverheadKnown(t *testing.T) {
+	db := openDataset(t, "hand", timedSources(t))
+	tab := run(t, db, "overhead", map[string]string{"group_by": "arm"})
+	for _, name := range []string{"table", "md", "latex", "csv"} {
+		f, _ := table.ParseFormat(name)
+		golden.Check(t, filepath.Join("testdata", "known", "overhead."+name), render(t, tab, f))
+	}
+	records := map[string][]float64{} // per arm, in path order
+	rows, err := db.Query(context.Background(), "SELECT arm, records FROM runs ORDER BY arm, path", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows.Rows {
+		records[r[0].(string)] = append(records[r[0].(string)], float64(r[1].(int64)))
+	}
+	want := map[string]struct{ median, geomean, p90, extra float64 }{
+		"a": {0.25, math.Pow(1.1*1.2*1.3*1.5, 0.25) - 1, 0.44, 250_000},
+		"b": {0.15, math.Pow(1.05*1.05*1.25*2, 0.25) - 1, 0.775, 300_000},
+	}
+	if len(tab.Rows) != 2 || tab.Index("arm") != 0 {
+		t.Fatalf("want arms a and b in a column arm:\n%s", tab)
+	}
+	for _, r := range tab.Rows {
+		col := func(name string) any { return r[tab.Index(name)] }
+		arm := col("arm").(string)
+		var ratios, extra, perRecord []float64
+		for i, tt := range handTimes[arm] {
+			ratios = append(ratios, float64(tt[0])/float64(tt[1]))
+			extra = append(extra, float64(tt[0]-tt[1]))
+			perRecord = append(perRecord, float64(tt[0]-tt[1])/records[arm][i])
+		}
+		ci := stats.Bootstrap{}.MedianCI(ratios)
+		exact := map[string]float64{
+			"overhead_median": stats.Median(ratios) - 1, "overhead_geomean": stats.GeoMean(ratios) - 1,
+			"overhead_p90": stats.Quantile(ratios, 0.9) - 1, "overhead_lo": ci.Lo - 1, "overhead_hi": ci.Hi - 1,
+			"extra_ns": stats.Median(extra), "ns_per_record": stats.Median(perRecord),
+		}
+		for name, w := range exact {
+			if g := col(name); g != w {
+				t.Errorf("%s %s: %v, package stats: %v", arm, name, g, w)
+			}
+		}
+		w := want[arm]
+		for name, v := range map[string]float64{"overhead_median": w.median, "overhead_geomean": w.geomean, "overhead_p90": w.p90, "extra_ns": w.extra} {
+			if g := col(name).(float64); math.Abs(g-v) > 1e-12 {
+				t.Errorf("%s %s: %v, by hand %v", arm, name, g, v)
+			}
+		}
+		if lo, hi, m := col("overhead_lo").(float64), col("overhead_hi").(float64), col("overhead_median").(float64); !(lo <= m && m <= hi && lo >= ratios[0]-1-1e-12) {
+			t.Errorf("%s: interval [%v, %v] around %v", arm, lo, hi, m)
+		}
+		if col("runs") != int64(4) || col("timed") != int64(4) {
+			t.Errorf("%s: %v runs, %v timed, want 4 and 4", arm, col("runs"), col("timed"))
+		}
+	}
+	// The cost per callback scales the estimate, and nothing else.
+	cheap := run(t, db, "overhead", map[string]string{"group_by": "arm", "cost_ns": "10"})
+	for i, r := range cheap.Rows {
+		if got, want := r[cheap.Index("callback_ns")], float64(r[cheap.Index("records")].(int64))*10; got != want {
+			t.Errorf("--cost-ns 10: %v ns, want %v", got, want)
+		}
+		if a, b := fmt.Sprint(r[cheap.Index("overhead_median")]), fmt.Sprint(tab.Rows[i][tab.Index("overhead_median")]); a != b {
+			t.Errorf("--cost-ns changed the overhead: %s, %s", a, b)
+		}
+	}
+	// Per run: the ratio minus one, in the order of the times.
+	runs := run(t, db, "overhead_runs", map[string]string{"group_by": "arm"})
+	golden.Check(t, filepath.Join("testdata", "known", "overhead_runs.table"), render(t, runs, table.Text))
+	for i, r := range runs.Rows {
+		arm := r[runs.Index("group")].(string)
+		tt := handTimes[arm][i%4]
+		if got, want := r[runs.Index("overhead")], float64(tt[0])/float64(tt[1])-1; got != want {
+			t.Errorf("run %d of %s: overhead %v, want %v", i%4, arm, got, want)
+		}
+	}
+}
+
+// runRow is what the overhead reports read of one run.
+type runRow struct {
+	group              any
+	records, words     int64
+	fill               any
+	saturated, torn    bool
+	exec, baseline     any
+	campaign, path, ts string
+	runID              int64
+	trial              any
+	timestamp          any
+}
+
+func runRows(t testing.TB, db *query.DB, by string) []runRow {
+	t.Helper()
+	attr := "attrs['" + by + "']"
+	if by == "campaign" {
+		attr = "campaign"
+	}
+	tab, err := db.Query(context.Background(), "SELECT "+attr+", records, words, fill, saturated, torn, exec_ns, baseline_ns, campaign, path, run_id, trial, timestamp FROM runs", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []runRow
+	for _, r := range tab.Rows {
+		out = append(out, runRow{group: r[0], records: r[1].(int64), words: r[2].(int64), fill: r[3], saturated: r[4].(bool), torn: r[5].(bool),
+			exec: r[6], baseline: r[7], campaign: r[8].(string), path: r[9].(string), runID: r[10].(int64), trial: r[11], timestamp: r[12]})
+	}
+	return out
+}
+
+// TestOverheadAgainstGo recomputes the overhead report from the runs
+// table in Go, with package stats, and checks every column of every
+// group.
+func TestOverheadAgainstGo(t *testing.T) {
+	db := openDataset(t, "arms", genSources(t, armsCampaign()))
+	for _, by := range []string{"arm", "campaign", "trial"} {
+		want := map[string][]any{}
+		var order []string
+		groups := map[string][]runRow{}
+		for _, r := range runRows(t, db, by) {
+			k := fmt.Sprint(r.group)
+			if groups[k] == nil {
+				order = append(order, k)
+			}
+			groups[k] = append(groups[k], r)
+		}
+		for _, k := range order {
+			var records, words, saturated, torn, timed int64
+			var fills, ratios, extra, perRecord []float64
+			for _, r := range groups[k] {
+				records += r.records
+				if r.words >= 0 {
+					words += r.words
+				}
+				if f, ok := r.fill.(float64); ok {
+					fills = append(fills, f)
+				}
+				saturated += b2i(r.saturated)
+				torn += b2i(r.torn)
+				e, eok := r.exec.(int64)
+				b, bok := r.baseline.(int64)
+				if eok && bok && b > 0 {
+					timed++
+					ratios = append(ratios, float64(e)/float64(b))
+					extra = append(extra, float64(e-b))
+					if r.records > 0 {
+						perRecord = append(perRecord, float64(e-b)/float64(r.records))
+					}
+				}
+			}
+			slices.Sort(ratios)
+			s := summarizeOverhead(ratios, extra, perRecord)
+			want[k] = []any{int64(len(groups[k])), records, words, words * 8, nullNaN(stats.Median(fills)), nullNaN(stats.Max(fills)),
+				saturated, torn, float64(records) * 27, timed, nullNaN(s.median), nullNaN(s.ci.Lo), nullNaN(s.ci.Hi), nullNaN(s.geomean),
+				nullNaN(s.p90), nullNaN(s.extraNS), nullNaN(s.nsPerRecord)}
+		}
+		got := run(t, db, "overhead", map[string]string{"group_by": by})
+		if len(got.Rows) != len(want) || got.Columns[0].Name != by {
+			t.Errorf("--by %s: %d groups in a column %s, Go finds %d", by, len(got.Rows), got.Columns[0].Name, len(want))
+		}
+		for _, r := range got.Rows {
+			k := fmt.Sprint(r[0])
+			if g, w := fmt.Sprint(r[1:]), fmt.Sprint(want[k]); g != w {
+				t.Errorf("--by %s, %s:\n report %s\n     go %s", by, k, g, w)
+			}
+		}
+	}
+}
+
+// TestOverheadFunctionsAgainstGo recomputes the functions table from
+// the records and calls rows: own records, calls, and the records of
+// the calls that no call of the same function encloses, found by
+// walking up the parents.
+func TestOverheadFunctionsAgainstGo(t *testing.T) {
+	db := openDataset(t, "arms", genSources(t, armsCampaign()))
+	type fn struct {
+		module          string
+		name, demangled any
+		records, calls  int64
+		inCalls         int64
+	}
+	funcs := map[string]*fn{}
+	key := func(module, name any) string { return fmt.Sprint(module, "\x00", name) }
+	recs, err := db.Query(context.Background(), "SELECT module, func, demangled FROM records", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range recs.Rows {
+		k := key(r[0], r[1])
+		if funcs[k] == nil {
+			funcs[k] = &fn{module: r[0].(string), name: r[1], demangled: r[2]}
+		}
+		funcs[k].records++
+	}
+	calls, err := db.Query(context.Background(), "SELECT run_id, call_id, parent_id, module, func, records FROM calls", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type callKey struct{ run, id int64 }
+	byID := map[callKey][]any{}
+	for _, r := range calls.Rows {
+		byID[callKey{r[0].(int64), r[1].(int64)}] = r
+	}
+	for _, r := range calls.Rows {
+		k := key(r[3], r[4])
+		funcs[k].calls++
+		nested := false
+		for p := byID[callKey{r[0].(int64), r[2].(int64)}]; p != nil && !nested; p = byID[callKey{r[0].(int64), p[2].(int64)}] {
+			nested = key(p[3], p[4]) == k
+		}
+		if !nested {
+			funcs[k].inCalls += r[5].(int64)
+		}
+	}
+	var list []*fn
+	var total int64
+	for _, f := range funcs {
+		list = append(list, f)
+		total += f.records
+	}
+	nullsLast := func(a, b any) int {
+		switch {
+		case a == nil && b == nil:
+			return 0
+		case a == nil:
+			return 1
+		case b == nil:
+			return -1
+		}
+		return cmp.Compare(a.(string), b.(string))
+	}
+	slices.SortFunc(list, func(a, b *fn) int {
+		return cmp.Or(cmp.Compare(b.records, a.records), cmp.Compare(a.module, b.module), nullsLast(a.demangled, b.demangled), nullsLast(a.name, b.name))
+	})
+	got := run(t, db, "overhead_functions", map[string]string{"top": "0"})
+	if len(got.Rows) != len(list) {
+		t.Fatalf("%d functions, Go finds %d", len(got.Rows), len(list))
+	}
+	var cum int64
+	for i, f := range list {
+		cum += f.records
+		w := fmt.Sprint([]any{int64(i + 1), f.module, f.demangled, f.calls, f.records, float64(f.records) / float64(total),
+			cum, float64(cum) / float64(total), f.inCalls, float64(f.inCalls) / float64(total)})
+		if g := fmt.Sprint(got.Rows[i]); g != w {
+			t.Errorf("rank %d:\n report %s\n     go %s", i+1, g, w)
+		}
+	}
+	if last := got.Rows[len(got.Rows)-1][got.Index("cum_share")]; last != 1.0 {
+		t.Errorf("every function together: cum_share %v", last)
+	}
+	if top := run(t, db, "overhead_functions", nil); len(top.Rows) != 10 {
+		t.Errorf("the default lists %d functions, want 10", len(top.Rows))
+	}
+}
