@@ -137,6 +137,63 @@ violations.head(10)'''),
     GROUP BY ALL ORDER BY calls DESC LIMIT 15""")'''),
 ]
 
+NOTEBOOKS["04-overhead"] = [
+    md("""# Overhead
+
+What tracing cost: records and buffer fill per group, the functions that
+cost the most records (and what excluding them would save), the callback time
+estimated at the seed's 27 ns per callback, and, where manifests carry
+`exec_ns` and `baseline_ns`, the measured overhead per run."""),
+    code(SETUP),
+    code('''GROUP_BY = "arm"
+COST_NS = 27   # nanoseconds per callback, the seed's figure'''),
+    code('''overhead = kdf_csv("report", "overhead", DATASET, "--by", GROUP_BY, "--cost-ns", str(COST_NS))
+overhead'''),
+    md("## The functions that cost the most records"),
+    code('''functions = kdf_csv("report", "overhead_functions", DATASET, "--top", "15")
+functions'''),
+    code('''ax = functions.set_index("function")["share"].plot.barh(figsize=(6, 5))
+ax.invert_yaxis(); ax.set_xlabel("share of records")
+plt.tight_layout(); plt.savefig(f"{FIGURES}/cost-functions.png", dpi=150); plt.show()'''),
+    md("## Buffer fill and measured overhead per run"),
+    code('''runs = kdf_csv("report", "overhead_runs", DATASET, "--by", GROUP_BY)
+runs.head()'''),
+    code('''kdf("report", "overhead", DATASET, "--by", GROUP_BY, "--plot", f"{FIGURES}/overhead-cdf.svg")
+ratio = sql(f"SELECT {GROUP_BY} AS g, exec_ns::DOUBLE / baseline_ns AS ratio FROM runs WHERE baseline_ns > 0")
+fig, ax = plt.subplots(figsize=(6, 3.5))
+for g, d in ratio.groupby("g"):
+    v = d.ratio.sort_values(); ax.step(v, [i / len(v) for i in range(1, len(v) + 1)], label=g)
+ax.set_xlabel("exec_ns / baseline_ns"); ax.set_ylabel("share of runs"); ax.legend()
+plt.tight_layout(); plt.savefig(f"{FIGURES}/overhead-cdf.png", dpi=150); plt.show()'''),
+]
+
+NOTEBOOKS["05-arm-comparison"] = [
+    md("""# Arm comparison
+
+Over repeated trials, per fuzzer arm: value coverage (distinct (function,
+argument, value) tuples), functions reached and records, as median [min-max]
+with Mann-Whitney U p-values and the Vargha-Delaney A12 effect size against
+the baseline arm. The LaTeX table goes straight into a paper; the figure shows
+value coverage growing over each arm's runs."""),
+    code(SETUP),
+    code('''BY = "arm"'''),
+    code('''compare = kdf_csv("report", "compare", DATASET, "--by", BY)
+compare'''),
+    md("## The paper table"),
+    code('''latex = kdf("report", "compare", DATASET, "--by", BY, "--format", "latex")
+open(f"{FIGURES}/compare.tex", "w").write(latex)
+print(latex)'''),
+    md("## Value coverage growth"),
+    code('''kdf("report", "compare", DATASET, "--by", BY, "--plot", f"{FIGURES}/coverage-growth.svg")
+growth = kdf_csv("report", "compare_growth", DATASET, "--by", BY)
+growth.head()'''),
+    code('''fig, ax = plt.subplots(figsize=(6, 3.5))
+for (group, trial), d in growth.groupby(["group", "trial"]):
+    ax.plot(d["run"], d["value_coverage"], label=f"{group} {trial}", alpha=0.8)
+ax.set_xlabel("run"); ax.set_ylabel("distinct (function, argument, value)"); ax.legend(fontsize=7, ncol=3)
+plt.tight_layout(); plt.savefig(f"{FIGURES}/coverage-growth.png", dpi=150); plt.show()'''),
+]
+
 for name, cells in NOTEBOOKS.items():
     for i, cell in enumerate(cells):
         cell["id"] = f"cell-{i}"
