@@ -43,6 +43,16 @@ demo: build
 	@$(BIN) report pairs $(DEMO_DATASET) --format latex > $(DEMO_OUT)/pairs.tex
 	@echo; echo "== 6. the FFI contract violation: ffi_check_result given a NULL buffer after ffi_alloc_buf returned 0"
 	@$(BIN) query $(DEMO_DATASET) "SELECT count(*) AS violations, count(DISTINCT run_id) AS runs FROM ($$($(BIN) report sql ffi_null_buffer | sed 's/;[[:space:]]*$$//'))"
+	@echo; echo "== 7. what tracing cost per arm: records, buffer fill, measured overhead (kdf report overhead)"
+	@$(BIN) report overhead $(DEMO_DATASET) --by arm
+	@$(BIN) report overhead $(DEMO_DATASET) --by arm --plot $(DEMO_OUT)/overhead-cdf.svg >/dev/null
+	@$(BIN) report overhead $(DEMO_DATASET) --by arm --format latex > $(DEMO_OUT)/overhead.tex
+	@$(BIN) report overhead_functions $(DEMO_DATASET) --top 5
+	@echo; echo "== 8. the arms compared over three trials: Mann-Whitney U and A12 against the baseline (kdf report compare)"
+	@$(BIN) report compare $(DEMO_DATASET) --by arm --baseline random
+	@$(BIN) report compare $(DEMO_DATASET) --by arm --baseline random --format latex > $(DEMO_OUT)/compare.tex
+	@$(BIN) report compare $(DEMO_DATASET) --by arm --plot $(DEMO_OUT)/coverage-growth.svg >/dev/null
+	@$(BIN) report compare $(DEMO_DATASET) --by arm --plot $(DEMO_OUT)/coverage-growth.png >/dev/null
 	@echo; echo "== figures and LaTeX tables are in $(DEMO_OUT):"; ls $(DEMO_OUT)
 
 # Every notebook executed headless against a generated campaign; a cell
