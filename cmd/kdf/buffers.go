@@ -3,7 +3,6 @@ package main
 import (
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"strconv"
 
@@ -71,10 +70,10 @@ func (b *bufferFlags) symbolizer(layout ingest.Layout) (*symbolize.Symbolizer, e
 		cfg.PCs = symbolize.LinkTimePCs
 	}
 	var err error
-	if cfg.Runtime, err = loadTable(b.kallsyms, symbolize.ParseKallsyms); err != nil {
+	if cfg.Runtime, err = symbolize.LoadKallsyms(b.kallsyms); err != nil {
 		return nil, err
 	}
-	if cfg.LinkTime, err = loadTable(b.systemMap, symbolize.ParseSystemMap); err != nil {
+	if cfg.LinkTime, err = symbolize.LoadSystemMap(b.systemMap); err != nil {
 		return nil, err
 	}
 	if b.kaslr != "" {
@@ -88,16 +87,4 @@ func (b *bufferFlags) symbolizer(layout ingest.Layout) (*symbolize.Symbolizer, e
 		return nil, nil
 	}
 	return symbolize.New(cfg)
-}
-
-func loadTable(path string, parse func(io.Reader, string) (*symbolize.Table, error)) (*symbolize.Table, error) {
-	if path == "" {
-		return nil, nil
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return parse(f, path)
 }

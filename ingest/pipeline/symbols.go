@@ -3,8 +3,6 @@ package pipeline
 import (
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"sync"
 
 	"github.com/kdf-tools/kdf/ingest"
@@ -40,26 +38,14 @@ func loadOverrides(cfg Config) (*tables, error) {
 	}
 	t := &tables{kaslr: cfg.KASLR, runtimeName: cfg.Kallsyms, mapName: cfg.SystemMap}
 	var err error
-	if t.runtime, err = parseFile(cfg.Kallsyms, symbolize.ParseKallsyms); err != nil {
+	if t.runtime, err = symbolize.LoadKallsyms(cfg.Kallsyms); err != nil {
 		return nil, err
 	}
-	if t.linkTime, err = parseFile(cfg.SystemMap, symbolize.ParseSystemMap); err != nil {
+	if t.linkTime, err = symbolize.LoadSystemMap(cfg.SystemMap); err != nil {
 		return nil, err
 	}
 	t.warn = problems(badLines(cfg.Kallsyms, t.runtime), badLines(cfg.SystemMap, t.linkTime))
 	return t, nil
-}
-
-func parseFile(path string, parse func(io.Reader, string) (*symbolize.Table, error)) (*symbolize.Table, error) {
-	if path == "" {
-		return nil, nil
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return parse(f, path)
 }
 
 // symbolCache parses each snapshot found in the sources once, for all

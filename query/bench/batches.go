@@ -1,7 +1,6 @@
 package main
 
 import (
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -25,7 +24,7 @@ func batches(camp string) (map[string][]arrow.RecordBatch, error) {
 		out[t.Name] = append(out[t.Name], rec)
 		return nil
 	})
-	sysmap, err := table(filepath.Join(camp, "System.map"), symbolize.ParseSystemMap)
+	sysmap, err := table(filepath.Join(camp, "System.map"), symbolize.LoadSystemMap)
 	if err != nil {
 		return nil, err
 	}
@@ -33,7 +32,7 @@ func batches(camp string) (map[string][]arrow.RecordBatch, error) {
 		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".kcdf") {
 			return err
 		}
-		kallsyms, err := table(filepath.Join(filepath.Dir(path), "kallsyms"), symbolize.ParseKallsyms)
+		kallsyms, err := table(filepath.Join(filepath.Dir(path), "kallsyms"), symbolize.LoadKallsyms)
 		if err != nil {
 			return err
 		}
@@ -57,16 +56,11 @@ func batches(camp string) (map[string][]arrow.RecordBatch, error) {
 
 var tables = map[string]*symbolize.Table{}
 
-func table(path string, parse func(io.Reader, string) (*symbolize.Table, error)) (*symbolize.Table, error) {
+func table(path string, load func(string) (*symbolize.Table, error)) (*symbolize.Table, error) {
 	if t, ok := tables[path]; ok {
 		return t, nil
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	t, err := parse(f, path)
+	t, err := load(path)
 	tables[path] = t
 	return t, err
 }
