@@ -450,9 +450,12 @@ func (d *Decoder) drain() int64 {
 // ensure makes words [.., upto) readable in the window, reading more of
 // the input when needed; it reports false when the input ends first.
 func (d *Decoder) ensure(upto int64) bool {
-	if upto <= d.end {
-		return true
-	}
+	return upto <= d.end || d.fill(upto) // the first test inlines: the common case
+}
+
+// fill reads more of the input so that words [.., upto) are in the
+// window, sliding or growing it as needed.
+func (d *Decoder) fill(upto int64) bool {
 	if d.eof || d.err != nil {
 		return false
 	}
