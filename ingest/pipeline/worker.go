@@ -122,13 +122,15 @@ func (wk *worker) part(t *schema.Table) (*openPart, error) {
 
 // do ingests one job into the group.
 func (wk *worker) do(j *job) error {
-	wk.g.jobs = append(wk.g.jobs, j)
 	e := j.entry
-	if prior, ok := wk.in.ledger.Lookup(e.Source, e.Path); ok && !wk.in.cfg.Force {
-		_ = prior
+	if _, ok := wk.in.ledger.Lookup(e.Source, e.Path); ok && !wk.in.cfg.Force {
+		// Already in the dataset: nothing of it goes in the group, so a
+		// group rebuilt after a fault does not count it twice.
 		wk.in.countSkipped()
+		j.release()
 		return nil
 	}
+	wk.g.jobs = append(wk.g.jobs, j)
 	if j.reason != "" {
 		wk.reject(j, "", j.reason, j.detail)
 		return nil
