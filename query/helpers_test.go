@@ -2,7 +2,6 @@ package query
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -10,14 +9,6 @@ import (
 	"github.com/kdf-tools/kdf/ingest/seedsession"
 	"github.com/kdf-tools/kdf/ingest/synth"
 )
-
-// smallCampaign is a generated campaign of 24 buffers in both layouts,
-// with damage, torn tails, forks and faults.
-func smallCampaign() synth.Config {
-	cfg := synth.DefaultConfig()
-	cfg.Arms, cfg.Trials, cfg.Boots, cfg.Programs = []string{"a", "b"}, 1, 2, 6
-	return cfg
-}
 
 // writeCampaign generates a campaign's buffers into a new directory.
 func writeCampaign(t testing.TB, cfg synth.Config) string {
@@ -44,21 +35,8 @@ func ingestInto(t testing.TB, ds, campaign string, force bool, sources ...string
 func writeSeedSessions(t testing.TB) string {
 	t.Helper()
 	src := filepath.Join(t.TempDir(), "seed")
-	for _, name := range seedsession.Names {
-		s, err := seedsession.Build(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		dir := filepath.Join(src, name)
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, name+".kcdf"), s.Buffer, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, "kallsyms"), s.Kallsyms, 0o644); err != nil {
-			t.Fatal(err)
-		}
+	if err := seedsession.Write(src); err != nil {
+		t.Fatal(err)
 	}
 	return src
 }

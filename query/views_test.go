@@ -17,6 +17,8 @@ import (
 	"github.com/kdf-tools/kdf/schema"
 	"github.com/kdf-tools/kdf/schema/dataset"
 	"github.com/kdf-tools/kdf/transform/errno"
+
+	"github.com/kdf-tools/kdf/ingest/synth"
 )
 
 // decoded is what the decoder finds in one buffer, summed.
@@ -98,7 +100,7 @@ FROM runs r JOIN rec USING (run_id) LEFT JOIN a USING (run_id) LEFT JOIN f USING
 // campaign: counts by kind, sums of value words, of every struct field,
 // of values sign-extended by sext, and the number of errno returns.
 func TestViewsMatchDecoder(t *testing.T) {
-	src := writeCampaign(t, smallCampaign())
+	src := writeCampaign(t, synth.SmallConfig())
 	ds := filepath.Join(t.TempDir(), "ds")
 	sum := ingestInto(t, ds, "gen", false, src)
 	want := decodeAll(t, src)
@@ -173,7 +175,7 @@ func TestViewTypes(t *testing.T) {
 // with force: the ledger then supersedes its first run, whose rows stay
 // in a part shared with live runs, and the views must skip them.
 func TestExcludedRows(t *testing.T) {
-	src := writeCampaign(t, smallCampaign())
+	src := writeCampaign(t, synth.SmallConfig())
 	ds := filepath.Join(t.TempDir(), "ds")
 	first := ingestInto(t, ds, "gen", false, src)
 	again := filepath.Join(t.TempDir(), "again")
@@ -215,7 +217,7 @@ func sha(b []byte) string {
 // TestCampaigns: the campaign column comes from the partition path.
 func TestCampaigns(t *testing.T) {
 	ds := filepath.Join(t.TempDir(), "ds")
-	gen := ingestInto(t, ds, "2024", false, writeCampaign(t, smallCampaign()))
+	gen := ingestInto(t, ds, "2024", false, writeCampaign(t, synth.SmallConfig()))
 	seed := ingestInto(t, ds, "seed", false, writeSeedSessions(t))
 	db := open(t, ds)
 	tab, err := db.Query(context.Background(), "SELECT campaign, count(*) FROM records GROUP BY ALL ORDER BY ALL", nil)
@@ -237,7 +239,7 @@ func TestCampaigns(t *testing.T) {
 // symbols; the view shows each once.
 func TestFunctionsDeduplicated(t *testing.T) {
 	ds := filepath.Join(t.TempDir(), "ds")
-	ingestInto(t, ds, "gen", false, writeCampaign(t, smallCampaign()))
+	ingestInto(t, ds, "gen", false, writeCampaign(t, synth.SmallConfig()))
 	d, _ := dataset.Open(ds)
 	parts, _ := d.Parts("functions")
 	if len(parts) < 2 {

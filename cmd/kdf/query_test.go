@@ -19,17 +19,8 @@ import (
 func seedDataset(t *testing.T) string {
 	t.Helper()
 	src := filepath.Join(t.TempDir(), "seed")
-	for _, name := range seedsession.Names {
-		s, err := seedsession.Build(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		dir := filepath.Join(src, name)
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		os.WriteFile(filepath.Join(dir, name+".kcdf"), s.Buffer, 0o644)
-		os.WriteFile(filepath.Join(dir, "kallsyms"), s.Kallsyms, 0o644)
+	if err := seedsession.Write(src); err != nil {
+		t.Fatal(err)
 	}
 	ds := filepath.Join(t.TempDir(), "ds")
 	kdf(t, "ingest", src, "-o", ds, "--campaign", "seed", "-q")

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kdf-tools/kdf/ingest/synth"
 )
 
 // When KDF_TEST_INGEST is set, the test binary is an ingest process:
@@ -68,7 +70,7 @@ func TestKilledIngestResumes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs ingest processes")
 	}
-	src := genCampaign(t, smallCampaign())
+	src := genCampaign(t, synth.SmallConfig())
 	clean := filepath.Join(t.TempDir(), "clean")
 	if _, err := Run(context.Background(), Config{Dataset: clean, Sources: []string{src}, GroupRuns: 3}, nil); err != nil {
 		t.Fatal(err)
@@ -101,7 +103,7 @@ func TestConcurrentIngests(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs ingest processes")
 	}
-	src := genCampaign(t, smallCampaign())
+	src := genCampaign(t, synth.SmallConfig())
 	clean := filepath.Join(t.TempDir(), "clean")
 	if _, err := Run(context.Background(), Config{Dataset: clean, Sources: []string{src}}, nil); err != nil {
 		t.Fatal(err)

@@ -14,6 +14,8 @@ import (
 	"github.com/kdf-tools/kdf/ingest"
 	"github.com/kdf-tools/kdf/schema/dataset"
 	"github.com/kdf-tools/kdf/transform/pair"
+
+	"github.com/kdf-tools/kdf/ingest/synth"
 )
 
 // Rows of the tables as read back, the columns the round trip checks.
@@ -75,7 +77,7 @@ func readTable[T any](t *testing.T, dir, table string) []T {
 // records and calls tables back: they equal the decoder's and the
 // pairing's output for every buffer, record for record, call for call.
 func TestRoundTripParquet(t *testing.T) {
-	src := genCampaign(t, smallCampaign())
+	src := genCampaign(t, synth.SmallConfig())
 	out := filepath.Join(t.TempDir(), "ds")
 	if _, err := Run(context.Background(), Config{Dataset: out, Sources: []string{src}, BatchRows: 1000, GroupRuns: 5}, nil); err != nil {
 		t.Fatal(err)

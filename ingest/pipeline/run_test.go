@@ -22,12 +22,6 @@ func genCampaign(t *testing.T, cfg synth.Config) string {
 	return dir
 }
 
-func smallCampaign() synth.Config {
-	cfg := synth.DefaultConfig()
-	cfg.Arms, cfg.Trials, cfg.Boots, cfg.Programs = []string{"a", "b"}, 1, 2, 6
-	return cfg
-}
-
 // countRows reads every committed part of a table back with parquet-go.
 func countRows(t *testing.T, dir, table string) int64 {
 	t.Helper()
@@ -57,7 +51,7 @@ func countRows(t *testing.T, dir, table string) int64 {
 }
 
 func TestRunSmoke(t *testing.T) {
-	src := genCampaign(t, smallCampaign())
+	src := genCampaign(t, synth.SmallConfig())
 	out := filepath.Join(t.TempDir(), "ds")
 	sum, err := Run(context.Background(), Config{Dataset: out, Campaign: "smoke", Sources: []string{src}}, nil)
 	if err != nil {

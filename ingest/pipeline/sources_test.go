@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/klauspost/compress/zstd"
+
+	"github.com/kdf-tools/kdf/ingest/synth"
 )
 
 // tarZst packs dir's files, paths relative to root, into a .tar.zst.
@@ -62,7 +64,7 @@ type runAttrs struct {
 // other from a tar.zst of it: every run carries its path's attributes,
 // its manifest's, and the kallsyms of its own boot.
 func TestSourcesAndAttributes(t *testing.T) {
-	src := genCampaign(t, smallCampaign())
+	src := genCampaign(t, synth.SmallConfig())
 	arch := filepath.Join(t.TempDir(), "arm-b.tar.zst")
 	tarZst(t, src, filepath.Join(src, "arm=b"), arch)
 	out := filepath.Join(t.TempDir(), "ds")
@@ -102,7 +104,7 @@ type rejectRow struct {
 // in rejects with its reason, the good ones in runs; a re-run adds
 // nothing and --force replaces what it re-ingests.
 func TestRejectsRerunAndForce(t *testing.T) {
-	cfg := smallCampaign()
+	cfg := synth.SmallConfig()
 	src := genCampaign(t, cfg)
 	boot := filepath.Join(src, "arm=a", "trial=1", "boot=1")
 	write := func(name string, b []byte) {

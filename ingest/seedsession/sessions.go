@@ -8,6 +8,8 @@ import (
 	"bufio"
 	"embed"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -117,4 +119,29 @@ func parseLine(line string) (call, error) {
 		c.values = append(c.values, v)
 	}
 	return c, nil
+}
+
+// Write writes the named sessions (all of them with no names) into dir
+// as an archive lays them out: dir/NAME/NAME.kcdf beside dir/NAME/kallsyms.
+func Write(dir string, names ...string) error {
+	if len(names) == 0 {
+		names = Names
+	}
+	for _, name := range names {
+		s, err := Build(name)
+		if err != nil {
+			return err
+		}
+		sub := filepath.Join(dir, name)
+		if err := os.MkdirAll(sub, 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(sub, name+".kcdf"), s.Buffer, 0o644); err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(sub, "kallsyms"), s.Kallsyms, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -174,3 +174,12 @@ func (c *Campaign) Boots() []BootRun {
 	}
 	return out
 }
+
+// SmallConfig is a campaign of 24 buffers, both layouts, with damage,
+// torn tails, forks and faults: the size of a test that reads back
+// every row.
+func SmallConfig() Config {
+	c := DefaultConfig()
+	c.Arms, c.Trials, c.Boots, c.Programs = []string{"a", "b"}, 1, 2, 6
+	return c
+}

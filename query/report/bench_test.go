@@ -49,7 +49,7 @@ func handWritten(t testing.TB, ds, name string) string {
 // TestHandWrittenAgrees: the hand-written SQL the benchmark measures is
 // the same report, table for table.
 func TestHandWrittenAgrees(t *testing.T) {
-	src := genSources(t, smallCampaign())
+	src := genSources(t, synth.SmallConfig())
 	ds := filepath.Join(t.TempDir(), "ds")
 	if _, err := pipeline.Run(context.Background(), pipeline.Config{Dataset: ds, Campaign: "gen", Sources: []string{src}}, nil); err != nil {
 		t.Fatal(err)

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/kdf-tools/kdf/transform/errno"
+
+	"github.com/kdf-tools/kdf/ingest/synth"
 )
 
 // funcPairs is the pairs report's row for one function, in Go.
@@ -24,7 +26,7 @@ type funcPairs struct {
 // TestPairsAgainstGo recomputes the pairs report in Go from the rows of
 // calls, errno names from package errno, and checks every column.
 func TestPairsAgainstGo(t *testing.T) {
-	db := openDataset(t, "gen", genSources(t, smallCampaign()))
+	db := openDataset(t, "gen", genSources(t, synth.SmallConfig()))
 	rows, err := db.Query(context.Background(), "SELECT module, demangled, func, status, depth, ret, ret_size, run_id, call_id, parent_id FROM calls", nil)
 	if err != nil {
 		t.Fatal(err)

@@ -26,29 +26,10 @@ import (
 func seedSources(t testing.TB, names ...string) string {
 	t.Helper()
 	src := filepath.Join(t.TempDir(), "seed")
-	for _, name := range names {
-		s, err := seedsession.Build(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		dir := filepath.Join(src, name)
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		for file, b := range map[string][]byte{name + ".kcdf": s.Buffer, "kallsyms": s.Kallsyms} {
-			if err := os.WriteFile(filepath.Join(dir, file), b, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
+	if err := seedsession.Write(src, names...); err != nil {
+		t.Fatal(err)
 	}
 	return src
-}
-
-// smallCampaign: 24 generated buffers in both layouts, with damage.
-func smallCampaign() synth.Config {
-	cfg := synth.DefaultConfig()
-	cfg.Arms, cfg.Trials, cfg.Boots, cfg.Programs = []string{"a", "b"}, 1, 2, 6
-	return cfg
 }
 
 func genSources(t testing.TB, cfg synth.Config) string {
@@ -124,7 +105,7 @@ func TestSeedReports(t *testing.T) {
 // damage, forks, faults and errors, as text, with their totals checked
 // against the runs table's own accounting.
 func TestGeneratedReports(t *testing.T) {
-	db := openDataset(t, "gen", genSources(t, smallCampaign()))
+	db := openDataset(t, "gen", genSources(t, synth.SmallConfig()))
 	for _, name := range []string{"values", "pairs"} {
 		tab := run(t, db, name, map[string]string{"top": "3"})
 		golden.Check(t, filepath.Join("testdata", "gen", name+".table"), render(t, tab, table.Text))

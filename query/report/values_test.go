@@ -11,6 +11,8 @@ import (
 	"github.com/kdf-tools/kdf/query/stats"
 	"github.com/kdf-tools/kdf/query/table"
 	"github.com/kdf-tools/kdf/transform/errno"
+
+	"github.com/kdf-tools/kdf/ingest/synth"
 )
 
 // argStats is the values report's row for one argument, computed in Go.
@@ -26,7 +28,7 @@ type argStats struct {
 // of args, with package stats' entropy and log2 histogram, and checks
 // every column of every row.
 func TestValuesAgainstGo(t *testing.T) {
-	db := openDataset(t, "gen", genSources(t, smallCampaign()))
+	db := openDataset(t, "gen", genSources(t, synth.SmallConfig()))
 	rows, err := db.Query(context.Background(), "SELECT module, demangled, arg_idx, value, size, run_id FROM args", nil)
 	if err != nil {
 		t.Fatal(err)
