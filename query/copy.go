@@ -38,6 +38,10 @@ func (db *DB) CopyParquet(ctx context.Context, query string, vars Vars, dst stri
 // withLast runs all statements of query but the last on one connection
 // with the variables set, then hands fn the last one.
 func (db *DB) withLast(ctx context.Context, query string, vars Vars, fn func(*sql.Conn, string) error) error {
+	query, vars, err := vars.bind(query)
+	if err != nil {
+		return err
+	}
 	stmts := sqltext.Split(query)
 	if len(stmts) == 0 {
 		return errors.New("query: no statement to run")

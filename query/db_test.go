@@ -19,7 +19,7 @@ import (
 )
 
 // seedDB is the seed's three sessions as a dataset, opened.
-func seedDB(t *testing.T) (*DB, string) {
+func seedDB(t testing.TB) (*DB, string) {
 	t.Helper()
 	ds := filepath.Join(t.TempDir(), "ds")
 	ingestInto(t, ds, "seed", false, writeSeedSessions(t))
@@ -157,20 +157,33 @@ func TestCopyParquet(t *testing.T) {
 	}
 }
 
-// TestVars: variables reach getvariable with their types, and leave
+// TestVars: variables reach getvariable with their types, whether they
+// are written into the query or declared on the connection, and leave
 // the pooled connection afterwards.
 func TestVars(t *testing.T) {
 	db, _ := seedDB(t)
-	tab, err := db.Query(context.Background(), "SELECT getvariable('s') AS s, getvariable('n') AS n, getvariable('u') AS u, getvariable('z') IS NULL AS z",
-		Vars{"s": "it's", "n": 5, "u": uint64(math.MaxUint64), "z": nil})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := fmt.Sprint(tab.Rows[0]); got != "[it's 5 18446744073709551615 true]" {
-		t.Errorf("variables read back as %s", got)
-	}
-	if v := scalar(t, db, "SELECT getvariable('s')"); v != nil {
-		t.Errorf("variable s survived its query: %v", v)
+	vars := Vars{"s": "it's", "n": 5, "u": uint64(math.MaxUint64), "f": 2.5, "z": nil}
+	const read = "SELECT getvariable('s') AS s, getvariable('n') AS n, getvariable('u') AS u, getvariable('z') IS NULL AS z, " +
+		"typeof(getvariable('s')) || ' ' || typeof(getvariable('n')) || ' ' || typeof(getvariable('u')) || ' ' || typeof(getvariable('f')) || ' ' || typeof(getvariable('z')) AS types"
+	for _, c := range []struct{ name, query string }{
+		{"written in", read},
+		// duckdb_variables() sees variables only if they are declared.
+		{"declared", read + ", (SELECT count(*) FROM duckdb_variables()) AS declared"},
+	} {
+		tab, err := db.Query(context.Background(), c.query, vars)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := "[it's 5 18446744073709551615 true VARCHAR INTEGER UBIGINT DOUBLE \"NULL\"]"
+		if c.name == "declared" {
+			want = "[it's 5 18446744073709551615 true VARCHAR INTEGER UBIGINT DOUBLE \"NULL\" 4]"
+		}
+		if got := fmt.Sprint(tab.Rows[0]); got != want {
+			t.Errorf("%s: variables read back as %s, want %s", c.name, got, want)
+		}
+		if v := scalar(t, db, "SELECT count(*) FROM duckdb_variables()"); v != int64(0) {
+			t.Errorf("%s: %v variables survived the query", c.name, v)
+		}
 	}
 	if _, err := db.Query(context.Background(), "SELECT 1", Vars{"a; DROP": 1}); err == nil {
 		t.Error("a variable name with SQL in it was accepted")
@@ -206,5 +219,27 @@ func TestResultTypes(t *testing.T) {
 	h, _ := new(big.Int).SetString("170141183460469231731687303715884105727", 10)
 	if tab.Rows[0][7].(*big.Int).Cmp(h) != 0 || tab.Rows[0][8] != "2026-06-15" || tab.Rows[0][9] != "2026-06-15 10:00:00.5" {
 		t.Errorf("row %v", tab.Rows[0])
+	}
+}
+
+// BenchmarkVars: what setting and resetting a report's variables adds
+// to a query (a report reads three to seven).
+func BenchmarkVars(b *testing.B) {
+	db, _ := seedDB(b)
+	const q = "SELECT getvariable('group_by'), getvariable('campaign'), getvariable('cost_ns'), getvariable('top_k')"
+	for _, c := range []struct {
+		name string
+		vars Vars
+	}{
+		{"none", nil},
+		{"four", Vars{"group_by": "arm", "campaign": "gen", "cost_ns": 27.0, "top_k": 10}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := db.Query(context.Background(), q, c.vars); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

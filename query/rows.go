@@ -10,7 +10,9 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 
+	"github.com/kdf-tools/kdf/query/internal/sqltext"
 	"github.com/kdf-tools/kdf/query/table"
 )
 
@@ -21,36 +23,47 @@ type Vars map[string]any
 
 var varName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
-// set declares the variables on the connection. A nil variable is
-// left unset: getvariable then returns an untyped NULL, which compares
-// with anything, where SET VARIABLE x = NULL would make an INTEGER.
+// set declares the variables on the connection, in one statement list:
+// a round trip to DuckDB costs about as much as a small report's query.
+// A nil variable is left unset: getvariable then returns an untyped
+// NULL, which compares with anything, where SET VARIABLE x = NULL would
+// make an INTEGER.
 func (v Vars) set(ctx context.Context, c *sql.Conn) error {
-	for _, name := range v.names() {
-		if v[name] == nil {
-			continue
-		}
+	var stmts strings.Builder
+	for _, name := range v.setNames() {
 		lit, err := sqlValue(v[name])
 		if err != nil {
 			return fmt.Errorf("query: variable %s: %w", name, err)
 		}
-		if _, err := c.ExecContext(ctx, "SET VARIABLE "+name+" = "+lit); err != nil {
-			return fmt.Errorf("query: variable %s: %w", name, err)
-		}
+		stmts.WriteString("SET VARIABLE " + name + " = " + lit + ";\n")
+	}
+	if stmts.Len() == 0 {
+		return nil
+	}
+	if _, err := c.ExecContext(ctx, stmts.String()); err != nil {
+		return fmt.Errorf("query: variables: %w", err)
 	}
 	return nil
 }
 
 // reset removes the variables, so the pooled connection forgets them.
 func (v Vars) reset(c *sql.Conn) {
-	for _, name := range v.names() {
-		c.ExecContext(context.Background(), "RESET VARIABLE "+name)
+	var stmts strings.Builder
+	for _, name := range v.setNames() {
+		stmts.WriteString("RESET VARIABLE " + name + ";\n")
+	}
+	if stmts.Len() > 0 {
+		c.ExecContext(context.Background(), stmts.String())
 	}
 }
 
-func (v Vars) names() []string {
+// setNames returns the names of the variables with a value, sorted.
+func (v Vars) setNames() []string {
 	names := make([]string, 0, len(v))
-	for k := range v {
-		names = append(names, k)
+	for k, val := range v {
+		if val != nil {
+			names = append(names, k)
+		}
 	}
 	slices.Sort(names)
 	return names
@@ -66,19 +79,54 @@ func (v Vars) check() error {
 	return nil
 }
 
-// sqlValue writes a Go value as a SQL literal of the matching type.
+// bind writes into the query, as constants of the variables' types,
+// the variables it reads only through getvariable('name'): DuckDB folds
+// such a call into that constant anyway, and declaring variables costs
+// two statements per query, as much as a small report itself. It
+// returns the query and the variables still to declare: all of them
+// when the query may see variables some other way.
+func (v Vars) bind(query string) (string, Vars, error) {
+	if err := v.check(); err != nil {
+		return "", nil, err
+	}
+	if len(v) == 0 {
+		return query, nil, nil
+	}
+	var err error
+	bound, ok := sqltext.BindVariables(query, func(name string) (string, bool) {
+		val, known := v[name]
+		if !known || err != nil {
+			return "", false
+		}
+		var lit string
+		if lit, err = sqlValue(val); err != nil {
+			err = fmt.Errorf("query: variable %s: %w", name, err)
+		}
+		return "(" + lit + ")", err == nil
+	})
+	if err != nil {
+		return "", nil, err
+	}
+	if !ok {
+		return query, v, nil
+	}
+	return bound, nil, nil
+}
+
+// sqlValue writes a Go value as a SQL constant of the type SET VARIABLE
+// would give it.
 func sqlValue(v any) (string, error) {
 	switch v := v.(type) {
 	case nil:
 		return "NULL", nil
 	case string:
-		return literal(v), nil
+		return "CAST(" + literal(v) + " AS VARCHAR)", nil
 	case bool:
 		return strconv.FormatBool(v), nil
 	case int:
-		return strconv.Itoa(v), nil
+		return intValue(int64(v)), nil
 	case int64:
-		return strconv.FormatInt(v, 10), nil
+		return intValue(v), nil
 	case uint64:
 		return strconv.FormatUint(v, 10) + "::UBIGINT", nil
 	case float64:
@@ -88,6 +136,13 @@ func sqlValue(v any) (string, error) {
 		return strconv.FormatFloat(v, 'g', -1, 64) + "::DOUBLE", nil
 	}
 	return "", fmt.Errorf("values of type %T are not supported", v)
+}
+
+func intValue(n int64) string {
+	if n >= math.MinInt32 && n <= math.MaxInt32 {
+		return "CAST(" + strconv.FormatInt(n, 10) + " AS INTEGER)"
+	}
+	return "CAST(" + strconv.FormatInt(n, 10) + " AS BIGINT)"
 }
 
 // Rows is a query's result, read row by row into the table model.
@@ -107,6 +162,10 @@ type Rows struct {
 // last one's result is returned) with the variables set. The caller
 // must Close the result.
 func (db *DB) Rows(ctx context.Context, query string, vars Vars) (*Rows, error) {
+	query, vars, err := vars.bind(query)
+	if err != nil {
+		return nil, err
+	}
 	c, err := db.conn(ctx, vars)
 	if err != nil {
 		return nil, err
@@ -130,9 +189,6 @@ func newRows(ctx context.Context, c *sql.Conn, owned bool, query string, vars Va
 
 // conn takes a connection of the pool and sets the variables on it.
 func (db *DB) conn(ctx context.Context, vars Vars) (*sql.Conn, error) {
-	if err := vars.check(); err != nil {
-		return nil, err
-	}
 	c, err := db.db.Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("query: %w", err)
@@ -243,6 +299,10 @@ func collect(r *Rows) (*table.Table, error) {
 
 // Exec runs statements whose results are not wanted.
 func (db *DB) Exec(ctx context.Context, query string, vars Vars) error {
+	query, vars, err := vars.bind(query)
+	if err != nil {
+		return err
+	}
 	c, err := db.conn(ctx, vars)
 	if err != nil {
 		return err

@@ -72,10 +72,21 @@ func leadingDoc(sql string) string {
 // ends returns the offsets of the statement-ending semicolons.
 func ends(text string) []int {
 	var out []int
+	code(text, func(i int) int {
+		if text[i] == ';' {
+			out = append(out, i)
+		}
+		return i
+	})
+	return out
+}
+
+// code calls visit at each offset of text outside strings, quoted
+// identifiers and comments. visit returns the last offset it consumed:
+// i itself, or more to skip what it read; len(text) stops the scan.
+func code(text string, visit func(i int) int) {
 	for i := 0; i < len(text); i++ {
 		switch c := text[i]; {
-		case c == ';':
-			out = append(out, i)
 		case c == '\'' || c == '"':
 			i = skipQuoted(text, i, c)
 		case c == '-' && strings.HasPrefix(text[i:], "--"):
@@ -83,10 +94,15 @@ func ends(text string) []int {
 		case c == '/' && strings.HasPrefix(text[i:], "/*"):
 			i = skipTo(text, i+2, "*/") + 1
 		case c == '$':
-			i = skipDollar(text, i)
+			if j := skipDollar(text, i); j > i {
+				i = j
+			} else {
+				i = visit(i)
+			}
+		default:
+			i = visit(i)
 		}
 	}
-	return out
 }
 
 // skipQuoted returns the offset of the quote closing the one at i; a
