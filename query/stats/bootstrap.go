@@ -14,9 +14,11 @@ const DefaultResamples = 10000
 // Bootstrap computes percentile-method bootstrap confidence intervals.
 // The zero value is usable: 10000 resamples, 95% level, seed 0.
 //
-// Resamples are drawn from a PCG stream seeded with Seed, and indices
-// are taken from its raw 64-bit output, so an interval depends only on
-// the data, Resamples, Level and Seed, never on the Go release.
+// CI and GeoMeanCI draw their resamples from a PCG stream seeded with
+// Seed, and take indices from its raw 64-bit output, so an interval
+// depends only on the data, Resamples, Level and Seed, never on the Go
+// release. MedianCI draws nothing: it uses the exact bootstrap
+// distribution, so Resamples and Seed do not affect it.
 type Bootstrap struct {
 	Resamples int     // number of resamples; 0 means DefaultResamples
 	Level     float64 // confidence level in (0, 1); 0 means 0.95
@@ -45,23 +47,25 @@ func (b Bootstrap) CI(x []float64, statistic func([]float64) float64) Interval {
 	})
 }
 
-// MedianCI returns the interval of the median of x. It counts how
-// often each sorted value is drawn instead of sorting every resample,
-// so a resample costs O(n), not O(n log n).
+// MedianCI returns the interval of the median of x from the exact
+// bootstrap distribution of the median (Maritz and Jarrett, 1978;
+// Efron, 1982): the distribution over all n^n resamples, computed in
+// closed form (see medianBootstrap) rather than sampled. The endpoints
+// are its (1-Level)/2 and (1+Level)/2 quantiles by the inverse CDF, the
+// smallest resample median whose cumulative probability reaches the
+// level; that is the limit of CI(x, Median) as Resamples grows. Each
+// endpoint is a sample value or, for even n, the midpoint of two. The
+// sort dominates the cost, O(n log n); a quantile takes O(log n)
+// evaluations of the CDF at O(sqrt(n)) each. Resamples and Seed are
+// ignored. The interval is NaN if x is empty or holds NaN.
 func (b Bootstrap) MedianCI(x []float64) Interval {
 	s := sortedCopy(x)
 	if len(s) == 0 || math.IsNaN(s[0]) {
 		return Interval{math.NaN(), math.NaN()}
 	}
-	rng := b.rng()
-	counts := make([]int, len(s))
-	return b.interval(func() float64 {
-		clear(counts)
-		for range s {
-			counts[index(rng, len(s))]++
-		}
-		return medianOfCounts(s, counts)
-	})
+	d := newMedianBootstrap(s)
+	level := b.level()
+	return Interval{d.quantile((1 - level) / 2), d.quantile((1 + level) / 2)}
 }
 
 // GeoMeanCI returns the interval of the geometric mean of x; it is NaN
@@ -87,12 +91,9 @@ func (b Bootstrap) GeoMeanCI(x []float64) Interval {
 // interval draws the replicates and takes their type 7 quantiles at
 // (1-level)/2 and (1+level)/2.
 func (b Bootstrap) interval(replicate func() float64) Interval {
-	n, level := b.Resamples, b.Level
+	n, level := b.Resamples, b.level()
 	if n <= 0 {
 		n = DefaultResamples
-	}
-	if !(level > 0 && level < 1) {
-		level = 0.95
 	}
 	reps := make([]float64, n)
 	for i := range reps {
@@ -100,6 +101,13 @@ func (b Bootstrap) interval(replicate func() float64) Interval {
 	}
 	slices.Sort(reps)
 	return Interval{QuantileSorted(reps, (1-level)/2), QuantileSorted(reps, (1+level)/2)}
+}
+
+func (b Bootstrap) level() float64 {
+	if !(b.Level > 0 && b.Level < 1) {
+		return 0.95
+	}
+	return b.Level
 }
 
 func (b Bootstrap) rng() *rand.PCG {
@@ -113,30 +121,4 @@ func (b Bootstrap) rng() *rand.PCG {
 func index(rng *rand.PCG, n int) int {
 	hi, _ := bits.Mul64(rng.Uint64(), uint64(n))
 	return int(hi)
-}
-
-// medianOfCounts returns the type 7 median of the multiset that holds
-// sorted[i] counts[i] times.
-func medianOfCounts(sorted []float64, counts []int) float64 {
-	n := 0
-	for _, c := range counts {
-		n += c
-	}
-	loPos, hiPos := (n-1)/2, n/2 // 0-based positions of the middle values
-	lo, hi := math.NaN(), math.NaN()
-	seen := 0
-	for i, c := range counts {
-		if c == 0 {
-			continue
-		}
-		seen += c
-		if math.IsNaN(lo) && seen > loPos {
-			lo = sorted[i]
-		}
-		if seen > hiPos {
-			hi = sorted[i]
-			break
-		}
-	}
-	return lo + (hi-lo)/2
 }

@@ -15,8 +15,10 @@
 //   - GeoMean is defined only for positive values. A zero or negative
 //     value yields NaN rather than 0 or an error: an overhead ratio of 0
 //     is a broken measurement, and a summary of 0 would hide it.
-//   - Bootstrap intervals use the percentile method on a seeded PCG
-//     stream, so a report prints the same interval on every run.
+//   - Bootstrap intervals use the percentile method and are the same
+//     on every run: MedianCI takes its quantiles from the exact
+//     bootstrap distribution of the median, with no resampling, and CI
+//     and GeoMeanCI from resamples drawn on a seeded PCG stream.
 //   - MannWhitney matches SciPy's mannwhitneyu(x, y, method='auto',
 //     alternative='two-sided', use_continuity=True): U is the statistic
 //     of x, the exact null distribution is used when either sample has

@@ -26,8 +26,8 @@
 -- kdf report overhead finishes the table in Go with package query/stats
 -- and replaces the three lists by their summaries: overhead_median
 -- (median of the ratios, minus 1), overhead_lo and overhead_hi (a 95%
--- percentile bootstrap interval of that median: 10000 resamples, seed
--- 0), overhead_geomean (geometric mean of the ratios, minus 1),
+-- percentile bootstrap interval of that median, from the exact
+-- bootstrap distribution rather than sampled resamples), overhead_geomean (geometric mean of the ratios, minus 1),
 -- overhead_p90 (their 90th percentile, type 7, minus 1), extra_ns and
 -- ns_per_record (medians). In DuckDB's shell, median(ratios) is
 -- list_median(ratios), the same type 7 median.
