@@ -15,7 +15,7 @@ func (b *bench) targets(w io.Writer) {
 	for _, r := range b.results {
 		by[r.Name] = append(by[r.Name], r)
 	}
-	ingest, bound, decode := by["kdf ingest end to end"], by["encoding bound: DuckDB COPY"], by["decode alone, 1 core"]
+	ingest, bound, decode := by["kdf ingest end to end"], by["encoding bound: DuckDB COPY"], by[decodeInMemory]
 	fmt.Fprintln(w, "\ntargets:")
 	for i, r := range ingest {
 		if i < len(bound) && bound[i].Size == r.Size {
