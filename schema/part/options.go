@@ -7,7 +7,6 @@ import (
 	"github.com/parquet-go/parquet-go/compress"
 	"github.com/parquet-go/parquet-go/compress/snappy"
 	"github.com/parquet-go/parquet-go/compress/uncompressed"
-	"github.com/parquet-go/parquet-go/compress/zstd"
 )
 
 // Defaults. A row group of a million records is about 12 MB of zstd
@@ -66,7 +65,7 @@ func (c Compression) String() string {
 func (c Compression) codec() (compress.Codec, error) {
 	switch c {
 	case Zstd:
-		return &zstd.Codec{Level: zstd.SpeedFastest}, nil
+		return zstdCodec{}, nil
 	case Snappy:
 		return new(snappy.Codec), nil
 	case Uncompressed:

@@ -1,0 +1,59 @@
+package part
+
+import (
+	"runtime"
+	"sync"
+
+	"github.com/klauspost/compress/zstd"
+	"github.com/parquet-go/parquet-go/format"
+)
+
+// zstdWindow is the encoders' window. Every page is compressed on its
+// own and is at most a few hundred KiB (a dictionary page at most
+// dictionaryMaxBytes), so a larger window finds no more matches; the
+// library's default, 8 MiB, made each encoder hold 16 MiB of history.
+const zstdWindow = 1 << 20
+
+// zstdCodec is Zstd at its fastest level, with encoders shared by every
+// writer of the process: parquet-go's codec keeps a pool per writer,
+// and a process writing a few tables on each of several workers then
+// held dozens of encoders, growing its peak memory with the run's
+// length as pools filled and emptied.
+type zstdCodec struct{}
+
+var (
+	zstdEncoder = sync.OnceValue(func() *zstd.Encoder {
+		e, err := zstd.NewWriter(nil,
+			zstd.WithEncoderLevel(zstd.SpeedFastest),
+			zstd.WithEncoderConcurrency(runtime.GOMAXPROCS(0)),
+			zstd.WithWindowSize(zstdWindow),
+			zstd.WithZeroFrames(true),
+			zstd.WithEncoderCRC(false),
+		)
+		if err != nil {
+			panic(err) // the options are constants
+		}
+		return e
+	})
+	zstdDecoder = sync.OnceValue(func() *zstd.Decoder {
+		d, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(0))
+		if err != nil {
+			panic(err)
+		}
+		return d
+	})
+)
+
+func (zstdCodec) String() string { return "ZSTD" }
+
+func (zstdCodec) CompressionCodec() format.CompressionCodec { return format.Zstd }
+
+// Encode is safe for concurrent use: EncodeAll takes one of the
+// encoder's GOMAXPROCS states, waiting when all are busy.
+func (zstdCodec) Encode(dst, src []byte) ([]byte, error) {
+	return zstdEncoder().EncodeAll(src, dst[:0]), nil
+}
+
+func (zstdCodec) Decode(dst, src []byte) ([]byte, error) {
+	return zstdDecoder().DecodeAll(src, dst[:0])
+}
