@@ -16,11 +16,12 @@ import (
 )
 
 // When KDF_TEST_INGEST is set, the test binary is an ingest process:
-// "dataset|source" to ingest, killed by the test at random points.
+// "dataset|source" to ingest, killed by the test at random points. It
+// spools archive members of over 1 KiB to files.
 func TestMain(m *testing.M) {
 	if spec := os.Getenv("KDF_TEST_INGEST"); spec != "" {
 		ds, src, _ := strings.Cut(spec, "|")
-		_, err := Run(context.Background(), Config{Dataset: ds, Sources: []string{src}, GroupRuns: 3, BatchRows: 512}, nil)
+		_, err := Run(context.Background(), Config{Dataset: ds, Sources: []string{src}, GroupRuns: 3, BatchRows: 512, SpoolBytes: 1 << 10}, nil)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
@@ -94,6 +95,44 @@ func TestKilledIngestResumes(t *testing.T) {
 				t.Errorf("round %d: table %s: %d rows after kills and resume, %d uninterrupted", round, table, len(got[table]), len(rows))
 			}
 		}
+	}
+}
+
+// TestKilledIngestLeavesNoSpool kills an ingest of an archive while it
+// has members spooled to files, and checks that the next ingest removes
+// them and that nothing was spooled outside the dataset.
+func TestKilledIngestLeavesNoSpool(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs ingest processes")
+	}
+	camp := genCampaign(t, synth.SmallConfig())
+	src := filepath.Join(t.TempDir(), "campaign.tar.zst")
+	tarZst(t, filepath.Dir(camp), camp, src)
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	ds := filepath.Join(t.TempDir(), "ds")
+	cmd := ingestProcess(t, ds, src)
+	spooled := func() []string {
+		files, _ := filepath.Glob(filepath.Join(ds, "_tmp", "*", "spool-*"))
+		return files
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for len(spooled()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	if len(spooled()) == 0 {
+		t.Fatal("the ingest was killed without a member spooled: nothing to check")
+	}
+	if _, err := Run(context.Background(), Config{Dataset: ds, Sources: []string{src}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if left := spooled(); len(left) > 0 {
+		t.Errorf("spooled members left after the next ingest: %v", left)
+	}
+	if left, _ := os.ReadDir(tmp); len(left) > 0 {
+		t.Errorf("ingest wrote %d files to TMPDIR, among them %s", len(left), left[0].Name())
 	}
 }
 

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -32,7 +33,7 @@ type job struct {
 // newJob turns a walker entry into a job, or nil for metadata files,
 // which reach the runs through their buffers. It runs on the walker's
 // goroutine.
-func (in *ingester) newJob(e *source.Entry) (*job, error) {
+func (in *ingester) newJob(ctx context.Context, e *source.Entry) (*job, error) {
 	if !in.mine(e.Path) {
 		return nil, nil
 	}
@@ -57,7 +58,7 @@ func (in *ingester) newJob(e *source.Entry) (*job, error) {
 		j.open = e.Open
 		return j, nil
 	}
-	return j, in.materialize(j)
+	return j, in.materialize(ctx, j)
 }
 
 // recordAs sets the path the dataset records an entry under, unique in
@@ -102,7 +103,7 @@ func rejectOf(err error) (string, string) {
 // materialize reads a streamed archive member, which can only be read
 // during the walk, into memory or a temporary file, hashing it on the
 // way. A read error makes the job a reject.
-func (in *ingester) materialize(j *job) error {
+func (in *ingester) materialize(ctx context.Context, j *job) error {
 	r, err := j.entry.Open()
 	if err != nil {
 		j.reason, j.detail = rejectOf(err)
@@ -114,7 +115,7 @@ func (in *ingester) materialize(j *job) error {
 	var spool *os.File
 	var mem bytes.Buffer
 	if j.size > in.cfg.SpoolBytes {
-		if spool, err = os.CreateTemp("", "kdf-spool-*"); err != nil {
+		if spool, err = in.spoolFile(ctx); err != nil {
 			return fmt.Errorf("spooling %s: %w", j.entry.Path, err)
 		}
 		w = io.MultiWriter(h, spool)
@@ -138,6 +139,20 @@ func (in *ingester) materialize(j *job) error {
 		j.detail = fmt.Sprintf("reading stopped after %d bytes: %v", n, err)
 	}
 	return nil
+}
+
+// spoolFile creates a temporary file for a large archive member in the
+// dataset's _tmp, under a writer of the walk's own: should the process
+// die, the next ingest's recovery removes what it spooled.
+func (in *ingester) spoolFile(ctx context.Context) (*os.File, error) {
+	if in.spool == nil {
+		w, err := in.ds.NewWriter(ctx)
+		if err != nil {
+			return nil, err
+		}
+		in.spool = w
+	}
+	return in.spool.CreateTemp("spool-*")
 }
 
 // reader opens the job's content.

@@ -156,6 +156,10 @@ type ingester struct {
 	// given to another entry of its path (see recordAs); the walker's
 	// goroutine alone uses it.
 	paths map[[2]string]int
+	// spool is the walker's writer, whose private directory holds the
+	// archive members too large to keep in memory; made when first
+	// needed.
+	spool *dataset.Writer
 
 	mu   sync.Mutex
 	seen map[string]string // content hashes met in this run -> path
@@ -180,7 +184,7 @@ func (in *ingester) run(ctx context.Context) error {
 		}()
 	}
 	werr := source.Walk(ctx, in.cfg.Sources, in.cfg.Source, func(e *source.Entry) error {
-		j, err := in.newJob(e)
+		j, err := in.newJob(ctx, e)
 		if j == nil || err != nil {
 			return err
 		}
@@ -194,6 +198,9 @@ func (in *ingester) run(ctx context.Context) error {
 	})
 	close(jobs)
 	wg.Wait()
+	if in.spool != nil {
+		in.spool.Close()
+	}
 	close(errs)
 	if err := <-errs; err != nil {
 		return err

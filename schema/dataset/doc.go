@@ -13,7 +13,7 @@
 //	  _ledger/<n>.json                 commit n: its parts and its inputs (the commit point)
 //	  _ledger/<n>.pending              an intent: commit n in progress, or interrupted
 //	  _tmp/<id>.lock                   writer id's lock (flock), held while the writer lives
-//	  _tmp/<id>/                       writer id's parts in progress
+//	  _tmp/<id>/                       writer id's parts in progress and scratch files
 //
 // Part names are part-<n>-<id>-<k>.parquet: commit number (zero-padded,
 // so names sort in commit order), writer ID, index in the commit. The

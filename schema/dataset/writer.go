@@ -93,6 +93,23 @@ func (w *Writer) ID() string { return w.id }
 // Recovery returns what NewWriter's recovery mended.
 func (w *Writer) Recovery() Recovery { return w.recovery }
 
+// CreateTemp creates a scratch file in the writer's private directory,
+// named after pattern as os.CreateTemp names it. Recovery removes it
+// with the directory if the process dies; otherwise the caller removes
+// it, or Close does.
+func (w *Writer) CreateTemp(pattern string) (*os.File, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return nil, fmt.Errorf("dataset: writer %s is closed", w.id)
+	}
+	f, err := os.CreateTemp(w.dir, pattern)
+	if err != nil {
+		return nil, fmt.Errorf("dataset: %w", err)
+	}
+	return f, nil
+}
+
 // CreatePart opens a new part of the table in the campaign, in the
 // writer's temporary directory. The caller writes the Parquet content
 // into it, then Closes it and passes it to Commit, or Aborts it.
