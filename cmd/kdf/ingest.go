@@ -32,6 +32,8 @@ var ingestCommand = &command{
 		fs.BoolVar(&o.cfg.Force, "force", false, "re-ingest inputs the dataset already holds")
 		fs.BoolVar(&o.quiet, "q", false, "print nothing but errors")
 		fs.BoolVar(&o.json, "json", false, "print the summary as one JSON object")
+		fs.Var(byteSize{&o.cfg.Source.MaxArchiveBytes}, "max-archive-bytes",
+			"stop decompressing an archive past `SIZE` (e.g. 64GiB) per pass; bounds a decompression bomb (default 256GiB)")
 		return o.run
 	},
 }
@@ -144,4 +146,29 @@ func printSummary(w io.Writer, s *pipeline.Summary) {
 	for _, r := range reasons {
 		fmt.Fprintf(w, "  rejected %d: %s\n", s.ByReason[r], r)
 	}
+}
+
+// byteSize is a flag holding a byte count, written as a number with an
+// optional binary unit: 512, 64KiB, 8MiB, 256GiB, 1TiB (K, M, G, T and
+// KB, MB... are read as the same powers of 1024).
+type byteSize struct{ v *int64 }
+
+func (b byteSize) String() string {
+	if b.v == nil || *b.v == 0 {
+		return ""
+	}
+	return strconv.FormatInt(*b.v, 10)
+}
+
+func (b byteSize) Set(s string) error {
+	num := strings.TrimRightFunc(s, func(r rune) bool { return r < '0' || r > '9' })
+	unit := strings.ToUpper(strings.TrimSpace(s[len(num):]))
+	shift, ok := map[string]uint{"": 0, "B": 0, "K": 10, "KB": 10, "KIB": 10, "M": 20, "MB": 20, "MIB": 20,
+		"G": 30, "GB": 30, "GIB": 30, "T": 40, "TB": 40, "TIB": 40}[unit]
+	n, err := strconv.ParseInt(num, 10, 64)
+	if !ok || err != nil || n <= 0 || n > (1<<62)>>shift {
+		return fmt.Errorf("%q: want a positive size such as 512, 64MiB or 256GiB", s)
+	}
+	*b.v = n << shift
+	return nil
 }

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"archive/tar"
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/klauspost/compress/zstd"
+
+	"github.com/kdf-tools/kdf/ingest/seedsession"
+)
+
+func TestByteSize(t *testing.T) {
+	for in, want := range map[string]int64{"512": 512, "64KiB": 64 << 10, "8M": 8 << 20, "256GiB": 256 << 30, "1tb": 1 << 40, "3 MiB": 3 << 20} {
+		var v int64
+		if err := (byteSize{&v}).Set(in); err != nil || v != want {
+			t.Errorf("%q: %d, %v; want %d", in, v, err, want)
+		}
+	}
+	for _, in := range []string{"", "0", "-5", "GiB", "5XB", "1.5GiB", "9999999TiB"} {
+		var v int64
+		if err := (byteSize{&v}).Set(in); err == nil {
+			t.Errorf("%q was accepted as %d", in, v)
+		}
+	}
+}
+
+// TestIngestArchiveCap: --max-archive-bytes stops decompressing an
+// archive at the cap, and what lies past it is reported.
+func TestIngestArchiveCap(t *testing.T) {
+	var raw bytes.Buffer
+	tw := tar.NewWriter(&raw)
+	for _, name := range seedsession.Names {
+		s, err := seedsession.Build(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tw.WriteHeader(&tar.Header{Name: name + ".kcdf", Mode: 0o644, Size: int64(len(s.Buffer))})
+		tw.Write(s.Buffer)
+	}
+	// An empty buffer of 64 KiB of zeros: a run without the cap, and
+	// past the cap with it.
+	tw.WriteHeader(&tar.Header{Name: "zeros.kcdf", Mode: 0o644, Size: 64 << 10})
+	tw.Write(make([]byte, 64<<10))
+	tw.Close()
+	zw, _ := zstd.NewWriter(nil)
+	src := filepath.Join(t.TempDir(), "seed.tar.zst")
+	if err := os.WriteFile(src, zw.EncodeAll(raw.Bytes(), nil), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		cap    string
+		reason string
+		runs   int
+	}{{"", "", 4}, {"16KiB", "decompression_limit", 3}} {
+		args := []string{"ingest", src, "-o", filepath.Join(t.TempDir(), "ds"), "--json"}
+		if c.cap != "" {
+			args = append(args, "--max-archive-bytes", c.cap)
+		}
+		out, _ := kdf(t, args...)
+		var sum struct {
+			Runs     int64            `json:"runs"`
+			ByReason map[string]int64 `json:"rejects_by_reason"`
+		}
+		if err := json.Unmarshal([]byte(out), &sum); err != nil {
+			t.Fatalf("%s: %v", out, err)
+		}
+		if sum.Runs != int64(c.runs) {
+			t.Errorf("cap %q: %d runs, want %d: %s", c.cap, sum.Runs, c.runs, out)
+		}
+		if c.reason == "" && len(sum.ByReason) != 0 || c.reason != "" && sum.ByReason[c.reason] == 0 {
+			t.Errorf("cap %q: rejects %v, want %q: %s", c.cap, sum.ByReason, c.reason, out)
+		}
+	}
+}
