@@ -47,7 +47,7 @@ demo: build
 	@$(BIN) report overhead $(DEMO_DATASET) --by arm
 	@$(BIN) report overhead $(DEMO_DATASET) --by arm --plot $(DEMO_OUT)/overhead-cdf.svg >/dev/null
 	@$(BIN) report overhead $(DEMO_DATASET) --by arm --format latex > $(DEMO_OUT)/overhead.tex
-	@$(BIN) report overhead_functions $(DEMO_DATASET) --top 5
+	@$(BIN) report overhead_functions $(DEMO_DATASET) --by arm --top 3
 	@echo; echo "== 8. the arms compared over three trials: Mann-Whitney U and A12 against the baseline (kdf report compare)"
 	@$(BIN) report compare $(DEMO_DATASET) --by arm --baseline random
 	@$(BIN) report compare $(DEMO_DATASET) --by arm --baseline random --format latex > $(DEMO_OUT)/compare.tex

@@ -38,10 +38,10 @@
 //	                    extra time and ns per record; --plot draws the
 //	                    CDF of the per-run overhead of each group
 //	overhead_runs       the same per run, the CDF's data
-//	overhead_functions  the functions that cost the most records, their
-//	                    cumulative share (what excluding them saves) and
-//	                    the records inside their calls; --plot draws
-//	                    them as bars
+//	overhead_functions  per campaign or --by group, the functions that
+//	                    cost the most records, their cumulative share
+//	                    (what excluding them saves) and the records
+//	                    inside their calls; --plot draws them as bars
 //	compare             per group (arm) over its trials: median
 //	                    [min-max] of value coverage, functions reached
 //	                    and records, with the Mann-Whitney U p-value and

@@ -128,14 +128,25 @@ func overheadCDF(ctx context.Context, db *query.DB, t *table.Table, vars query.V
 }
 
 // functionsTopK draws the listed functions' records as bars with their
-// shares of every record.
-func functionsTopK(_ context.Context, _ *query.DB, t *table.Table, _ query.Vars) (*plot.Figure, error) {
-	f, m, n, s := t.Index("function"), t.Index("module"), t.Index("records"), t.Index("share")
-	if f < 0 || m < 0 || n < 0 || s < 0 {
-		return nil, errors.New("the overhead_functions table lacks function, module, records or share")
+// shares of every record. With several groups, each bar is named with
+// its group too.
+func functionsTopK(_ context.Context, _ *query.DB, t *table.Table, vars query.Vars) (*plot.Figure, error) {
+	g, f, m, n, s := t.Index("group"), t.Index("function"), t.Index("module"), t.Index("records"), t.Index("share")
+	if g < 0 || f < 0 || m < 0 || n < 0 || s < 0 {
+		return nil, errors.New("the overhead_functions table lacks group, function, module, records or share")
+	}
+	groups := map[string]float64{} // group -> its records, from a row's share
+	for _, row := range t.Rows {
+		records, _ := row[n].(int64)
+		if share, ok := row[s].(float64); ok && share > 0 {
+			groups[groupLabel(row[g])] = float64(records) / share
+		}
 	}
 	var items []plot.Item
 	total := 0.0
+	for _, v := range groups {
+		total += v
+	}
 	for _, row := range t.Rows {
 		name := "(unresolved)"
 		if fn, ok := row[f].(string); ok {
@@ -144,13 +155,17 @@ func functionsTopK(_ context.Context, _ *query.DB, t *table.Table, _ query.Vars)
 		if mod, _ := row[m].(string); mod != "" {
 			name = mod + ":" + name
 		}
+		if len(groups) > 1 {
+			name = groupLabel(row[g]) + " " + name
+		}
 		records, _ := row[n].(int64)
 		items = append(items, plot.Item{Name: name, Value: float64(records)})
-		if share, ok := row[s].(float64); ok && share > 0 && total == 0 {
-			total = float64(records) / share
-		}
 	}
-	return plot.TopK(plot.Labels{Title: "records per function", X: "records"}, items, math.Round(total))
+	title := "records per function"
+	if len(groups) > 1 {
+		title += ", by " + groupName(vars, "campaign")
+	}
+	return plot.TopK(plot.Labels{Title: title, X: "records"}, items, math.Round(total))
 }
 
 // lookup is Lookup, for the hooks that run other reports: the hooks

@@ -245,27 +245,64 @@ func TestOverheadAgainstGo(t *testing.T) {
 }
 
 // TestOverheadFunctionsAgainstGo recomputes the functions table from
-// the records and calls rows: own records, calls, and the records of
-// the calls that no call of the same function encloses, found by
-// walking up the parents.
+// the records and calls rows, by campaign and by arm: own records,
+// calls, and the records of the calls that no call of the same function
+// encloses, found by walking up the parents.
 func TestOverheadFunctionsAgainstGo(t *testing.T) {
 	db := openDataset(t, "arms", genSources(t, armsCampaign()))
+	for _, by := range []string{"campaign", "arm"} {
+		runs, err := db.Query(context.Background(), "SELECT run_id, CASE WHEN getvariable('by') = 'campaign' THEN campaign ELSE attrs[getvariable('by')] END FROM runs", query.Vars{"by": by})
+		if err != nil {
+			t.Fatal(err)
+		}
+		groupOf := map[int64]any{}
+		for _, r := range runs.Rows {
+			groupOf[r[0].(int64)] = r[1]
+		}
+		want := functionsByGo(t, db, groupOf)
+		got := run(t, db, "overhead_functions", map[string]string{"top": "0", "group_by": by})
+		if len(got.Rows) != len(want) {
+			t.Fatalf("--by %s: %d rows, Go finds %d", by, len(got.Rows), len(want))
+		}
+		for i, w := range want {
+			if g := fmt.Sprint(got.Rows[i]); g != w {
+				t.Errorf("--by %s, row %d:\n report %s\n     go %s", by, i+1, g, w)
+			}
+		}
+		groups := map[any]bool{}
+		for _, r := range got.Rows {
+			if r[1] == int64(1) {
+				groups[r[0]] = true
+			}
+		}
+		if top := run(t, db, "overhead_functions", map[string]string{"group_by": by}); len(top.Rows) != 10*len(groups) {
+			t.Errorf("--by %s: the default lists %d functions for %d groups, want 10 each", by, len(top.Rows), len(groups))
+		}
+	}
+}
+
+// functionsByGo returns the overhead_functions rows, all of them, of
+// the runs grouped by groupOf (run_id to group), formatted for
+// comparison.
+func functionsByGo(t *testing.T, db *query.DB, groupOf map[int64]any) []string {
 	type fn struct {
+		group           any
 		module          string
 		name, demangled any
 		records, calls  int64
 		inCalls         int64
 	}
 	funcs := map[string]*fn{}
-	key := func(module, name any) string { return fmt.Sprint(module, "\x00", name) }
-	recs, err := db.Query(context.Background(), "SELECT module, func, demangled FROM records", nil)
+	key := func(group, module, name any) string { return fmt.Sprint(group, "\x00", module, "\x00", name) }
+	recs, err := db.Query(context.Background(), "SELECT run_id, module, func, demangled FROM records", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, r := range recs.Rows {
-		k := key(r[0], r[1])
+		g := groupOf[r[0].(int64)]
+		k := key(g, r[1], r[2])
 		if funcs[k] == nil {
-			funcs[k] = &fn{module: r[0].(string), name: r[1], demangled: r[2]}
+			funcs[k] = &fn{group: g, module: r[1].(string), name: r[2], demangled: r[3]}
 		}
 		funcs[k].records++
 	}
@@ -279,21 +316,22 @@ func TestOverheadFunctionsAgainstGo(t *testing.T) {
 		byID[callKey{r[0].(int64), r[1].(int64)}] = r
 	}
 	for _, r := range calls.Rows {
-		k := key(r[3], r[4])
+		run := r[0].(int64)
+		k := key(groupOf[run], r[3], r[4])
 		funcs[k].calls++
 		nested := false
-		for p := byID[callKey{r[0].(int64), r[2].(int64)}]; p != nil && !nested; p = byID[callKey{r[0].(int64), p[2].(int64)}] {
-			nested = key(p[3], p[4]) == k
+		for p := byID[callKey{run, r[2].(int64)}]; p != nil && !nested; p = byID[callKey{run, p[2].(int64)}] {
+			nested = p[3] == r[3] && p[4] == r[4]
 		}
 		if !nested {
 			funcs[k].inCalls += r[5].(int64)
 		}
 	}
 	var list []*fn
-	var total int64
+	totals := map[any]int64{}
 	for _, f := range funcs {
 		list = append(list, f)
-		total += f.records
+		totals[f.group] += f.records
 	}
 	nullsLast := func(a, b any) int {
 		switch {
@@ -307,25 +345,25 @@ func TestOverheadFunctionsAgainstGo(t *testing.T) {
 		return cmp.Compare(a.(string), b.(string))
 	}
 	slices.SortFunc(list, func(a, b *fn) int {
-		return cmp.Or(cmp.Compare(b.records, a.records), cmp.Compare(a.module, b.module), nullsLast(a.demangled, b.demangled), nullsLast(a.name, b.name))
+		return cmp.Or(nullsLast(a.group, b.group), cmp.Compare(b.records, a.records), cmp.Compare(a.module, b.module),
+			nullsLast(a.demangled, b.demangled), nullsLast(a.name, b.name))
 	})
-	got := run(t, db, "overhead_functions", map[string]string{"top": "0"})
-	if len(got.Rows) != len(list) {
-		t.Fatalf("%d functions, Go finds %d", len(got.Rows), len(list))
-	}
-	var cum int64
+	var out []string
+	var rank, cum int64
 	for i, f := range list {
+		if i == 0 || f.group != list[i-1].group {
+			rank, cum = 0, 0
+		}
+		rank++
 		cum += f.records
-		w := fmt.Sprint([]any{int64(i + 1), f.module, f.demangled, f.calls, f.records, float64(f.records) / float64(total),
-			cum, float64(cum) / float64(total), f.inCalls, float64(f.inCalls) / float64(total)})
-		if g := fmt.Sprint(got.Rows[i]); g != w {
-			t.Errorf("rank %d:\n report %s\n     go %s", i+1, g, w)
+		total := float64(totals[f.group])
+		out = append(out, fmt.Sprint([]any{f.group, rank, f.module, f.demangled, f.calls, f.records, float64(f.records) / total,
+			cum, float64(cum) / total, f.inCalls, float64(f.inCalls) / total}))
+		if i == len(list)-1 || list[i+1].group != f.group {
+			if cum != totals[f.group] {
+				t.Fatalf("group %v: ranks add up to %d records of %d", f.group, cum, totals[f.group])
+			}
 		}
 	}
-	if last := got.Rows[len(got.Rows)-1][got.Index("cum_share")]; last != 1.0 {
-		t.Errorf("every function together: cum_share %v", last)
-	}
-	if top := run(t, db, "overhead_functions", nil); len(top.Rows) != 10 {
-		t.Errorf("the default lists %d functions, want 10", len(top.Rows))
-	}
+	return out
 }

@@ -81,9 +81,9 @@ var reports = []*Report{
 	},
 	{
 		Name:    "overhead_functions",
-		Summary: "the functions that cost the most records: share, cumulative share (what excluding them saves), records inside their calls",
+		Summary: "per campaign or --by group, the functions that cost the most records: share, cumulative share (what excluding them saves), records inside their calls",
 		File:    "overhead_functions.sql",
-		Params:  []Param{campaignParam, funcsTopParam},
+		Params:  []Param{groupByParam("campaign"), campaignParam, funcsTopParam},
 		Styles:  map[string]table.Style{"calls": table.Scaled, "records": table.Scaled, "cum_records": table.Scaled, "records_in_calls": table.Scaled},
 		Plot:    functionsTopK,
 	},

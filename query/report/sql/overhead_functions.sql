@@ -1,13 +1,15 @@
 -- overhead_functions: the functions that cost the most records, most
--- costly first, one row per (module, func):
+-- costly first, one row per group of runs and (module, func):
 --
---   rank              1 for the function with the most records
+--   group             the campaign, or the runs' value of the attribute
+--                     given as group_by (NULL: runs without it)
+--   rank              1 for the group's function with the most records
 --   function          the function's name, demangled (NULL: records
 --                     whose pc resolved to no function)
 --   calls             its calls
 --   records           its own records (entries, returns, compares):
 --   share             what leaving it out of the instrumentation saves,
---                     and that share of every record
+--                     and that share of the group's records
 --   cum_records       the same for this function and every one ranked
 --   cum_share         above it together: what excluding the top rank
 --                     functions saves
@@ -19,42 +21,54 @@
 --                     up.
 --
 -- Variables (SET VARIABLE name = ...):
+--   group_by  'campaign' (default) or an attribute of runs.attrs: arm,
+--             trial, boot, vm, ...
 --   campaign  only this campaign (unset or NULL: every campaign)
---   top       how many functions to list (default 10; 0 lists all)
+--   top       how many functions to list per group (default 10; 0
+--             lists all)
 
-WITH own AS (
-  SELECT module, func, any_value(demangled) AS demangled, count(*) AS records
-  FROM records
+WITH grouped AS (
+  SELECT campaign, run_id,
+         CASE coalesce(getvariable('group_by'), 'campaign')
+           WHEN 'campaign' THEN campaign
+           ELSE attrs[coalesce(getvariable('group_by'), 'campaign')]
+         END AS "group"
+  FROM runs
   WHERE (getvariable('campaign') IS NULL OR campaign = getvariable('campaign'))
-  GROUP BY module, func
+),
+own AS (
+  SELECT g."group", r.module, r.func, any_value(r.demangled) AS demangled, count(*) AS records
+  FROM records r JOIN grouped g USING (campaign, run_id)
+  GROUP BY g."group", r.module, r.func
 ),
 nesting AS (
-  SELECT module, func, first_record, records,
-         max(last_record) OVER (PARTITION BY campaign, run_id, module, func ORDER BY first_record
-                                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS enclosing_last
-  FROM calls
-  WHERE (getvariable('campaign') IS NULL OR campaign = getvariable('campaign'))
+  SELECT g."group", c.module, c.func, c.first_record, c.records,
+         max(c.last_record) OVER (PARTITION BY c.campaign, c.run_id, c.module, c.func ORDER BY c.first_record
+                                  ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS enclosing_last
+  FROM calls c JOIN grouped g USING (campaign, run_id)
 ),
 inside AS (
-  SELECT module, func, count(*) AS calls,
+  SELECT "group", module, func, count(*) AS calls,
          CAST(coalesce(sum(records) FILTER (WHERE enclosing_last IS NULL OR first_record > enclosing_last), 0) AS BIGINT)
            AS records_in_calls
   FROM nesting
-  GROUP BY module, func
+  GROUP BY "group", module, func
 ),
 ranked AS (
-  SELECT o.module, o.func, o.demangled, coalesce(i.calls, 0) AS calls, o.records,
-         o.records / sum(o.records) OVER () AS share,
+  SELECT o."group", o.module, o.func, o.demangled, coalesce(i.calls, 0) AS calls, o.records,
+         o.records / sum(o.records) OVER grp AS share,
          CAST(sum(o.records) OVER cost AS BIGINT) AS cum_records,
-         sum(o.records) OVER cost / sum(o.records) OVER () AS cum_share,
+         sum(o.records) OVER cost / sum(o.records) OVER grp AS cum_share,
          coalesce(i.records_in_calls, 0) AS records_in_calls,
-         coalesce(i.records_in_calls, 0) / sum(o.records) OVER () AS in_calls_share,
+         coalesce(i.records_in_calls, 0) / sum(o.records) OVER grp AS in_calls_share,
          row_number() OVER cost AS rank
   FROM own o
-  LEFT JOIN inside i ON i.module = o.module AND i.func IS NOT DISTINCT FROM o.func
-  WINDOW cost AS (ORDER BY o.records DESC, o.module, o.demangled NULLS LAST, o.func NULLS LAST ROWS UNBOUNDED PRECEDING)
+  LEFT JOIN inside i ON i."group" IS NOT DISTINCT FROM o."group" AND i.module = o.module AND i.func IS NOT DISTINCT FROM o.func
+  WINDOW grp AS (PARTITION BY o."group"),
+         cost AS (PARTITION BY o."group" ORDER BY o.records DESC, o.module, o.demangled NULLS LAST, o.func NULLS LAST
+                  ROWS UNBOUNDED PRECEDING)
 )
-SELECT rank, module, demangled AS function, calls, records, share, cum_records, cum_share, records_in_calls, in_calls_share
+SELECT "group", rank, module, demangled AS function, calls, records, share, cum_records, cum_share, records_in_calls, in_calls_share
 FROM ranked
 WHERE coalesce(getvariable('top'), 10) <= 0 OR rank <= coalesce(getvariable('top'), 10)
-ORDER BY rank;
+ORDER BY "group" NULLS LAST, rank;
