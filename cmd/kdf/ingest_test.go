@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"testing"
 
 	"github.com/klauspost/compress/zstd"
@@ -73,6 +74,32 @@ func TestIngestArchiveCap(t *testing.T) {
 		}
 		if c.reason == "" && len(sum.ByReason) != 0 || c.reason != "" && sum.ByReason[c.reason] == 0 {
 			t.Errorf("cap %q: rejects %v, want %q: %s", c.cap, sum.ByReason, c.reason, out)
+		}
+	}
+}
+
+// TestIngestMemoryLimit: the soft memory limit follows --mem-limit,
+// else GOMEMLIMIT, else the budget per worker.
+func TestIngestMemoryLimit(t *testing.T) {
+	before := debug.SetMemoryLimit(-1)
+	defer debug.SetMemoryLimit(before)
+	for _, c := range []struct {
+		env  string
+		flag int64
+		want int64
+	}{
+		{"", 0, 128<<20 + 3*128<<20},
+		{"", 1 << 30, 1 << 30},
+		{"700MiB", 0, 12345}, // the runtime read GOMEMLIMIT at start; left alone
+		{"700MiB", 1 << 30, 1 << 30},
+	} {
+		t.Setenv("GOMEMLIMIT", c.env)
+		debug.SetMemoryLimit(12345)
+		o := &ingestOptions{memLimit: c.flag}
+		o.cfg.Workers = 3
+		o.limitMemory()
+		if got := debug.SetMemoryLimit(-1); got != c.want {
+			t.Errorf("GOMEMLIMIT=%q --mem-limit %d: limit %d, want %d", c.env, c.flag, got, c.want)
 		}
 	}
 }
