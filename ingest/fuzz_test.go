@@ -2,7 +2,9 @@ package ingest
 
 import (
 	"bytes"
+	"reflect"
 	"testing"
+	"unsafe"
 )
 
 func FuzzDecode(f *testing.F) {
@@ -46,5 +48,28 @@ func FuzzDecode(f *testing.F) {
 		if st.CounterValid && prevEnd > 1+int64(st.Words) {
 			t.Fatalf("decoded past the counted words: %d > %d", prevEnd, 1+st.Words)
 		}
+		// Values read in place (aligned words) and copied (the same bytes
+		// one byte off alignment) decode alike.
+		words := make([]uint64, len(in)/WordBytes+1)
+		inPlace := unsafe.Slice((*byte)(unsafe.Pointer(&words[0])), len(words)*WordBytes)[:len(in)]
+		copy(inPlace, in)
+		aligned, alignedStats := decodeBytes(inPlace, opt)
+		shifted := make([]byte, len(in)+1)[1:]
+		copy(shifted, in)
+		copied, copiedStats := decodeBytes(shifted, opt)
+		if !reflect.DeepEqual(aligned, copied) || !reflect.DeepEqual(alignedStats, copiedStats) {
+			t.Fatalf("in place and copied decodes differ:\n%+v\n%+v", aligned, copied)
+		}
 	})
+}
+
+// decodeBytes decodes in memory and returns the records, cloned, and
+// the accounting.
+func decodeBytes(in []byte, opt Options) ([]Record, Stats) {
+	d := NewDecoderBytes(in, "fuzz", opt)
+	var out []Record
+	for d.Next() {
+		out = append(out, d.Record().Clone())
+	}
+	return out, *d.Stats()
 }
