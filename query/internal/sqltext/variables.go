@@ -80,4 +80,7 @@ func skipBlanks(text string, i int) int {
 
 func isWordStart(c byte) bool { return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
 
-func isWord(c byte) bool { return c == '_' || isAlnum(c) }
+// isWord reports whether c can be part of an identifier; bytes of
+// UTF-8 sequences count, as DuckDB's identifiers may hold letters of any
+// script.
+func isWord(c byte) bool { return c == '_' || isAlnum(c) || c >= 0x80 }

@@ -18,7 +18,7 @@ func TestBindVariables(t *testing.T) {
 		{"SELECT getvariable('other'), getvariable('a')", "SELECT getvariable('other'), CAST('x' AS VARCHAR)", true},
 		// Strings, identifiers and comments are not calls.
 		{"SELECT 'getvariable(''a'')', \"getvariable('a')\" -- getvariable('a')\n/* getvariable('a') */", "SELECT 'getvariable(''a'')', \"getvariable('a')\" -- getvariable('a')\n/* getvariable('a') */", true},
-		{"SELECT my_getvariable('a'), getvariable_x('a')", "SELECT my_getvariable('a'), getvariable_x('a')", true},
+		{"SELECT my_getvariable('a'), getvariable_x('a'), égetvariable('a')", "SELECT my_getvariable('a'), getvariable_x('a'), égetvariable('a')", true},
 		// Variables seen otherwise: only SET VARIABLE keeps the meaning.
 		{"SELECT getvariable(name) FROM t", "", false},
 		{"SELECT getvariable('a' || 'b')", "", false},
