@@ -95,7 +95,8 @@ FUZZTIME    ?= 1m
 FUZZMINTIME ?= 10s
 FUZZ        := ./ingest:FuzzDecode \
 	./transform/symbolize:FuzzParseKallsyms ./transform/symbolize:FuzzParseSystemMap \
-	./ingest/source:FuzzManifest ./ingest/source:FuzzWalkTar
+	./ingest/source:FuzzManifest ./ingest/source:FuzzWalkTar \
+	./query/internal/sqltext:FuzzBindVariables
 fuzz:
 	@set -e; for t in $(FUZZ); do \
 		echo "== $${t#*:} ($${t%%:*}) for $(FUZZTIME)"; \

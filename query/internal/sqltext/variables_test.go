@@ -40,3 +40,23 @@ func TestBindVariables(t *testing.T) {
 		}
 	}
 }
+
+// FuzzBindVariables: binding never panics, leaves a text it binds
+// nothing in as it was, and never moves a statement boundary.
+func FuzzBindVariables(f *testing.F) {
+	f.Add("SELECT getvariable('a'); SELECT 'getvariable(''a'')' -- getvariable('a')")
+	f.Add("SELECT $$getvariable('a')$$, getvariable ( 'a''b' ), \"getvariable('a')\"; /* ; */")
+	f.Add("SET VARIABLE a = 1; SELECT getvariable(a)")
+	f.Fuzz(func(t *testing.T, text string) {
+		if got, _ := BindVariables(text, func(string) (string, bool) { return "", false }); got != text {
+			t.Fatalf("nothing bound, yet %q became %q", text, got)
+		}
+		got, ok := BindVariables(text, func(string) (string, bool) { return "(42)", true })
+		if !ok {
+			return
+		}
+		if a, b := len(Split(text)), len(Split(got)); a != b {
+			t.Fatalf("%q has %d statements, bound %q has %d", text, a, got, b)
+		}
+	})
+}
