@@ -65,9 +65,14 @@
 // needs the build tag duckdb_arrow (DuckDB's Arrow interface), without
 // which it returns ErrNoArrow.
 //
-// Vars set SQL variables (SET VARIABLE) for the query's connection
-// only; SQL reads them with getvariable('name'). The canned reports
-// (package query/report) take their parameters this way.
+// Vars are SQL variables for one query; SQL reads them with
+// getvariable('name'). The canned reports (package query/report) take
+// their parameters this way, so their files run unchanged in DuckDB's
+// own shell after SET VARIABLE. Where a query reads a variable only
+// through getvariable('name') with a literal name, the call is replaced
+// by the value as a typed constant, which is what DuckDB would fold it
+// into; otherwise the variables are declared on the query's connection
+// and removed afterwards.
 //
 // # Security
 //
