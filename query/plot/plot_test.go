@@ -3,8 +3,6 @@ package plot
 import (
 	"bytes"
 	"encoding/xml"
-	"flag"
-	"fmt"
 	"image/png"
 	"io"
 	"math"
@@ -15,9 +13,9 @@ import (
 	"testing"
 
 	"gonum.org/v1/plot/vg"
-)
 
-var update = flag.Bool("update", false, "rewrite testdata/*.golden.svg")
+	"github.com/kdf-tools/kdf/query/internal/golden"
+)
 
 // samples builds one figure of each kind from fixed synthetic data.
 func samples(t *testing.T) map[string]*Figure {
@@ -207,37 +205,7 @@ func TestGolden(t *testing.T) {
 	if err := samples(t)["growth"].Write(&buf, SVG); err != nil {
 		t.Fatal(err)
 	}
-	golden := filepath.Join("testdata", "growth.golden.svg")
-	if *update {
-		if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if got := buf.Bytes(); !bytes.Equal(got, want) {
-		t.Errorf("growth SVG differs from %s (run with -update to accept):\n%s", golden, firstDiff(string(want), string(got)))
-	}
-}
-
-// firstDiff shows the first differing line with its neighbours.
-func firstDiff(want, got string) string {
-	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
-	for i := 0; i < max(len(w), len(g)); i++ {
-		var wl, gl string
-		if i < len(w) {
-			wl = w[i]
-		}
-		if i < len(g) {
-			gl = g[i]
-		}
-		if wl != gl {
-			return fmt.Sprintf("line %d:\n-%s\n+%s", i+1, wl, gl)
-		}
-	}
-	return "(no line differs; trailing bytes do)"
+	golden.Check(t, filepath.Join("testdata", "growth.golden.svg"), buf.Bytes())
 }
 
 func TestFormatOf(t *testing.T) {

@@ -2,7 +2,6 @@ package report
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"github.com/kdf-tools/kdf/ingest/pipeline"
 	"github.com/kdf-tools/kdf/ingest/synth"
 	"github.com/kdf-tools/kdf/query"
+	"github.com/kdf-tools/kdf/query/internal/golden"
 	"github.com/kdf-tools/kdf/query/table"
 	"github.com/kdf-tools/kdf/schema/dataset"
 )
@@ -78,14 +78,14 @@ func TestHandWrittenAgrees(t *testing.T) {
 				t.Fatal(err)
 			}
 			if a, b := csvOf(t, query), csvOf(t, hand); a != b {
-				t.Errorf("%s: the report's query and the hand-written SQL differ:\n%s", name, firstDiff(a, b))
+				t.Errorf("%s: the report's query and the hand-written SQL differ (- hand, + report):\n%s", name, golden.Diff(b, a))
 			}
 			if hand, err = r.Post(context.Background(), db, hand, vars); err != nil {
 				t.Fatal(err)
 			}
 		}
 		if a, b := csvOf(t, got), csvOf(t, hand); a != b {
-			t.Errorf("%s: the report and the hand-written SQL differ:\n%s", name, firstDiff(a, b))
+			t.Errorf("%s: the report and the hand-written SQL differ (- hand, + report):\n%s", name, golden.Diff(b, a))
 		}
 		if len(got.Rows) == 0 {
 			t.Errorf("%s: no rows", name)
@@ -103,16 +103,6 @@ func csvOf(t testing.TB, tab *table.Table) string {
 		t.Fatal(err)
 	}
 	return b.String()
-}
-
-func firstDiff(a, b string) string {
-	x, y := strings.Split(a, "\n"), strings.Split(b, "\n")
-	for i := range min(len(x), len(y)) {
-		if x[i] != y[i] {
-			return fmt.Sprintf("line %d:\n report %s\n hand   %s", i+1, x[i], y[i])
-		}
-	}
-	return fmt.Sprintf("%d lines against %d", len(x), len(y))
 }
 
 // benchDataset is a generated dataset of about a million records. With
