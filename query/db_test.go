@@ -222,8 +222,8 @@ func TestResultTypes(t *testing.T) {
 	}
 }
 
-// BenchmarkVars: what setting and resetting a report's variables adds
-// to a query (a report reads three to seven).
+// BenchmarkVars: what a report's variables add to a query (a report
+// reads three to seven).
 func BenchmarkVars(b *testing.B) {
 	db, _ := seedDB(b)
 	const q = "SELECT getvariable('group_by'), getvariable('campaign'), getvariable('cost_ns'), getvariable('top_k')"
