@@ -12,11 +12,6 @@ import (
 	"github.com/kdf-tools/kdf/query/table"
 )
 
-// overheadBootstrap gives the 95% interval of the median overhead from
-// the exact bootstrap distribution: no resampling error, and the same
-// interval on every run.
-var overheadBootstrap = stats.Bootstrap{}
-
 // overheadSummary finishes the overhead table: it names the group
 // column after --by and replaces the per-run lists (ratios, extra_ns,
 // ns_per_record) by their summaries from package stats.
@@ -79,7 +74,9 @@ type overheadStats struct {
 // per run, exec_ns - baseline_ns and that per record. The ratios are
 // summarized as ratios, then made overheads by subtracting 1.
 func summarizeOverhead(ratios, extra, perRecord []float64) overheadStats {
-	ci := overheadBootstrap.MedianCI(ratios)
+	// The 95% interval from the exact bootstrap distribution: no
+	// resampling error, the same interval on every run.
+	ci := stats.Bootstrap{}.MedianCI(ratios)
 	return overheadStats{
 		median:      stats.Median(ratios) - 1,
 		geomean:     stats.GeoMean(ratios) - 1,

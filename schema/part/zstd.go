@@ -10,15 +10,15 @@ import (
 
 // zstdWindow is the encoders' window. Every page is compressed on its
 // own and is at most a few hundred KiB (a dictionary page at most
-// dictionaryMaxBytes), so a larger window finds no more matches; the
-// library's default, 8 MiB, made each encoder hold 16 MiB of history.
+// dictionaryMaxBytes), so a larger window finds no more matches; with
+// the library's default, 8 MiB, each encoder allocates a history far
+// larger than any page.
 const zstdWindow = 1 << 20
 
 // zstdCodec is Zstd at its fastest level, with encoders shared by every
-// writer of the process: parquet-go's codec keeps a pool per writer,
-// and a process writing a few tables on each of several workers then
-// held dozens of encoders, growing its peak memory with the run's
-// length as pools filled and emptied.
+// writer of the process: parquet-go's codec keeps a pool per writer, and
+// with several tables written on each worker, the encoders' histories
+// were a fifth of an ingest's peak heap.
 type zstdCodec struct{}
 
 var (
