@@ -78,12 +78,12 @@ notebooks: build
 BENCH_SIZES ?= 10000000,40000000,160000000
 bench: build
 	$(GO) test -tags=$(TAGS) -run='^$$' -bench=. -benchmem ./ingest/ ./transform/... ./schema/part/
-	$(GO) run -tags=$(TAGS) ./query/bench -kdf $(BIN) -sizes $(BENCH_SIZES) -reports -json bench.json
+	$(GO) run -tags=$(TAGS) ./internal/bench -kdf $(BIN) -sizes $(BENCH_SIZES) -reports -json bench.json
 
 # Ingest end to end on a generated campaign and one four times its size:
 # records/s, raw MB/s and peak memory, each run three times.
 bench-ingest: build
-	$(GO) run ./query/bench -kdf $(BIN) -sizes 2000000,8000000 -json bench-ingest.json
+	$(GO) run ./internal/bench -kdf $(BIN) -sizes 2000000,8000000 -json bench-ingest.json
 
 # Each native fuzz target in turn, FUZZTIME each (make fuzz FUZZTIME=10m).
 # A crasher lands in the package's testdata/fuzz/FuzzX/: keep it, plain

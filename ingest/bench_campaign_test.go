@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/kdf-tools/kdf/ingest"
-	"github.com/kdf-tools/kdf/ingest/synth"
+	"github.com/kdf-tools/kdf/internal/synth"
 )
 
 // BenchmarkDecodeCampaign decodes a generated campaign of both layouts

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/kdf-tools/kdf/ingest"
-	"github.com/kdf-tools/kdf/ingest/synth"
+	"github.com/kdf-tools/kdf/internal/synth"
 )
 
 // eachBuffer runs a generated campaign in memory with the generator's

@@ -5,6 +5,9 @@ package query
 import (
 	"context"
 	"io"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
 )
 
 // ArrowEnabled reports whether this build writes Arrow IPC files (it
@@ -15,4 +18,10 @@ const ArrowEnabled = false
 // ErrNoArrow.
 func (db *DB) WriteArrow(ctx context.Context, query string, vars Vars, w io.Writer) error {
 	return ErrNoArrow
+}
+
+// EncodeParquet needs the duckdb_arrow build tag; without it, it
+// returns ErrNoArrow.
+func EncodeParquet(ctx context.Context, tables map[string][]arrow.RecordBatch, dir string) (time.Duration, error) {
+	return 0, ErrNoArrow
 }

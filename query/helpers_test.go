@@ -5,9 +5,9 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/kdf-tools/kdf/ingest/pipeline"
-	"github.com/kdf-tools/kdf/ingest/seedsession"
-	"github.com/kdf-tools/kdf/ingest/synth"
+	"github.com/kdf-tools/kdf/internal/pipeline"
+	"github.com/kdf-tools/kdf/internal/seedsession"
+	"github.com/kdf-tools/kdf/internal/synth"
 )
 
 // writeCampaign generates a campaign's buffers into a new directory.

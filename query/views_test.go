@@ -18,7 +18,7 @@ import (
 	"github.com/kdf-tools/kdf/schema/dataset"
 	"github.com/kdf-tools/kdf/transform/errno"
 
-	"github.com/kdf-tools/kdf/ingest/synth"
+	"github.com/kdf-tools/kdf/internal/synth"
 )
 
 // decoded is what the decoder finds in one buffer, summed.

@@ -17,7 +17,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
-	"github.com/kdf-tools/kdf/ingest/pipeline"
+	"github.com/kdf-tools/kdf/internal/pipeline"
 )
 
 var ingestCommand = &command{

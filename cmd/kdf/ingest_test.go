@@ -11,7 +11,7 @@ import (
 
 	"github.com/klauspost/compress/zstd"
 
-	"github.com/kdf-tools/kdf/ingest/seedsession"
+	"github.com/kdf-tools/kdf/internal/seedsession"
 )
 
 func TestByteSize(t *testing.T) {

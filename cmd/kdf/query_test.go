@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kdf-tools/kdf/ingest/seedsession"
+	"github.com/kdf-tools/kdf/internal/seedsession"
 	"github.com/kdf-tools/kdf/query"
 	"github.com/kdf-tools/kdf/query/report"
 )
@@ -98,7 +98,7 @@ func TestDocExamples(t *testing.T) {
 		out, _ := kdf(t, args...)
 		b.WriteString(out + "\n")
 	}
-	golden(t, "query-examples.txt", b.String())
+	checkGolden(t, "query-examples.txt", b.String())
 }
 
 // shellQuote writes args back as a command line.
@@ -119,7 +119,7 @@ func TestSQLShellPiped(t *testing.T) {
 	stdin = strings.NewReader("SELECT status, count(*) AS n\nFROM calls GROUP BY ALL ORDER BY ALL;\n.format csv\nSELECT errno_name(ret, ret_size) AS e FROM calls WHERE ret_size = 4 AND errno_of(ret, ret_size) IS NOT NULL;\n.quit\n")
 	defer func() { stdin = os.Stdin }()
 	out, _ := kdf(t, "sql", ds)
-	golden(t, "sql-piped.txt", out)
+	checkGolden(t, "sql-piped.txt", out)
 }
 
 // TestQueryOutputs: -f, stdin, -o, parquet and arrow files.
@@ -175,7 +175,7 @@ func TestReportSQL(t *testing.T) {
 		}
 	}
 	out, _ := kdf(t, "report")
-	golden(t, "report-list.txt", out)
+	checkGolden(t, "report-list.txt", out)
 }
 
 // TestReportFlags: a flag whose variable has another name (--by is

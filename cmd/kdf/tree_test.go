@@ -3,18 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
-	"flag"
-	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
-	"github.com/kdf-tools/kdf/ingest/seedsession"
+	"github.com/kdf-tools/kdf/internal/golden"
+	"github.com/kdf-tools/kdf/internal/seedsession"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 // seedFiles writes a rebuilt seed session's buffer and kallsyms.
 func seedFiles(t *testing.T, name string) (buf, kallsyms string, s *seedsession.Session) {
@@ -44,40 +41,9 @@ func kdf(t *testing.T, args ...string) (string, string) {
 }
 
 // golden compares got with testdata/golden/name, or rewrites it.
-func golden(t *testing.T, name, got string) {
+func checkGolden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", "golden", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from the golden file:\n%s", name, lineDiff(string(want), got))
-	}
-}
-
-func lineDiff(want, got string) string {
-	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
-	var b strings.Builder
-	for i := 0; i < max(len(w), len(g)); i++ {
-		var wl, gl string
-		if i < len(w) {
-			wl = w[i]
-		}
-		if i < len(g) {
-			gl = g[i]
-		}
-		if wl != gl {
-			fmt.Fprintf(&b, "line %d:\n- %s\n+ %s\n", i+1, wl, gl)
-		}
-	}
-	return b.String()
+	golden.Check(t, filepath.Join("testdata", "golden", name), []byte(got))
 }
 
 // TestTreeSeedSessions prints the seed's three sessions as the series
@@ -88,7 +54,7 @@ func TestTreeSeedSessions(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			buf, ks, s := seedFiles(t, name)
 			out, _ := kdf(t, "tree", buf, "--kallsyms", ks, "--module", name, "-C", "8")
-			golden(t, name+".tree", out)
+			checkGolden(t, name+".tree", out)
 			compareWithSeed(t, out, s.Tree)
 		})
 	}
@@ -129,7 +95,7 @@ func compareWithSeed(t *testing.T, kdfTree, seedTree string) {
 		got = got[1:] // this session was printed without its header lines
 	}
 	if g, w := strings.Join(got, "\n"), strings.Join(want, "\n"); g != w {
-		t.Errorf("kdf's tree, reduced to what the seed printed, differs:\n%s", lineDiff(w, g))
+		t.Errorf("kdf's tree, reduced to what the seed printed, differs:\n%s", golden.Diff(w, g))
 	}
 }
 
@@ -139,7 +105,7 @@ func compareWithSeed(t *testing.T, kdfTree, seedTree string) {
 func TestTreeRaw(t *testing.T) {
 	buf, ks, _ := seedFiles(t, "eight_args_c")
 	out, _ := kdf(t, "tree", "--raw", buf, "--kallsyms", ks, "--module", "eight_args_c")
-	golden(t, "eight_args_c.raw", out)
+	checkGolden(t, "eight_args_c.raw", out)
 	for _, want := range []string{
 		"# 49 from eight_args_c\n",
 		"[ENTRY] seq= 20 df_func2 [eight_args_c] arg[0](8) = 0x11\n",

@@ -14,7 +14,7 @@ import (
 
 	"gonum.org/v1/plot/vg"
 
-	"github.com/kdf-tools/kdf/query/internal/golden"
+	"github.com/kdf-tools/kdf/internal/golden"
 )
 
 // samples builds one figure of each kind from fixed synthetic data.

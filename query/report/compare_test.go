@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kdf-tools/kdf/query/internal/golden"
+	"github.com/kdf-tools/kdf/internal/golden"
 	"github.com/kdf-tools/kdf/query/stats"
 	"github.com/kdf-tools/kdf/query/table"
 )

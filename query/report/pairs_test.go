@@ -10,7 +10,7 @@ import (
 
 	"github.com/kdf-tools/kdf/transform/errno"
 
-	"github.com/kdf-tools/kdf/ingest/synth"
+	"github.com/kdf-tools/kdf/internal/synth"
 )
 
 // funcPairs is the pairs report's row for one function, in Go.

@@ -12,7 +12,7 @@ import (
 	"github.com/kdf-tools/kdf/query/table"
 	"github.com/kdf-tools/kdf/transform/errno"
 
-	"github.com/kdf-tools/kdf/ingest/synth"
+	"github.com/kdf-tools/kdf/internal/synth"
 )
 
 // argStats is the values report's row for one argument, computed in Go.

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kdf-tools/kdf/query/internal/golden"
+	"github.com/kdf-tools/kdf/internal/golden"
 )
 
 // fixture is a table with every kind and style, and strings that each

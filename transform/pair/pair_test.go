@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/kdf-tools/kdf/ingest"
-	"github.com/kdf-tools/kdf/ingest/seedsession"
+	"github.com/kdf-tools/kdf/internal/seedsession"
 )
 
 // rec builds records tersely: kind, pc, argument index, segment.

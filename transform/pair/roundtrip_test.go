@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/kdf-tools/kdf/ingest"
-	"github.com/kdf-tools/kdf/ingest/synth"
+	"github.com/kdf-tools/kdf/internal/synth"
 	"github.com/kdf-tools/kdf/transform/pair"
 )
 

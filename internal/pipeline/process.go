@@ -45,7 +45,7 @@ type Processor struct {
 	mem       memory.Allocator
 	batchRows int
 	// emit takes ownership of a batch of the given table.
-	emit func(t *schema.Table, rec arrow.Record) error
+	emit func(t *schema.Table, rec arrow.RecordBatch) error
 
 	recs  recordCols
 	calls callCols
@@ -55,7 +55,7 @@ type Processor struct {
 
 // NewProcessor returns a Processor that hands batches of at most
 // batchRows rows to emit, which takes ownership of them.
-func NewProcessor(mem memory.Allocator, batchRows int, emit func(*schema.Table, arrow.Record) error) *Processor {
+func NewProcessor(mem memory.Allocator, batchRows int, emit func(*schema.Table, arrow.RecordBatch) error) *Processor {
 	return &Processor{mem: mem, batchRows: batchRows, emit: emit}
 }
 

@@ -9,7 +9,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/kdf-tools/kdf/ingest"
-	"github.com/kdf-tools/kdf/ingest/seedsession"
+	"github.com/kdf-tools/kdf/internal/seedsession"
 	"github.com/kdf-tools/kdf/schema"
 	"github.com/kdf-tools/kdf/transform/pair"
 	"github.com/kdf-tools/kdf/transform/symbolize"
@@ -17,12 +17,12 @@ import (
 
 // collect gathers emitted batches per table.
 type collect struct {
-	batches map[string][]arrow.Record
+	batches map[string][]arrow.RecordBatch
 }
 
-func (c *collect) emit(t *schema.Table, rec arrow.Record) error {
+func (c *collect) emit(t *schema.Table, rec arrow.RecordBatch) error {
 	if c.batches == nil {
-		c.batches = map[string][]arrow.Record{}
+		c.batches = map[string][]arrow.RecordBatch{}
 	}
 	c.batches[t.Name] = append(c.batches[t.Name], rec)
 	return nil

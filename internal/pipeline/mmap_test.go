@@ -8,7 +8,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
-	"github.com/kdf-tools/kdf/ingest/seedsession"
+	"github.com/kdf-tools/kdf/internal/seedsession"
 )
 
 // TestFileTruncatedWhileMapped reads a mapped buffer whose file is cut

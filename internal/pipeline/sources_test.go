@@ -12,7 +12,7 @@ import (
 
 	"github.com/klauspost/compress/zstd"
 
-	"github.com/kdf-tools/kdf/ingest/synth"
+	"github.com/kdf-tools/kdf/internal/synth"
 )
 
 // tarZst packs dir's files, paths relative to root, into a .tar.zst.

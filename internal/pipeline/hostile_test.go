@@ -75,7 +75,7 @@ func TestHostileCorpus(t *testing.T) {
 	}
 	if len(stale) > 0 {
 		slices.Sort(stale)
-		t.Errorf("testdata/hostile is not what its generator makes: %s\nrun: go test ./ingest/pipeline -run TestHostileCorpus -update",
+		t.Errorf("testdata/hostile is not what its generator makes: %s\nrun: go test ./internal/pipeline -run TestHostileCorpus -update",
 			strings.Join(stale, ", "))
 	}
 }
@@ -133,7 +133,7 @@ type hostileReject struct {
 // TestHostile ingests every case of the corpus beside the good boot.
 func TestHostile(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(corpusDir, "good", "kallsyms")); err != nil {
-		t.Fatalf("no corpus: %v (run: go test ./ingest/pipeline -run TestHostileCorpus -update)", err)
+		t.Fatalf("no corpus: %v (run: go test ./internal/pipeline -run TestHostileCorpus -update)", err)
 	}
 	for i := range hostileCases {
 		c := &hostileCases[i]

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kdf-tools/kdf/ingest/synth"
+	"github.com/kdf-tools/kdf/internal/synth"
 )
 
 // When KDF_TEST_INGEST is set, the test binary is an ingest process:

@@ -10,7 +10,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/kdf-tools/kdf/ingest"
-	"github.com/kdf-tools/kdf/ingest/pipeline"
+	"github.com/kdf-tools/kdf/internal/pipeline"
 	"github.com/kdf-tools/kdf/schema"
 	"github.com/kdf-tools/kdf/transform/symbolize"
 )

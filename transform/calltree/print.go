@@ -1,4 +1,4 @@
-package main
+package calltree
 
 import (
 	"fmt"
@@ -9,11 +9,11 @@ import (
 	"github.com/kdf-tools/kdf/transform/pair"
 )
 
-// printTree prints the kept records in the seed's notation, `f(args)`
+// Print prints the kept records in the seed's notation, `f(args)`
 // on entry and `ret = f()` on return, indented by the paired depth.
 // Consecutive argument records of one call share a line; a call whose
 // first arguments fall outside the selection starts with "...".
-func (v *treeView) printTree(w io.Writer, keep []bool) {
+func (v *Tree) Print(w io.Writer, keep []bool) {
 	base := v.minDepth(keep)
 	for i := 0; i < len(v.recs); i++ {
 		if !keep[i] {
@@ -42,7 +42,7 @@ func (v *treeView) printTree(w io.Writer, keep []bool) {
 	}
 }
 
-func (v *treeView) entryLine(w io.Writer, c *pair.Call, from, to int, base int32) {
+func (v *Tree) entryLine(w io.Writer, c *pair.Call, from, to int, base int32) {
 	var args []string
 	if c.Args[0].Record != int64(from) {
 		args = append(args, "...")
@@ -59,7 +59,7 @@ func (v *treeView) entryLine(w io.Writer, c *pair.Call, from, to int, base int32
 	fmt.Fprintf(w, "%s%s(%s)%s\n", indent(c.Depth-base), v.name(c.PC, true), strings.Join(args, ", "), note)
 }
 
-func (v *treeView) retLine(w io.Writer, r *ingest.Record, l pair.Link, base int32) {
+func (v *Tree) retLine(w io.Writer, r *ingest.Record, l pair.Link, base int32) {
 	x := pair.Value{Size: r.Size, Values: r.Values}
 	depth, note := int32(0), ""
 	if l.PreRet {
@@ -73,7 +73,7 @@ func (v *treeView) retLine(w io.Writer, r *ingest.Record, l pair.Link, base int3
 
 // minDepth is the depth of the shallowest kept line, so that a window
 // deep inside a trace starts at the left margin.
-func (v *treeView) minDepth(keep []bool) int32 {
+func (v *Tree) minDepth(keep []bool) int32 {
 	m := int32(-1)
 	for i, k := range keep {
 		if !k || v.links[i].Call < 0 || v.links[i].Call >= int64(len(v.calls)) {

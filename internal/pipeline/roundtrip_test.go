@@ -15,7 +15,7 @@ import (
 	"github.com/kdf-tools/kdf/schema/dataset"
 	"github.com/kdf-tools/kdf/transform/pair"
 
-	"github.com/kdf-tools/kdf/ingest/synth"
+	"github.com/kdf-tools/kdf/internal/synth"
 )
 
 // Rows of the tables as read back, the columns the round trip checks.
