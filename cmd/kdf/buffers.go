@@ -65,10 +65,7 @@ func eachRecord(path string, opt ingest.Options, fn func(*ingest.Record)) (*inge
 // symbolizer loads the symbol tables named by the flags for a buffer of
 // the given layout.
 func (b *bufferFlags) symbolizer(layout ingest.Layout) (*symbolize.Symbolizer, error) {
-	cfg := symbolize.Config{PCs: symbolize.RuntimePCs}
-	if layout == ingest.LayoutB {
-		cfg.PCs = symbolize.LinkTimePCs
-	}
+	cfg := symbolize.Config{PCs: symbolize.PCSpaceOf(layout)}
 	var err error
 	if cfg.Runtime, err = symbolize.LoadKallsyms(b.kallsyms); err != nil {
 		return nil, err

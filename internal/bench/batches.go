@@ -42,10 +42,7 @@ func batches(camp string) (map[string][]arrow.RecordBatch, error) {
 		}
 		_, err = p.Process(&pipeline.Buffer{RunID: 1, Name: path, Data: data,
 			Symbols: func(l ingest.Layout) *symbolize.Symbolizer {
-				cfg := symbolize.Config{Runtime: kallsyms, LinkTime: sysmap}
-				if l == ingest.LayoutB {
-					cfg.PCs = symbolize.LinkTimePCs
-				}
+				cfg := symbolize.Config{Runtime: kallsyms, LinkTime: sysmap, PCs: symbolize.PCSpaceOf(l)}
 				s, _ := symbolize.New(cfg)
 				return s
 			}})

@@ -123,10 +123,7 @@ func (s symbolizers) get(t *tables, layout ingest.Layout) (*symbolize.Symbolizer
 	if sym, ok := s[key]; ok {
 		return sym, nil
 	}
-	cfg := symbolize.Config{Runtime: t.runtime, LinkTime: t.linkTime, KASLR: t.kaslr}
-	if layout == ingest.LayoutB {
-		cfg.PCs = symbolize.LinkTimePCs
-	}
+	cfg := symbolize.Config{Runtime: t.runtime, LinkTime: t.linkTime, KASLR: t.kaslr, PCs: symbolize.PCSpaceOf(layout)}
 	sym, err := symbolize.New(cfg)
 	if err != nil {
 		return nil, err

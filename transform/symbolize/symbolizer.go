@@ -3,6 +3,8 @@ package symbolize
 import (
 	"errors"
 	"fmt"
+
+	"github.com/kdf-tools/kdf/ingest"
 )
 
 // PCSpace says which addresses a buffer's PCs are.
@@ -16,6 +18,16 @@ const (
 	// too, as mainline kcov's canonicalize_ip does (layout B).
 	LinkTimePCs
 )
+
+// PCSpaceOf says which addresses a layout records: layout B strips the
+// KASLR offset as mainline kcov does, layout A (and an undetected
+// layout) records runtime addresses.
+func PCSpaceOf(l ingest.Layout) PCSpace {
+	if l == ingest.LayoutB {
+		return LinkTimePCs
+	}
+	return RuntimePCs
+}
 
 // Config ties a buffer's PCs to the tables that resolve them.
 type Config struct {
