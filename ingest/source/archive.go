@@ -9,6 +9,7 @@ import (
 	"maps"
 	"slices"
 
+	"github.com/kdf-tools/kdf/ingest"
 	"github.com/klauspost/compress/zstd"
 )
 
@@ -45,7 +46,7 @@ func (w *walker) walkArchive(src string, f format, ix *index) error {
 		return err
 	}
 	if done && w.emitted == before {
-		return w.report(problem(src, "", ReasonEmptyArchive, nil,
+		return w.report(problem(src, "", ingest.ReasonEmptyArchive, nil,
 			"the %s archive holds no files: nothing was ingested from it; if it should hold buffers, copy it again", f), KindOther)
 	}
 	note := ""
@@ -74,7 +75,7 @@ func (w *walker) scanArchive(src string, f format, ix *index) *scan {
 	sc := &scan{meta: map[int]*metaFile{}, stopMember: -1}
 	s, err := w.openStream(src, f)
 	if err != nil {
-		sc.stop = problem(src, "", ReasonCorrupt, err, "cannot open the archive: nothing in it was read")
+		sc.stop = problem(src, "", ingest.ReasonCorrupt, err, "cannot open the archive: nothing in it was read")
 		return sc
 	}
 	defer s.Close()
@@ -170,7 +171,7 @@ func (w *walker) install(ix *index, mf *metaFile, k Kind, p string, size int64, 
 		if mf.err == nil {
 			mf.man = parseManifest(data, ix.source, p)
 			if old := ix.addManifest(mf.man); old != nil {
-				old.replaced = problem(ix.source, p, ReasonReplaced, nil,
+				old.replaced = problem(ix.source, p, ingest.ReasonReplaced, nil,
 					"a later archive member of the same name replaces this manifest")
 			}
 		}
@@ -192,26 +193,26 @@ func (w *walker) damage(src string, s *stream, err error, prev *memberPos) (*Err
 	var perr *Error
 	switch {
 	case errors.Is(err, errLimit):
-		perr = problem(src, "", ReasonLimit, err,
+		perr = problem(src, "", ingest.ReasonLimit, err,
 			"the archive decompresses to more than %d bytes (Options.MaxArchiveBytes), at %s: the rest is skipped; raise the cap if the archive is genuine",
 			w.opt.MaxArchiveBytes, s.where())
 	case errors.Is(err, zstd.ErrWindowSizeExceeded):
-		perr = problem(src, "", ReasonLimit, err,
+		perr = problem(src, "", ingest.ReasonLimit, err,
 			"the zstd stream needs a window above %d bytes (Options.MaxWindowBytes), at %s: the rest is skipped; recompress with a smaller --long or raise the cap",
 			w.opt.MaxWindowBytes, s.where())
 	case prev == nil && (errors.Is(err, tar.ErrHeader) || errors.Is(err, io.ErrUnexpectedEOF)):
-		perr = problem(src, "", ReasonCorrupt, err, "not a tar archive (read as %s): nothing in it was read", s.format)
+		perr = problem(src, "", ingest.ReasonCorrupt, err, "not a tar archive (read as %s): nothing in it was read", s.format)
 	case errors.Is(err, io.ErrUnexpectedEOF) && in:
-		perr = problem(src, "", ReasonTruncated, err,
+		perr = problem(src, "", ingest.ReasonTruncated, err,
 			"member declares %d bytes of data at offset %d but the archive ends at %s: this member and the rest are skipped, the members before it were read; copy the archive again",
 			prev.size, prev.off, s.where())
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		perr = problem(src, "", ReasonTruncated, err,
+		perr = problem(src, "", ingest.ReasonTruncated, err,
 			"the archive ends inside a tar header at %s: the members before it were read; copy the archive again", s.where())
 	case errors.Is(err, tar.ErrHeader):
-		perr = problem(src, "", ReasonCorrupt, err, "invalid tar header at %s: the rest is skipped, the members before it were read", s.where())
+		perr = problem(src, "", ingest.ReasonCorrupt, err, "invalid tar header at %s: the rest is skipped, the members before it were read", s.where())
 	default:
-		perr = problem(src, "", ReasonCorrupt, err, "the %s stream is damaged at %s: the rest is skipped, the members before it were read", s.format, s.where())
+		perr = problem(src, "", ingest.ReasonCorrupt, err, "the %s stream is damaged at %s: the rest is skipped, the members before it were read", s.format, s.where())
 	}
 	perr.Offset = s.end()
 	if !in {
@@ -228,7 +229,7 @@ func (w *walker) deliverArchive(src string, f format, ix *index, sc *scan) (done
 	s, oerr := w.openStream(src, f)
 	if oerr != nil {
 		if sc.stop == nil {
-			sc.stop = problem(src, "", ReasonCorrupt, oerr, "cannot open the archive: nothing in it was read")
+			sc.stop = problem(src, "", ingest.ReasonCorrupt, oerr, "cannot open the archive: nothing in it was read")
 		}
 		return false, w.report(sc.stop, KindOther)
 	}
@@ -262,7 +263,7 @@ var errStop = errors.New("stop")
 // member delivers or reports one member in pass 2.
 func (w *walker) member(ix *index, s *stream, hdr *tar.Header, mf *metaFile) error {
 	name, escaped := escapeName(hdr.Name)
-	reject := func(r Reason, format string, args ...any) error {
+	reject := func(r ingest.Reason, format string, args ...any) error {
 		perr := problem(ix.source, name, r, nil, format, args...)
 		perr.Offset = s.offset()
 		return w.report(perr, KindOther)
@@ -281,7 +282,7 @@ func (w *walker) member(ix *index, s *stream, hdr *tar.Header, mf *metaFile) err
 		return reject(r, "%s", msg)
 	}
 	if hdr.Size > w.opt.MaxMemberBytes {
-		return reject(ReasonTooLarge, "declares %d bytes, above the %d-byte cap for one member (Options.MaxMemberBytes): skipped; a buffer is at most 128 MiB",
+		return reject(ingest.ReasonTooLarge, "declares %d bytes, above the %d-byte cap for one member (Options.MaxMemberBytes): skipped; a buffer is at most 128 MiB",
 			hdr.Size, w.opt.MaxMemberBytes)
 	}
 	e.Kind = classifyName(name, w.opt.BufferSuffixes)
@@ -297,22 +298,22 @@ func (w *walker) member(ix *index, s *stream, hdr *tar.Header, mf *metaFile) err
 
 // unreadableType says why a member of hdr's type is not read, if it is
 // not: only regular files are.
-func unreadableType(hdr *tar.Header) (Reason, string) {
+func unreadableType(hdr *tar.Header) (ingest.Reason, string) {
 	switch hdr.Typeflag {
 	case tar.TypeReg, tar.TypeGNUSparse, tar.TypeCont:
 		return "", ""
 	case tar.TypeSymlink:
-		return ReasonLink, fmt.Sprintf("symbolic link to %q: not followed; store the file itself in the archive", hdr.Linkname)
+		return ingest.ReasonLink, fmt.Sprintf("symbolic link to %q: not followed; store the file itself in the archive", hdr.Linkname)
 	case tar.TypeLink:
-		return ReasonLink, fmt.Sprintf("hard link to %q: not followed; store the file itself in the archive (tar --hard-dereference)", hdr.Linkname)
+		return ingest.ReasonLink, fmt.Sprintf("hard link to %q: not followed; store the file itself in the archive (tar --hard-dereference)", hdr.Linkname)
 	case tar.TypeChar:
-		return ReasonSpecial, "character device entry: not read"
+		return ingest.ReasonSpecial, "character device entry: not read"
 	case tar.TypeBlock:
-		return ReasonSpecial, "block device entry: not read"
+		return ingest.ReasonSpecial, "block device entry: not read"
 	case tar.TypeFifo:
-		return ReasonSpecial, "fifo entry: not read"
+		return ingest.ReasonSpecial, "fifo entry: not read"
 	}
-	return ReasonUnsupported, fmt.Sprintf("tar entry type %q: not read", hdr.Typeflag)
+	return ingest.ReasonUnsupported, fmt.Sprintf("tar entry type %q: not read", hdr.Typeflag)
 }
 
 func (w *walker) emitArchiveMeta(e *Entry, mf *metaFile) error {
@@ -334,7 +335,7 @@ func (w *walker) emitStreamed(s *stream, e *Entry) error {
 		head = make([]byte, min(e.Size, headSize))
 		if _, err := io.ReadFull(s.tr, head); err != nil {
 			// Pass 1 read past it, so the archive changed under us.
-			perr := problem(e.Source, e.Path, ReasonUnreadable, err, "cannot read the member (did the archive change while it was read?): it and the rest are skipped")
+			perr := problem(e.Source, e.Path, ingest.ReasonUnreadable, err, "cannot read the member (did the archive change while it was read?): it and the rest are skipped")
 			perr.Offset = e.Offset
 			if err := w.report(perr, KindOther); err != nil {
 				return err

@@ -7,6 +7,8 @@ import (
 	"path"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/kdf-tools/kdf/ingest"
 )
 
 // headSize is how much of a file is read to recognise it: enough for the
@@ -180,18 +182,18 @@ func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
 // with intent, and guessing where it belongs could attach a symbol table
 // or manifest to the wrong buffers. This matches GNU tar, which refuses
 // ".." members. A leading "./" is ordinary and removed.
-func cleanMember(raw string) (p string, r Reason, msg string) {
+func cleanMember(raw string) (p string, r ingest.Reason, msg string) {
 	if strings.HasPrefix(raw, "/") {
-		return "", ReasonUnsafePath, "absolute member name: skipped; re-create the archive with relative names (tar -C DIR .)"
+		return "", ingest.ReasonUnsafePath, "absolute member name: skipped; re-create the archive with relative names (tar -C DIR .)"
 	}
 	for _, el := range strings.Split(raw, "/") {
 		if el == ".." {
-			return "", ReasonUnsafePath, `member name contains "..": skipped; re-create the archive with names inside it`
+			return "", ingest.ReasonUnsafePath, `member name contains "..": skipped; re-create the archive with names inside it`
 		}
 	}
 	p = path.Clean(raw)
 	if p == "." || p == "" {
-		return "", ReasonBadName, "member has an empty name: skipped"
+		return "", ingest.ReasonBadName, "member has an empty name: skipped"
 	}
 	return p, "", ""
 }

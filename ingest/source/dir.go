@@ -7,6 +7,8 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+
+	"github.com/kdf-tools/kdf/ingest"
 )
 
 // walkDirSource walks a directory source in one pass. Each directory's
@@ -22,7 +24,7 @@ func (w *walker) walkDir(ix *index, osDir, rel string) error {
 	ents, err := os.ReadDir(osDir)
 	if err != nil {
 		// ReadDir returns what it could read; report and go on with that.
-		perr := problem(ix.source, rel, ReasonUnreadable, err, "cannot list this directory: its unlisted files are skipped; check its permissions")
+		perr := problem(ix.source, rel, ingest.ReasonUnreadable, err, "cannot list this directory: its unlisted files are skipped; check its permissions")
 		if err := w.report(perr, KindOther); err != nil {
 			return err
 		}
@@ -49,14 +51,14 @@ func (w *walker) dirEntry(ix *index, osDir, rel string, de fs.DirEntry) error {
 	case t&fs.ModeSymlink != 0:
 		target, _ := os.Readlink(osPath)
 		ix.resolve(p) // it exists, so a manifest line naming it is not "unknown"
-		return w.report(problem(ix.source, p, ReasonLink, nil, "symbolic link to %q: not followed; copy the file itself into the campaign", target), KindOther)
+		return w.report(problem(ix.source, p, ingest.ReasonLink, nil, "symbolic link to %q: not followed; copy the file itself into the campaign", target), KindOther)
 	case !t.IsRegular():
 		ix.resolve(p)
-		return w.report(problem(ix.source, p, ReasonSpecial, nil, "%s: not read", specialName(t)), KindOther)
+		return w.report(problem(ix.source, p, ingest.ReasonSpecial, nil, "%s: not read", specialName(t)), KindOther)
 	}
 	info, err := de.Info()
 	if err != nil {
-		return w.report(problem(ix.source, p, ReasonUnreadable, err, "cannot stat the file: skipped"), KindOther)
+		return w.report(problem(ix.source, p, ingest.ReasonUnreadable, err, "cannot stat the file: skipped"), KindOther)
 	}
 	return w.dirFile(ix, osPath, p, escaped, info)
 }
@@ -87,7 +89,7 @@ func (w *walker) dirFile(ix *index, osPath, p string, escaped bool, info fs.File
 	if e.Kind == KindOther {
 		head, err := readHead(osPath)
 		if err != nil {
-			return w.report(problem(ix.source, p, ReasonUnreadable, err, "cannot read the file: skipped"), KindOther)
+			return w.report(problem(ix.source, p, ingest.ReasonUnreadable, err, "cannot read the file: skipped"), KindOther)
 		}
 		if f, _ := detectFormat(head, p); f == formatTar || f == formatGzip || f == formatZstd {
 			return w.walkArchive(osPath, f, childIndex(ix, osPath, p))
@@ -128,7 +130,7 @@ func (w *walker) loadDirMeta(ix *index, osDir, rel string, ents []fs.DirEntry) {
 		}
 		info, err := de.Info()
 		if err != nil {
-			ix.meta[p] = &metaFile{err: problem(ix.source, p, ReasonUnreadable, err, "cannot stat the file: skipped")}
+			ix.meta[p] = &metaFile{err: problem(ix.source, p, ingest.ReasonUnreadable, err, "cannot stat the file: skipped")}
 			continue
 		}
 		if k == KindManifest {
@@ -150,12 +152,12 @@ func (w *walker) loadDirManifest(ix *index, osPath, p string, size int64) *metaF
 	}
 	f, err := os.Open(osPath)
 	if err != nil {
-		return &metaFile{err: problem(ix.source, p, ReasonUnreadable, err, "cannot read the manifest: its attributes are missing")}
+		return &metaFile{err: problem(ix.source, p, ingest.ReasonUnreadable, err, "cannot read the manifest: its attributes are missing")}
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, w.opt.MaxMetaBytes))
 	if err != nil {
-		return &metaFile{err: problem(ix.source, p, ReasonUnreadable, err, "cannot read the manifest: its attributes are missing")}
+		return &metaFile{err: problem(ix.source, p, ingest.ReasonUnreadable, err, "cannot read the manifest: its attributes are missing")}
 	}
 	m := parseManifest(data, ix.source, p)
 	ix.addManifest(m)
@@ -163,7 +165,7 @@ func (w *walker) loadDirManifest(ix *index, osPath, p string, size int64) *metaF
 }
 
 func (w *walker) tooLarge(src, p string, size int64) *Error {
-	return problem(src, p, ReasonTooLarge, nil,
+	return problem(src, p, ingest.ReasonTooLarge, nil,
 		"%d bytes, above the %d-byte cap for metadata files (Options.MaxMetaBytes): not read, and the buffers it covers get no attribution from it; raise the cap if the file is genuine",
 		size, w.opt.MaxMetaBytes)
 }
@@ -189,10 +191,10 @@ func (w *walker) leaveDir(ix *index, rel string) error {
 func (w *walker) reportUnused(m *manifest, note string) error {
 	unused := m.unused()
 	for i, e := range unused {
-		perr := problem(m.source, m.path, ReasonUnknownFile, nil,
+		perr := problem(m.source, m.path, ingest.ReasonUnknownFile, nil,
 			"names file %q, which the source does not contain%s: line unused; add the file or remove the line", e.file, note)
 		if i == maxManifestProblems {
-			perr = problem(m.source, m.path, ReasonTooManyProblems, nil,
+			perr = problem(m.source, m.path, ingest.ReasonTooManyProblems, nil,
 				"%d more lines from line %d on name files the source does not contain%s (the first %d are listed): fix or regenerate the manifest",
 				len(unused)-i, e.line, note, maxManifestProblems)
 		}

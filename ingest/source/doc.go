@@ -70,7 +70,7 @@
 // callback's or the context's error. In particular:
 //
 //   - member names that are absolute or contain ".." are reported
-//     (unsafe-path) and skipped, never rewritten, so they cannot attach
+//     (unsafe_path) and skipped, never rewritten, so they cannot attach
 //     a snapshot or manifest to the wrong buffers; names that are not
 //     UTF-8 or hold control characters are kept usable, escaped as \xNN
 //     (Entry.Escaped);
@@ -88,8 +88,8 @@
 //     source lacks is reported once the source (or, for a directory,
 //     the manifest's subtree) has been walked; a manifest reports at
 //     most 100 bad lines and 100 such lines one by one, then counts the
-//     rest in one report (too-many-problems);
+//     rest in one report (too_many_problems);
 //   - an archive that holds no files (0 bytes, only its end blocks, or
-//     only directories) is reported (empty-archive), so that a failed
+//     only directories) is reported (empty_archive), so that a failed
 //     copy does not pass unnoticed.
 package source

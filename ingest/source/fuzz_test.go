@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/kdf-tools/kdf/ingest"
 )
 
 func FuzzManifest(f *testing.F) {
@@ -38,10 +40,10 @@ func FuzzManifest(f *testing.F) {
 				t.Errorf("problem on line %d: %v", p.Line, p)
 			}
 			switch p.Reason {
-			case ReasonBadJSON, ReasonBadEntry, ReasonDuplicateFile:
+			case ingest.ReasonBadJSON, ingest.ReasonBadEntry, ingest.ReasonDuplicateFile:
 				accounted++
-			case ReasonDuplicateKey:
-			case ReasonTooManyProblems:
+			case ingest.ReasonDuplicateKey:
+			case ingest.ReasonTooManyProblems:
 				capped = true
 			default:
 				t.Errorf("unexpected reason %v", p)
@@ -201,8 +203,8 @@ func checkAccounted(t *testing.T, data []byte, opt Options, es []*Entry) {
 	}
 }
 
-func isStop(r Reason) bool {
-	return r == ReasonTruncated || r == ReasonCorrupt || r == ReasonLimit || r == ReasonUnreadable
+func isStop(r ingest.Reason) bool {
+	return r == ingest.ReasonTruncated || r == ingest.ReasonCorrupt || r == ingest.ReasonLimit || r == ingest.ReasonUnreadable
 }
 
 // fixChecksums rewrites the checksum of every block-aligned ustar header,

@@ -9,6 +9,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/kdf-tools/kdf/ingest"
 	"github.com/klauspost/compress/zstd"
 )
 
@@ -53,15 +54,15 @@ var hostileCases = []hostileCase{
 			`{"file":"gone.kcdf"}`,
 			`{"file":"good.kcdf","vm":"2"}`,
 		}, "\n"))),
-		want: "buffer good.kcdf\nmanifest manifest.jsonl\n! duplicate-key manifest.jsonl:1\n! bad-json manifest.jsonl:2\n" +
-			"! duplicate-file manifest.jsonl:1\n! unknown-file manifest.jsonl:3\n"},
+		want: "buffer good.kcdf\nmanifest manifest.jsonl\n! duplicate_key manifest.jsonl:1\n! bad_json manifest.jsonl:2\n" +
+			"! duplicate_file manifest.jsonl:1\n! unknown_file manifest.jsonl:3\n"},
 	{name: "manifest in an archive names a missing file",
 		build: tarSource("m.tar", nil, reg("manifest.jsonl", `{"file":"gone.kcdf"}`), good),
-		want:  "manifest manifest.jsonl\nbuffer good.kcdf\n! unknown-file manifest.jsonl:1\n"},
+		want:  "manifest manifest.jsonl\nbuffer good.kcdf\n! unknown_file manifest.jsonl:1\n"},
 	{name: "unsafe member names",
 		build: tarSource("u.tar", nil, reg("../evil/kallsyms", "x"), reg("/abs.kcdf", "x"), reg("a/../../b.kcdf", "x"), reg(".", ""), reg("./ok/../good.kcdf", "x"), good),
-		want: "! unsafe-path ../evil/kallsyms\n! unsafe-path /abs.kcdf\n! unsafe-path a/../../b.kcdf\n" +
-			"! bad-name .\n! unsafe-path ./ok/../good.kcdf\nbuffer good.kcdf\n"},
+		want: "! unsafe_path ../evil/kallsyms\n! unsafe_path /abs.kcdf\n! unsafe_path a/../../b.kcdf\n" +
+			"! bad_name .\n! unsafe_path ./ok/../good.kcdf\nbuffer good.kcdf\n"},
 	{name: "links in an archive",
 		build: tarSource("l.tar", nil, good, member{name: "sym.kcdf", typ: tar.TypeSymlink, link: "/etc/passwd"},
 			member{name: "hard.kcdf", typ: tar.TypeLink, link: "good.kcdf"}, member{name: "kallsyms", typ: tar.TypeSymlink, link: "/proc/kallsyms"}),
@@ -69,7 +70,7 @@ var hostileCases = []hostileCase{
 	{name: "devices and fifos in an archive",
 		build: tarSource("dev.tar.gz", gz, member{name: "null", typ: tar.TypeChar}, member{name: "sda", typ: tar.TypeBlock},
 			member{name: "pipe", typ: tar.TypeFifo}, member{name: "vol", typ: 'V'}, good),
-		want: "! special-file null\n! special-file sda\n! special-file pipe\n! unsupported vol\nbuffer good.kcdf\n"},
+		want: "! special_file null\n! special_file sda\n! special_file pipe\n! unsupported vol\nbuffer good.kcdf\n"},
 	{name: "declared size beyond the data, plain tar",
 		build: tarSource("t.tar", nil, good, member{name: "big.kcdf", body: "short", size: 1 << 20}),
 		want:  "buffer good.kcdf\n! truncated big.kcdf\n"},
@@ -82,19 +83,19 @@ var hostileCases = []hostileCase{
 	{name: "gzip bomb member",
 		build: tarSource("b.tar.gz", gz, reg("bomb.kcdf", zeros(4<<20)), good),
 		opt:   Options{MaxMemberBytes: 1 << 20},
-		want:  "! too-large bomb.kcdf\nbuffer good.kcdf\n"},
+		want:  "! too_large bomb.kcdf\nbuffer good.kcdf\n"},
 	{name: "zstd bomb member",
 		build: tarSource("b.tar.zst", zst, reg("bomb.kcdf", zeros(4<<20)), good),
 		opt:   Options{MaxMemberBytes: 1 << 20},
-		want:  "! too-large bomb.kcdf\nbuffer good.kcdf\n"},
+		want:  "! too_large bomb.kcdf\nbuffer good.kcdf\n"},
 	{name: "zstd bomb in total",
 		build: tarSource("b.tar.zst", zst, good, reg("a.kcdf", zeros(1<<20)), reg("b.kcdf", zeros(1<<20)), reg("c.kcdf", zeros(1<<20))),
 		opt:   Options{MaxArchiveBytes: 2 << 20},
-		want:  "buffer good.kcdf\nbuffer a.kcdf\n! decompression-limit b.kcdf\n"},
+		want:  "buffer good.kcdf\nbuffer a.kcdf\n! decompression_limit b.kcdf\n"},
 	{name: "gzip bomb in total",
 		build: tarSource("b.tgz", gz, good, reg("a.kcdf", zeros(1<<20)), reg("b.kcdf", zeros(1<<20)), reg("c.kcdf", zeros(1<<20))),
 		opt:   Options{MaxArchiveBytes: 2 << 20},
-		want:  "buffer good.kcdf\nbuffer a.kcdf\n! decompression-limit b.kcdf\n"},
+		want:  "buffer good.kcdf\nbuffer a.kcdf\n! decompression_limit b.kcdf\n"},
 	{name: "nested archives",
 		build: func(t *testing.T, dir string) []string {
 			inner := makeTar(t, good)
@@ -113,24 +114,24 @@ var hostileCases = []hostileCase{
 			return []string{writeFile(t, dir, "a.tar", makeTar(t)), writeFile(t, dir, "b.tar", nil),
 				writeFile(t, dir, "c.tar.zst", zst(t, makeTar(t))), writeFile(t, dir, "d.tgz", gz(t, nil))}
 		},
-		want: "! empty-archive \n! empty-archive \n! empty-archive \n! empty-archive \n"},
+		want: "! empty_archive \n! empty_archive \n! empty_archive \n! empty_archive \n"},
 	{name: "not a tar",
 		build: func(t *testing.T, dir string) []string {
 			return []string{writeFile(t, dir, "junk.tar", []byte(strings.Repeat("junk", 300))),
 				writeFile(t, dir, "buf.kcdf.gz", gz(t, bufferA())), writeFile(t, dir, "fake.tar.gz", []byte("\x1f\x8bnot gzip"))}
 		},
-		want: "! corrupt-archive \n! corrupt-archive \n! corrupt-archive \n"},
+		want: "! corrupt_archive \n! corrupt_archive \n! corrupt_archive \n"},
 	{name: "ambiguous snapshots",
 		build: dirSource(reg("kallsyms", "a"), reg("boot.kallsyms", "b"), good),
-		want:  "! ambiguous-snapshot boot.kallsyms\nbuffer good.kcdf\n! ambiguous-snapshot kallsyms\n"},
+		want:  "! ambiguous_snapshot boot.kallsyms\nbuffer good.kcdf\n! ambiguous_snapshot kallsyms\n"},
 	{name: "metadata above its cap",
 		build: tarSource("m.tar", nil, reg("System.map", "root"), good, reg("sub/System.map", zeros(2000)), reg("sub/p.kcdf", "x")),
 		opt:   Options{MaxMetaBytes: 1000},
-		want:  "system-map System.map\nbuffer good.kcdf\n! too-large sub/System.map\nbuffer sub/p.kcdf\n"},
+		want:  "system-map System.map\nbuffer good.kcdf\n! too_large sub/System.map\nbuffer sub/p.kcdf\n"},
 	{name: "metadata above the archive's total",
 		build: tarSource("m.tar", nil, reg("a/kallsyms", zeros(600)), reg("b/kallsyms", zeros(600)), good),
 		opt:   Options{MaxMetaTotal: 2000},
-		want:  "kallsyms a/kallsyms\n! too-large b/kallsyms\nbuffer good.kcdf\n"},
+		want:  "kallsyms a/kallsyms\n! too_large b/kallsyms\nbuffer good.kcdf\n"},
 	{name: "replaced metadata member",
 		build: tarSource("r.tar", nil, reg("kallsyms", "old"), reg("manifest.jsonl", `{"file":"gone"}`), good,
 			reg("kallsyms", "new"), reg("manifest.jsonl", `{"file":"good.kcdf"}`)),
@@ -149,7 +150,7 @@ var hostileCases = []hostileCase{
 			return []string{writeFile(t, dir, "w.tar.zst", b.Bytes())}
 		},
 		opt:  Options{MaxWindowBytes: 1 << 20},
-		want: "! decompression-limit \n"},
+		want: "! decompression_limit \n"},
 }
 
 func TestHostile(t *testing.T) {
@@ -190,7 +191,7 @@ func TestDirectoryLinksAndSpecialFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	es := walk(t, Options{}, src)
-	want := "buffer good.kcdf\n! link kallsyms\n! link link.kcdf\nmanifest manifest.jsonl\n! special-file pipe\n! link sub\n"
+	want := "buffer good.kcdf\n! link kallsyms\n! link link.kcdf\nmanifest manifest.jsonl\n! special_file pipe\n! link sub\n"
 	if got := summary(es); got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
@@ -255,7 +256,7 @@ func checkPrefix(t *testing.T, what string, ms []member, es []*Entry) {
 			if i != len(es)-1 {
 				t.Errorf("%s: problem before the end: %v", what, pe)
 			}
-			if !strings.Contains(pe.Msg, "offset") && pe.Reason != ReasonCorrupt {
+			if !strings.Contains(pe.Msg, "offset") && pe.Reason != ingest.ReasonCorrupt {
 				t.Errorf("%s: problem without a position: %v", what, pe)
 			}
 			continue

@@ -2,6 +2,8 @@ package source
 
 import (
 	"strings"
+
+	"github.com/kdf-tools/kdf/ingest"
 )
 
 // index is what the walker knows about one source's metadata: the
@@ -86,25 +88,25 @@ func (ix *index) addSnapshot(s *Snapshot) {
 	case old == nil:
 		*slot = s
 	case old.Path == s.Path:
-		if reasonOf(old.Err) == ReasonAmbiguous && s.Err == nil {
+		if reasonOf(old.Err) == ingest.ReasonAmbiguous && s.Err == nil {
 			e := *old.Err.(*Error) // the directory stays ambiguous
 			s.Err = &e
 		}
-		old.Err = problem(old.Source, old.Path, ReasonReplaced, nil,
+		old.Err = problem(old.Source, old.Path, ingest.ReasonReplaced, nil,
 			"a later archive member of the same name replaces this one")
 		*slot = s
 	default:
 		msg := "%s snapshots %q and %q share one directory: neither is used for the buffers they cover; keep one per directory"
 		for _, x := range []*Snapshot{old, s} {
-			if x.Err == nil || reasonOf(x.Err) == ReasonAmbiguous {
-				x.Err = problem(x.Source, x.Path, ReasonAmbiguous, nil, msg, s.Kind, old.Path, s.Path)
+			if x.Err == nil || reasonOf(x.Err) == ingest.ReasonAmbiguous {
+				x.Err = problem(x.Source, x.Path, ingest.ReasonAmbiguous, nil, msg, s.Kind, old.Path, s.Path)
 			}
 		}
 	}
 }
 
 // reasonOf is the Reason of an *Error, or "" for anything else.
-func reasonOf(err error) Reason {
+func reasonOf(err error) ingest.Reason {
 	if e, ok := err.(*Error); ok {
 		return e.Reason
 	}
@@ -208,7 +210,7 @@ func (ix *index) lose(k Kind, budget int64) {
 		return // its lines are lost; the member itself is reported
 	}
 	if *slot == nil {
-		*slot = &Snapshot{Source: ix.source, Kind: k, Err: problem(ix.source, "", ReasonTooLarge, nil,
+		*slot = &Snapshot{Source: ix.source, Kind: k, Err: problem(ix.source, "", ingest.ReasonTooLarge, nil,
 			"the archive's metadata files exceed %d bytes in all (Options.MaxMetaTotal), so some %s snapshots were not read and no buffer of this archive can be tied to one; split the archive or raise the cap",
 			budget, k)}
 	}
@@ -216,7 +218,7 @@ func (ix *index) lose(k Kind, budget int64) {
 
 // lost is the problem reported for a metadata member not read.
 func (ix *index) lost(k Kind, p string) *Error {
-	return problem(ix.source, p, ReasonTooLarge, nil,
+	return problem(ix.source, p, ingest.ReasonTooLarge, nil,
 		"%s not read: the archive's metadata files exceed Options.MaxMetaTotal in all; split the archive or raise the cap", k)
 }
 

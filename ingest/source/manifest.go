@@ -8,6 +8,8 @@ import (
 	"io"
 	"path"
 	"strings"
+
+	"github.com/kdf-tools/kdf/ingest"
 )
 
 // manifest is one parsed manifest.jsonl: one JSON object per line, each
@@ -54,7 +56,7 @@ func parseManifest(data []byte, src, p string) *manifest {
 		}
 		if i, dup := seen[e.file]; dup {
 			old := m.entries[i]
-			m.report(old.line, ReasonDuplicateFile, nil,
+			m.report(old.line, ingest.ReasonDuplicateFile, nil,
 				"names file %q again on line %d: line %d is ignored, line %d is used; keep one line per file",
 				e.file, n, old.line, n)
 			m.entries[i] = nil
@@ -64,7 +66,7 @@ func parseManifest(data []byte, src, p string) *manifest {
 	}
 	m.entries = compact(m.entries)
 	if m.unlisted > 0 {
-		e := problem(src, p, ReasonTooManyProblems, nil,
+		e := problem(src, p, ingest.ReasonTooManyProblems, nil,
 			"%d more problems from line %d on are not listed one by one (the first %d are): fix or regenerate the manifest",
 			m.unlisted, m.unlistedLine, maxManifestProblems)
 		e.Line = m.unlistedLine
@@ -89,7 +91,7 @@ func compact(es []*manifestEntry) []*manifestEntry {
 	return out
 }
 
-func (m *manifest) report(line int, r Reason, err error, format string, args ...any) {
+func (m *manifest) report(line int, r ingest.Reason, err error, format string, args ...any) {
 	if len(m.problems) >= maxManifestProblems {
 		if m.unlisted == 0 {
 			m.unlistedLine = line
@@ -109,7 +111,7 @@ func (m *manifest) parseLine(line []byte, n int) *manifestEntry {
 		err = errors.New("the line ends inside the object")
 	}
 	if err != nil {
-		m.report(n, ReasonBadJSON, err, "not one JSON object: line ignored, the other lines are used; fix or remove it")
+		m.report(n, ingest.ReasonBadJSON, err, "not one JSON object: line ignored, the other lines are used; fix or remove it")
 		return nil
 	}
 	e := &manifestEntry{line: n, attrs: Attrs{}, m: m}
@@ -117,7 +119,7 @@ func (m *manifest) parseLine(line []byte, n int) *manifestEntry {
 	seen := map[string]bool{}
 	for _, kv := range kvs {
 		if seen[kv.key] {
-			m.report(n, ReasonDuplicateKey, nil, "key %q appears more than once: the last value is used; remove the others", kv.key)
+			m.report(n, ingest.ReasonDuplicateKey, nil, "key %q appears more than once: the last value is used; remove the others", kv.key)
 		}
 		seen[kv.key] = true
 		if kv.key == AttrFile {
@@ -131,7 +133,7 @@ func (m *manifest) parseLine(line []byte, n int) *manifestEntry {
 		}
 	}
 	if e.file, err = manifestFile(file); err != nil {
-		m.report(n, ReasonBadEntry, nil, "%v: line ignored", err)
+		m.report(n, ingest.ReasonBadEntry, nil, "%v: line ignored", err)
 		return nil
 	}
 	return e

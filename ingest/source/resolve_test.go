@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/kdf-tools/kdf/ingest"
 )
 
 // snapshotTree has snapshots at several depths. Archives list the
@@ -182,14 +184,14 @@ func TestUnusableSnapshotsBlock(t *testing.T) {
 		name, src, buffer string
 		opt               Options
 		kallsyms          bool // check Kallsyms, else SystemMap
-		want              Reason
+		want              ingest.Reason
 	}{
 		{"ambiguous", writeTree(t, reg("kallsyms", "k"), reg("sub/kallsyms", "a"), reg("sub/x.kallsyms", "b"), reg("sub/p.kcdf", "x")),
-			"sub/p.kcdf", Options{}, true, ReasonAmbiguous},
+			"sub/p.kcdf", Options{}, true, ingest.ReasonAmbiguous},
 		{"too large", writeFile(t, dir, "a.tar", makeTar(t, reg("System.map", "m"), reg("sub/p.kcdf", "x"), reg("sub/System.map", zeros(2000)))),
-			"sub/p.kcdf", Options{MaxMetaBytes: 1000}, false, ReasonTooLarge},
+			"sub/p.kcdf", Options{MaxMetaBytes: 1000}, false, ingest.ReasonTooLarge},
 		{"archive budget", writeFile(t, dir, "b.tar", makeTar(t, reg("kallsyms", zeros(600)), reg("a/p.kcdf", "x"), reg("b/kallsyms", zeros(600)))),
-			"a/p.kcdf", Options{MaxMetaTotal: 2000}, true, ReasonTooLarge},
+			"a/p.kcdf", Options{MaxMetaTotal: 2000}, true, ingest.ReasonTooLarge},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -5,6 +5,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/kdf-tools/kdf/ingest"
 )
 
 // DefaultBufferSuffixes are the names that make a file a raw buffer
@@ -18,19 +20,19 @@ type Options struct {
 	// DefaultBufferSuffixes.
 	BufferSuffixes []string
 	// MaxMetaBytes caps each kallsyms, System.map and manifest.jsonl.
-	// Larger ones are reported (too-large), not read. Default 64 MiB.
+	// Larger ones are reported (too_large), not read. Default 64 MiB.
 	MaxMetaBytes int64
 	// MaxMetaTotal caps the metadata of one archive held in memory
 	// between its two passes (each file counted as at least 512 bytes).
 	// Default 1 GiB.
 	MaxMetaTotal int64
 	// MaxMemberBytes caps the declared size of one archive member; a
-	// larger one is reported (too-large) and skipped. A buffer is at most
+	// larger one is reported (too_large) and skipped. A buffer is at most
 	// 128 MiB. Default 256 MiB.
 	MaxMemberBytes int64
 	// MaxArchiveBytes caps the decompressed bytes of one compressed
 	// archive per pass; beyond it the rest of the archive is reported
-	// (decompression-limit) and skipped. It bounds the time a
+	// (decompression_limit) and skipped. It bounds the time a
 	// decompression bomb can take. Default 256 GiB.
 	MaxArchiveBytes int64
 	// MaxWindowBytes caps the zstd window, hence the decoder's memory.
@@ -100,17 +102,17 @@ func (w *walker) report(err *Error, k Kind) error {
 func (w *walker) source(src string) error {
 	fi, err := os.Stat(src)
 	if err != nil {
-		return w.report(problem(src, "", ReasonUnreadable, err, "cannot open the source: check the path and permissions"), KindOther)
+		return w.report(problem(src, "", ingest.ReasonUnreadable, err, "cannot open the source: check the path and permissions"), KindOther)
 	}
 	if fi.IsDir() {
 		return w.walkDirSource(src)
 	}
 	if !fi.Mode().IsRegular() {
-		return w.report(problem(src, "", ReasonSpecial, nil, "the source is a %s, not a file or directory: not read", specialName(fi.Mode())), KindOther)
+		return w.report(problem(src, "", ingest.ReasonSpecial, nil, "the source is a %s, not a file or directory: not read", specialName(fi.Mode())), KindOther)
 	}
 	head, err := readHead(src)
 	if err != nil {
-		return w.report(problem(src, "", ReasonUnreadable, err, "cannot read the source"), KindOther)
+		return w.report(problem(src, "", ingest.ReasonUnreadable, err, "cannot read the source"), KindOther)
 	}
 	if f, _ := detectFormat(head, src); f == formatTar || f == formatGzip || f == formatZstd {
 		return w.walkArchive(src, f, newIndex(src))

@@ -339,8 +339,8 @@ var hostileCases = []hostileCase{
 			line := strings.Replace(string(g.goodManifest[0]), `"vm":"vm-0"`, `"vm":"a","vm":"b","vm":"last"`, 1)
 			return map[string][]byte{"manifest.jsonl": []byte(line + "\n" + string(g.goodManifest[1]) + "\n" + string(g.goodManifest[2]) + "\n")}
 		},
-		rejects: []wantReject{{"manifest.jsonl", "duplicate_key", `line 1: duplicate-key: key "vm" appears more than once`},
-			{"manifest.jsonl#2", "duplicate_key", `line 1: duplicate-key: key "vm" appears more than once`}},
+		rejects: []wantReject{{"manifest.jsonl", "duplicate_key", `line 1: duplicate_key: key "vm" appears more than once`},
+			{"manifest.jsonl#2", "duplicate_key", `line 1: duplicate_key: key "vm" appears more than once`}},
 		runs: []wantRun{{"prog-000001.kcdf", all(fromManifest, vm("last"))}}},
 	{dir: "manifest-duplicate-file", what: "two manifest lines naming one buffer",
 		files: func(g *corpus) map[string][]byte {

@@ -11,8 +11,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 
+	"github.com/kdf-tools/kdf/ingest"
 	"github.com/kdf-tools/kdf/ingest/source"
 )
 
@@ -20,8 +20,9 @@ import (
 // problem to record as a reject.
 type job struct {
 	entry *source.Entry
-	// reason and detail, when set, make the job a reject.
-	reason, detail string
+	// reason, when set, makes the job a reject; detail says why.
+	reason ingest.Reason
+	detail string
 
 	open  func() (io.ReadCloser, error)
 	data  []byte // an archive member held in memory
@@ -45,7 +46,7 @@ func (in *ingester) newJob(ctx context.Context, e *source.Entry) (*job, error) {
 		return j, nil
 	case e.Kind == source.KindOther:
 		in.recordAs(e)
-		j.reason, j.detail = "not_a_buffer", e.Reason
+		j.reason, j.detail = ingest.ReasonNotABuffer, e.Reason
 		if j.detail == "" {
 			j.detail = "neither a kcov_dataflow buffer (by name or content) nor a kallsyms, System.map or manifest.jsonl"
 		}
@@ -90,14 +91,13 @@ func (in *ingester) recordAs(e *source.Entry) {
 	}
 }
 
-// rejectOf classifies a walker's problem. Reasons are spelled as the
-// rejects table's others are: not-a-buffer becomes not_a_buffer.
-func rejectOf(err error) (string, string) {
+// rejectOf classifies a walker's problem.
+func rejectOf(err error) (ingest.Reason, string) {
 	var se *source.Error
 	if errors.As(err, &se) && se.Reason != "" {
-		return strings.ReplaceAll(string(se.Reason), "-", "_"), err.Error()
+		return se.Reason, err.Error()
 	}
-	return "unreadable", err.Error()
+	return ingest.ReasonUnreadable, err.Error()
 }
 
 // materialize reads a streamed archive member, which can only be read

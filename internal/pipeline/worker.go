@@ -137,15 +137,15 @@ func (wk *worker) do(j *job) error {
 	}
 	sha, err := j.hash()
 	if err != nil {
-		wk.reject(j, "", "unreadable", fmt.Sprintf("%s: %v", e.Path, err))
+		wk.reject(j, "", ingest.ReasonUnreadable, fmt.Sprintf("%s: %v", e.Path, err))
 		return nil
 	}
 	if prior, ok := wk.in.ledger.Run(sha); ok && !wk.in.cfg.Force {
-		wk.reject(j, sha, "duplicate", fmt.Sprintf("same content as %s:%s, ingested before", prior.Source, prior.Path))
+		wk.reject(j, sha, ingest.ReasonDuplicate, fmt.Sprintf("same content as %s:%s, ingested before", prior.Source, prior.Path))
 		return nil
 	}
 	if first, ok := wk.in.claim(sha, e.Source+":"+e.Path); !ok {
-		wk.reject(j, sha, "duplicate", "same content as "+first+" in this ingest")
+		wk.reject(j, sha, ingest.ReasonDuplicate, "same content as "+first+" in this ingest")
 		return nil
 	}
 	return wk.ingest(j, sha)
@@ -159,7 +159,7 @@ func (wk *worker) ingest(j *job, sha string) error {
 	opt.Size = j.size
 	data, release, err := j.content()
 	if err != nil {
-		wk.reject(j, sha, "unreadable", fmt.Sprintf("%s: %v", e.Path, err))
+		wk.reject(j, sha, ingest.ReasonUnreadable, fmt.Sprintf("%s: %v", e.Path, err))
 		return nil
 	}
 	defer release()
@@ -177,7 +177,7 @@ func (wk *worker) ingest(j *job, sha string) error {
 	case errors.Is(err, errFault):
 		return wk.redoWithout(j, sha)
 	case errors.As(err, &fe):
-		wk.reject(j, sha, "empty", fe.Error())
+		wk.reject(j, sha, ingest.ReasonEmpty, fe.Error())
 		return nil
 	case err != nil:
 		return err
@@ -221,7 +221,7 @@ func (wk *worker) redoWithout(bad *job, sha string) error {
 		}
 	}
 	wk.g.jobs = append(wk.g.jobs, bad)
-	wk.reject(bad, sha, "changed", fmt.Sprintf("%s: %v", bad.entry.Path, errFault))
+	wk.reject(bad, sha, ingest.ReasonChanged, fmt.Sprintf("%s: %v", bad.entry.Path, errFault))
 	return nil
 }
 
@@ -312,17 +312,17 @@ func (wk *worker) reportSnapshot(s *source.Snapshot, c *cachedTable, err error) 
 	if _, ok := wk.in.ledger.Lookup(s.Source, s.Path); ok && !wk.in.cfg.Force {
 		return
 	}
-	reason := "bad_symbols"
+	reason := ingest.ReasonBadSymbols
 	if errors.Is(err, symbolize.ErrHidden) {
-		reason = "hidden_kallsyms"
+		reason = ingest.ReasonHiddenKallsyms
 	}
 	j := &job{entry: &source.Entry{Source: s.Source, Path: s.Path, Size: s.Size}}
 	wk.reject(j, "", reason, err.Error())
 }
 
-func (wk *worker) reject(j *job, sha, reason, detail string) {
+func (wk *worker) reject(j *job, sha string, reason ingest.Reason, detail string) {
 	e := j.entry
-	r := row{"campaign": wk.in.cfg.Campaign, "source": e.Source, "path": e.Path, "reason": reason, "detail": detail}
+	r := row{"campaign": wk.in.cfg.Campaign, "source": e.Source, "path": e.Path, "reason": string(reason), "detail": detail}
 	if sha != "" {
 		r["sha256"] = sha
 	}
@@ -331,6 +331,6 @@ func (wk *worker) reject(j *job, sha, reason, detail string) {
 	}
 	wk.g.rejects = append(wk.g.rejects, r)
 	wk.g.inputs = append(wk.g.inputs, dataset.Input{SHA256: sha, Source: e.Source, Path: e.Path,
-		Outcome: dataset.OutcomeReject, Reason: reason, Force: wk.in.cfg.Force})
+		Outcome: dataset.OutcomeReject, Reason: string(reason), Force: wk.in.cfg.Force})
 	wk.in.prog.Files.Add(1)
 }
