@@ -149,7 +149,7 @@ var Rejects = &Table{Name: "rejects", Doc: "one row per input file not ingested 
 	{Name: "path", Type: str, Doc: "the file's path inside its source"},
 	{Name: "sha256", Type: str, Nullable: true, Doc: "content hash, when the file could be read"},
 	{Name: "bytes", Type: i64, Nullable: true, Doc: "size in bytes, when known"},
-	{Name: "reason", Type: str, Dict: true, Doc: "a short class: empty, not_a_buffer, duplicate, unreadable, unsafe_path, ..."},
+	{Name: "reason", Type: str, Dict: true, Doc: "why: one of the reasons SECURITY.md lists (empty, not_a_buffer, unreadable, unsafe_path, ...)"},
 	{Name: "detail", Type: str, Doc: "what was wrong, with the position, and what to do"},
 }}
 
