@@ -37,7 +37,8 @@ type Options struct {
 // query runs on a connection of its own.
 type DB struct {
 	db   *sql.DB
-	dir  string
+	dir  string   // the first dataset
+	dirs []string // every dataset
 	tmp  string // private: spills, and files written for the caller
 	defs []Definition
 }
@@ -47,15 +48,22 @@ func Open(dir string) (*DB, error) {
 	return OpenOptions(context.Background(), dir, Options{})
 }
 
-// OpenOptions reads the dataset's ledger, creates the views and macros
-// over its committed parts, then shuts DuckDB's access to every other
-// file (see the package documentation, Security).
+// OpenOptions opens one dataset; see OpenAll.
 func OpenOptions(ctx context.Context, dir string, o Options) (*DB, error) {
-	ds, err := dataset.Open(dir)
-	if err != nil {
-		return nil, err
+	return OpenAll(ctx, []string{dir}, o)
+}
+
+// OpenAll lists the datasets' parts, creates the views and macros over
+// them, then shuts DuckDB's access to every other file (see the package
+// documentation, Security). Several datasets (one per host, or per
+// campaign) are queried as one: their tables are unioned, and every view
+// has a dataset column that tells them apart. A dataset is named by its
+// directory's base name, or by NAME=DIR.
+func OpenAll(ctx context.Context, dirs []string, o Options) (*DB, error) {
+	if len(dirs) == 0 {
+		return nil, errors.New("query: no dataset to open")
 	}
-	led, err := ds.Committed()
+	srcs, err := openSources(dirs)
 	if err != nil {
 		return nil, err
 	}
@@ -68,28 +76,60 @@ func OpenOptions(ctx context.Context, dir string, o Options) (*DB, error) {
 		os.RemoveAll(tmp)
 		return nil, fmt.Errorf("query: starting DuckDB: %w", err)
 	}
-	db := &DB{db: sql.OpenDB(c), dir: ds.Dir(), tmp: tmp}
-	if err := db.setup(ctx, led, o); err != nil {
+	db := &DB{db: sql.OpenDB(c), dir: srcs[0].dir, tmp: tmp}
+	for _, s := range srcs {
+		db.dirs = append(db.dirs, s.dir)
+	}
+	if err := db.setup(ctx, srcs, o); err != nil {
 		db.Close()
 		return nil, err
 	}
 	return db, nil
 }
 
+// source is one dataset of a DB, as listed when it was opened.
+type source struct {
+	name, dir string
+	snap      *dataset.Snapshot
+}
+
+// openSources opens and lists each dataset once, naming each.
+func openSources(args []string) ([]source, error) {
+	var out []source
+	names := map[string]string{}
+	for _, arg := range args {
+		name, dir, named := strings.Cut(arg, "=")
+		if !named || strings.ContainsRune(name, filepath.Separator) {
+			name, dir = "", arg
+		}
+		ds, err := dataset.Open(dir)
+		if err != nil {
+			return nil, err
+		}
+		if name == "" {
+			name = filepath.Base(ds.Dir())
+		}
+		if other, ok := names[name]; ok {
+			return nil, fmt.Errorf("query: datasets %s and %s are both named %q: name them, as NAME=DIR", other, ds.Dir(), name)
+		}
+		names[name] = ds.Dir()
+		snap, err := ds.Snapshot()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, source{name: name, dir: ds.Dir(), snap: snap})
+	}
+	return out, nil
+}
+
 // setup runs, in order: the settings, the definitions, the lock.
-func (db *DB) setup(ctx context.Context, led *dataset.Ledger, o Options) error {
+func (db *DB) setup(ctx context.Context, srcs []source, o Options) error {
 	var parts []string
 	for _, t := range schema.All {
-		p, err := led.Parts(t.Name)
-		if err != nil {
-			return err
+		for _, s := range srcs {
+			parts = append(parts, s.snap.Paths(t.Name)...)
 		}
-		excl, err := led.Excluded(t.Name)
-		if err != nil {
-			return err
-		}
-		parts = append(parts, p...)
-		db.defs = append(db.defs, baseView(t, p, excl))
+		db.defs = append(db.defs, baseView(t, srcs))
 	}
 	embedded, err := embeddedDefinitions()
 	if err != nil {
@@ -200,8 +240,11 @@ func errnoNames() Definition {
 		SQL: "CREATE MACRO errno_names() AS [" + strings.Join(list, ", ") + "]"}
 }
 
-// Dir returns the dataset's directory.
+// Dir returns the (first) dataset's directory.
 func (db *DB) Dir() string { return db.dir }
+
+// Dirs returns every dataset's directory, in the order given.
+func (db *DB) Dirs() []string { return slices.Clone(db.dirs) }
 
 // Definitions returns the views and macros Open created, in order.
 func (db *DB) Definitions() []Definition { return slices.Clone(db.defs) }

@@ -13,8 +13,8 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 
+	"github.com/kdf-tools/kdf/internal/readback"
 	"github.com/kdf-tools/kdf/query/table"
-	"github.com/kdf-tools/kdf/schema/dataset"
 	"github.com/kdf-tools/kdf/transform/errno"
 )
 
@@ -85,8 +85,7 @@ func TestErrnos(t *testing.T) {
 // else, writes nowhere, and cannot be configured back.
 func TestSecurity(t *testing.T) {
 	db, ds := seedDB(t)
-	d, _ := dataset.Open(ds)
-	parts, _ := d.Parts("records")
+	parts := readback.Parts(t, ds, "records")
 	stray := filepath.Join(filepath.Dir(parts[0]), "part-9999999999-stray-0.parquet")
 	copyFile(t, parts[0], stray) // a part no commit names, as a crash would leave it
 	out := filepath.Join(t.TempDir(), "out.csv")

@@ -7,7 +7,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/kdf-tools/kdf/schema"
-	"github.com/kdf-tools/kdf/schema/dataset"
 )
 
 // Definition is one view, macro or table that Open creates: what the
@@ -20,23 +19,23 @@ type Definition struct {
 	SQL  string // the CREATE statement
 }
 
-// baseView returns the view of one dataset table: its committed parts,
-// read in place, minus the rows later commits superseded.
-func baseView(t *schema.Table, parts []string, excl []dataset.Exclusion) Definition {
+// baseView returns the view of one table: its committed parts in every
+// dataset, read in place, with the dataset's name. The directory is the
+// truth: every row of every part is a row of the table.
+func baseView(t *schema.Table, srcs []source) Definition {
 	d := Definition{Name: t.Name, Kind: "view", Doc: t.Doc}
 	cols := columnList(t)
-	switch {
-	case len(parts) == 0:
-		d.SQL = fmt.Sprintf("CREATE VIEW %s AS\nSELECT %s\nLIMIT 0", t.Name, emptyColumns(t))
-	case t.Name == schema.Functions.Name:
-		// Each commit writes the functions its runs resolved to, so the
-		// same symbol shows up in several parts.
-		d.SQL = fmt.Sprintf("CREATE VIEW %s AS\nSELECT DISTINCT %s\nFROM %s", t.Name, cols, readParts(parts, false))
-	case len(excl) == 0:
-		d.SQL = fmt.Sprintf("CREATE VIEW %s AS\nSELECT %s\nFROM %s", t.Name, cols, readParts(parts, false))
-	default:
-		d.SQL = fmt.Sprintf("CREATE VIEW %s AS\nSELECT %s\nFROM %s\nWHERE %s", t.Name, cols, readParts(parts, true), excluded(excl))
+	var selects []string
+	for _, s := range srcs {
+		if parts := s.snap.Paths(t.Name); len(parts) > 0 {
+			selects = append(selects, fmt.Sprintf("SELECT %s, %s AS dataset\nFROM %s", cols, literal(s.name), readParts(parts)))
+		}
 	}
+	if len(selects) == 0 {
+		d.SQL = fmt.Sprintf("CREATE VIEW %s AS\nSELECT %s, CAST(NULL AS VARCHAR) AS dataset\nLIMIT 0", t.Name, emptyColumns(t))
+		return d
+	}
+	d.SQL = fmt.Sprintf("CREATE VIEW %s AS\n%s", t.Name, strings.Join(selects, "\nUNION ALL\n"))
 	return d
 }
 
@@ -60,38 +59,12 @@ func columnList(t *schema.Table) string {
 // readParts is the read_parquet call over exactly the given parts. The
 // campaign partition is read as text whatever it looks like (campaign
 // "2024" stays a string).
-func readParts(parts []string, filename bool) string {
+func readParts(parts []string) string {
 	quoted := make([]string, len(parts))
 	for i, p := range parts {
 		quoted[i] = literal(p)
 	}
-	opts := "hive_partitioning = true, hive_types = {'campaign': VARCHAR}"
-	if filename {
-		opts += ", filename = true"
-	}
-	return fmt.Sprintf("read_parquet([\n  %s\n], %s)", strings.Join(quoted, ",\n  "), opts)
-}
-
-// excluded is the condition that drops superseded rows: by run_id, or
-// by source and path in rejects, within the part that holds them.
-func excluded(excl []dataset.Exclusion) string {
-	byPart := map[string][]string{}
-	var order []string
-	for _, e := range excl {
-		if _, ok := byPart[e.Part]; !ok {
-			order = append(order, e.Part)
-		}
-		cond := fmt.Sprintf("run_id = %d", e.RunID)
-		if !e.ByRunID {
-			cond = fmt.Sprintf("(source = %s AND path = %s)", literal(e.Source), literal(e.Path))
-		}
-		byPart[e.Part] = append(byPart[e.Part], cond)
-	}
-	conds := make([]string, len(order))
-	for i, p := range order {
-		conds[i] = fmt.Sprintf("NOT (filename = %s AND (%s))", literal(p), strings.Join(byPart[p], " OR "))
-	}
-	return strings.Join(conds, "\n  AND ")
+	return fmt.Sprintf("read_parquet([\n  %s\n], hive_partitioning = true, hive_types = {'campaign': VARCHAR})", strings.Join(quoted, ",\n  "))
 }
 
 // emptyColumns types the columns of a table without parts, so that a

@@ -39,12 +39,13 @@ var (
 
 // Runs has one row per raw buffer ingested.
 var Runs = &Table{Name: "runs", Doc: "one row per raw buffer: provenance, attributes and the buffer's accounting", Columns: []Column{
-	{Name: "run_id", Type: i64, Doc: "the run's key: the first 8 bytes of the buffer's SHA-256, as a signed integer"},
+	{Name: "run_id", Type: i64, Doc: "the run's key: the first 8 bytes of the SHA-256 of its campaign, source and path, as a signed integer; the same file gets the same run_id on every host"},
 	{Name: "campaign", Type: str, Dict: true, Doc: "campaign name (also the partition)"},
 	{Name: "source", Type: str, Dict: true, Doc: "the directory or archive the buffer came from, as given to kdf ingest"},
 	{Name: "path", Type: str, Doc: "the buffer's path inside its source"},
-	{Name: "sha256", Type: str, Doc: "the buffer's content hash, hex"},
+	{Name: "sha256", Type: str, Doc: "the buffer's content hash, hex: runs of identical content share it (kdf's runs view counts them in content_runs)"},
 	{Name: "bytes", Type: i64, Doc: "the buffer file's size in bytes"},
+	{Name: "mtime_ns", Type: i64, Nullable: true, Doc: "the file's modification time in ns since the Unix epoch (stat, or the tar header): with bytes, how a re-run knows a file unchanged without reading it"},
 	{Name: "layout", Type: str, Dict: true, Doc: "A (RFC v2) or B (fork uAPI); ? when no valid header was found"},
 	{Name: "layout_forced", Type: boolT, Doc: "the layout was chosen by the user, not detected"},
 	{Name: "kallsyms", Type: str, Nullable: true, Dict: true, Doc: "the kallsyms snapshot that symbolized the buffer (source and path)"},
@@ -155,3 +156,13 @@ var Rejects = &Table{Name: "rejects", Doc: "one row per input file not ingested 
 
 // All lists the dataset's tables.
 var All = []*Table{Runs, Records, Calls, Functions, Rejects}
+
+// Lookup returns the table called name, or nil.
+func Lookup(name string) *Table {
+	for _, t := range All {
+		if t.Name == name {
+			return t
+		}
+	}
+	return nil
+}

@@ -98,10 +98,24 @@ func (o *ingestOptions) run(ctx context.Context, e *env, args []string) error {
 			printSummary(e.stdout, sum)
 		}
 	}
-	if err == nil && sum.Retry > 0 {
-		err = fmt.Errorf("%d inputs were committed by a concurrent ingest first; run the same command again to finish", sum.Retry)
+	if sum != nil {
+		warnSummary(e.stderr, sum)
 	}
 	return err
+}
+
+// warnSummary tells, on stderr, what the ingest left as it was and why.
+func warnSummary(w io.Writer, s *pipeline.Summary) {
+	for _, msg := range s.Warnings {
+		fmt.Fprintf(w, "kdf: warning: %s\n", msg)
+	}
+	if s.Changed > 0 {
+		fmt.Fprintf(w, "kdf: %d files have other content than the runs the dataset holds for them, left as they were (ingest again with --force to replace them): %s\n",
+			s.Changed, strings.Join(s.ChangedPaths, ", "))
+	}
+	if s.Concurrent > 0 {
+		fmt.Fprintf(w, "kdf: %d inputs were committed by a concurrent ingest first; theirs stand\n", s.Concurrent)
+	}
 }
 
 func (o *ingestOptions) configure(args []string) error {
@@ -169,6 +183,9 @@ func printSummary(w io.Writer, s *pipeline.Summary) {
 	mb := float64(s.Bytes) / 1e6
 	fmt.Fprintf(w, "ingested %d inputs into %s (campaign %s) in %.1fs: %d runs, %d rejects, %d already there\n",
 		s.Inputs, s.Dataset, s.Campaign, s.Seconds, s.Runs, s.Rejects, s.Skipped)
+	if s.Replaced > 0 || s.StaleRejects > 0 {
+		fmt.Fprintf(w, "  %d replaced what the dataset held, %d stale rejects removed\n", s.Replaced, s.StaleRejects)
+	}
 	fmt.Fprintf(w, "  %d records, %d calls, %.1f MB of buffers: %.2fM records/s, %.1f MB/s, %d commits\n",
 		s.Records, s.Calls, mb, float64(s.Records)/s.Seconds/1e6, mb/s.Seconds, s.Commits)
 	reasons := make([]string, 0, len(s.ByReason))

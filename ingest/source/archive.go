@@ -276,7 +276,7 @@ func (w *walker) member(ix *index, s *stream, hdr *tar.Header, mf *metaFile) err
 		return reject(r, "%s", msg)
 	}
 	name, _ = escapeName(p)
-	e := &Entry{Source: ix.source, Path: name, Size: hdr.Size, Mode: hdr.FileInfo().Mode(), Offset: s.offset(), Escaped: escaped}
+	e := &Entry{Source: ix.source, Path: name, Size: hdr.Size, ModTime: hdr.ModTime, Mode: hdr.FileInfo().Mode(), Offset: s.offset(), Escaped: escaped}
 	e.Kallsyms, e.SystemMap, e.Attrs = ix.resolve(name) // also marks manifest lines naming it as met
 	if r, msg := unreadableType(hdr); r != "" {
 		return reject(r, "%s", msg)

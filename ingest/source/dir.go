@@ -82,7 +82,7 @@ func specialName(m fs.FileMode) string {
 // dirFile delivers one regular file, or walks it as an archive.
 func (w *walker) dirFile(ix *index, osPath, p string, escaped bool, info fs.FileInfo) error {
 	e := &Entry{
-		Source: ix.source, Path: p, Size: info.Size(), Mode: info.Mode(), Offset: -1,
+		Source: ix.source, Path: p, Size: info.Size(), ModTime: info.ModTime(), Mode: info.Mode(), Offset: -1,
 		Kind: classifyName(p, w.opt.BufferSuffixes), Escaped: escaped,
 		open: func() (io.ReadCloser, error) { return os.Open(osPath) },
 	}

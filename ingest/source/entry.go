@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"time"
 )
 
 // Kind is what a file is.
@@ -44,6 +45,7 @@ type Entry struct {
 	Source  string      // the directory or archive read (as given, or as found inside a given directory)
 	Path    string      // clean slash path inside Source; a single-file source's base name
 	Size    int64       // bytes, as stat or the tar header says
+	ModTime time.Time   // last modification, as stat or the tar header says
 	Mode    fs.FileMode // type bits and permissions
 	Offset  int64       // offset of the data in the decompressed tar stream; -1 outside archives
 	Kind    Kind

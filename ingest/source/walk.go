@@ -126,7 +126,7 @@ func (w *walker) source(src string) error {
 func (w *walker) singleFile(src string, fi os.FileInfo, head []byte) error {
 	p, escaped := escapeName(filepath.Base(src))
 	e := &Entry{
-		Source: src, Path: p, Size: fi.Size(), Mode: fi.Mode(), Offset: -1,
+		Source: src, Path: p, Size: fi.Size(), ModTime: fi.ModTime(), Mode: fi.Mode(), Offset: -1,
 		Kind: classifyName(p, w.opt.BufferSuffixes), Escaped: escaped, Attrs: Attrs{},
 		open: func() (io.ReadCloser, error) { return os.Open(src) },
 	}

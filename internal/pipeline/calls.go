@@ -9,24 +9,24 @@ import (
 	"github.com/kdf-tools/kdf/transform/pair"
 )
 
-// callCols accumulates the calls table's columns for one run. Calls
+// callCols accumulates the calls table's rows, of many runs. Calls
 // arrive as they close, not in ID order.
 type callCols struct {
-	runID   int64
-	syms    symbolCols
 	rows    []callRow
-	preRets map[int64]uint64 // pre-entry return values by the call they precede
+	preRets map[int64]uint64 // the current run's pre-entry return values by the call they precede
 }
 
 type callRow struct {
+	runID  int64
+	syms   symbolCols
 	call   *pair.Call
 	fn     int32
 	preRet uint64
 	hasPre bool
 }
 
-func (c *callCols) add(call *pair.Call, fn int32) {
-	row := callRow{call: call, fn: fn}
+func (c *callCols) add(runID int64, syms symbolCols, call *pair.Call, fn int32) {
+	row := callRow{runID: runID, syms: syms, call: call, fn: fn}
 	if v, ok := c.preRets[call.ID]; ok {
 		row.preRet, row.hasPre = v, true
 		delete(c.preRets, call.ID)
@@ -42,17 +42,18 @@ func (c *callCols) build(mem memory.Allocator) arrow.RecordBatch {
 	n := len(c.rows)
 	reserve(b, n)
 	f := builders{b, schema.Calls}
-	appendConst(f.int64("run_id"), c.runID, n)
+	runID := f.int64("run_id")
 	callID, parent, first, last, recs := f.int64("call_id"), f.int64("parent_id"), f.int64("first_record"), f.int64("last_record"), f.int64("records")
 	depth, seg, nargs := f.int32("depth"), f.int32("segment"), f.int32("nargs")
 	pc, pre := f.uint64("pc"), f.uint64("pre_ret")
 	status := f.string("status")
 	args, sizes := f.list("args"), f.list("arg_sizes")
 	ret, retSize := f.uint64("ret"), f.get("ret_size").(*array.Uint8Builder)
-	ids := make([]int32, n)
-	for i, r := range c.rows {
+	fn, dem, mod := f.string("func"), f.string("demangled"), f.string("module")
+	for _, r := range c.rows {
 		call := r.call
-		ids[i] = r.fn
+		runID.UnsafeAppend(r.runID)
+		r.syms.appendOne(fn, dem, mod, r.fn)
 		callID.UnsafeAppend(call.ID)
 		parent.UnsafeAppend(call.Parent)
 		depth.UnsafeAppend(call.Depth)
@@ -71,7 +72,7 @@ func (c *callCols) build(mem memory.Allocator) arrow.RecordBatch {
 		last.UnsafeAppend(call.Last)
 		recs.UnsafeAppend(call.Records())
 	}
-	c.syms.appendFunc(f.string("func"), f.string("demangled"), f.string("module"), ids)
+	clear(c.rows) // drop the calls for the collector
 	c.rows = c.rows[:0]
 	return b.NewRecordBatch()
 }

@@ -25,25 +25,30 @@ type symbolCols struct {
 
 func (s symbolCols) appendFunc(fn, dem, mod *array.StringBuilder, ids []int32) {
 	for _, id := range ids {
-		if id < 0 || s.table == nil {
-			fn.AppendNull()
-			dem.AppendNull()
-			mod.Append("")
-			continue
-		}
-		sym := s.table.Symbol(id)
-		fn.Append(sym.Name)
-		dem.Append(s.table.Demangled(id))
-		mod.Append(sym.Module)
+		s.appendOne(fn, dem, mod, id)
 	}
 }
 
-// recordCols accumulates the records table's columns for one run in
-// plain slices, turned into an Arrow batch in bulk: per-value appends to
-// Arrow builders cost three times as much.
+func (s symbolCols) appendOne(fn, dem, mod *array.StringBuilder, id int32) {
+	if id < 0 || s.table == nil {
+		fn.AppendNull()
+		dem.AppendNull()
+		mod.Append("")
+		return
+	}
+	sym := s.table.Symbol(id)
+	fn.Append(sym.Name)
+	dem.Append(s.table.Demangled(id))
+	mod.Append(sym.Module)
+}
+
+// recordCols accumulates the records table's columns in plain slices,
+// turned into an Arrow batch in bulk: per-value appends to Arrow
+// builders cost three times as much. Rows of many runs share a batch, so
+// that a small buffer does not cost a small batch; spans say which rows
+// are whose.
 type recordCols struct {
-	runID  int64
-	syms   symbolCols
+	spans  []span
 	idx    []int64
 	offset []int64
 	seq    []uint32
@@ -89,11 +94,25 @@ func (c *recordCols) add(r *ingest.Record, idx int64, f symbolize.Func, ok bool)
 	}
 	c.fields = append(c.fields, fields)
 	c.callID = append(c.callID, -1)
+	c.spans[len(c.spans)-1].n++
 }
 
-// link records a row's call; rows are linked in order.
-func (c *recordCols) link(l pair.Link, base int64) {
-	i := int(l.Record - base)
+// span is a run of consecutive rows of one buffer.
+type span struct {
+	runID int64
+	syms  symbolCols
+	n     int
+}
+
+// startRun opens a span for a new buffer's rows.
+func (c *recordCols) startRun(runID int64, syms symbolCols) {
+	c.spans = append(c.spans, span{runID: runID, syms: syms})
+}
+
+// link records a row's call; rows are linked in order. pos is the row's
+// position in the columns.
+func (c *recordCols) link(l pair.Link, pos int) {
+	i := pos
 	c.callID[i] = l.Call
 	if l.PreRet {
 		c.kind[i] = kindPreRet
@@ -109,7 +128,14 @@ func (c *recordCols) build(mem memory.Allocator, n int) arrow.RecordBatch {
 	defer b.Release()
 	reserve(b, n)
 	f := builders{b, schema.Records}
-	appendConst(f.int64("run_id"), c.runID, n)
+	runID, fn, dem, mod := f.int64("run_id"), f.string("func"), f.string("demangled"), f.string("module")
+	for i, left := 0, n; left > 0; i++ {
+		k := min(left, c.spans[i].n)
+		appendConst(runID, c.spans[i].runID, k)
+		lo := n - left
+		c.spans[i].syms.appendFunc(fn, dem, mod, c.fn[lo:lo+k])
+		left -= k
+	}
 	f.int64("idx").AppendValues(c.idx[:n], nil)
 	f.int64("offset").AppendValues(c.offset[:n], nil)
 	f.get("seq").(*array.Uint32Builder).AppendValues(c.seq[:n], nil)
@@ -119,7 +145,6 @@ func (c *recordCols) build(mem memory.Allocator, n int) arrow.RecordBatch {
 		kind.Append(kindNames[k])
 	}
 	f.uint64("pc").AppendValues(c.pc[:n], nil)
-	c.syms.appendFunc(f.string("func"), f.string("demangled"), f.string("module"), c.fn[:n])
 	f.uint64("func_offset").AppendValues(c.fnOff[:n], resolved(c.fn[:n]))
 	f.get("arg_idx").(*array.Uint8Builder).AppendValues(c.argIdx[:n], nil)
 	f.get("size").(*array.Uint8Builder).AppendValues(c.size[:n], nil)
@@ -149,6 +174,12 @@ func (f builders) uint64(name string) *array.Uint64Builder {
 func (f builders) string(name string) *array.StringBuilder {
 	return f.get(name).(*array.StringBuilder)
 }
+func (f builders) uint32(name string) *array.Uint32Builder {
+	return f.get(name).(*array.Uint32Builder)
+}
+func (f builders) bool(name string) *array.BooleanBuilder {
+	return f.get(name).(*array.BooleanBuilder)
+}
 func (f builders) list(name string) *array.ListBuilder { return f.get(name).(*array.ListBuilder) }
 
 // reserve sizes every column for n rows up front: growing Arrow buffers
@@ -171,6 +202,20 @@ func (c *recordCols) shift(n int) {
 	c.value, c.nvals, c.fields = drop(c.value, n), drop(c.nvals, n), drop(c.fields, n)
 	c.callID = drop(c.callID, n)
 	c.linked -= n
+	for n > 0 && len(c.spans) > 0 {
+		k := min(n, c.spans[0].n)
+		c.spans[0].n -= k
+		n -= k
+		if c.spans[0].n == 0 && len(c.spans) > 1 {
+			c.spans = drop(c.spans, 1)
+		}
+	}
+}
+
+// reset drops every row, keeping the slices' memory.
+func (c *recordCols) reset() {
+	c.shift(c.len())
+	c.spans = c.spans[:0]
 }
 
 func drop[T any](s []T, n int) []T { return s[:copy(s, s[n:])] }

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/kdf-tools/kdf/ingest"
 	"github.com/kdf-tools/kdf/ingest/source"
@@ -20,6 +21,7 @@ import (
 // problem to record as a reject.
 type job struct {
 	entry *source.Entry
+	key   key // the input's identity: its source's name and its path
 	// reason, when set, makes the job a reject; detail says why.
 	reason ingest.Reason
 	detail string
@@ -35,6 +37,9 @@ type job struct {
 // which reach the runs through their buffers. It runs on the walker's
 // goroutine.
 func (in *ingester) newJob(ctx context.Context, e *source.Entry) (*job, error) {
+	if e.Err != nil && stopsWalk(e.Err) {
+		in.walkedPart(in.sourceName(e.Source))
+	}
 	if !in.mine(e.Path) {
 		return nil, nil
 	}
@@ -43,18 +48,22 @@ func (in *ingester) newJob(ctx context.Context, e *source.Entry) (*job, error) {
 	case e.Err != nil:
 		in.recordAs(e)
 		j.reason, j.detail = rejectOf(e.Err)
-		return j, nil
 	case e.Kind == source.KindOther:
 		in.recordAs(e)
 		j.reason, j.detail = ingest.ReasonNotABuffer, e.Reason
 		if j.detail == "" {
 			j.detail = "neither a kcov_dataflow buffer (by name or content) nor a kallsyms, System.map or manifest.jsonl"
 		}
-		return j, nil
 	case e.Kind != source.KindBuffer:
 		return nil, nil
+	default:
+		in.recordAs(e)
 	}
-	in.recordAs(e)
+	j.key = key{in.sourceName(e.Source), e.Path}
+	in.noteSeen(j.key)
+	if j.reason != "" {
+		return j, nil
+	}
 	if !e.Streamed() {
 		j.open = e.Open
 		return j, nil
@@ -89,6 +98,40 @@ func (in *ingester) recordAs(e *source.Entry) {
 	if e.Path != k[1] {
 		in.paths[[2]string{e.Source, e.Path}] = 1
 	}
+}
+
+// sourceName is the name a source goes by in the dataset (source.Name),
+// unique in this ingest: two sources of one name in one ingest (b/camp
+// beside a/camp) would otherwise be one, so the second is "camp#2",
+// the third "camp#3", in the order the walk meets them, which is fixed.
+func (in *ingester) sourceName(given string) string {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if n, ok := in.names[given]; ok {
+		return n
+	}
+	base := source.Name(given)
+	name := base
+	for k := 2; in.named[name]; k++ {
+		name = fmt.Sprintf("%s#%d", base, k)
+	}
+	in.names[given], in.named[name] = name, true
+	return name
+}
+
+// stopsWalk reports whether a walker's problem left part of its source
+// unread: then the rejects the dataset holds for that source cannot be
+// told stale by their absence from this walk.
+func stopsWalk(err error) bool {
+	var se *source.Error
+	if !errors.As(err, &se) {
+		return true
+	}
+	switch se.Reason {
+	case ingest.ReasonUnreadable, ingest.ReasonTruncated, ingest.ReasonCorrupt, ingest.ReasonLimit:
+		return true
+	}
+	return se.Path == "" || se.Path == "."
 }
 
 // rejectOf classifies a walker's problem.
@@ -155,55 +198,77 @@ func (in *ingester) spoolFile(ctx context.Context) (*os.File, error) {
 	return in.spool.CreateTemp("spool-*")
 }
 
-// reader opens the job's content.
-func (j *job) reader() (io.ReadCloser, error) {
-	switch {
-	case j.data != nil:
-		return io.NopCloser(bytes.NewReader(j.data)), nil
-	case j.spool != "":
-		return os.Open(j.spool)
-	case j.open != nil:
-		return j.open()
-	}
-	return io.NopCloser(bytes.NewReader(nil)), nil
-}
+// smallBytes is the size up to which an input file is read into the
+// worker's reused buffer instead of being mapped: most buffers are small
+// (one program's records), and mapping and unmapping each cost more than
+// copying it.
+const smallBytes = 1 << 20
 
-// content returns the job's bytes without copying them: held in memory,
-// or the file mapped. The returned function releases a mapping.
-func (j *job) content() ([]byte, func(), error) {
+// read returns the job's bytes, reading the input once: an archive
+// member was read on the walker's side; a small file is read into buf,
+// reused from input to input; a large one is mapped. release undoes a
+// mapping; the bytes are valid until then, or until buf is reused.
+func (j *job) read(buf *[]byte) (data []byte, release func(), err error) {
 	if j.data != nil {
 		return j.data, func() {}, nil
 	}
-	r, err := j.reader()
+	var f *os.File
+	switch {
+	case j.spool != "":
+		f, err = os.Open(j.spool)
+	case j.open != nil:
+		var r io.ReadCloser
+		if r, err = j.open(); err == nil {
+			var ok bool
+			if f, ok = r.(*os.File); !ok {
+				defer r.Close()
+				data, err = io.ReadAll(r)
+				j.size = int64(len(data))
+				return data, func() {}, err
+			}
+		}
+	default:
+		return nil, func() {}, nil
+	}
 	if err != nil {
 		return nil, nil, err
 	}
-	defer r.Close()
-	f, ok := r.(*os.File)
-	if !ok {
-		b, err := io.ReadAll(r)
-		return b, func() {}, err
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, nil, err
 	}
-	return mapFile(f)
+	if fi.Size() > smallBytes {
+		data, release, err = mapFile(f)
+		j.size = int64(len(data))
+		return data, release, err
+	}
+	b := slices.Grow((*buf)[:0], int(fi.Size())+1)
+	for {
+		n, err := f.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(b) == cap(b) { // the file grew since stat
+			b = slices.Grow(b, len(b))
+		}
+	}
+	*buf = b
+	j.size = int64(len(b))
+	return b, func() {}, nil
 }
 
-// hash returns the content hash, reading the content once if needed.
-func (j *job) hash() (string, error) {
-	if j.sha != "" {
-		return j.sha, nil
+// hash returns the content hash of the job's bytes, computed once.
+func (j *job) hash(data []byte) string {
+	if j.sha == "" {
+		sum := sha256.Sum256(data)
+		j.sha = hex.EncodeToString(sum[:])
 	}
-	r, err := j.reader()
-	if err != nil {
-		return "", err
-	}
-	defer r.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, r)
-	if err != nil {
-		return "", err
-	}
-	j.size, j.sha = n, hex.EncodeToString(h.Sum(nil))
-	return j.sha, nil
+	return j.sha
 }
 
 func (j *job) release() {

@@ -38,8 +38,8 @@ func TestFileTruncatedWhileMapped(t *testing.T) {
 	}
 	var c collect
 	defer c.release()
-	wk := &worker{proc: NewProcessor(memory.DefaultAllocator, 1024, c.emit)}
-	_, err = wk.processMapped(&Buffer{Name: "buf.kcdf", Data: data})
+	proc := NewProcessor(memory.DefaultAllocator, 1024, c.emit)
+	err = protect(func() { proc.Process(&Buffer{Name: "buf.kcdf", Data: data}) })
 	if !errors.Is(err, errFault) {
 		t.Fatalf("reading a truncated mapped file: %v, want errFault", err)
 	}

@@ -39,8 +39,9 @@ type Outcome struct {
 
 // Processor turns buffers into Arrow batches of the records and calls
 // tables: what ingest writes, for callers that want the batches
-// themselves. One Processor serves one goroutine; its column slices are
-// reused from buffer to buffer.
+// themselves. The rows of many buffers share a batch: a batch is emitted
+// when it holds batchRows rows, and by Flush. One Processor serves one
+// goroutine; its column slices are reused from batch to batch.
 type Processor struct {
 	mem       memory.Allocator
 	batchRows int
@@ -49,25 +50,30 @@ type Processor struct {
 
 	recs  recordCols
 	calls callCols
-	base  int64 // record index of recs' first row
-	err   error
+	// off is the position in recs of the current buffer's record 0, less
+	// its rows already emitted: record i sits at recs[i+off].
+	off int
+	err error
 }
 
 // NewProcessor returns a Processor that hands batches of at most
 // batchRows rows to emit, which takes ownership of them.
 func NewProcessor(mem memory.Allocator, batchRows int, emit func(*schema.Table, arrow.RecordBatch) error) *Processor {
-	return &Processor{mem: mem, batchRows: batchRows, emit: emit}
+	return &Processor{mem: mem, batchRows: batchRows, emit: emit, calls: callCols{preRets: map[int64]uint64{}}}
 }
 
-// Process decodes, symbolizes and pairs one buffer, emitting its rows in
-// batches as it goes so that memory does not grow with the buffer.
+// Process decodes, symbolizes and pairs one buffer into the pending
+// batches, emitting those that fill up, so that memory does not grow
+// with the buffer. Call Flush to emit what is left.
 func (p *Processor) Process(b *Buffer) (*Outcome, error) {
+	if p.err != nil {
+		return nil, p.err
+	}
 	out := &Outcome{Used: map[int32]struct{}{}}
-	p.recs.shift(p.recs.len())
-	p.recs.runID, p.recs.linked = b.RunID, 0
-	p.calls = callCols{runID: b.RunID, rows: p.calls.rows[:0], preRets: map[int64]uint64{}}
-	p.base, p.err = 0, nil
-	pairer := pair.NewPairer(func(c *pair.Call) { p.addCall(c, out.Symbols) }, p.link)
+	p.off = p.recs.len()
+	clear(p.calls.preRets)
+	var syms symbolCols
+	pairer := pair.NewPairer(func(c *pair.Call) { p.addCall(b.RunID, syms, c, out.Symbols) }, p.link)
 	d := ingest.NewDecoder(b.R, b.Name, b.Options)
 	if b.Data != nil {
 		d = ingest.NewDecoderBytes(b.Data, b.Name, b.Options)
@@ -75,7 +81,9 @@ func (p *Processor) Process(b *Buffer) (*Outcome, error) {
 	for idx := int64(0); d.Next() && p.err == nil; idx++ {
 		r := d.Record()
 		if idx == 0 {
-			out.Symbols = p.symbolizer(b, d.Stats().Layout)
+			out.Symbols = symbolizer(b, d.Stats().Layout)
+			syms = symbolCols{tableOf(out.Symbols)}
+			p.recs.startRun(b.RunID, syms)
 		}
 		f, ok := lookup(out.Symbols, r.PC)
 		if ok {
@@ -90,8 +98,6 @@ func (p *Processor) Process(b *Buffer) (*Outcome, error) {
 		}
 	}
 	pairer.Close()
-	p.flushRecords(p.recs.len())
-	p.flushCalls()
 	out.Stats = *d.Stats()
 	out.Pairing = *pairer.Stats()
 	if err := d.Err(); err != nil {
@@ -100,18 +106,28 @@ func (p *Processor) Process(b *Buffer) (*Outcome, error) {
 	return out, p.err
 }
 
+// Flush emits the pending rows of every buffer processed so far.
+func (p *Processor) Flush() error {
+	p.flushRecords(p.recs.len())
+	p.flushCalls()
+	return p.err
+}
+
+// Reset drops the pending rows, after a failure that makes them
+// unusable; the Processor can be used again.
+func (p *Processor) Reset() {
+	p.recs.reset()
+	clear(p.calls.rows)
+	p.calls.rows = p.calls.rows[:0]
+	p.err = nil
+}
+
 // symbolizer picks the buffer's symbolizer once its layout is known.
-func (p *Processor) symbolizer(b *Buffer, layout ingest.Layout) *symbolize.Symbolizer {
-	var s *symbolize.Symbolizer
-	if b.Symbols != nil {
-		s = b.Symbols(layout)
+func symbolizer(b *Buffer, layout ingest.Layout) *symbolize.Symbolizer {
+	if b.Symbols == nil {
+		return nil
 	}
-	var t *symbolize.Table
-	if s != nil {
-		t = s.Table()
-	}
-	p.recs.syms, p.calls.syms = symbolCols{t}, symbolCols{t}
-	return s
+	return b.Symbols(layout)
 }
 
 func lookup(s *symbolize.Symbolizer, pc uint64) (symbolize.Func, bool) {
@@ -121,19 +137,27 @@ func lookup(s *symbolize.Symbolizer, pc uint64) (symbolize.Func, bool) {
 	return s.Lookup(pc)
 }
 
-func (p *Processor) link(l pair.Link) {
-	if l.PreRet {
-		p.calls.preRets[l.Call] = p.recs.value[l.Record-p.base]
+func tableOf(s *symbolize.Symbolizer) *symbolize.Table {
+	if s == nil {
+		return nil
 	}
-	p.recs.link(l, p.base)
+	return s.Table()
 }
 
-func (p *Processor) addCall(c *pair.Call, s *symbolize.Symbolizer) {
+func (p *Processor) link(l pair.Link) {
+	pos := int(l.Record) + p.off
+	if l.PreRet {
+		p.calls.preRets[l.Call] = p.recs.value[pos]
+	}
+	p.recs.link(l, pos)
+}
+
+func (p *Processor) addCall(runID int64, syms symbolCols, c *pair.Call, s *symbolize.Symbolizer) {
 	id := int32(-1)
 	if f, ok := lookup(s, c.PC); ok {
 		id = f.ID
 	}
-	p.calls.add(c, id)
+	p.calls.add(runID, syms, c, id)
 	if p.calls.len() >= p.batchRows {
 		p.flushCalls()
 	}
@@ -144,7 +168,7 @@ func (p *Processor) flushRecords(n int) {
 		return
 	}
 	p.err = p.emit(schema.Records, p.recs.build(p.mem, n))
-	p.base += int64(n)
+	p.off -= n
 }
 
 func (p *Processor) flushCalls() {

@@ -74,6 +74,9 @@ func TestProcessSeedSession(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := p.Flush(); err != nil {
+		t.Fatal(err)
+	}
 	// The reference: the same buffer decoded and paired in memory.
 	d := ingest.NewDecoder(bytes.NewReader(s.Buffer), s.Name, ingest.Options{})
 	var recs []ingest.Record

@@ -9,12 +9,10 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/parquet-go/parquet-go"
-
 	"github.com/kdf-tools/kdf/ingest"
-	"github.com/kdf-tools/kdf/schema/dataset"
 	"github.com/kdf-tools/kdf/transform/pair"
 
+	"github.com/kdf-tools/kdf/internal/readback"
 	"github.com/kdf-tools/kdf/internal/synth"
 )
 
@@ -47,31 +45,13 @@ type callRowRead struct {
 
 type runRowRead struct {
 	RunID  int64  `parquet:"run_id"`
+	Source string `parquet:"source"`
 	Path   string `parquet:"path"`
 	SHA256 string `parquet:"sha256"`
 }
 
 // readTable reads every committed part of a table.
-func readTable[T any](t *testing.T, dir, table string) []T {
-	t.Helper()
-	ds, err := dataset.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	parts, err := ds.Parts(table)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []T
-	for _, p := range parts {
-		rows, err := parquet.ReadFile[T](p)
-		if err != nil {
-			t.Fatalf("%s: %v", p, err)
-		}
-		out = append(out, rows...)
-	}
-	return out
-}
+func readTable[T any](t *testing.T, dir, table string) []T { return readback.Table[T](t, dir, table) }
 
 // TestRoundTripParquet ingests a generated campaign and reads the
 // records and calls tables back: they equal the decoder's and the
@@ -93,8 +73,8 @@ func TestRoundTripParquet(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if id := runIDOf(run.SHA256); id != run.RunID {
-			t.Errorf("%s: run_id %d is not its hash's %d", run.Path, run.RunID, id)
+		if id := runIDOf("default", key{run.Source, run.Path}); id != run.RunID {
+			t.Errorf("%s: run_id %d is not its key's %d", run.Path, run.RunID, id)
 		}
 		wantRecs, wantCalls := reference(t, b)
 		gotRecs := recs[run.RunID]

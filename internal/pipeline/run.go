@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"hash/fnv"
 	"runtime"
@@ -103,16 +102,33 @@ type Summary struct {
 	Campaign string           `json:"campaign"`
 	Inputs   int64            `json:"inputs"`
 	Runs     int64            `json:"runs"`
-	Skipped  int64            `json:"skipped"` // already in the dataset
+	Skipped  int64            `json:"skipped"`  // in the dataset already, unchanged
+	Replaced int64            `json:"replaced"` // in the dataset, ingested again: --force, symbols now found, a reject that changed
 	Rejects  int64            `json:"rejects"`
 	ByReason map[string]int64 `json:"rejects_by_reason"`
-	Retry    int64            `json:"retry"` // committed by a concurrent ingest meanwhile: run again
-	Records  int64            `json:"records"`
-	Calls    int64            `json:"calls"`
-	Bytes    int64            `json:"bytes"`
-	Commits  int64            `json:"commits"`
-	Seconds  float64          `json:"seconds"`
+	// Changed counts files the dataset holds with other content: left as
+	// they were (--force replaces them); ChangedPaths names the first.
+	Changed      int64    `json:"changed"`
+	ChangedPaths []string `json:"changed_paths,omitempty"`
+	// Concurrent counts inputs another ingest committed first, while
+	// this one had them in a group: theirs stand.
+	Concurrent int64 `json:"concurrent"`
+	// StaleRejects counts rejects removed because a complete walk of
+	// their source no longer met the problem.
+	StaleRejects int64 `json:"stale_rejects"`
+	// Unsymbolized counts runs ingested without any symbol table.
+	Unsymbolized int64   `json:"unsymbolized"`
+	Records      int64   `json:"records"`
+	Calls        int64   `json:"calls"`
+	Bytes        int64   `json:"bytes"`
+	Commits      int64   `json:"commits"`
+	Seconds      float64 `json:"seconds"`
+	// Warnings are problems that did not stop the ingest.
+	Warnings []string `json:"warnings,omitempty"`
 }
+
+// maxChangedPaths bounds Summary.ChangedPaths.
+const maxChangedPaths = 10
 
 // Run ingests cfg.Sources into the dataset, creating it if needed.
 func Run(ctx context.Context, cfg Config, prog *Progress) (*Summary, error) {
@@ -126,27 +142,51 @@ func Run(ctx context.Context, cfg Config, prog *Progress) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	ledger, err := ds.Committed()
-	if err != nil {
-		return nil, err
-	}
-	in := &ingester{cfg: cfg, ds: ds, ledger: ledger, prog: prog, seen: map[string]string{}, paths: map[[2]string]int{},
-		sum: &Summary{Dataset: cfg.Dataset, Campaign: cfg.Campaign, ByReason: map[string]int64{}}}
+	in := &ingester{cfg: cfg, ds: ds, prog: prog, paths: map[[2]string]int{}, seen: map[key]bool{},
+		names: map[string]string{}, named: map[string]bool{},
+		partial: map[string]bool{}, sum: &Summary{Dataset: cfg.Dataset, Campaign: cfg.Campaign, ByReason: map[string]int64{}}}
 	if in.overrides, err = loadOverrides(cfg); err != nil {
 		return nil, err
 	}
 	start := time.Now()
+	if err := in.load(ctx); err != nil {
+		return nil, err
+	}
 	go prog.TotalBytes.Store(estimateBytes(cfg.Sources))
 	err = in.run(ctx)
+	if err == nil {
+		err = in.removeStale(ctx)
+	}
 	in.sum.Seconds = time.Since(start).Seconds()
 	return in.sum, err
+}
+
+// load reads what the dataset holds of the campaign, after recovering
+// what an interrupted ingest left.
+func (in *ingester) load(ctx context.Context) error {
+	if _, err := in.ds.Recover(ctx); err != nil {
+		return err
+	}
+	snap, err := in.ds.Snapshot()
+	if err != nil {
+		return err
+	}
+	in.held = newHoldings(in.cfg.Campaign, in.mine)
+	for _, t := range []string{"runs", "rejects", "functions"} {
+		if err := in.held.absorb(snap.Campaign(t, in.cfg.Campaign)); err != nil {
+			return err
+		}
+	}
+	in.seen0 = snap.Last
+	return nil
 }
 
 // ingester is the state one Run shares between its walker and workers.
 type ingester struct {
 	cfg       Config
 	ds        *dataset.Dataset
-	ledger    *dataset.Ledger
+	held      *holdings
+	seen0     int64 // the commit the holdings were read at
 	prog      *Progress
 	overrides *tables
 	symbols   symbolCache
@@ -161,9 +201,12 @@ type ingester struct {
 	// needed.
 	spool *dataset.Writer
 
-	mu   sync.Mutex
-	seen map[string]string // content hashes met in this run -> path
-	sum  *Summary
+	mu      sync.Mutex
+	names   map[string]string // source as given -> its name in the dataset
+	named   map[string]bool   // names given
+	seen    map[key]bool      // inputs this walk met, of this shard
+	partial map[string]bool   // sources this walk did not read whole
+	sum     *Summary
 }
 
 // run walks the sources on this goroutine and feeds the workers.
@@ -218,16 +261,17 @@ func (in *ingester) mine(path string) bool {
 	return int(h.Sum32()%uint32(in.cfg.Shards)) == in.cfg.Shard
 }
 
-// claim records a content hash met in this run; it returns the path
-// that met it first when the content was already seen at another path.
-func (in *ingester) claim(sha, path string) (string, bool) {
+func (in *ingester) noteSeen(k key) {
 	in.mu.Lock()
-	defer in.mu.Unlock()
-	if first, ok := in.seen[sha]; ok && first != path {
-		return first, false
-	}
-	in.seen[sha] = path
-	return "", true
+	in.seen[k] = true
+	in.mu.Unlock()
+}
+
+// walkedPart notes that a source was not read whole.
+func (in *ingester) walkedPart(src string) {
+	in.mu.Lock()
+	in.partial[src] = true
+	in.mu.Unlock()
 }
 
 // count adds a committed group's outcome to the summary.
@@ -240,10 +284,16 @@ func (in *ingester) count(g *group) {
 	s.Records += g.records
 	s.Calls += g.calls
 	s.Bytes += g.bytes
+	for _, r := range g.runs {
+		if !r.kallsyms.ok && !r.systemMap.ok {
+			s.Unsymbolized++
+		}
+	}
 	for _, r := range g.rejects {
 		s.Rejects++
-		s.ByReason[r["reason"].(string)]++
+		s.ByReason[r.reason]++
 	}
+	s.Replaced += int64(len(g.replaces))
 	s.Inputs += int64(len(g.runs) + len(g.rejects))
 }
 
@@ -254,11 +304,25 @@ func (in *ingester) countSkipped() {
 	in.mu.Unlock()
 }
 
-func (in *ingester) countRetry(n int) {
+func (in *ingester) countChanged(k key) {
 	in.mu.Lock()
-	in.sum.Retry += int64(n)
+	defer in.mu.Unlock()
+	in.sum.Changed++
+	in.sum.Inputs++
+	if len(in.sum.ChangedPaths) < maxChangedPaths {
+		in.sum.ChangedPaths = append(in.sum.ChangedPaths, k.source+":"+k.path)
+	}
+}
+
+func (in *ingester) countConcurrent(n int) {
+	in.mu.Lock()
+	in.sum.Concurrent += int64(n)
 	in.sum.Inputs += int64(n)
 	in.mu.Unlock()
 }
 
-var errRetry = errors.New("a concurrent ingest committed some of these inputs first")
+func (in *ingester) warn(format string, args ...any) {
+	in.mu.Lock()
+	in.sum.Warnings = append(in.sum.Warnings, fmt.Sprintf(format, args...))
+	in.mu.Unlock()
+}

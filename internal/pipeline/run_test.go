@@ -2,14 +2,11 @@ package pipeline
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"testing"
 
-	"github.com/parquet-go/parquet-go"
-
+	"github.com/kdf-tools/kdf/internal/readback"
 	"github.com/kdf-tools/kdf/internal/synth"
-	"github.com/kdf-tools/kdf/schema/dataset"
 )
 
 // genCampaign writes a small generated campaign.
@@ -22,33 +19,8 @@ func genCampaign(t *testing.T, cfg synth.Config) string {
 	return dir
 }
 
-// countRows reads every committed part of a table back with parquet-go.
-func countRows(t *testing.T, dir, table string) int64 {
-	t.Helper()
-	ds, err := dataset.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	parts, err := ds.Parts(table)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var n int64
-	for _, p := range parts {
-		f, err := os.Open(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		st, _ := f.Stat()
-		pf, err := parquet.OpenFile(f, st.Size())
-		if err != nil {
-			t.Fatalf("%s: %v", p, err)
-		}
-		n += pf.NumRows()
-		f.Close()
-	}
-	return n
-}
+// countRows counts a table's rows in the dataset's parts.
+func countRows(t *testing.T, dir, table string) int64 { return readback.Rows(t, dir, table) }
 
 func TestRunSmoke(t *testing.T) {
 	src := genCampaign(t, synth.SmallConfig())

@@ -2,8 +2,8 @@ package pipeline
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"runtime/debug"
@@ -27,21 +27,26 @@ type worker struct {
 	mem  memory.Allocator
 	proc *Processor
 	syms symbolizers
+	buf  []byte // read buffer of small inputs, reused
 	g    *group
 }
 
-// group is one commit: the parts being written and the inputs whose
-// rows they hold.
+// group is one commit: the parts being written, the rows of the small
+// tables, and what it settles of each input.
 type group struct {
 	parts     map[string]*openPart
-	inputs    []dataset.Input
-	runs      []row
-	rejects   []row
+	runs      []runRow
+	rejects   []rejectRow
 	functions map[*symbolize.Table]*usedFuncs
 	jobs      []*job
-	records   int64
-	calls     int64
-	bytes     int64
+	// settled is what the group puts in the dataset, by input; replaces
+	// the held inputs whose rows the group supersedes, as they were when
+	// it decided (an input not in it was not held).
+	settled  map[key]heldInput
+	replaces map[key]heldInput
+	records  int64
+	calls    int64
+	bytes    int64
 }
 
 type openPart struct {
@@ -55,18 +60,28 @@ type usedFuncs struct {
 }
 
 func newGroup() *group {
-	return &group{parts: map[string]*openPart{}, functions: map[*symbolize.Table]*usedFuncs{}}
+	return &group{parts: map[string]*openPart{}, functions: map[*symbolize.Table]*usedFuncs{},
+		settled: map[key]heldInput{}, replaces: map[key]heldInput{}}
+}
+
+func (in *ingester) newWorker(ctx context.Context) (*worker, error) {
+	w, err := in.ds.NewWriter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	w.SetSeen(in.seen0)
+	wk := &worker{in: in, w: w, mem: memory.DefaultAllocator, syms: symbolizers{}, g: newGroup()}
+	wk.proc = NewProcessor(wk.mem, in.cfg.BatchRows, wk.emit)
+	return wk, nil
 }
 
 func (in *ingester) work(ctx context.Context, jobs <-chan *job) error {
-	w, err := in.ds.NewWriter(ctx)
+	wk, err := in.newWorker(ctx)
 	if err != nil {
 		drain(jobs)
 		return err
 	}
-	defer w.Close()
-	wk := &worker{in: in, w: w, mem: memory.DefaultAllocator, syms: symbolizers{}, g: newGroup()}
-	wk.proc = NewProcessor(wk.mem, in.cfg.BatchRows, wk.emit)
+	defer wk.w.Close()
 	for j := range jobs {
 		err := wk.do(j)
 		if err == nil && wk.full() {
@@ -120,98 +135,146 @@ func (wk *worker) part(t *schema.Table) (*openPart, error) {
 	return p, nil
 }
 
-// do ingests one job into the group.
+// do decides what becomes of one input, and ingests it into the group if
+// the dataset does not hold it as it is.
 func (wk *worker) do(j *job) error {
 	e := j.entry
-	if _, ok := wk.in.ledger.Lookup(e.Source, e.Path); ok && !wk.in.cfg.Force {
-		// Already in the dataset: nothing of it goes in the group, so a
-		// group rebuilt after a fault does not count it twice.
-		wk.in.countSkipped()
-		j.release()
+	k := j.key
+	h, held := wk.in.held.lookup(k)
+	force := wk.in.cfg.Force
+	if j.reason == "" {
+		wk.tables(e) // every snapshot a buffer of this walk uses is judged, and its problem reported
+	}
+	switch {
+	case j.reason != "":
+		if held && h.run && !force {
+			// A run stays a run: a problem reaching the file now (it
+			// became unreadable, say) does not undo what was read.
+			wk.skip(j)
+			return nil
+		}
+		wk.reject(j, k, j.sha, j.reason, j.detail)
+		return nil
+	case held && h.run && !force && unchanged(h, e) && !wk.symbolsArrived(h, e):
+		wk.skip(j)
 		return nil
 	}
-	wk.g.jobs = append(wk.g.jobs, j)
-	if j.reason != "" {
-		wk.reject(j, "", j.reason, j.detail)
-		return nil
-	}
-	sha, err := j.hash()
+	data, release, err := j.read(&wk.buf)
 	if err != nil {
-		wk.reject(j, "", ingest.ReasonUnreadable, fmt.Sprintf("%s: %v", e.Path, err))
-		return nil
-	}
-	if prior, ok := wk.in.ledger.Run(sha); ok && !wk.in.cfg.Force {
-		wk.reject(j, sha, ingest.ReasonDuplicate, fmt.Sprintf("same content as %s:%s, ingested before", prior.Source, prior.Path))
-		return nil
-	}
-	if first, ok := wk.in.claim(sha, e.Source+":"+e.Path); !ok {
-		wk.reject(j, sha, ingest.ReasonDuplicate, "same content as "+first+" in this ingest")
-		return nil
-	}
-	return wk.ingest(j, sha)
-}
-
-// ingest decodes, symbolizes and pairs a buffer into the group.
-func (wk *worker) ingest(j *job, sha string) error {
-	e := j.entry
-	t, symErr := wk.tables(e)
-	opt, attrProblem := wk.options(e.Attrs)
-	opt.Size = j.size
-	data, release, err := j.content()
-	if err != nil {
-		wk.reject(j, sha, ingest.ReasonUnreadable, fmt.Sprintf("%s: %v", e.Path, err))
+		wk.reject(j, k, "", ingest.ReasonUnreadable, fmt.Sprintf("%s: %v", e.Path, err))
 		return nil
 	}
 	defer release()
-	runID := runIDOf(sha)
-	out, err := wk.processMapped(&Buffer{RunID: runID, Name: e.Source + ":" + e.Path, Data: data, Options: opt,
-		Symbols: func(l ingest.Layout) *symbolize.Symbolizer {
-			s, err := wk.syms.get(t, l)
-			if err != nil && symErr == nil {
-				symErr = err
-			}
-			return s
-		}})
+	var sha string
+	if err := protect(func() { sha = j.hash(data) }); err != nil {
+		wk.reject(j, k, "", ingest.ReasonChanged, fmt.Sprintf("%s: %v", e.Path, err))
+		return nil
+	}
+	if held && h.run && !force {
+		if h.sha256 != sha {
+			wk.in.countChanged(k)
+			j.release()
+			return nil
+		}
+		if !wk.symbolsArrived(h, e) {
+			wk.skip(j)
+			return nil
+		}
+	}
+	return wk.ingest(j, k, sha, data)
+}
+
+// unchanged reports whether a file is the one the dataset holds, by its
+// size and modification time, without reading it.
+func unchanged(h heldInput, e *source.Entry) bool {
+	return h.mtimeNS >= 0 && !e.ModTime.IsZero() && h.bytes == e.Size && h.mtimeNS == e.ModTime.UnixNano()
+}
+
+// symbolsArrived reports whether a run held without symbols now has a
+// table that can symbolize it: it is ingested again, replacing the run.
+func (wk *worker) symbolsArrived(h heldInput, e *source.Entry) bool {
+	if h.symbolized {
+		return false
+	}
+	t, _ := wk.tables(e)
+	return t.runtime != nil || t.linkTime != nil
+}
+
+func (wk *worker) skip(j *job) {
+	wk.in.countSkipped()
+	j.release()
+}
+
+// settle notes what the group puts in the dataset for input k.
+func (wk *worker) settle(k key, in heldInput) {
+	g := wk.g
+	g.settled[k] = in
+	if h, ok := wk.in.held.lookup(k); ok {
+		g.replaces[k] = h
+	}
+}
+
+// ingest decodes, symbolizes and pairs a buffer into the group.
+func (wk *worker) ingest(j *job, k key, sha string, data []byte) error {
+	e := j.entry
+	wk.g.jobs = append(wk.g.jobs, j)
+	t, symErr := wk.tables(e)
+	opt, attrProblem := wk.options(e.Attrs)
+	opt.Size = j.size
+	runID := runIDOf(wk.in.cfg.Campaign, k)
+	var out *Outcome
+	var procErr error
+	fault := protect(func() {
+		out, procErr = wk.proc.Process(&Buffer{RunID: runID, Name: e.Source + ":" + e.Path, Data: data, Options: opt,
+			Symbols: func(l ingest.Layout) *symbolize.Symbolizer {
+				s, err := wk.syms.get(t, l)
+				if err != nil && symErr == nil {
+					symErr = err
+				}
+				return s
+			}})
+	})
 	var fe *ingest.FormatError
 	switch {
-	case errors.Is(err, errFault):
-		return wk.redoWithout(j, sha)
-	case errors.As(err, &fe):
-		wk.reject(j, sha, ingest.ReasonEmpty, fe.Error())
+	case fault != nil:
+		return wk.redoWithout(j, k, sha)
+	case errors.As(procErr, &fe):
+		wk.reject(j, k, sha, ingest.ReasonEmpty, fe.Error())
 		return nil
-	case err != nil:
-		return err
+	case procErr != nil:
+		return procErr
 	}
-	wk.addRun(j, sha, runID, t, out, problems(symErr, t.warn, attrProblem, j.detail))
+	wk.addRun(j, k, sha, runID, t, out, problems(symErr, t.warn, attrProblem, j.detail))
 	return nil
 }
 
-// processMapped processes a buffer whose bytes may be a mapped file: a
-// file truncated while it is read faults instead of returning an error,
-// and the fault must cost this input only, not the ingest.
-func (wk *worker) processMapped(b *Buffer) (out *Outcome, err error) {
+// protect runs fn, which may read a mapped file: a file truncated while
+// it is read faults instead of returning an error, and the fault must
+// cost this input only, not the ingest.
+func protect(fn func()) (err error) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if r := recover(); r != nil {
 			// SetPanicOnFault's panics carry the faulting address.
 			if _, ok := r.(interface{ Addr() uintptr }); ok {
-				out, err = nil, errFault
+				err = errFault
 				return
 			}
 			panic(r)
 		}
 	}()
-	return wk.proc.Process(b)
+	fn()
+	return nil
 }
 
 // errFault is a mapped file that shrank while it was read.
 var errFault = errors.New("the file changed while it was read: ingest it again once it is complete")
 
 // redoWithout rebuilds the group without a job whose rows were partly
-// written when its file faulted: the group's parts are dropped and its
-// other inputs ingested again, which they can be, as a group keeps its
-// inputs until it commits.
-func (wk *worker) redoWithout(bad *job, sha string) error {
+// written when its file faulted: the group's parts and pending rows are
+// dropped and its other inputs ingested again, which they can be, as a
+// group keeps its inputs until it commits.
+func (wk *worker) redoWithout(bad *job, k key, sha string) error {
 	jobs := slices.DeleteFunc(slices.Clone(wk.g.jobs), func(j *job) bool { return j == bad })
 	wk.abort()
 	wk.g = newGroup()
@@ -221,7 +284,7 @@ func (wk *worker) redoWithout(bad *job, sha string) error {
 		}
 	}
 	wk.g.jobs = append(wk.g.jobs, bad)
-	wk.reject(bad, sha, ingest.ReasonChanged, fmt.Sprintf("%s: %v", bad.entry.Path, errFault))
+	wk.reject(bad, k, sha, ingest.ReasonChanged, fmt.Sprintf("%s: %v", bad.entry.Path, errFault))
 	return nil
 }
 
@@ -238,10 +301,20 @@ func problems(errs ...any) string {
 	return s
 }
 
-// runIDOf is the first 8 bytes of the content hash.
-func runIDOf(sha string) int64 {
-	b, _ := hex.DecodeString(sha[:16])
-	return int64(binary.BigEndian.Uint64(b))
+// runIDOf is the first 8 bytes of the SHA-256 of the run's campaign,
+// source and path: its identity, the same on every host that ingests the
+// same file.
+func runIDOf(campaign string, k key) int64 {
+	h := sha256.New()
+	for _, s := range []string{campaign, k.source, k.path} {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	id := int64(binary.BigEndian.Uint64(h.Sum(nil)))
+	if id == 0 {
+		id = 1 // never the zero value
+	}
+	return id
 }
 
 // options reads the decoder options a manifest may give.
@@ -283,9 +356,9 @@ func (wk *worker) tables(e *source.Entry) (*tables, error) {
 			continue
 		}
 		if s.Kind == source.KindSystemMap {
-			t.linkTime, t.mapName = c.table, s.String()
+			t.linkTime, t.mapName = c.table, wk.in.sourceName(s.Source)+":"+s.Path
 		} else {
-			t.runtime, t.runtimeName = c.table, s.String()
+			t.runtime, t.runtimeName = c.table, wk.in.sourceName(s.Source)+":"+s.Path
 		}
 		t.warn = problems(t.warn, badLines(s.String(), c.table))
 	}
@@ -309,28 +382,37 @@ func (wk *worker) reportSnapshot(s *source.Snapshot, c *cachedTable, err error) 
 	if s.Err != nil || c == nil || !wk.in.mine(s.Path) || !wk.in.symbols.takeReport(c) {
 		return
 	}
-	if _, ok := wk.in.ledger.Lookup(s.Source, s.Path); ok && !wk.in.cfg.Force {
-		return
-	}
 	reason := ingest.ReasonBadSymbols
 	if errors.Is(err, symbolize.ErrHidden) {
 		reason = ingest.ReasonHiddenKallsyms
 	}
-	j := &job{entry: &source.Entry{Source: s.Source, Path: s.Path, Size: s.Size}}
-	wk.reject(j, "", reason, err.Error())
+	k := key{wk.in.sourceName(s.Source), s.Path}
+	wk.in.noteSeen(k)
+	j := &job{entry: &source.Entry{Source: s.Source, Path: s.Path, Size: s.Size}, key: k}
+	wk.reject(j, k, "", reason, err.Error())
 }
 
-func (wk *worker) reject(j *job, sha string, reason ingest.Reason, detail string) {
-	e := j.entry
-	r := row{"campaign": wk.in.cfg.Campaign, "source": e.Source, "path": e.Path, "reason": string(reason), "detail": detail}
-	if sha != "" {
-		r["sha256"] = sha
+// reject records an input as a reject, unless the dataset holds the same
+// reject already.
+func (wk *worker) reject(j *job, k key, sha string, reason ingest.Reason, detail string) {
+	h, held := wk.in.held.lookup(k)
+	if held && !h.run && h.reason == string(reason) && h.detail == detail && h.sha256 == sha && !wk.in.cfg.Force {
+		wk.skip(j)
+		return
 	}
-	if j.size > 0 || e.Size > 0 {
-		r["bytes"] = max(j.size, e.Size)
+	j.reason, j.detail, j.sha = reason, detail, sha // a group redone takes it as it is
+	r := rejectRow{source: k.source, path: k.path, reason: string(reason), detail: detail}
+	if sha != "" {
+		r.sha256 = some(sha)
+	}
+	size := max(j.size, j.entry.Size)
+	if size > 0 {
+		r.bytes = some(size)
 	}
 	wk.g.rejects = append(wk.g.rejects, r)
-	wk.g.inputs = append(wk.g.inputs, dataset.Input{SHA256: sha, Source: e.Source, Path: e.Path,
-		Outcome: dataset.OutcomeReject, Reason: string(reason), Force: wk.in.cfg.Force})
+	wk.settle(k, heldInput{sha256: sha, bytes: size, mtimeNS: -1, reason: r.reason, detail: detail})
+	if !slices.Contains(wk.g.jobs, j) {
+		wk.g.jobs = append(wk.g.jobs, j)
+	}
 	wk.in.prog.Files.Add(1)
 }

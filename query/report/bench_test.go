@@ -8,12 +8,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kdf-tools/kdf/internal/golden"
 	"github.com/kdf-tools/kdf/internal/pipeline"
+	"github.com/kdf-tools/kdf/internal/readback"
 	"github.com/kdf-tools/kdf/internal/synth"
 	"github.com/kdf-tools/kdf/query"
-	"github.com/kdf-tools/kdf/internal/golden"
 	"github.com/kdf-tools/kdf/query/table"
-	"github.com/kdf-tools/kdf/schema/dataset"
 )
 
 // handWritten returns the report written by hand over the dataset's
@@ -27,16 +27,9 @@ func handWritten(t testing.TB, ds, name string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := dataset.Open(ds)
-	if err != nil {
-		t.Fatal(err)
-	}
 	text := string(b)
 	for _, tab := range []string{"runs", "records", "calls"} {
-		parts, err := d.Parts(tab)
-		if err != nil {
-			t.Fatal(err)
-		}
+		parts := readback.Parts(t, ds, tab)
 		quoted := make([]string, len(parts))
 		for i, p := range parts {
 			quoted[i] = "'" + strings.ReplaceAll(p, "'", "''") + "'"

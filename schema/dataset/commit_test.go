@@ -21,149 +21,158 @@ func TestCommitReadBack(t *testing.T) {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	runs, err := d.Parts("runs")
+	snap, err := d.Snapshot()
 	if err != nil {
 		t.Fatal(err)
 	}
+	runs := snap.Parts("runs")
 	name := regexp.MustCompile(`^runs/campaign=c1/part-000000000[12]-` + w.ID() + `-0\.parquet$`)
 	for _, p := range runs {
-		rel, _ := filepath.Rel(d.Dir(), p)
-		if !filepath.IsAbs(p) || !name.MatchString(rel) {
-			t.Errorf("part %s", p)
+		if !filepath.IsAbs(p.Path) || !name.MatchString(p.Rel()) || p.Writer != w.ID() || p.Size == 0 {
+			t.Errorf("part %+v", p)
 		}
 	}
-	if len(runs) != 2 || runs[0] > runs[1] {
-		t.Errorf("runs parts = %v", runs)
+	if len(runs) != 2 || runs[0].Commit != 1 || runs[1].Commit != 2 || snap.Last != 2 {
+		t.Errorf("runs parts = %+v, last %d", runs, snap.Last)
 	}
-	if rej, _ := d.Parts("rejects"); len(rej) != 1 {
+	if rej := snap.Parts("rejects"); len(rej) != 1 {
 		t.Errorf("rejects parts = %v", rej)
 	}
-	l, err := d.Committed()
-	if err != nil {
-		t.Fatal(err)
+	if got := snap.Since(1); len(got) != 2 || got[0].Commit != 2 {
+		t.Errorf("Since(1) = %+v", got)
 	}
-	if li, ok := l.Run(testInput(3).SHA256); !ok || li.Commit != 2 || li.Path != testInput(3).Path {
-		t.Errorf("Run(3) = %+v, %v", li, ok)
+	if got := snap.Campaigns(); !slices.Equal(got, []string{"c1"}) {
+		t.Errorf("campaigns %v", got)
 	}
-	if li, ok := l.Lookup(testSource, testInput(5).Path); !ok || li.Outcome != OutcomeReject {
-		t.Errorf("Lookup(5) = %+v, %v", li, ok)
+	if got := logical(t, d); !strings.HasPrefix(got, "runs: 3 rows") || got != globbed(t, d) {
+		t.Errorf("logical view:\n%s\nglobbed:\n%s", got, globbed(t, d))
 	}
-	if _, ok := l.Run(testInput(5).SHA256); ok {
-		t.Error("a reject is a run")
-	}
-	if len(l.Inputs()) != 4 || l.Commits() != 2 {
-		t.Errorf("inputs %d commits %d", len(l.Inputs()), l.Commits())
-	}
-	want := "runs: 3 rows"
-	if got := logical(t, d); !strings.HasPrefix(got, want) {
-		t.Errorf("logical view:\n%s", got)
+	// The ledger keeps the latest commit only, whatever the history.
+	if got := tree(t, filepath.Join(d.Dir(), ledgerDir)); !slices.Equal(got, []string{"0000000002.json", historyName, "lock"}) {
+		t.Errorf("_ledger holds %v", got)
 	}
 	mustCheck(t, d)
 }
 
-// Two writers race for one input: the second gets ErrConflict, nothing
-// of its group shows, and it redoes the group without the input.
-func TestConflict(t *testing.T) {
+// A writer's Prepare sees what others committed since it looked, and
+// can refuse the group or add to it.
+func TestPrepare(t *testing.T) {
 	d := mustCreate(t)
 	w1, w2 := mustWriter(t, d), mustWriter(t, d)
 	defer w1.Close()
 	defer w2.Close()
-	before := logical(t, d)
-	parts2, inputs2 := writeGroup(t, w2, "c1", []int{1, 2})
+	parts2 := writeGroup(t, w2, []int{1, 2})
 	commitGroup(t, w1, 1)
 	afterW1 := logical(t, d)
-	err := w2.Commit(context.Background(), parts2, inputs2)
-	var ce *ConflictError
-	if !errors.Is(err, ErrConflict) || !errors.As(err, &ce) {
+	var since []Part
+	err := w2.Commit(context.Background(), Group{Parts: parts2, Prepare: func(s []Part) ([]*PartFile, error) {
+		since = s
+		return refuseTaken([]int{1, 2})(s)
+	}})
+	if !errors.Is(err, errTaken) || !strings.Contains(err.Error(), testKey(1)) {
 		t.Fatalf("Commit: %v", err)
 	}
-	if h := ce.Hashes(); len(h) != 1 || h[0] != testInput(1).SHA256 || !strings.Contains(err.Error(), h[0]) {
-		t.Errorf("conflict hashes %v (%v)", h, err)
+	if len(since) != 2 || since[0].Writer != w1.ID() || since[0].Commit != 1 {
+		t.Errorf("Prepare saw %+v", since)
 	}
-	if got := logical(t, d); got != afterW1 || got == before {
-		t.Errorf("the conflicting group shows:\n%s", got)
+	if got := logical(t, d); got != afterW1 {
+		t.Errorf("the refused group shows:\n%s", got)
 	}
-	if got := tree(t, w2.dir); len(got) != 0 {
-		t.Errorf("the conflicting group's parts stay: %v", got)
+	// The refused group's parts are the caller's again: it can commit
+	// them, or abort them.
+	if got := tree(t, w2.dir); len(got) != 2 {
+		t.Errorf("the refused group's parts: %v", got)
 	}
-	commitGroup(t, w2, 2)
+	for _, p := range parts2 {
+		if err := p.Abort(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Redone without input 1, with a part Prepare writes under the lock.
+	w2.SetSeen(1)
+	err = w2.Commit(context.Background(), Group{Parts: writeGroup(t, w2, []int{2}), Prepare: func(s []Part) ([]*PartFile, error) {
+		if len(s) != 0 {
+			t.Errorf("Prepare saw %+v after SetSeen", s)
+		}
+		return writeRows(w2, "c1", map[string][]string{"rejects": {testKey(10) + "\treject"}})
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if keys, _ := held(d); len(keys) != 3 || !keys[testKey(10)] {
+		t.Errorf("held %v", keys)
+	}
+	if w2.Seen() != 2 {
+		t.Errorf("seen %d after committing 2", w2.Seen())
+	}
 	mustCheck(t, d)
 }
 
-// Force re-ingests: the new commit supersedes the old rows, partly
-// (Excluded) then wholly (the old parts drop out).
-func TestForce(t *testing.T) {
+// A replacement removes the rows it supersedes from the directory: no
+// reader, kdf or not, sees them twice.
+func TestReplace(t *testing.T) {
 	d := mustCreate(t)
 	w := mustWriter(t, d)
 	defer w.Close()
 	commitGroup(t, w, 1, 2, 5)
+	commitGroup(t, w, 3, 4)
 	want := logical(t, d)
-	force := func(ids ...int) {
-		parts, inputs := writeGroup(t, w, "c1", ids)
-		for i := range inputs {
-			inputs[i].Force = true
+	replace(t, w, 1, 5)
+	if got := logical(t, d); got != want || globbed(t, d) != want {
+		t.Errorf("after a replacement:\n%s\nglobbed:\n%s\nwant\n%s", got, globbed(t, d), want)
+	}
+	snap, _ := d.Snapshot()
+	for _, p := range snap.Parts("runs") {
+		if p.Commit == 1 {
+			t.Errorf("replaced part %s is still there", p.Rel())
 		}
-		if err := w.Commit(context.Background(), parts, inputs); err != nil {
-			t.Fatal(err)
+	}
+	// A replacement built from a snapshot that another commit has since
+	// replaced is refused, and nothing of it shows.
+	stale, err := replacement(w, snap, []int{2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	replace(t, w, 1)
+	before := logical(t, d)
+	if err := w.Commit(context.Background(), stale); !errors.Is(err, ErrConflict) || !strings.Contains(err.Error(), "runs/campaign=c1/part-") {
+		t.Errorf("stale replacement: %v", err)
+	}
+	if got := logical(t, d); got != before || got != want {
+		t.Errorf("after the refused replacement:\n%s", got)
+	}
+	abortAll := func(ps []*PartFile) {
+		for _, p := range ps {
+			p.Abort()
 		}
 	}
-	force(1, 5)
-	l, _ := d.Committed()
-	ex, _ := l.Excluded("runs")
-	if len(ex) != 1 || !ex[0].ByRunID || ex[0].RunID != testInput(1).RunID {
-		t.Errorf("runs excluded = %+v", ex)
+	abortAll(stale.Parts)
+	if got := tree(t, w.dir); len(got) != 0 {
+		t.Errorf("parts left in the writer's directory: %v", got)
 	}
-	if ex, _ := l.Excluded("rejects"); len(ex) != 1 || ex[0].Path != testInput(5).Path {
-		t.Errorf("rejects excluded = %+v", ex)
-	}
-	if li, _ := l.Run(testInput(1).SHA256); li.Commit != 2 {
-		t.Errorf("input 1 in commit %d", li.Commit)
-	}
-	if got := logical(t, d); got != want {
-		t.Errorf("after a forced re-ingest:\n%s\nwant\n%s", got, want)
-	}
-	force(2)
-	l, _ = d.Committed()
-	runs, _ := l.Parts("runs")
-	if len(runs) != 2 || strings.Contains(runs[0], "part-0000000001-") {
-		t.Errorf("runs parts = %v", runs)
-	}
-	if ex, _ := l.Excluded("runs"); len(ex) != 0 {
-		t.Errorf("runs excluded = %+v", ex)
-	}
-	if got := logical(t, d); got != want {
-		t.Errorf("after forcing every input:\n%s\nwant\n%s", got, want)
-	}
+	mustCheck(t, d)
 }
 
 func TestCommitRefusesBadGroups(t *testing.T) {
 	d := mustCreate(t)
-	w := mustWriter(t, d)
+	w, other := mustWriter(t, d), mustWriter(t, d)
 	defer w.Close()
+	defer other.Close()
 	ctx := context.Background()
 	open, _ := w.CreatePart("runs", "c1")
-	for name, tc := range map[string]struct {
-		parts  []*PartFile
-		inputs []Input
-	}{
-		"part open":     {[]*PartFile{open}, nil},
-		"twice":         {nil, []Input{testInput(1), testInput(1)}},
-		"no outcome":    {nil, []Input{{SHA256: testInput(1).SHA256, Path: "x"}}},
-		"bad hash":      {nil, []Input{{SHA256: "ABC", Path: "x", Outcome: OutcomeRun}}},
-		"run no hash":   {nil, []Input{{Path: "x", Outcome: OutcomeRun}}},
-		"reject reason": {nil, []Input{{Path: "x", Outcome: OutcomeReject}}},
+	twice := writeGroup(t, w, []int{1})
+	theirs := writeGroup(t, other, []int{2})
+	for name, parts := range map[string][]*PartFile{
+		"part open":      {open},
+		"twice":          {twice[0], twice[0]},
+		"other writer's": theirs,
 	} {
-		if err := w.Commit(ctx, tc.parts, tc.inputs); err == nil {
+		if err := w.Commit(ctx, Group{Parts: parts}); err == nil {
 			t.Errorf("%s: committed", name)
 		}
 	}
-	// An unreadable file has no hash: it is a reject known by its path.
-	unreadable := Input{Source: testSource, Path: "x", Outcome: OutcomeReject, Reason: "unreadable"}
-	if err := w.Commit(ctx, nil, []Input{unreadable}); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Commit(ctx, nil, []Input{unreadable}); !errors.Is(err, ErrConflict) {
-		t.Errorf("second commit of %s: %v", unreadable.Path, err)
+	if got := logical(t, d); !strings.HasPrefix(got, "runs: 0 rows") {
+		t.Errorf("refused groups show:\n%s", got)
 	}
 }
 
@@ -183,7 +192,7 @@ func TestWriteFailure(t *testing.T) {
 	if cerr := p.Close(); cerr == nil || cerr.Error() != err.Error() {
 		t.Errorf("Close: %v", cerr)
 	}
-	err = w.Commit(context.Background(), []*PartFile{p}, []Input{testInput(1)})
+	err = w.Commit(context.Background(), Group{Parts: []*PartFile{p}})
 	if err == nil || !strings.Contains(err.Error(), "no space left") {
 		t.Errorf("Commit: %v", err)
 	}
@@ -210,17 +219,20 @@ func TestConcurrentWriters(t *testing.T) {
 			}
 			defer w.Close()
 			for i := range 5 {
-				in := testInput(100*g + i + 1)
-				if err := w.Commit(context.Background(), nil, []Input{in}); err != nil {
+				parts, err := writeRows(w, "c1", groupRows([]int{100*g + i + 1}))
+				if err == nil {
+					err = w.Commit(context.Background(), Group{Parts: parts})
+				}
+				if err != nil {
 					t.Error(err)
 				}
 			}
 		})
 	}
 	wg.Wait()
-	l, _ := d.Committed()
-	if l.Commits() != 20 || len(l.Inputs()) != 20 {
-		t.Errorf("%d commits, %d inputs", l.Commits(), len(l.Inputs()))
+	snap, _ := d.Snapshot()
+	if keys, _ := held(d); snap.Last != 20 || len(keys) != 20 {
+		t.Errorf("%d commits, %d inputs", snap.Last, len(keys))
 	}
 	mustCheck(t, d)
 	if _, err := os.Stat(filepath.Join(d.Dir(), tmpDir)); err != nil {

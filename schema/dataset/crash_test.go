@@ -23,14 +23,13 @@ type point struct {
 
 func (p point) String() string { return fmt.Sprintf("%s-%d", p.s, p.k) }
 
-// points lists every place the commit of a three-part group can stop.
+// points lists every place the scenario's second commit can stop: it
+// adds five parts and removes two.
 func points() []point {
 	var pts []point
 	for s := range numSteps {
-		n := 1
-		if s == stepMoved {
-			n = 3
-		}
+		n := map[step]int{stepMoved: 5, stepRemoved: 2}[s]
+		n = max(n, 1)
 		for k := range n {
 			pts = append(pts, point{s, k})
 		}
@@ -48,20 +47,43 @@ func stopAt(d *Dataset, p point, err error) {
 	}
 }
 
-// uninterrupted is the logical view of the scenario run without a crash:
-// inputs 1 and 2 committed, then 3, 4 and 5 (runs, records, rejects).
+// second is the scenario's second commit: inputs 3, 4 and 5 (runs,
+// records, rejects), and input 1 again, which replaces the runs and
+// records parts of the first commit with rewritten ones.
+func second(t testing.TB, w *Writer) Group {
+	t.Helper()
+	snap, err := w.d.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := replacement(w, snap, []int{1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	more := writeGroup(t, w, []int{3, 4, 5})
+	g.Parts = append(g.Parts, more...)
+	if len(g.Parts) != 5 || len(g.Remove) != 2 {
+		t.Fatalf("the second commit adds %d parts and removes %d", len(g.Parts), len(g.Remove))
+	}
+	return g
+}
+
+// uninterrupted is the logical view of the scenario run without a crash.
 func uninterrupted(t *testing.T) string {
 	d := mustCreate(t)
 	w := mustWriter(t, d)
 	defer w.Close()
 	commitGroup(t, w, 1, 2)
-	commitGroup(t, w, 3, 4, 5)
+	if err := w.Commit(context.Background(), second(t, w)); err != nil {
+		t.Fatal(err)
+	}
 	return logical(t, d)
 }
 
 // A process killed at any point of a commit, then run again, ends with
-// the dataset of an uninterrupted run; before recovery, ledger readers
-// see the commit wholly or not at all.
+// the dataset of an uninterrupted run; before recovery, readers that
+// list the dataset see the commit wholly or not at all, and after it a
+// plain glob sees the same.
 func TestCrashAtEveryStep(t *testing.T) {
 	want := uninterrupted(t)
 	for _, pt := range points() {
@@ -70,9 +92,9 @@ func TestCrashAtEveryStep(t *testing.T) {
 			w := mustWriter(t, d)
 			commitGroup(t, w, 1, 2)
 			before := logical(t, d)
-			parts, inputs := writeGroup(t, w, "c1", []int{3, 4, 5})
+			g := second(t, w)
 			stopAt(d, pt, errCrash)
-			if err := w.Commit(context.Background(), parts, inputs); !errors.Is(err, errCrash) {
+			if err := w.Commit(context.Background(), g); !errors.Is(err, errCrash) {
 				t.Fatalf("Commit: %v", err)
 			}
 			w.kill()
@@ -91,23 +113,32 @@ func TestCrashAtEveryStep(t *testing.T) {
 			if pending := pt.s >= stepIntent && !committed; err == nil || pending != strings.Contains(err.Error(), "pending") {
 				t.Errorf("Check before recovery: %v", err)
 			}
+			unfinished := committed && !(pt.s == stepRemoved && pt.k == 1)
+			if unfinished != strings.Contains(fmt.Sprint(err), "did not remove") {
+				t.Errorf("Check before recovery: %v", err)
+			}
 			w2 := mustWriter(t, d2)
 			rec := w2.Recovery()
 			if rolled := len(rec.RolledBack) == 1; rolled != (pt.s >= stepIntent && !committed) {
 				t.Errorf("recovery rolled back %v", rec.RolledBack)
 			}
-			wantParts := map[step]int{stepMoved: pt.k + 1, stepMovedSynced: 3}[pt.s]
+			if finished := len(rec.Finished) == 1; finished != unfinished {
+				t.Errorf("recovery finished %v", rec.Finished)
+			}
+			wantParts := map[step]int{stepMoved: pt.k + 1, stepMovedSynced: 5, stepIntent: 0}[pt.s]
 			if len(rec.RemovedParts) != wantParts {
 				t.Errorf("recovery removed parts %v, want %d", rec.RemovedParts, wantParts)
 			}
 			if !slices.Contains(rec.RemovedTmp, filepath.Join(tmpDir, w.ID())) {
 				t.Errorf("recovery removed %v, not the dead writer's directory", rec.RemovedTmp)
 			}
-			if got := logical(t, d2); got != seen {
-				t.Errorf("recovery changed what readers see:\n%s", got)
+			if got := logical(t, d2); got != seen || globbed(t, d2) != seen {
+				t.Errorf("recovery changed what readers see:\n%s\nglobbed:\n%s", got, globbed(t, d2))
 			}
 			if !committed { // running the ingest again commits the group
-				commitGroup(t, w2, 3, 4, 5)
+				if err := w2.Commit(context.Background(), second(t, w2)); err != nil {
+					t.Fatal(err)
+				}
 			}
 			w2.Close()
 			mustCheck(t, d2)
@@ -129,18 +160,24 @@ func TestFailureAtEveryStep(t *testing.T) {
 			defer w.Close()
 			commitGroup(t, w, 1, 2)
 			before := logical(t, d)
-			parts, inputs := writeGroup(t, w, "c1", []int{3, 4, 5})
+			g := second(t, w)
 			stopAt(d, pt, syscall.EIO)
-			err := w.Commit(context.Background(), parts, inputs)
+			err := w.Commit(context.Background(), g)
 			if !errors.Is(err, syscall.EIO) {
 				t.Fatalf("Commit: %v", err)
+			}
+			if committed := pt.s >= stepCommitted; committed != errors.Is(err, ErrCommitted) {
+				t.Errorf("Commit after the commit point: %v", err)
 			}
 			d.hooks.onStep = nil
 			committed := pt.s >= stepCommitted
 			if got := logical(t, d); committed && got != want || !committed && got != before {
 				t.Errorf("after the failure readers see:\n%s", got)
 			}
-			mustCheck(t, d) // no intent, no stray part, without recovery
+			if committed && !(pt.s == stepRemoved && pt.k == 1) { // the next writer finishes it
+				mustWriter(t, d).Close()
+			}
+			mustCheck(t, d) // no intent, no stray part
 			if got := tree(t, w.dir); len(got) != 0 {
 				t.Errorf("the failed group's parts stay: %v", got)
 			}
@@ -154,7 +191,7 @@ func TestDeadWriterTmp(t *testing.T) {
 	d := mustCreate(t)
 	ctx := context.Background()
 	dead := mustWriter(t, d)
-	writeGroup(t, dead, "c1", []int{1})
+	writeGroup(t, dead, []int{1})
 	dead.kill()
 	live := mustWriter(t, d)
 	if got := live.Recovery().RemovedTmp; !slices.Equal(got, []string{"_tmp/" + dead.ID()}) {
@@ -207,8 +244,7 @@ func TestLockTimeout(t *testing.T) {
 	defer unlock(lk)
 	ctx, cancel := context.WithTimeout(context.Background(), 30e6)
 	defer cancel()
-	parts, inputs := writeGroup(t, w, "c1", []int{1})
-	err = w.Commit(ctx, parts, inputs)
+	err = w.Commit(ctx, Group{Parts: writeGroup(t, w, []int{1})})
 	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "ledger lock") {
 		t.Errorf("Commit: %v", err)
 	}
@@ -222,7 +258,7 @@ func TestDamagedIntent(t *testing.T) {
 	commitGroup(t, w, 1)
 	w.Close()
 	want := logical(t, d)
-	os.WriteFile(filepath.Join(d.Dir(), ledgerDir, commitName(2)+".pending"), []byte(`{"commit":2,"parts":[{"ta`), 0o644)
+	os.WriteFile(filepath.Join(d.Dir(), ledgerDir, commitName(2)+".pending"), []byte(`{"commit":2,"add":[{"ta`), 0o644)
 	stray := filepath.Join(d.Dir(), "calls", "campaign=c1", partName(2, "dead", 0))
 	os.MkdirAll(filepath.Dir(stray), 0o755)
 	os.WriteFile(stray, []byte("half"), 0o644)

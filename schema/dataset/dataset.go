@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
-	"sync"
 
 	"golang.org/x/sys/unix"
 
@@ -22,7 +21,7 @@ const (
 	Format = "kdf-dataset"
 	// Version is the dataset layout version this package reads and
 	// writes: the directory layout, the ledger and its commit protocol.
-	Version = 1
+	Version = 2
 
 	metaName   = "kdf.json"
 	ledgerDir  = "_ledger"
@@ -45,9 +44,7 @@ type Dataset struct {
 	root string // absolute, symbolic links resolved
 	meta Meta
 
-	mu      sync.Mutex
-	entries map[int64]*entry // committed ledger entries: immutable, so cached
-	hooks   hooks            // fault injection for tests; zero in production
+	hooks hooks // fault injection for tests; zero in production
 }
 
 // Open opens an existing dataset for reading; NewWriter makes it
@@ -62,7 +59,7 @@ func Open(dir string) (*Dataset, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Dataset{root: root, meta: meta, entries: map[int64]*entry{}}, nil
+	return &Dataset{root: root, meta: meta}, nil
 }
 
 // Create makes dir a new, empty dataset, creating dir if needed. On an
@@ -105,7 +102,7 @@ func Create(dir string) (*Dataset, error) {
 	if err := writeMeta(root, meta); err != nil {
 		return nil, err
 	}
-	return &Dataset{root: root, meta: meta, entries: map[int64]*entry{}}, nil
+	return &Dataset{root: root, meta: meta}, nil
 }
 
 // Dir returns the dataset's directory: absolute, symbolic links resolved.
@@ -162,6 +159,8 @@ func (m Meta) check(name string) error {
 	switch {
 	case m.Format != Format:
 		return fmt.Errorf("dataset: %s has format %q, not %q: not a kdf dataset", name, m.Format, Format)
+	case m.DatasetVersion == 1:
+		return fmt.Errorf("dataset: %s has dataset version 1, whose runs are keyed by content and whose ledger other engines cannot read; this kdf reads version %d: ingest the campaign again into a new dataset", name, Version)
 	case m.DatasetVersion < 1 || m.DatasetVersion > Version:
 		return fmt.Errorf("dataset: %s has dataset version %d; this kdf reads version %d: use the kdf that wrote it, or a newer one", name, m.DatasetVersion, Version)
 	case m.SchemaVersion > schema.Version:

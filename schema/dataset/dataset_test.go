@@ -29,13 +29,13 @@ func TestCreateOpen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if parts, _ := again.Parts("runs"); len(parts) != 1 {
-		t.Errorf("Create on a dataset: runs parts = %v", parts)
+	if snap, _ := again.Snapshot(); len(snap.Parts("runs")) != 1 {
+		t.Errorf("Create on a dataset: runs parts = %v", snap.Parts("runs"))
 	}
 	if _, err := Open(dir); err != nil {
 		t.Fatal(err)
 	}
-	if got := tree(t, dir); len(got) != 5 { // kdf.json, lock, one commit, a runs and a records part
+	if got := tree(t, dir); len(got) != 6 { // kdf.json, lock, one commit, history, a runs and a records part
 		t.Errorf("files = %v", got)
 	}
 }
@@ -62,7 +62,8 @@ func TestOpenRefuses(t *testing.T) {
 		{"damaged", raw("{"), "is damaged"},
 		{"other format", meta(map[string]any{"format": "delta", "dataset_version": 1}), "not a kdf dataset"},
 		{"too new", meta(map[string]any{"format": Format, "dataset_version": Version + 1}), "use the kdf that wrote it"},
-		{"schema too new", meta(map[string]any{"format": Format, "dataset_version": 1, "schema_version": schema.Version + 1}), "upgrade kdf"},
+		{"schema too new", meta(map[string]any{"format": Format, "dataset_version": Version, "schema_version": schema.Version + 1}), "upgrade kdf"},
+		{"version 1", meta(map[string]any{"format": Format, "dataset_version": 1}), "ingest the campaign again"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Open(tc.dir)
@@ -128,8 +129,7 @@ func TestSymlinkRefused(t *testing.T) {
 	}
 	w := mustWriter(t, d)
 	defer w.Close()
-	parts, inputs := writeGroup(t, w, "c1", []int{1})
-	err := w.Commit(context.Background(), parts, inputs)
+	err := w.Commit(context.Background(), Group{Parts: writeGroup(t, w, []int{1})})
 	if err == nil || !strings.Contains(err.Error(), "refusing") {
 		t.Fatalf("Commit: %v", err)
 	}
@@ -140,21 +140,26 @@ func TestSymlinkRefused(t *testing.T) {
 	mustCheck(t, d)
 }
 
-// A ledger entry naming a file outside its commit is refused, not
-// followed.
+// A ledger entry naming a file outside the dataset, or another commit's
+// part, is refused, not followed.
 func TestHostileLedger(t *testing.T) {
-	d := mustCreate(t)
-	e := entry{Commit: 1, Parts: []partRef{{Table: "runs", Campaign: "c1", Name: "../../../../etc/passwd"}}}
-	b, _ := json.Marshal(e)
-	os.WriteFile(filepath.Join(d.Dir(), ledgerDir, commitName(1)+".json"), b, 0o644)
-	if _, err := d.Committed(); err == nil || !strings.Contains(err.Error(), "not one of its own") {
-		t.Fatalf("Committed: %v", err)
-	}
-	e.Parts[0] = partRef{Table: "runs", Campaign: "..", Name: partName(1, "w", 0)}
-	b, _ = json.Marshal(e)
-	os.WriteFile(filepath.Join(d.Dir(), ledgerDir, commitName(1)+".json"), b, 0o644)
-	d = &Dataset{root: d.root, meta: d.meta, entries: map[int64]*entry{}}
-	if _, err := d.Committed(); err == nil || !strings.Contains(err.Error(), "..") {
-		t.Fatalf("Committed: %v", err)
+	for name, e := range map[string]entry{
+		"outside":         {Commit: 1, Add: []partRef{{Table: "runs", Campaign: "c1", Name: "../../../../etc/passwd"}}},
+		"campaign ..":     {Commit: 1, Add: []partRef{{Table: "runs", Campaign: "..", Name: partName(1, "w", 0)}}},
+		"another's part":  {Commit: 1, Add: []partRef{{Table: "runs", Campaign: "c1", Name: partName(7, "w", 0)}}},
+		"removes a later": {Commit: 1, Remove: []partRef{{Table: "runs", Campaign: "c1", Name: partName(1, "w", 0)}}},
+		"removes outside": {Commit: 2, Remove: []partRef{{Table: "runs/../..", Campaign: "c1", Name: partName(1, "w", 0)}}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			d := mustCreate(t)
+			b, _ := json.Marshal(e)
+			os.WriteFile(filepath.Join(d.Dir(), ledgerDir, commitName(e.Commit)+".json"), b, 0o644)
+			if _, err := d.Snapshot(); err == nil || !strings.Contains(err.Error(), "kdf check") {
+				t.Fatalf("Snapshot: %v", err)
+			}
+			if _, err := d.Recover(context.Background()); err == nil {
+				t.Fatal("Recover followed it")
+			}
+		})
 	}
 }

@@ -40,10 +40,8 @@ func CheckCampaign(name string) error {
 
 // lookupTable returns the schema table called name.
 func lookupTable(name string) (*schema.Table, error) {
-	for _, t := range schema.All {
-		if t.Name == name {
-			return t, nil
-		}
+	if t := schema.Lookup(name); t != nil {
+		return t, nil
 	}
 	return nil, fmt.Errorf("dataset: no table %q", name)
 }
@@ -68,7 +66,7 @@ func partName(n int64, writer string, k int) string {
 	return fmt.Sprintf("part-%s-%s-%d.parquet", commitName(n), writer, k)
 }
 
-// partRef names a committed part relative to the dataset directory.
+// partRef names a part relative to the dataset directory.
 type partRef struct {
 	Table    string `json:"table"`
 	Campaign string `json:"campaign"`
@@ -80,26 +78,50 @@ func (p partRef) rel() string {
 	return filepath.Join(p.Table, "campaign="+p.Campaign, p.Name)
 }
 
+// commit is the commit number in the part's name (0 if it has none).
+func (p partRef) commit() int64 {
+	n, _, ok := parsePartName(p.Name)
+	if !ok {
+		return 0
+	}
+	return n
+}
+
 // check validates a reference read from the ledger before recovery
-// removes or readers open what it names: a damaged or hostile ledger
+// removes or readers skip what it names: a damaged or hostile ledger
 // must not point outside the dataset.
-func (p partRef) check(n int64) error {
+func (p partRef) check() error {
 	if _, err := lookupTable(p.Table); err != nil {
 		return err
 	}
 	if err := CheckCampaign(p.Campaign); err != nil {
 		return err
 	}
-	if !isPartOf(p.Name, n) {
-		return fmt.Errorf("dataset: commit %d names part %q, not one of its own", n, p.Name)
+	if _, _, ok := parsePartName(p.Name); !ok {
+		return fmt.Errorf("dataset: %q is not a part name", p.Name)
 	}
 	return nil
 }
 
-// isPartOf reports whether name is a part file name of commit n.
-func isPartOf(name string, n int64) bool {
-	rest, ok := strings.CutPrefix(name, "part-"+commitName(n)+"-")
-	return ok && strings.HasSuffix(rest, ".parquet") && !strings.ContainsAny(rest, "/\x00")
+// parsePartName parses part-<n>-<writer>-<k>.parquet.
+func parsePartName(name string) (n int64, writer string, ok bool) {
+	rest, ok := strings.CutPrefix(name, "part-")
+	if !ok || len(rest) < 11 || rest[10] != '-' {
+		return 0, "", false
+	}
+	n, ok = parseCommitName(rest[:10], "")
+	if !ok {
+		return 0, "", false
+	}
+	rest, ok = strings.CutSuffix(rest[11:], ".parquet")
+	i := strings.LastIndexByte(rest, '-')
+	if !ok || i <= 0 || strings.ContainsAny(rest, "/\x00") {
+		return 0, "", false
+	}
+	if _, err := strconv.Atoi(rest[i+1:]); err != nil {
+		return 0, "", false
+	}
+	return n, rest[:i], true
 }
 
 // mkdirWithin creates the directory rel under the dataset, one segment

@@ -20,13 +20,15 @@ import (
 type Recovery struct {
 	RolledBack   []int64  // commits interrupted before their commit point
 	RemovedParts []string // their parts already moved into place, relative to the dataset
+	Finished     []int64  // commits interrupted after it, whose replaced parts were then removed
 	RemovedTmp   []string // entries of _tmp that no live writer owned
 }
 
 // Recover mends what interrupted writers left, under the ledger lock:
 // every pending intent is rolled back (the parts it lists removed, then
-// the intent), and every entry of _tmp whose writer lock no live process
-// holds is removed. NewWriter runs it; it is exported for a repair
+// the intent), every commit is finished (the parts it replaced removed),
+// and every entry of _tmp whose writer lock no live process holds is
+// removed. NewWriter runs it; it is exported for a repair
 // command. A writer's directory and its lock file go together.
 func (d *Dataset) Recover(ctx context.Context) (Recovery, error) {
 	lk, err := d.lockLedger(ctx)
@@ -51,8 +53,26 @@ func (d *Dataset) recoverLocked() (Recovery, error) {
 		rec.RolledBack = append(rec.RolledBack, n)
 		rec.RemovedParts = append(rec.RemovedParts, removed...)
 	}
+	for _, e := range st.commits {
+		if d.unfinished(e) {
+			rec.Finished = append(rec.Finished, e.Commit)
+		}
+		if err := d.finishCommit(e); err != nil {
+			return rec, err
+		}
+	}
 	rec.RemovedTmp, err = d.cleanTmp()
 	return rec, err
+}
+
+// unfinished reports whether a part commit e replaced is still there.
+func (d *Dataset) unfinished(e *entry) bool {
+	for _, p := range e.Remove {
+		if _, err := os.Lstat(filepath.Join(d.root, p.rel())); err == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // rollback undoes commit n, which has not reached its commit point: the
@@ -68,7 +88,7 @@ func (d *Dataset) rollback(n int64) ([]string, error) {
 	}
 	rels := d.partsNumbered(n)
 	if e, err := readEntry(pending, n); err == nil {
-		for _, p := range e.Parts {
+		for _, p := range e.Add {
 			rels = append(rels, p.rel())
 		}
 	}
@@ -106,7 +126,7 @@ func (d *Dataset) partsNumbered(n int64) []string {
 			dir := filepath.Join(t.Name, c)
 			files, _ := readDirNames(filepath.Join(d.root, dir))
 			for _, f := range files {
-				if isPartOf(f, n) {
+				if m, _, ok := parsePartName(f); ok && m == n {
 					rels = append(rels, filepath.Join(dir, f))
 				}
 			}

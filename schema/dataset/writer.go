@@ -25,6 +25,7 @@ type Writer struct {
 	lockf *os.File // _tmp/<id>.lock, flocked while the writer lives
 
 	mu       sync.Mutex
+	seen     int64              // see Seen
 	next     int                // counter naming temporary parts
 	parts    map[*PartFile]bool // parts not yet committed or aborted
 	closed   bool
@@ -50,11 +51,15 @@ func (d *Dataset) NewWriter(ctx context.Context) (*Writer, error) {
 	if err != nil {
 		return nil, err
 	}
+	st, err := d.readLedger()
+	if err != nil {
+		return nil, err
+	}
 	w, err := d.register()
 	if err != nil {
 		return nil, err
 	}
-	w.recovery = rec
+	w.recovery, w.seen = rec, st.last
 	return w, nil
 }
 

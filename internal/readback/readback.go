@@ -1,0 +1,63 @@
+// Package readback reads a dataset's tables back with parquet-go, as a
+// reader that knows nothing of kdf's query layer would: for tests that
+// check what the directory holds.
+package readback
+
+import (
+	"os"
+	"testing"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/kdf-tools/kdf/schema/dataset"
+)
+
+// Parts returns the paths of a table's committed parts.
+func Parts(t testing.TB, dir, table string) []string {
+	t.Helper()
+	ds, err := dataset.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := ds.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return snap.Paths(table)
+}
+
+// Table reads every row of a table into T, whose fields name the
+// columns they read with `parquet:"name"` tags.
+func Table[T any](t testing.TB, dir, table string) []T {
+	t.Helper()
+	var out []T
+	for _, p := range Parts(t, dir, table) {
+		rows, err := parquet.ReadFile[T](p)
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		out = append(out, rows...)
+	}
+	return out
+}
+
+// Rows counts a table's rows from the parts' footers.
+func Rows(t testing.TB, dir, table string) int64 {
+	t.Helper()
+	var n int64
+	for _, p := range Parts(t, dir, table) {
+		f, err := os.Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, _ := f.Stat()
+		pf, err := parquet.OpenFile(f, st.Size())
+		if err != nil {
+			f.Close()
+			t.Fatalf("%s: %v", p, err)
+		}
+		n += pf.NumRows()
+		f.Close()
+	}
+	return n
+}
