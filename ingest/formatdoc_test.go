@@ -186,8 +186,12 @@ func decodeWhole(words []uint64) (string, error) {
 		writeRecord(&out, d.Record(), nil)
 	}
 	s := d.Stats()
-	fmt.Fprintf(&out, "layout %s, words %d, counter_valid %v, file_words %d, capacity %d\n",
-		s.Layout, s.Words, s.CounterValid, s.FileWords, s.Capacity)
+	capacity := "unknown"
+	if s.Capacity > 0 {
+		capacity = fmt.Sprint(s.Capacity)
+	}
+	fmt.Fprintf(&out, "layout %s, words %d, counter_valid %v, file_words %d, capacity %s\n",
+		s.Layout, s.Words, s.CounterValid, s.FileWords, capacity)
 	fmt.Fprintf(&out, "records %d (entries %d, rets %d, cmps %d), record_words %d, max_record_words %d\n",
 		s.Records, s.Entries, s.Rets, s.Cmps, s.RecordWords, s.MaxRecordWords)
 	fmt.Fprintf(&out, "damaged_words %d, damage_events %d, torn %v, torn_words %d, missing_words %d, saturated %v\n",
