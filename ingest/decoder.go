@@ -314,7 +314,7 @@ func (d *Decoder) staleTail(skipped int64) bool {
 
 // overflowedA reports whether the layout-A record at p, which is not
 // followed by a valid header, is really a record of 16 or more struct
-// fields whose count carried into the type bits: the real end then lies
+// fields whose count spilled into the type bits: the real end then lies
 // a multiple of 16 words further, where the next sequence number is.
 func (d *Decoder) overflowedA(p, words int64) bool {
 	want := (d.rec.Seq + 1) & seqMask

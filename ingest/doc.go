@@ -24,10 +24,16 @@
 // A headers have the upper 32 bits zero, layout B headers carry nvals
 // >= 1 there) unless the caller forces one.
 //
+// docs/FORMAT.md gives every field to the bit, the kernel's quirks (the
+// layout-A count spilling into the type bits, the RET written before an
+// entry), how each kind of damage is counted, and worked examples that
+// a test decodes.
+//
 // The Decoder streams: NewDecoder, then Next and Record until Next
 // returns false, then Err and Stats. It reads through a bounded window,
 // never past the counted words or the end of the input, and treats
 // damage as something to count, not to stop at: a word that cannot start
 // a valid record is skipped and the decoder resynchronises on the next
-// one. Only a buffer without even its counter word is an error.
+// one. Only a buffer without even its counter word, or an I/O error,
+// stops it (Err).
 package ingest

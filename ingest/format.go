@@ -100,8 +100,9 @@ const (
 )
 
 // HeaderA builds a layout-A header exactly as the RFC v2 writer does:
-// the value count is shifted in unmasked, so 16 or more struct fields
-// carry into the type bits (and past bit 31 from 256 on).
+// the value count is shifted in unmasked and ORed with the type, so 16
+// or more struct fields spill into the type bits (and past bit 31 from
+// 256 on).
 func HeaderA(kind Kind, nvals uint64, seq uint32) uint64 {
 	return typeBits(kind) | nvals<<aCountShift | uint64(seq&seqMask)
 }

@@ -1,7 +1,11 @@
 // Package query answers SQL over a kdf dataset with DuckDB, embedded:
-// no server, nothing downloaded, the library linked into kdf (cgo
-// stays in this package and the packages that import it; rendering is
-// the pure-Go package query/table).
+// no server, nothing downloaded, the library linked into kdf.
+//
+// This package alone imports the DuckDB binding, kdf's one use of cgo;
+// query/report, query/shell, cmd/kdf and internal/bench link it through
+// this package. Rendering (query/table), statistics (query/stats) and
+// figures (query/plot) are pure Go, and so are ingest, transform, schema
+// and the ingest job (internal/pipeline): they build with CGO_ENABLED=0.
 //
 // Open reads the dataset's ledger once and creates, in an in-memory
 // DuckDB database, views over exactly the committed Parquet parts (not

@@ -1,6 +1,7 @@
 // Command kdf turns kcov_dataflow trace buffers into facts a researcher
-// can query: call trees, per-buffer accounting, synthetic campaigns, and
-// (as the pipeline grows) a Parquet dataset with SQL reports over it.
+// can query: call trees and per-buffer accounting, a Parquet dataset
+// ingested from a campaign's archives, SQL and canned reports over it,
+// and synthetic campaigns to try it all on.
 //
 // Run `kdf help` for the commands.
 package main

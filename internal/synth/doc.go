@@ -1,6 +1,6 @@
 // Package synth generates synthetic kcov_dataflow campaigns whose raw
 // buffers are exactly what the kernel would have written, for both
-// buffer layouts (see shared/docs/BUFFER-FORMAT.md), together with the
+// buffer layouts (docs/FORMAT.md describes them), together with the
 // truth about every word. Everything is deterministic for a seed.
 //
 // # The writer

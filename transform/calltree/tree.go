@@ -20,6 +20,9 @@ type Tree struct {
 	funcs map[uint64]symbolize.Func
 }
 
+// New pairs a buffer's records into calls and names their pcs with sym;
+// with a nil sym, pcs print as addresses. The Tree keeps recs: records
+// from a Decoder must be Clones.
 func New(recs []ingest.Record, sym *symbolize.Symbolizer) *Tree {
 	calls, links, _ := pair.Calls(recs)
 	v := &Tree{recs: recs, calls: calls, links: links, sym: sym, funcs: map[uint64]symbolize.Func{}}

@@ -17,11 +17,12 @@
 //     recorded entry (a function without arguments): no_entry.
 //   - A RET immediately followed by an ENTRY of the same pc, while no
 //     call of that pc is open, is the pre-entry return seen in real
-//     buffers (BUFFER-FORMAT.md): it is linked to the call it precedes,
-//     marked PreRet, and closes nothing. With a call of that pc open, it
-//     is that call's return (a function called in a loop). A directly
-//     recursive call of a function showing the pre-entry return cannot
-//     be told from a real return and is read as one.
+//     buffers (docs/FORMAT.md, "The RET before the entry"): it is
+//     linked to the call it precedes, marked PreRet, and closes nothing.
+//     With a call of that pc open, it is that call's return (a function
+//     called in a loop). A directly recursive call of a function showing
+//     the pre-entry return cannot be told from a real return and is read
+//     as one.
 //   - Calls still open at the end of a segment close as truncated.
 //
 // Every call gets its parent, depth, status, arguments (with all struct
