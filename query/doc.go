@@ -7,10 +7,14 @@
 // figures (query/plot) are pure Go, and so are ingest, transform, schema
 // and the ingest job (internal/pipeline): they build with CGO_ENABLED=0.
 //
-// Open reads the dataset's ledger once and creates, in an in-memory
-// DuckDB database, views over exactly the committed Parquet parts (not
-// a glob: a part of an interrupted commit is never read), then the
-// macros and views below. Queries run over the Parquet files in place.
+// Open lists the dataset's committed parts once (the directory is the
+// truth; the ledger only names the parts of an interrupted commit, which
+// are never read) and creates, in an in-memory DuckDB database, views
+// over exactly those Parquet files, then the macros and views below.
+// Queries run over the files in place. Opening costs what listing the
+// files costs: compaction (kdf compact) keeps them few. OpenAll opens
+// several datasets as one (one per host, or per campaign): their tables
+// are unioned.
 //
 // # The dataset's tables
 //
@@ -22,12 +26,10 @@
 //
 // Columns are those of package schema, in its order; every view also has
 // campaign, from the Hive partition of the part's path
-// (TABLE/campaign=C/), read as text. Rows that a forced re-ingest
-// superseded (dataset.Ledger.Excluded) are filtered out by part and
-// run_id (by source and path in rejects), so each run appears once.
-// functions is deduplicated: every commit writes the symbols its runs
-// used, so parts repeat them; each (campaign, symbol table, function)
-// appears once.
+// (TABLE/campaign=C/), read as text, and dataset, the name of the
+// dataset the row comes from (its directory's base name, or NAME given
+// as NAME=DIR). Every row of every part is a row of its table: a plain
+// read_parquet of the directory returns the same rows.
 //
 // # Views for argument and return questions
 //
@@ -41,6 +43,8 @@
 //	rets        one row per RET record (pre-entry returns excluded): ...,
 //	            size, value, value_s, errno, errno_name, is_fault
 //	errnos      code, name: kdf's errno table
+//	contents    one row per distinct buffer content: sha256, runs (how
+//	            many runs share it), campaigns, bytes, example_path
 //
 // # Macros
 //

@@ -43,7 +43,7 @@ var Runs = &Table{Name: "runs", Doc: "one row per raw buffer: provenance, attrib
 	{Name: "campaign", Type: str, Dict: true, Doc: "campaign name (also the partition)"},
 	{Name: "source", Type: str, Dict: true, Doc: "the directory or archive the buffer came from, as given to kdf ingest"},
 	{Name: "path", Type: str, Doc: "the buffer's path inside its source"},
-	{Name: "sha256", Type: str, Doc: "the buffer's content hash, hex: runs of identical content share it (kdf's runs view counts them in content_runs)"},
+	{Name: "sha256", Type: str, Doc: "the buffer's content hash, hex: runs of identical content share it (kdf's contents view counts them)"},
 	{Name: "bytes", Type: i64, Doc: "the buffer file's size in bytes"},
 	{Name: "mtime_ns", Type: i64, Nullable: true, Doc: "the file's modification time in ns since the Unix epoch (stat, or the tar header): with bytes, how a re-run knows a file unchanged without reading it"},
 	{Name: "layout", Type: str, Dict: true, Doc: "A (RFC v2) or B (fork uAPI); ? when no valid header was found"},

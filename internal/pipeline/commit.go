@@ -21,7 +21,7 @@ import (
 func (wk *worker) addRun(j *job, k key, sha string, runID int64, t *tables, out *Outcome, problem string) {
 	e, st := j.entry, &out.Stats
 	attrs := withSourceAttrs(e.Attrs, e.Source)
-	r := runRow{runID: runID, source: k.source, path: k.path, sha256: sha, bytes: j.size,
+	r := runRow{runID: runID, source: j.srcName, path: e.Path, sha256: sha, bytes: j.size,
 		layout: st.Layout.String(), layoutForced: st.LayoutForced, words: int64(st.Words),
 		records: st.Records, entries: st.Entries, rets: st.Rets, cmps: st.Cmps, preRets: out.Pairing.PreRets,
 		damagedWords: st.DamagedWords, damageEvents: st.DamageEvents, torn: st.Torn, tornWords: st.TornWords,
@@ -324,8 +324,8 @@ func (wk *worker) without(files []*dataset.PartFile, keys []key) ([]*dataset.Par
 		delete(g.settled, k)
 		delete(g.replaces, k)
 	}
-	g.runs = slices.DeleteFunc(g.runs, func(r runRow) bool { return drop.files[key{r.source, r.path}] })
-	g.rejects = slices.DeleteFunc(g.rejects, func(r rejectRow) bool { return drop.files[key{r.source, r.path}] })
+	g.runs = slices.DeleteFunc(g.runs, func(r runRow) bool { return drop.files[keyOf(r.source, r.path)] })
+	g.rejects = slices.DeleteFunc(g.rejects, func(r rejectRow) bool { return drop.files[keyOf(r.source, r.path)] })
 	wk.in.countConcurrent(len(keys))
 	var out []*dataset.PartFile
 	for _, f := range files {
@@ -409,7 +409,7 @@ type dropRows struct {
 
 func (d dropRows) keep(table string) func(part.Row) bool {
 	if table == "rejects" {
-		return func(r part.Row) bool { return !d.files[key{r.String("source"), r.String("path")}] }
+		return func(r part.Row) bool { return !d.files[keyOf(r.String("source"), r.String("path"))] }
 	}
 	return func(r part.Row) bool { return !d.runs[r.Int64("run_id")] }
 }
@@ -507,16 +507,16 @@ func abortAll(files []*dataset.PartFile) {
 // (the file was fixed, or ingested as a run under another name, or a
 // source-wide problem such as a cap has been lifted).
 func (in *ingester) removeStale(ctx context.Context) error {
-	sources := map[string]bool{}
-	for _, src := range in.walkedSources() {
-		sources[src] = true
+	sources := in.walkedSources()
+	if len(sources) == 0 {
+		return nil
 	}
 	wk, err := in.newWorker(ctx)
 	if err != nil {
 		return err
 	}
 	defer wk.w.Close()
-	for k, h := range in.held.heldKeys(sources) {
+	for k, h := range in.held.under(sources) {
 		if h.run || in.seen[k] {
 			continue
 		}
@@ -542,15 +542,15 @@ func (in *ingester) removeStale(ctx context.Context) error {
 	}
 }
 
-// walkedSources lists the sources as the walker named them whose walk
-// met no problem that left part of them unread.
+// walkedSources lists the names of the sources whose walk met no
+// problem that left part of them unread.
 func (in *ingester) walkedSources() []string {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	var out []string
-	for k := range in.seen {
-		if !in.partial[k.source] && !slices.Contains(out, k.source) {
-			out = append(out, k.source)
+	for _, name := range in.names {
+		if !in.partial[name] && !slices.Contains(out, name) {
+			out = append(out, name)
 		}
 	}
 	return out

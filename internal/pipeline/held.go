@@ -3,15 +3,22 @@ package pipeline
 import (
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 
 	"github.com/kdf-tools/kdf/schema/dataset"
 	"github.com/kdf-tools/kdf/schema/part"
 )
 
-// key is an input's identity within its campaign: its source and its
-// path in that source. Identical content at another path is another run.
-type key struct{ source, path string }
+// key is an input's identity within its campaign: its source's name and
+// its path in that source, joined. Identical content at another path is
+// another run. A source named for its key=value directories (see
+// source.Name) and the same files given through a subdirectory of it
+// name each file alike: campaign + arm=a/trial=1/p.kcdf and
+// campaign/arm=a/trial=1 + p.kcdf.
+type key string
+
+func keyOf(source, path string) key { return key(source + "/" + path) }
 
 // heldInput is what the dataset holds for one input: a run, or a reject.
 type heldInput struct {
@@ -91,10 +98,10 @@ func scanPart(p dataset.Part, cols []string, fn func(part.Row) error) error {
 func (h *holdings) scanRuns(p dataset.Part) error {
 	cols := []string{"source", "path", "sha256", "bytes", "mtime_ns", "kallsyms", "system_map"}
 	return scanPart(p, cols, func(r part.Row) error {
-		k := key{r.String("source"), r.String("path")}
-		if !h.mine(k.path) {
+		if !h.mine(r.String("path")) {
 			return nil
 		}
+		k := keyOf(r.String("source"), r.String("path"))
 		in := heldInput{run: true, sha256: r.String("sha256"), bytes: r.Int64("bytes"), mtimeNS: -1,
 			symbolized: !r.Null("kallsyms") || !r.Null("system_map"), commit: p.Commit}
 		if !r.Null("mtime_ns") {
@@ -108,11 +115,10 @@ func (h *holdings) scanRuns(p dataset.Part) error {
 func (h *holdings) scanRejects(p dataset.Part) error {
 	cols := []string{"source", "path", "sha256", "bytes", "reason", "detail"}
 	return scanPart(p, cols, func(r part.Row) error {
-		k := key{r.String("source"), r.String("path")}
-		if !h.mine(k.path) {
+		if !h.mine(r.String("path")) {
 			return nil
 		}
-		h.set(k, heldInput{sha256: r.String("sha256"), bytes: r.Int64("bytes"), mtimeNS: -1,
+		h.set(keyOf(r.String("source"), r.String("path")), heldInput{sha256: r.String("sha256"), bytes: r.Int64("bytes"), mtimeNS: -1,
 			reason: r.String("reason"), detail: r.String("detail"), commit: p.Commit})
 		return nil
 	})
@@ -142,14 +148,18 @@ func (h *holdings) lookup(k key) (heldInput, bool) {
 	return in, ok
 }
 
-// heldKeys returns the inputs held, of the given sources.
-func (h *holdings) heldKeys(sources map[string]bool) map[key]heldInput {
+// under returns the inputs held under the given sources: whose keys
+// start with one of their names.
+func (h *holdings) under(sources []string) map[key]heldInput {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	out := map[key]heldInput{}
 	for k, in := range h.inputs {
-		if sources[k.source] {
-			out[k] = in
+		for _, s := range sources {
+			if strings.HasPrefix(string(k), s+"/") {
+				out[k] = in
+				break
+			}
 		}
 	}
 	return out

@@ -20,8 +20,9 @@ import (
 // job is one input on its way to a worker: a buffer to ingest or a
 // problem to record as a reject.
 type job struct {
-	entry *source.Entry
-	key   key // the input's identity: its source's name and its path
+	entry   *source.Entry
+	srcName string // the source's name in the dataset
+	key     key    // the input's identity: srcName and the entry's path
 	// reason, when set, makes the job a reject; detail says why.
 	reason ingest.Reason
 	detail string
@@ -59,8 +60,11 @@ func (in *ingester) newJob(ctx context.Context, e *source.Entry) (*job, error) {
 	default:
 		in.recordAs(e)
 	}
-	j.key = key{in.sourceName(e.Source), e.Path}
-	in.noteSeen(j.key)
+	j.srcName = in.sourceName(e.Source)
+	j.key = keyOf(j.srcName, e.Path)
+	if !in.noteSeen(j.key) {
+		return nil, nil // given twice (a source and a directory inside it): taken once
+	}
 	if j.reason != "" {
 		return j, nil
 	}

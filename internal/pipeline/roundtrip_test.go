@@ -73,7 +73,7 @@ func TestRoundTripParquet(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if id := runIDOf("default", key{run.Source, run.Path}); id != run.RunID {
+		if id := runIDOf("default", keyOf(run.Source, run.Path)); id != run.RunID {
 			t.Errorf("%s: run_id %d is not its key's %d", run.Path, run.RunID, id)
 		}
 		wantRecs, wantCalls := reference(t, b)

@@ -261,10 +261,16 @@ func (in *ingester) mine(path string) bool {
 	return int(h.Sum32()%uint32(in.cfg.Shards)) == in.cfg.Shard
 }
 
-func (in *ingester) noteSeen(k key) {
+// noteSeen records an input this walk met; it reports false if the walk
+// met it before.
+func (in *ingester) noteSeen(k key) bool {
 	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.seen[k] {
+		return false
+	}
 	in.seen[k] = true
-	in.mu.Unlock()
+	return true
 }
 
 // walkedPart notes that a source was not read whole.
@@ -310,7 +316,7 @@ func (in *ingester) countChanged(k key) {
 	in.sum.Changed++
 	in.sum.Inputs++
 	if len(in.sum.ChangedPaths) < maxChangedPaths {
-		in.sum.ChangedPaths = append(in.sum.ChangedPaths, k.source+":"+k.path)
+		in.sum.ChangedPaths = append(in.sum.ChangedPaths, string(k))
 	}
 }
 

@@ -301,15 +301,14 @@ func problems(errs ...any) string {
 	return s
 }
 
-// runIDOf is the first 8 bytes of the SHA-256 of the run's campaign,
-// source and path: its identity, the same on every host that ingests the
+// runIDOf is the first 8 bytes of the SHA-256 of the run's campaign and
+// key: its identity, the same on every host that ingests the
 // same file.
 func runIDOf(campaign string, k key) int64 {
 	h := sha256.New()
-	for _, s := range []string{campaign, k.source, k.path} {
-		h.Write([]byte(s))
-		h.Write([]byte{0})
-	}
+	h.Write([]byte(campaign))
+	h.Write([]byte{0})
+	h.Write([]byte(k))
 	id := int64(binary.BigEndian.Uint64(h.Sum(nil)))
 	if id == 0 {
 		id = 1 // never the zero value
@@ -386,9 +385,10 @@ func (wk *worker) reportSnapshot(s *source.Snapshot, c *cachedTable, err error) 
 	if errors.Is(err, symbolize.ErrHidden) {
 		reason = ingest.ReasonHiddenKallsyms
 	}
-	k := key{wk.in.sourceName(s.Source), s.Path}
+	name := wk.in.sourceName(s.Source)
+	k := keyOf(name, s.Path)
 	wk.in.noteSeen(k)
-	j := &job{entry: &source.Entry{Source: s.Source, Path: s.Path, Size: s.Size}, key: k}
+	j := &job{entry: &source.Entry{Source: s.Source, Path: s.Path, Size: s.Size}, srcName: name, key: k}
 	wk.reject(j, k, "", reason, err.Error())
 }
 
@@ -401,7 +401,7 @@ func (wk *worker) reject(j *job, k key, sha string, reason ingest.Reason, detail
 		return
 	}
 	j.reason, j.detail, j.sha = reason, detail, sha // a group redone takes it as it is
-	r := rejectRow{source: k.source, path: k.path, reason: string(reason), detail: detail}
+	r := rejectRow{source: j.srcName, path: j.entry.Path, reason: string(reason), detail: detail}
 	if sha != "" {
 		r.sha256 = some(sha)
 	}

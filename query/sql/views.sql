@@ -45,3 +45,13 @@ SELECT campaign, run_id, call_id, idx AS record_idx, func, demangled, module, si
        is_fault(value) AS is_fault
 FROM records
 WHERE kind = 'ret';
+
+-- contents: one row per distinct buffer content: sha256, runs (how many
+-- runs have it: short programs often leave byte-identical buffers, and
+-- each is a run of its own), campaigns (how many campaigns), bytes, and
+-- an example path. Join it to runs USING (sha256) to find repeats.
+CREATE VIEW contents AS
+SELECT sha256, count(*) AS runs, count(DISTINCT campaign) AS campaigns,
+       any_value(bytes) AS bytes, min(path) AS example_path
+FROM runs
+GROUP BY sha256;

@@ -89,6 +89,9 @@ func (d *Dataset) readLedger() (*ledgerState, error) {
 			continue
 		}
 		e, err := readEntry(filepath.Join(dir, name), n)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // a later commit finished and removed it since the listing
+		}
 		if err != nil {
 			return nil, err
 		}

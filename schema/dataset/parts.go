@@ -2,6 +2,7 @@ package dataset
 
 import (
 	"cmp"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -40,12 +41,33 @@ type Snapshot struct {
 // files, never with the number of inputs or commits the dataset has
 // seen.
 func (d *Dataset) Snapshot() (*Snapshot, error) {
+	// A commit may land between reading the ledger and listing the
+	// files: its parts would be skipped as too new while the parts it
+	// replaces are gone already. The listing is taken again until the
+	// ledger did not move under it.
 	st, err := d.readLedger()
-	if err != nil {
-		return nil, err
+	for try := 0; err == nil; try++ {
+		var s *Snapshot
+		if s, err = d.list(st); err != nil {
+			break
+		}
+		again, err := d.readLedger()
+		if err != nil {
+			return nil, err
+		}
+		if again.last == st.last && slices.Equal(again.pending, st.pending) {
+			return s, nil
+		}
+		if try == maxListTries {
+			return nil, fmt.Errorf("dataset: %s: %d commits landed while it was listed: try again", d.root, try)
+		}
+		st = again
 	}
-	return d.list(st)
+	return nil, err
 }
+
+// maxListTries bounds Snapshot's retries; each follows a commit.
+const maxListTries = 100
 
 func (d *Dataset) list(st *ledgerState) (*Snapshot, error) {
 	hidden := map[string]bool{}

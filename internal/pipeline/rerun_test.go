@@ -1,0 +1,186 @@
+package pipeline
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kdf-tools/kdf/internal/synth"
+)
+
+func ingestSum(t *testing.T, cfg Config) *Summary {
+	t.Helper()
+	sum, err := Run(context.Background(), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sum
+}
+
+type runSymbols struct {
+	Path     string  `parquet:"path"`
+	SHA256   string  `parquet:"sha256"`
+	Kallsyms *string `parquet:"kallsyms"`
+	Unres    int64   `parquet:"unresolved_pcs"`
+}
+
+// Runs ingested before their kallsyms arrived are symbolized by the
+// next ingest that finds it, without --force, and replace what was
+// there.
+func TestSymbolsArriveLater(t *testing.T) {
+	src := genCampaign(t, synth.SmallConfig())
+	kallsyms, _ := filepath.Glob(filepath.Join(src, "*", "*", "*", "kallsyms"))
+	kallsyms = append(kallsyms, filepath.Join(src, "System.map"))
+	hidden := t.TempDir()
+	for i, k := range kallsyms {
+		os.Rename(k, filepath.Join(hidden, filepath.Base(filepath.Dir(k))+"-"+string(rune('a'+i))))
+	}
+	out := filepath.Join(t.TempDir(), "ds")
+	first := ingestSum(t, Config{Dataset: out, Sources: []string{src}})
+	if first.Unsymbolized != first.Runs || first.Runs == 0 {
+		t.Fatalf("%d of %d runs unsymbolized without kallsyms", first.Unsymbolized, first.Runs)
+	}
+	records := countRows(t, out, "records")
+	for i, k := range kallsyms {
+		os.Rename(filepath.Join(hidden, filepath.Base(filepath.Dir(k))+"-"+string(rune('a'+i))), k)
+	}
+	second := ingestSum(t, Config{Dataset: out, Sources: []string{src}})
+	if second.Replaced != first.Runs || second.Unsymbolized != 0 {
+		t.Errorf("with kallsyms back: %d replaced, %d unsymbolized", second.Replaced, second.Unsymbolized)
+	}
+	for _, r := range readTable[runSymbols](t, out, "runs") {
+		if r.Kallsyms == nil || r.Unres*10 > int64(countRows(t, out, "records")) {
+			t.Errorf("%s: kallsyms %v, %d unresolved", r.Path, r.Kallsyms, r.Unres)
+		}
+	}
+	if got := countRows(t, out, "records"); got != records {
+		t.Errorf("records: %d rows, were %d", got, records)
+	}
+	if third := ingestSum(t, Config{Dataset: out, Sources: []string{src}}); third.Skipped != first.Runs {
+		t.Errorf("a third ingest skipped %d of %d", third.Skipped, first.Runs)
+	}
+}
+
+// A file whose content changed under the same path is reported and left
+// as the dataset holds it; --force takes the new content.
+func TestChangedContent(t *testing.T) {
+	src := genCampaign(t, synth.SmallConfig())
+	out := filepath.Join(t.TempDir(), "ds")
+	first := ingestSum(t, Config{Dataset: out, Sources: []string{src}})
+	a := filepath.Join(src, "arm=a", "trial=1", "boot=1", "prog-000001.kcdf")
+	b, _ := os.ReadFile(filepath.Join(src, "arm=a", "trial=1", "boot=1", "prog-000002.kcdf"))
+	if err := os.WriteFile(a, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	second := ingestSum(t, Config{Dataset: out, Sources: []string{src}})
+	if second.Changed != 1 || second.Runs != 0 || len(second.ChangedPaths) != 1 || second.ChangedPaths[0] != "campaign/arm=a/trial=1/boot=1/prog-000001.kcdf" {
+		t.Errorf("a changed file: %d changed (%v), %d runs", second.Changed, second.ChangedPaths, second.Runs)
+	}
+	shas := func() map[string]string {
+		m := map[string]string{}
+		for _, r := range readTable[runSymbols](t, out, "runs") {
+			m[r.Path] = r.SHA256
+		}
+		return m
+	}
+	before := shas()["arm=a/trial=1/boot=1/prog-000001.kcdf"]
+	forced := ingestSum(t, Config{Dataset: out, Sources: []string{src}, Force: true})
+	after := shas()
+	if forced.Replaced != first.Runs || after["arm=a/trial=1/boot=1/prog-000001.kcdf"] == before ||
+		after["arm=a/trial=1/boot=1/prog-000001.kcdf"] != after["arm=a/trial=1/boot=1/prog-000002.kcdf"] || int64(len(after)) != first.Runs {
+		t.Errorf("--force: %d replaced; %d runs; the changed file's hash %s", forced.Replaced, len(after), after["arm=a/trial=1/boot=1/prog-000001.kcdf"])
+	}
+}
+
+// The same files given again through a directory inside the source are
+// the same runs.
+func TestSubdirectoryIsTheSameSource(t *testing.T) {
+	src := genCampaign(t, synth.SmallConfig())
+	out := filepath.Join(t.TempDir(), "ds")
+	first := ingestSum(t, Config{Dataset: out, Sources: []string{src}})
+	boot := filepath.Join(src, "arm=b", "trial=1", "boot=2")
+	again := ingestSum(t, Config{Dataset: out, Sources: []string{boot, src}})
+	if again.Runs != 0 || again.Skipped != first.Runs {
+		t.Errorf("a boot and its campaign again: %d runs, %d skipped of %d", again.Runs, again.Skipped, first.Runs)
+	}
+	if got := countRows(t, out, "runs"); got != first.Runs {
+		t.Errorf("runs: %d rows, want %d", got, first.Runs)
+	}
+}
+
+// A reject that a complete walk of its source no longer meets is
+// removed: the problem is gone.
+func TestStaleRejects(t *testing.T) {
+	src := genCampaign(t, synth.SmallConfig())
+	notes := filepath.Join(src, "arm=a", "notes.txt")
+	os.WriteFile(notes, []byte("not a buffer\n"), 0o644)
+	arch := filepath.Join(t.TempDir(), "arm-b.tar.zst")
+	tarZst(t, src, filepath.Join(src, "arm=b"), arch)
+	out := filepath.Join(t.TempDir(), "ds")
+	capped := Config{Dataset: out, Sources: []string{src, arch}}
+	capped.Source.MaxArchiveBytes = 64 << 10
+	first := ingestSum(t, capped)
+	if first.ByReason["not_a_buffer"] != 1 || first.ByReason["decompression_limit"] != 1 {
+		t.Fatalf("rejects %v", first.ByReason)
+	}
+	os.Remove(notes)
+	second := ingestSum(t, Config{Dataset: out, Sources: []string{src, arch}})
+	// The member the cap stopped at is now a run and replaces its reject;
+	// the others (the manifest's lines naming the members the cap cut
+	// off, the text file) are gone.
+	if second.StaleRejects+second.Replaced != first.Rejects || second.Replaced != 1 || second.Rejects != 0 {
+		t.Errorf("with the problems gone: %d stale rejects removed, %d replaced, %d rejects %v; first %d %v",
+			second.StaleRejects, second.Replaced, second.Rejects, second.ByReason, first.Rejects, first.ByReason)
+	}
+	if got := readTable[rejectCols](t, out, "rejects"); len(got) != 0 {
+		t.Errorf("rejects left: %+v", got)
+	}
+	if got, want := countRows(t, out, "runs"), first.Runs+second.Runs; got != want || second.Runs == 0 {
+		t.Errorf("runs: %d rows, want %d (%d taken once the cap was lifted)", got, want, second.Runs)
+	}
+}
+
+// Ingests of one source at once, unsharded and sharded, overlap: each
+// input ends once in the dataset, whichever ingest committed it, and a
+// conflict costs only the input it is about.
+func TestOverlappingIngests(t *testing.T) {
+	src := genCampaign(t, synth.SmallConfig())
+	out := filepath.Join(t.TempDir(), "ds")
+	var wg sync.WaitGroup
+	sums := make([]*Summary, 4)
+	for i := range sums {
+		wg.Go(func() {
+			cfg := Config{Dataset: out, Sources: []string{src}, GroupRuns: 3, Workers: 2}
+			if i%2 == 1 {
+				cfg.Shard, cfg.Shards = i/2, 2
+			}
+			sum, err := Run(context.Background(), cfg, nil)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			sums[i] = sum
+		})
+	}
+	wg.Wait()
+	var runs int64
+	for _, s := range sums {
+		if s != nil {
+			runs += s.Runs
+		}
+	}
+	got := readTable[runSymbols](t, out, "runs")
+	paths := make([]string, len(got))
+	for i, r := range got {
+		paths[i] = r.Path
+	}
+	slices.Sort(paths)
+	if len(slices.Compact(paths)) != len(got) || len(got) != 24 || runs != 24 {
+		t.Errorf("%d runs rows (%d distinct), %d runs committed by the ingests", len(got), len(slices.Compact(paths)), runs)
+	}
+	time.Sleep(0)
+}
