@@ -103,3 +103,25 @@ func TestIngestMemoryLimit(t *testing.T) {
 		}
 	}
 }
+
+// TestIngestNonUTF8Symbols: symbol names that are not UTF-8 reach the
+// dataset escaped, so DuckDB can read the func column (one raw byte in
+// it fails every query that reads it).
+func TestIngestNonUTF8Symbols(t *testing.T) {
+	buf, ks, _ := seedFiles(t, "eight_args_c")
+	b, err := os.ReadFile(ks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = bytes.ReplaceAll(b, []byte(" df_func2\t[eight_args_c]"), []byte(" df_\xff\xfefunc2\t[eight_\x80args]"))
+	if err := os.WriteFile(ks, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ds := filepath.Join(t.TempDir(), "ds")
+	kdf(t, "ingest", filepath.Dir(buf), "-o", ds, "-q")
+	out, _ := kdf(t, "query", ds, "--format", "csv",
+		"SELECT DISTINCT func, demangled, module FROM records WHERE func LIKE 'df_%func2' ORDER BY ALL")
+	if want := "func,demangled,module\ndf_\\xff\\xfefunc2,df_\\xff\\xfefunc2,eight_\\x80args\n"; out != want {
+		t.Errorf("records of df_func2:\n%s\nwant\n%s", out, want)
+	}
+}

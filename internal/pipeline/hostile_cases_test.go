@@ -562,6 +562,13 @@ var hostileCases = []hostileCase{
 			must(t, os.WriteFile(filepath.Join(dir, "\xff.kcdf"), oneRecord(9), 0o644))
 		},
 		runs: []wantRun{{`boot=\xfe/\xff.kcdf`, all(layout("A"), records(1), whole)}}},
+	{dir: "kallsyms-non-utf8", what: "the good kallsyms with symbol and module names that are not UTF-8 or hold an escape sequence, vfs_write's among them (kdf keeps them escaped as \\xNN)",
+		files: func(g *corpus) map[string][]byte {
+			b := bytes.ReplaceAll(g.goodKallsyms, []byte(" vfs_write\n"), []byte(" vfs_\xff\xfewrite\n"))
+			b = bytes.ReplaceAll(b, []byte(" rdf_func5\t"), []byte(" rdf_\x1b[31mfunc5\t"))
+			return map[string][]byte{"kallsyms": bytes.ReplaceAll(b, []byte("[eight_args_c]"), []byte("[eight_\xc3(args_c]"))}
+		},
+		runs: goodRuns(symbolized)},
 }
 
 // numbered expects n rejects of one file, recorded as path, path#2, ...

@@ -96,7 +96,15 @@ func (p *parser) add(line []byte, long bool) error {
 		p.bad(reason, line)
 		return nil
 	}
-	if len(p.t.recs) >= MaxSymbols || uint64(len(p.names))+uint64(len(f.name)) > math.MaxUint32 {
+	name := f.name
+	if !cleanName(name) {
+		if p.t.raw == nil {
+			p.t.raw = map[int32]string{}
+		}
+		p.t.raw[int32(len(p.t.recs))] = string(name)
+		name = []byte(escapeName(string(name))) // at most 4*MaxLineLen bytes: fits nameLen
+	}
+	if len(p.t.recs) >= MaxSymbols || uint64(len(p.names))+uint64(len(name)) > math.MaxUint32 {
 		return p.errorf(p.line, nil, "more than %d symbols or 4 GiB of names", MaxSymbols)
 	}
 	p.grow()
@@ -104,10 +112,10 @@ func (p *parser) add(line []byte, long bool) error {
 		addr:    f.addr,
 		name:    uint32(len(p.names)),
 		module:  p.module(f.module),
-		nameLen: uint16(len(f.name)),
+		nameLen: uint16(len(name)),
 		typ:     f.typ,
 	})
-	p.names = append(p.names, f.name...)
+	p.names = append(p.names, name...)
 	if f.addr == 0 {
 		p.t.ZeroAddrs++
 	}
@@ -120,18 +128,20 @@ func (p *parser) grow() {
 	if n := len(p.t.recs); n == cap(p.t.recs) {
 		p.t.recs = slices.Grow(p.t.recs, max(n, 1024))
 	}
-	if n := len(p.names); cap(p.names)-n < MaxLineLen {
+	if n := len(p.names); cap(p.names)-n < 4*MaxLineLen {
 		p.names = slices.Grow(p.names, max(n, 64<<10))
 	}
 }
 
-// module returns the index of a module's name, adding it if new.
+// module returns the index of a module's name, adding it if new. The
+// table keeps it escaped (see names.go); no raw form is kept, as
+// nothing matches or demangles module names.
 func (p *parser) module(name []byte) uint32 {
 	if i, ok := p.modules[string(name)]; ok { // no allocation
 		return i
 	}
 	i := uint32(len(p.t.modules))
-	p.t.modules = append(p.t.modules, string(name))
+	p.t.modules = append(p.t.modules, validName(string(name)))
 	p.modules[string(name)] = i
 	return i
 }

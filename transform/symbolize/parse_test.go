@@ -69,7 +69,7 @@ func TestParseLine(t *testing.T) {
 		{"unbracketed module", "ffffffff812c8a00 t f\tm", false, Symbol{}, "bad module field"},
 		{"empty module", "ffffffff812c8a00 t f\t[]", false, Symbol{}, "bad module field"},
 		{"binary", "\x00\x01\x02\xff binary", false, Symbol{}, "bad address"},
-		{"NUL in name", "ffffffff812c8a00 T a\x00b", false, Symbol{0xffffffff812c8a00, 'T', "a\x00b", ""}, ""},
+		{"NUL in name", "ffffffff812c8a00 T a\x00b", false, Symbol{0xffffffff812c8a00, 'T', `a\x00b`, ""}, ""},
 		{"overlong", "ffffffff812c8a00 T " + strings.Repeat("x", MaxLineLen), false, Symbol{}, "line longer than"},
 	}
 	for _, tt := range tests {
