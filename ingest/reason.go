@@ -69,6 +69,15 @@ const (
 	// ReasonBadEntry: a manifest object without a usable "file" key. The
 	// line is ignored.
 	ReasonBadEntry Reason = "bad_manifest_entry"
+	// ReasonManifestTooLarge: a manifest line longer than its bound
+	// (kdf ingest --max-manifest-line, default 64 KiB) or with more keys
+	// than --max-attributes (default 256). The line is ignored, never
+	// held whole; the other lines are used.
+	ReasonManifestTooLarge Reason = "manifest_too_large"
+	// ReasonAttributeTooLarge: a manifest value longer than kdf ingest
+	// --max-attribute-value (default 4 KiB), or a key longer than 256
+	// bytes. The attribute is dropped; the rest of the line is used.
+	ReasonAttributeTooLarge Reason = "attribute_too_large"
 	// ReasonDuplicateKey: a key repeated within one manifest object. The
 	// line is used; the last value of the key wins.
 	ReasonDuplicateKey Reason = "duplicate_key"

@@ -38,6 +38,12 @@ var ingestCommand = &command{
 			"soft limit on the heap, `SIZE`: past it the Go runtime collects garbage harder (default $GOMEMLIMIT, else 128MiB + 128MiB per worker)")
 		fs.Var(byteSize{&o.cfg.Source.MaxArchiveBytes}, "max-archive-bytes",
 			"stop decompressing an archive past `SIZE` (e.g. 64GiB) per pass; bounds a decompression bomb (default 256GiB)")
+		fs.Var(byteSize{&o.cfg.Source.MaxManifestLine}, "max-manifest-line",
+			"ignore manifest lines longer than `SIZE`, reported as manifest_too_large (default 64KiB)")
+		fs.Var(byteSize{&o.cfg.Source.MaxAttrValue}, "max-attribute-value",
+			"drop manifest values longer than `SIZE`, reported as attribute_too_large (default 4KiB)")
+		fs.IntVar(&o.cfg.Source.MaxAttrs, "max-attributes", 0,
+			"ignore manifest lines of more than `N` keys, reported as manifest_too_large (default 256)")
 		return o.run
 	},
 }

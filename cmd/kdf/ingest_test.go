@@ -3,10 +3,12 @@ package main
 import (
 	"archive/tar"
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"testing"
 
 	"github.com/klauspost/compress/zstd"
@@ -123,5 +125,37 @@ func TestIngestNonUTF8Symbols(t *testing.T) {
 		"SELECT DISTINCT func, demangled, module FROM records WHERE func LIKE 'df_%func2' ORDER BY ALL")
 	if want := "func,demangled,module\ndf_\\xff\\xfefunc2,df_\\xff\\xfefunc2,eight_\\x80args\n"; out != want {
 		t.Errorf("records of df_func2:\n%s\nwant\n%s", out, want)
+	}
+}
+
+// TestIngestManifestBounds: the manifest bounds are flags, and a line
+// beyond them is a reject whose detail names the flag.
+func TestIngestManifestBounds(t *testing.T) {
+	buf, _, _ := seedFiles(t, "eight_args_c")
+	man := `{"file":"eight_args_c.kcdf","vm":"` + strings.Repeat("v", 2000) + `"}` + "\n"
+	if err := os.WriteFile(filepath.Join(filepath.Dir(buf), "manifest.jsonl"), []byte(man), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		flags  []string
+		reason string
+	}{
+		{nil, ""},
+		{[]string{"--max-manifest-line", "1KiB"}, "manifest_too_large"},
+		{[]string{"--max-attribute-value", "1KiB"}, "attribute_too_large"},
+		{[]string{"--max-attributes", "1"}, "manifest_too_large"},
+	} {
+		args := append([]string{"ingest", filepath.Dir(buf), "-o", filepath.Join(t.TempDir(), "ds"), "--json"}, c.flags...)
+		var out, errb bytes.Buffer
+		run(context.Background(), args, &out, &errb)
+		var sum struct {
+			ByReason map[string]int64 `json:"rejects_by_reason"`
+		}
+		if err := json.Unmarshal(out.Bytes(), &sum); err != nil {
+			t.Fatalf("%v: %s: %v", c.flags, out.String(), err)
+		}
+		if c.reason == "" && len(sum.ByReason) != 0 || c.reason != "" && sum.ByReason[c.reason] != 1 {
+			t.Errorf("%v: rejects %v, want %q", c.flags, sum.ByReason, c.reason)
+		}
 	}
 }

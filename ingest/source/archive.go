@@ -114,7 +114,6 @@ func (w *walker) scanMember(ix *index, s *stream, hdr *tar.Header, i int, sc *sc
 	ix.held += 512
 	mf := &metaFile{}
 	sc.meta[i] = mf
-	var data []byte
 	switch {
 	case hdr.Size > w.opt.MaxMetaBytes:
 		mf.err = w.tooLarge(ix.source, p, hdr.Size)
@@ -122,17 +121,52 @@ func (w *walker) scanMember(ix *index, s *stream, hdr *tar.Header, i int, sc *sc
 		ix.lose(k, w.opt.MaxMetaTotal)
 		mf.err = ix.lost(k, p)
 	default:
-		var err error
-		// Like the tar reader's own skipping, a member whose bytes all
-		// arrived is whole even if the stream broke right after them.
-		if data, err = io.ReadAll(io.LimitReader(s.tr, hdr.Size)); err != nil && int64(len(data)) < hdr.Size {
+		if err := w.load(ix, s, hdr.Size, k, p, mf); err != nil {
 			return err
 		}
-		ix.held += int64(len(data))
 	}
-	mf.data = data
-	w.install(ix, mf, k, p, hdr.Size, data)
+	w.install(ix, mf, k, p, hdr.Size)
 	return nil
+}
+
+// load reads a metadata member: a snapshot into memory, a manifest
+// parsed as it streams by, so that only its usable lines are held.
+func (w *walker) load(ix *index, s *stream, size int64, k Kind, p string, mf *metaFile) error {
+	r := &memberReader{r: s.tr, left: size}
+	if k != KindManifest {
+		var err error
+		mf.data, err = io.ReadAll(r)
+		ix.held += int64(len(mf.data))
+		return err
+	}
+	m, err := parseManifest(r, ix.source, p, w.opt)
+	if err != nil {
+		return err
+	}
+	mf.man = m
+	ix.held += m.held
+	return nil
+}
+
+// memberReader reads the size bytes of the current member. Like the tar
+// reader's own skipping, it takes a member whose bytes all arrived as
+// whole even if the stream broke right after them: that damage is
+// reported where it lies, after the member.
+type memberReader struct {
+	r    io.Reader
+	left int64
+}
+
+func (m *memberReader) Read(p []byte) (int, error) {
+	if m.left <= 0 {
+		return 0, io.EOF
+	}
+	n, err := m.r.Read(p[:min(int64(len(p)), m.left)])
+	m.left -= int64(n)
+	if m.left <= 0 {
+		err = nil
+	}
+	return n, err
 }
 
 // metaKind says whether a member is a metadata file pass 1 must load,
@@ -166,10 +200,9 @@ func next(tr *tar.Reader) (*tar.Header, error) {
 }
 
 // install records a loaded (or failed) metadata member in the index.
-func (w *walker) install(ix *index, mf *metaFile, k Kind, p string, size int64, data []byte) {
+func (w *walker) install(ix *index, mf *metaFile, k Kind, p string, size int64) {
 	if k == KindManifest {
-		if mf.err == nil {
-			mf.man = parseManifest(data, ix.source, p)
+		if mf.man != nil {
 			if old := ix.addManifest(mf.man); old != nil {
 				old.replaced = problem(ix.source, p, ingest.ReasonReplaced, nil,
 					"a later archive member of the same name replaces this manifest")
@@ -177,7 +210,7 @@ func (w *walker) install(ix *index, mf *metaFile, k Kind, p string, size int64, 
 		}
 		return
 	}
-	mf.snap = &Snapshot{Source: ix.source, Path: p, Kind: k, Size: size, data: data}
+	mf.snap = &Snapshot{Source: ix.source, Path: p, Kind: k, Size: size, data: mf.data}
 	if mf.err != nil {
 		mf.snap.Err, mf.err = mf.err, nil // the snapshot blocks farther ones
 	}
@@ -288,7 +321,7 @@ func (w *walker) member(ix *index, s *stream, hdr *tar.Header, mf *metaFile) err
 	e.Kind = classifyName(name, w.opt.BufferSuffixes)
 	switch {
 	case mf != nil:
-		return w.emitArchiveMeta(e, mf)
+		return w.emitArchiveMeta(s, e, mf)
 	case e.Kind == KindKallsyms || e.Kind == KindSystemMap || e.Kind == KindManifest:
 		e.Err = ix.lost(e.Kind, name) // pass 1 had no room for it
 		return w.emit(e)
@@ -316,9 +349,16 @@ func unreadableType(hdr *tar.Header) (ingest.Reason, string) {
 	return ingest.ReasonUnsupported, fmt.Sprintf("tar entry type %q: not read", hdr.Typeflag)
 }
 
-func (w *walker) emitArchiveMeta(e *Entry, mf *metaFile) error {
-	data := mf.data
-	e.open = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
+// emitArchiveMeta delivers a metadata member: a snapshot from the
+// bytes pass 1 held, a manifest, of which pass 1 held only the parsed
+// lines, from the stream.
+func (w *walker) emitArchiveMeta(s *stream, e *Entry, mf *metaFile) error {
+	if e.Kind == KindManifest {
+		defer w.streamFrom(s, e, nil)()
+	} else {
+		data := mf.data
+		e.open = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
+	}
 	if mf.man != nil && mf.man.replaced != nil {
 		e.Err = mf.man.replaced
 		return w.emit(e) // its lines no longer apply: do not report them
@@ -344,6 +384,15 @@ func (w *walker) emitStreamed(s *stream, e *Entry) error {
 		}
 		e.Kind, e.Reason = classifyContent(head, e.Path, e.Size)
 	}
+	end := w.streamFrom(s, e, head)
+	err := w.emit(e)
+	end()
+	return err
+}
+
+// streamFrom makes e readable from the archive stream, head (its first
+// bytes, read already) first, until the returned function is called.
+func (w *walker) streamFrom(s *stream, e *Entry, head []byte) (end func()) {
 	live, opened := true, false
 	e.streamed = true
 	e.open = func() (io.ReadCloser, error) {
@@ -356,7 +405,5 @@ func (w *walker) emitStreamed(s *stream, e *Entry) error {
 		opened = true
 		return io.NopCloser(&liveReader{r: io.MultiReader(bytes.NewReader(head), s.tr), live: &live, left: e.Size}), nil
 	}
-	err := w.emit(e)
-	live = false
-	return err
+	return func() { live = false }
 }

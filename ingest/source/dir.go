@@ -155,11 +155,10 @@ func (w *walker) loadDirManifest(ix *index, osPath, p string, size int64) *metaF
 		return &metaFile{err: problem(ix.source, p, ingest.ReasonUnreadable, err, "cannot read the manifest: its attributes are missing")}
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, w.opt.MaxMetaBytes))
+	m, err := parseManifest(io.LimitReader(f, w.opt.MaxMetaBytes), ix.source, p, w.opt)
 	if err != nil {
 		return &metaFile{err: problem(ix.source, p, ingest.ReasonUnreadable, err, "cannot read the manifest: its attributes are missing")}
 	}
-	m := parseManifest(data, ix.source, p)
 	ix.addManifest(m)
 	return &metaFile{man: m}
 }

@@ -21,7 +21,7 @@ type index struct {
 	scopes map[string]*scope           // directory inside the source -> its metadata
 	files  map[string][]*manifestEntry // file path -> manifest lines naming it, shallowest manifest first
 	meta   map[string]*metaFile        // directory sources: metadata file path -> what was loaded
-	held   int64                       // metadata bytes held in memory (archives)
+	held   int64                       // metadata bytes held in memory (archives): snapshots, manifests' kept lines
 
 	// An archive found inside a directory source resolves, after its own
 	// metadata, against the directory it lies in, and its location there
@@ -51,7 +51,7 @@ type metaFile struct {
 	snap *Snapshot
 	man  *manifest
 	err  *Error // the file could not be loaded
-	data []byte // archive members: the content, held between the passes
+	data []byte // archive snapshots: the content, held between the passes
 }
 
 func newIndex(src string) *index {

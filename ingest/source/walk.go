@@ -38,6 +38,23 @@ type Options struct {
 	// MaxWindowBytes caps the zstd window, hence the decoder's memory.
 	// Default 128 MiB (zstd --long=27).
 	MaxWindowBytes int64
+
+	// Manifest lines and attributes are bounded so that a hostile line
+	// costs a scan, not memory, and cannot put megabytes into every run
+	// it describes. A genuine line is a few hundred bytes: ten or twenty
+	// keys, labels, numbers, at most a syzkaller program of a few KiB.
+	//
+	// MaxManifestLine caps one line; a longer one is reported
+	// (manifest_too_large) and skipped without being held. Default 64
+	// KiB: sixteen values at their cap.
+	MaxManifestLine int64
+	// MaxAttrValue caps one value; a longer one is reported
+	// (attribute_too_large) and dropped. Default 4 KiB. Keys are capped
+	// at MaxAttrKey.
+	MaxAttrValue int64
+	// MaxAttrs caps the keys of one line; a line with more is reported
+	// (manifest_too_large) and skipped. Default 256.
+	MaxAttrs int
 }
 
 func (o Options) withDefaults() Options {
@@ -54,6 +71,11 @@ func (o Options) withDefaults() Options {
 	def(&o.MaxMemberBytes, 256<<20)
 	def(&o.MaxArchiveBytes, 256<<30)
 	def(&o.MaxWindowBytes, 128<<20)
+	def(&o.MaxManifestLine, 64<<10)
+	def(&o.MaxAttrValue, 4<<10)
+	if o.MaxAttrs <= 0 {
+		o.MaxAttrs = 256
+	}
 	return o
 }
 
