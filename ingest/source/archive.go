@@ -310,7 +310,7 @@ func (w *walker) member(ix *index, s *stream, hdr *tar.Header, mf *metaFile) err
 	}
 	name, _ = escapeName(p)
 	e := &Entry{Source: ix.source, Path: name, Size: hdr.Size, Mode: hdr.FileInfo().Mode(), Offset: s.offset(), Escaped: escaped}
-	e.Kallsyms, e.SystemMap, e.Attrs = ix.resolve(name) // also marks manifest lines naming it as met
+	e.Kallsyms, e.SystemMap, e.Attrs, e.attrLines = ix.resolve(name) // also marks manifest lines naming it as met
 	if r, msg := unreadableType(hdr); r != "" {
 		return reject(r, "%s", msg)
 	}

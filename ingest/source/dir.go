@@ -96,7 +96,7 @@ func (w *walker) dirFile(ix *index, osPath, p string, escaped bool, info fs.File
 		}
 		e.Kind, e.Reason = classifyContent(head, p, info.Size())
 	}
-	e.Kallsyms, e.SystemMap, e.Attrs = ix.resolve(p)
+	e.Kallsyms, e.SystemMap, e.Attrs, e.attrLines = ix.resolve(p)
 	if mf := ix.meta[p]; mf != nil {
 		return w.emitMeta(e, mf)
 	}

@@ -50,7 +50,8 @@
 // below it). A manifest value overrides a path value, and a deeper
 // manifest a shallower one. Numbers keep their exact JSON spelling;
 // Attrs.ExecNS, BaselineNS, CapacityWords and Layout parse the known
-// keys.
+// keys, and Entry.CheckAttrs reports the values they refuse with the
+// manifest line (or path) each came from.
 //
 // # Reading archives safely
 //

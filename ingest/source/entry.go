@@ -58,8 +58,9 @@ type Entry struct {
 	SystemMap *Snapshot
 	Attrs     Attrs
 
-	open     func() (io.ReadCloser, error)
-	streamed bool
+	open      func() (io.ReadCloser, error)
+	streamed  bool
+	attrLines []*manifestEntry // the manifest lines Attrs came from, shallowest first
 }
 
 var errNotReadable = errors.New("entry is a reported problem, not a readable file")

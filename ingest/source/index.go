@@ -1,6 +1,7 @@
 package source
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/kdf-tools/kdf/ingest"
@@ -155,8 +156,9 @@ func (ix *index) dropManifest(m *manifest) {
 // attributes: path segments first, then manifests from the shallowest to
 // the deepest, so a manifest value overrides a path value and a nearer
 // manifest overrides a farther one. It marks the manifest lines naming p
-// as used.
-func (ix *index) resolve(p string) (ks, sm *Snapshot, a Attrs) {
+// as used, and returns them (shallowest first) so that a bad value can
+// be traced to its line.
+func (ix *index) resolve(p string) (ks, sm *Snapshot, a Attrs, from []*manifestEntry) {
 	ks, sm = ix.nearest(dirOf(p))
 	a = Attrs{}
 	pathAttrs(a, ix.prefix)
@@ -169,7 +171,7 @@ func (ix *index) resolve(p string) (ks, sm *Snapshot, a Attrs) {
 			a[k] = v
 		}
 	}
-	return ks, sm, a
+	return ks, sm, a, slices.Clone(ix.files[p])
 }
 
 // nearest walks from dir up to the source root, then on into the

@@ -595,6 +595,13 @@ var hostileCases = []hostileCase{
 			{member("d3/manifest.jsonl"), "manifest_too_large", "--max-manifest-line"}, {member("d4/manifest.jsonl"), "manifest_too_large", "--max-manifest-line"}},
 		runs: []wantRun{{member("boot=2/prog-000001.kcdf"), all(layout("B"), vm("kept"))},
 			{member("boot=2/prog-000002.kcdf"), all(layout("B"), runCheck{"no vm", func(r *hostileRun) bool { return r.VM == nil }})}}},
+	{dir: "manifest-non-numeric", what: `exec_ns "fast", baseline_ns 1.5e3 and capacity_words "big" in a manifest line`,
+		files: func(g *corpus) map[string][]byte {
+			return map[string][]byte{"manifest.jsonl": g.manifestWith(map[int]map[string]any{
+				0: {"exec_ns": "fast", "baseline_ns": json.Number("1.5e3"), "capacity_words": "big"}})}
+		},
+		runs: []wantRun{{"prog-000001.kcdf", all(layout("A"), problem(`capacity_words = "big"`),
+			runCheck{"exec_ns NULL", func(r *hostileRun) bool { return r.ExecNS == nil }})}}},
 }
 
 // numbered expects n rejects of one file, recorded as path, path#2, ...
