@@ -28,6 +28,7 @@ var commands = []*command{
 	queryCommand,
 	sqlCommand,
 	reportCommand,
+	versionCommand,
 }
 
 func lookup(name string) *command {
@@ -44,33 +45,52 @@ func usage(w io.Writer) {
 	for _, c := range commands {
 		fmt.Fprintf(w, "  kdf %-8s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintf(w, "\nRun `kdf help COMMAND` for a command's options.\n")
+	fmt.Fprintf(w, `
+Run `+"`kdf help COMMAND`"+` (or kdf COMMAND --help) for a command's options.
+
+Exit status:
+  0  done
+  1  failed: the error is on stderr
+  2  usage error: a bad command, option or argument
+  3  kdf ingest: done, but some inputs were rejected (see the dataset's rejects table)
+`)
 }
 
-func (c *command) flags(w io.Writer) *flag.FlagSet {
+// flags returns the command's flag set, declared but not parsed.
+func (c *command) flags() *flag.FlagSet {
 	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
-	fs.SetOutput(w)
-	fs.Usage = func() {
-		fmt.Fprintf(w, "Usage: kdf %s %s\n\n%s\n\n", c.name, c.args, c.summary)
-		fs.PrintDefaults()
-	}
+	fs.SetOutput(io.Discard) // run reports parse errors itself
+	fs.Usage = func() {}
 	c.setup(fs)
 	return fs
 }
 
+// usage prints the command's usage line, summary and options.
+func (c *command) usage(w io.Writer, fs *flag.FlagSet) {
+	fmt.Fprintf(w, "Usage: kdf %s %s\n\n%s\n", c.name, c.args, c.summary)
+	n := 0
+	fs.VisitAll(func(*flag.Flag) { n++ })
+	if n > 0 {
+		fmt.Fprintf(w, "\nOptions:\n")
+		fs.SetOutput(w)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+	}
+}
+
+// run parses the command's flags and runs it. --help prints the
+// command's usage on stdout and succeeds; a bad flag is a usage error.
 func (c *command) run(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(e.stderr, "Usage: kdf %s %s\n\n", c.name, c.args)
-		fs.PrintDefaults()
-	}
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	do := c.setup(fs)
 	if err := fs.Parse(interleaved(fs, args)); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			c.usage(e.stdout, fs)
 			return nil
 		}
-		return fmt.Errorf("%w: %s: %v", errUsage, c.name, err)
+		return fmt.Errorf("%w: %s: %v (kdf help %s lists the options)", errUsage, c.name, err, c.name)
 	}
 	return do(ctx, e, fs.Args())
 }

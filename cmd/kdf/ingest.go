@@ -29,7 +29,7 @@ var ingestCommand = &command{
 		fs.StringVar(&o.cfg.Dataset, "o", "", "the dataset `DIR` (created if missing)")
 		fs.StringVar(&o.cfg.Campaign, "campaign", "default", "campaign `NAME`: the partition the runs go to")
 		o.buf.register(fs, true)
-		fs.IntVar(&o.cfg.Workers, "j", 0, "parallel workers (default: one per core)")
+		fs.IntVar(&o.cfg.Workers, "j", 0, fmt.Sprintf("parallel workers, 1 to %d (default: one per core)", maxWorkers()))
 		fs.StringVar(&o.shard, "shard", "", "take shard `i/n` of the inputs (split one campaign over hosts)")
 		fs.BoolVar(&o.cfg.Force, "force", false, "re-ingest inputs the dataset already holds")
 		fs.BoolVar(&o.quiet, "q", false, "print nothing but errors")
@@ -110,7 +110,35 @@ func (o *ingestOptions) run(ctx context.Context, e *env, args []string) error {
 	return err
 }
 
+// maxWorkers bounds -j: each worker keeps its own Parquet parts open
+// and needs up to ingestHeapPerWorker of heap, and past a few per core
+// more workers only contend for the cores (while -j 100000 ran out of
+// file descriptors).
+func maxWorkers() int { return min(4*runtime.NumCPU(), 256) }
+
+// minMemLimit bounds --mem-limit from below: under it the runtime would
+// collect garbage without pause and the ingest crawl.
+const minMemLimit = 64 << 20
+
+// check refuses option values that are out of range before any work.
+func (o *ingestOptions) check() error {
+	switch {
+	case o.cfg.Workers < 0 || o.cfg.Workers > maxWorkers():
+		return fmt.Errorf("%w: -j %d: want 1 to %d workers (0: one per core): each needs up to %d MiB of heap and its own open files, and more than 4 per core (at most 256) only contend for the cores",
+			errUsage, o.cfg.Workers, maxWorkers(), ingestHeapPerWorker>>20)
+	case o.memLimit != 0 && o.memLimit < minMemLimit:
+		return fmt.Errorf("%w: --mem-limit %d: want at least %d MiB; below that the Go runtime collects garbage without pause",
+			errUsage, o.memLimit, minMemLimit>>20)
+	case o.cfg.Source.MaxAttrs < 0:
+		return fmt.Errorf("%w: --max-attributes %d: want a positive number of keys (0: the default, 256)", errUsage, o.cfg.Source.MaxAttrs)
+	}
+	return nil
+}
+
 func (o *ingestOptions) configure(args []string) error {
+	if err := o.check(); err != nil {
+		return err
+	}
 	o.cfg.Sources = args
 	opt, err := o.buf.options()
 	if err != nil {
