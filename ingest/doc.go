@@ -29,5 +29,7 @@
 // never past the counted words or the end of the input, and treats
 // damage as something to count, not to stop at: a word that cannot start
 // a valid record is skipped and the decoder resynchronises on the next
-// one. Only a buffer without even its counter word is an error.
+// one. Only a buffer without even its counter word is an error; once
+// decoding is done, Stats.LooksLikeBuffer tells a file that was no buffer
+// at all (text, random bytes) from a damaged buffer.
 package ingest
