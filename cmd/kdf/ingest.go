@@ -1,11 +1,15 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
+	"maps"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -17,6 +21,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
+	"github.com/kdf-tools/kdf/ingest/source"
 	"github.com/kdf-tools/kdf/internal/pipeline"
 )
 
@@ -93,6 +98,8 @@ func (o *ingestOptions) run(ctx context.Context, e *env, args []string) error {
 	}
 	o.limitMemory()
 	prog := &pipeline.Progress{}
+	counts := &source.Counts{}
+	o.cfg.Source.Counts = counts
 	stop := o.progress(e.stderr, prog)
 	sum, err := pipeline.Run(ctx, o.cfg, prog)
 	stop()
@@ -104,10 +111,57 @@ func (o *ingestOptions) run(ctx context.Context, e *env, args []string) error {
 			printSummary(e.stdout, sum)
 		}
 	}
-	if err == nil && sum.Retry > 0 {
-		err = fmt.Errorf("%d inputs were committed by a concurrent ingest first; run the same command again to finish", sum.Retry)
+	switch {
+	case err != nil:
+		return err
+	case sum.Retry > 0:
+		return fmt.Errorf("%d inputs were committed by a concurrent ingest first; run the same command again to finish", sum.Retry)
 	}
-	return err
+	o.warnSymbols(e.stderr, sum, counts)
+	return o.outcome(sum, counts)
+}
+
+// outcome says whether the ingest did what was asked. Sources that hold
+// no buffer, or whose every buffer was rejected, are a failure, not a
+// success of zero runs; rejected inputs beside runs are a partial
+// success (errRejected: exit status 3). A shard may rightly get nothing.
+func (o *ingestOptions) outcome(sum *pipeline.Summary, c *source.Counts) error {
+	why, rejects := "", ""
+	if sum.Rejects > 0 {
+		why = byReason(sum.ByReason) + " (the dataset's rejects table says why each)"
+		rejects = fmt.Sprintf("; %d rejected: %s", sum.Rejects, why)
+	}
+	switch {
+	case c.Buffers == 0:
+		return fmt.Errorf("nothing ingested: no kcov_dataflow buffer in %s (a buffer is named *.kcdf, *.kcov, *.bin or *.raw, or starts with a word counter and a record header)%s",
+			strings.Join(o.cfg.Sources, ", "), rejects)
+	case sum.Runs == 0 && sum.Skipped == 0 && o.shard == "":
+		return fmt.Errorf("nothing ingested: every one of the %d buffers was rejected%s", c.Buffers, rejects)
+	case sum.Rejects > 0:
+		return fmt.Errorf("%w: %d of %d inputs: %s", errRejected, sum.Rejects, sum.Inputs, why)
+	}
+	return nil
+}
+
+// byReason lists reject counts, most frequent first: "2 not_a_buffer,
+// 1 unreadable".
+func byReason(m map[string]int64) string {
+	reasons := slices.Sorted(maps.Keys(m))
+	slices.SortStableFunc(reasons, func(a, b string) int { return cmp.Compare(m[b], m[a]) })
+	var parts []string
+	for _, r := range reasons {
+		parts = append(parts, fmt.Sprintf("%d %s", m[r], r))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// warnSymbols says, in one line, that no buffer came with symbols: every
+// run is then unsymbolized, which is seldom what was meant.
+func (o *ingestOptions) warnSymbols(w io.Writer, sum *pipeline.Summary, c *source.Counts) {
+	if o.quiet || o.cfg.Kallsyms != "" || o.cfg.SystemMap != "" || sum.Runs == 0 || c.WithSnapshot > 0 {
+		return
+	}
+	fmt.Fprintf(w, "kdf: warning: no kallsyms or System.map beside any of the %d buffers, so no run is symbolized: give --kallsyms FILE (or --system-map FILE), or put each boot's kallsyms beside its buffers\n", c.Buffers)
 }
 
 // maxWorkers bounds -j: each worker keeps its own Parquet parts open
@@ -138,6 +192,13 @@ func (o *ingestOptions) check() error {
 func (o *ingestOptions) configure(args []string) error {
 	if err := o.check(); err != nil {
 		return err
+	}
+	// A source that does not exist is a typo, not an input to record:
+	// say so before a dataset is made for nothing.
+	for _, src := range args {
+		if _, err := os.Stat(src); errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("source %s does not exist: nothing ingested; check the path", src)
+		}
 	}
 	o.cfg.Sources = args
 	opt, err := o.buf.options()

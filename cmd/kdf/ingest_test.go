@@ -3,8 +3,8 @@ package main
 import (
 	"archive/tar"
 	"bytes"
-	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -15,6 +15,13 @@ import (
 
 	"github.com/kdf-tools/kdf/internal/seedsession"
 )
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
 
 func TestByteSize(t *testing.T) {
 	for in, want := range map[string]int64{"512": 512, "64KiB": 64 << 10, "8M": 8 << 20, "256GiB": 256 << 30, "1tb": 1 << 40, "3 MiB": 3 << 20} {
@@ -63,7 +70,10 @@ func TestIngestArchiveCap(t *testing.T) {
 		if c.cap != "" {
 			args = append(args, "--max-archive-bytes", c.cap)
 		}
-		out, _ := kdf(t, args...)
+		out, _, err := runKDF(args...)
+		if (c.reason != "") != errors.Is(err, errRejected) {
+			t.Errorf("cap %q: %v", c.cap, err)
+		}
 		var sum struct {
 			Runs     int64            `json:"runs"`
 			ByReason map[string]int64 `json:"rejects_by_reason"`
@@ -146,16 +156,64 @@ func TestIngestManifestBounds(t *testing.T) {
 		{[]string{"--max-attributes", "1"}, "manifest_too_large"},
 	} {
 		args := append([]string{"ingest", filepath.Dir(buf), "-o", filepath.Join(t.TempDir(), "ds"), "--json"}, c.flags...)
-		var out, errb bytes.Buffer
-		run(context.Background(), args, &out, &errb)
+		out, _, err := runKDF(args...)
+		if (c.reason != "") != errors.Is(err, errRejected) {
+			t.Errorf("%v: %v", c.flags, err)
+		}
 		var sum struct {
 			ByReason map[string]int64 `json:"rejects_by_reason"`
 		}
-		if err := json.Unmarshal(out.Bytes(), &sum); err != nil {
-			t.Fatalf("%v: %s: %v", c.flags, out.String(), err)
+		if err := json.Unmarshal([]byte(out), &sum); err != nil {
+			t.Fatalf("%v: %s: %v", c.flags, out, err)
 		}
 		if c.reason == "" && len(sum.ByReason) != 0 || c.reason != "" && sum.ByReason[c.reason] != 1 {
 			t.Errorf("%v: rejects %v, want %q", c.flags, sum.ByReason, c.reason)
+		}
+	}
+}
+
+// TestIngestOutcome: the exit status says whether the ingest did what
+// was asked, and stderr says why in one line.
+func TestIngestOutcome(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good")
+	if err := seedsession.Write(good, "eight_args_c"); err != nil {
+		t.Fatal(err)
+	}
+	bare := filepath.Join(dir, "bare") // buffers without kallsyms
+	if err := seedsession.Write(bare, "eight_args_rust"); err != nil {
+		t.Fatal(err)
+	}
+	must(t, os.Remove(filepath.Join(bare, "eight_args_rust", "kallsyms")))
+	mixed := filepath.Join(dir, "mixed") // a buffer and a text file
+	must(t, seedsession.Write(mixed, "rust_ffi_contract"))
+	must(t, os.WriteFile(filepath.Join(mixed, "notes.txt"), []byte("notes\n"), 0o644))
+	text := filepath.Join(dir, "text")
+	must(t, os.MkdirAll(text, 0o755))
+	must(t, os.WriteFile(filepath.Join(text, "README.md"), []byte("# not a buffer\n"), 0o644))
+	broken := filepath.Join(dir, "broken")
+	must(t, os.MkdirAll(broken, 0o755))
+	must(t, os.WriteFile(filepath.Join(broken, "short.kcdf"), []byte{1, 2, 3}, 0o644))
+	ds := filepath.Join(dir, "ds")
+	for _, c := range []struct {
+		source string
+		code   int
+		stderr string // in the one line of stderr, "" for none
+	}{
+		{filepath.Join(dir, "nope"), exitError, "source " + filepath.Join(dir, "nope") + " does not exist: nothing ingested"},
+		{text, exitError, "nothing ingested: no kcov_dataflow buffer in " + text},
+		{broken, exitError, "nothing ingested: every one of the 1 buffers was rejected; 1 rejected: 1 empty"},
+		{good, exitOK, ""},
+		{good, exitOK, ""}, // again: nothing new, nothing wrong
+		{mixed, exitRejected, "rejected: 1 of 2 inputs: 1 not_a_buffer"},
+		{bare, exitOK, "warning: no kallsyms or System.map beside any of the 1 buffers, so no run is symbolized: give --kallsyms FILE"},
+	} {
+		_, errOut, err := runKDF("ingest", c.source, "-o", ds)
+		var all bytes.Buffer
+		all.WriteString(errOut)
+		code := exitCode(err, &all)
+		if code != c.code || strings.Count(all.String(), "\n") != min(1, len(c.stderr)) || !strings.Contains(all.String(), c.stderr) {
+			t.Errorf("ingest %s: exit %d, stderr %q; want %d, %q", filepath.Base(c.source), code, all.String(), c.code, c.stderr)
 		}
 	}
 }

@@ -55,6 +55,30 @@ type Options struct {
 	// MaxAttrs caps the keys of one line; a line with more is reported
 	// (manifest_too_large) and skipped. Default 256.
 	MaxAttrs int
+
+	// Counts, when set, is filled as the walk goes, so that a caller of
+	// a pipeline built on Walk can tell what the walk found.
+	Counts *Counts
+}
+
+// Counts are what a walk delivered. Walk writes them from its own
+// goroutine; read them once it has returned.
+type Counts struct {
+	// Buffers are the buffers delivered (not the reported problems).
+	Buffers int64
+	// WithSnapshot are the buffers a kallsyms or System.map applies to,
+	// usable or not: zero means the campaign came without symbols.
+	WithSnapshot int64
+}
+
+func (c *Counts) add(e *Entry) {
+	if c == nil || e.Err != nil || e.Kind != KindBuffer {
+		return
+	}
+	c.Buffers++
+	if e.Kallsyms != nil || e.SystemMap != nil {
+		c.WithSnapshot++
+	}
 }
 
 func (o Options) withDefaults() Options {
@@ -111,6 +135,7 @@ func (w *walker) emit(e *Entry) error {
 		return err
 	}
 	w.emitted++
+	w.opt.Counts.add(e)
 	return w.fn(e)
 }
 
