@@ -43,6 +43,12 @@ var ingestCommand = &command{
 			"soft limit on the heap, `SIZE`: past it the Go runtime collects garbage harder (default $GOMEMLIMIT, else 128MiB + 128MiB per worker)")
 		fs.Var(byteSize{&o.cfg.Source.MaxArchiveBytes}, "max-archive-bytes",
 			"stop decompressing an archive past `SIZE` (e.g. 64GiB) per pass; bounds a decompression bomb (default 256GiB)")
+		fs.Var(byteSize{&o.cfg.Source.MaxMetaBytes}, "max-meta-bytes",
+			"skip each kallsyms, System.map or manifest.jsonl larger than `SIZE`, reported as too_large (default 64MiB)")
+		fs.Var(byteSize{&o.cfg.Source.MaxMetaTotal}, "max-archive-meta",
+			"hold at most `SIZE` of one archive's metadata files between its two passes (default 1GiB)")
+		fs.Var(byteSize{&o.cfg.Source.MaxWindowBytes}, "max-zstd-window",
+			"refuse zstd streams whose window, hence decoder memory, is above `SIZE` (default 128MiB, zstd --long=27)")
 		fs.Var(byteSize{&o.cfg.Source.MaxManifestLine}, "max-manifest-line",
 			"ignore manifest lines longer than `SIZE`, reported as manifest_too_large (default 64KiB)")
 		fs.Var(byteSize{&o.cfg.Source.MaxAttrValue}, "max-attribute-value",

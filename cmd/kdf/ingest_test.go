@@ -3,10 +3,12 @@ package main
 import (
 	"archive/tar"
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime/debug"
 	"strings"
 	"testing"
@@ -66,7 +68,8 @@ func TestIngestArchiveCap(t *testing.T) {
 		reason string
 		runs   int
 	}{{"", "", 4}, {"16KiB", "decompression_limit", 3}} {
-		args := []string{"ingest", src, "-o", filepath.Join(t.TempDir(), "ds"), "--json"}
+		ds := filepath.Join(t.TempDir(), "ds")
+		args := []string{"ingest", src, "-o", ds, "--json"}
 		if c.cap != "" {
 			args = append(args, "--max-archive-bytes", c.cap)
 		}
@@ -86,6 +89,12 @@ func TestIngestArchiveCap(t *testing.T) {
 		}
 		if c.reason == "" && len(sum.ByReason) != 0 || c.reason != "" && sum.ByReason[c.reason] == 0 {
 			t.Errorf("cap %q: rejects %v, want %q: %s", c.cap, sum.ByReason, c.reason, out)
+		}
+		if c.reason != "" { // the remedy names the option
+			detail, _ := kdf(t, "query", ds, "--format", "csv", "SELECT detail FROM rejects")
+			if !strings.Contains(detail, "raise the cap if the archive is genuine (kdf ingest --max-archive-bytes") {
+				t.Errorf("cap %q: the reject says %q", c.cap, detail)
+			}
 		}
 	}
 }
@@ -215,5 +224,42 @@ func TestIngestOutcome(t *testing.T) {
 		if code != c.code || strings.Count(all.String(), "\n") != min(1, len(c.stderr)) || !strings.Contains(all.String(), c.stderr) {
 			t.Errorf("ingest %s: exit %d, stderr %q; want %d, %q", filepath.Base(c.source), code, all.String(), c.code, c.stderr)
 		}
+	}
+}
+
+// TestRemedyFlags: a message of the walker, decoder or symbolizer that
+// tells a user to raise a cap names the option that does it, and every
+// kdf option a message names exists.
+func TestRemedyFlags(t *testing.T) {
+	named := regexp.MustCompile(`kdf (?:([a-z]+) )?--([a-z-]+)`) // no command: kdf ingest's
+	raise := regexp.MustCompile(`raise (the|a) (cap|bound)`)
+	var files []string
+	for _, dir := range []string{"ingest", "ingest/source", "transform/symbolize"} {
+		fs, _ := filepath.Glob(filepath.Join("..", "..", dir, "*.go"))
+		files = append(files, fs...)
+	}
+	found := 0
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.Contains(line, `"`) && raise.MatchString(line) && !named.MatchString(line) {
+				t.Errorf("%s: a remedy without its option: %s", f, strings.TrimSpace(line))
+			}
+			for _, m := range named.FindAllStringSubmatch(line, -1) {
+				found++
+				if c := lookup(cmp.Or(m[1], "ingest")); c == nil || c.flags().Lookup(m[2]) == nil {
+					t.Errorf("%s: names %s, which kdf does not have", f, m[0])
+				}
+			}
+		}
+	}
+	if found < 5 {
+		t.Errorf("found %d options named in messages: the test reads the wrong files", found)
 	}
 }

@@ -75,7 +75,7 @@ func (w *walker) scanArchive(src string, f format, ix *index) *scan {
 	sc := &scan{meta: map[int]*metaFile{}, stopMember: -1}
 	s, err := w.openStream(src, f)
 	if err != nil {
-		sc.stop = problem(src, "", ingest.ReasonCorrupt, err, "cannot open the archive: nothing in it was read")
+		sc.stop = problem(src, "", ingest.ReasonCorrupt, err, "cannot open the archive: nothing in it was read; check its permissions, or copy it again")
 		return sc
 	}
 	defer s.Close()
@@ -227,14 +227,14 @@ func (w *walker) damage(src string, s *stream, err error, prev *memberPos) (*Err
 	switch {
 	case errors.Is(err, errLimit):
 		perr = problem(src, "", ingest.ReasonLimit, err,
-			"the archive decompresses to more than %d bytes (Options.MaxArchiveBytes), at %s: the rest is skipped; raise the cap if the archive is genuine",
+			"the archive decompresses to more than %d bytes, at %s: the rest is skipped; raise the cap if the archive is genuine (kdf ingest --max-archive-bytes, Options.MaxArchiveBytes)",
 			w.opt.MaxArchiveBytes, s.where())
 	case errors.Is(err, zstd.ErrWindowSizeExceeded):
 		perr = problem(src, "", ingest.ReasonLimit, err,
-			"the zstd stream needs a window above %d bytes (Options.MaxWindowBytes), at %s: the rest is skipped; recompress with a smaller --long or raise the cap",
+			"the zstd stream needs a window above %d bytes, at %s: the rest is skipped; recompress with a smaller --long or raise the cap (kdf ingest --max-zstd-window, Options.MaxWindowBytes)",
 			w.opt.MaxWindowBytes, s.where())
 	case prev == nil && (errors.Is(err, tar.ErrHeader) || errors.Is(err, io.ErrUnexpectedEOF)):
-		perr = problem(src, "", ingest.ReasonCorrupt, err, "not a tar archive (read as %s): nothing in it was read", s.format)
+		perr = problem(src, "", ingest.ReasonCorrupt, err, "not a tar archive (read as %s): nothing in it was read; kdf reads tar, tar.gz and tar.zst: re-create it with tar", s.format)
 	case errors.Is(err, io.ErrUnexpectedEOF) && in:
 		perr = problem(src, "", ingest.ReasonTruncated, err,
 			"member declares %d bytes of data at offset %d but the archive ends at %s: this member and the rest are skipped, the members before it were read; copy the archive again",
@@ -243,9 +243,9 @@ func (w *walker) damage(src string, s *stream, err error, prev *memberPos) (*Err
 		perr = problem(src, "", ingest.ReasonTruncated, err,
 			"the archive ends inside a tar header at %s: the members before it were read; copy the archive again", s.where())
 	case errors.Is(err, tar.ErrHeader):
-		perr = problem(src, "", ingest.ReasonCorrupt, err, "invalid tar header at %s: the rest is skipped, the members before it were read", s.where())
+		perr = problem(src, "", ingest.ReasonCorrupt, err, "invalid tar header at %s: the rest is skipped, the members before it were read; copy the archive again", s.where())
 	default:
-		perr = problem(src, "", ingest.ReasonCorrupt, err, "the %s stream is damaged at %s: the rest is skipped, the members before it were read", s.format, s.where())
+		perr = problem(src, "", ingest.ReasonCorrupt, err, "the %s stream is damaged at %s: the rest is skipped, the members before it were read; copy the archive again", s.format, s.where())
 	}
 	perr.Offset = s.end()
 	if !in {
@@ -262,7 +262,7 @@ func (w *walker) deliverArchive(src string, f format, ix *index, sc *scan) (done
 	s, oerr := w.openStream(src, f)
 	if oerr != nil {
 		if sc.stop == nil {
-			sc.stop = problem(src, "", ingest.ReasonCorrupt, oerr, "cannot open the archive: nothing in it was read")
+			sc.stop = problem(src, "", ingest.ReasonCorrupt, oerr, "cannot open the archive: nothing in it was read; check its permissions, or copy it again")
 		}
 		return false, w.report(sc.stop, KindOther)
 	}
@@ -315,7 +315,7 @@ func (w *walker) member(ix *index, s *stream, hdr *tar.Header, mf *metaFile) err
 		return reject(r, "%s", msg)
 	}
 	if hdr.Size > w.opt.MaxMemberBytes {
-		return reject(ingest.ReasonTooLarge, "declares %d bytes, above the %d-byte cap for one member (Options.MaxMemberBytes): skipped; a buffer is at most 128 MiB",
+		return reject(ingest.ReasonTooLarge, "declares %d bytes, above the %d-byte cap for one member (Options.MaxMemberBytes): skipped, as a buffer is at most 128 MiB and a snapshot or manifest at most Options.MaxMetaBytes",
 			hdr.Size, w.opt.MaxMemberBytes)
 	}
 	e.Kind = classifyName(name, w.opt.BufferSuffixes)
@@ -346,7 +346,7 @@ func unreadableType(hdr *tar.Header) (ingest.Reason, string) {
 	case tar.TypeFifo:
 		return ingest.ReasonSpecial, "fifo entry: not read"
 	}
-	return ingest.ReasonUnsupported, fmt.Sprintf("tar entry type %q: not read", hdr.Typeflag)
+	return ingest.ReasonUnsupported, fmt.Sprintf("tar entry type %q: not read; store it as a regular file if it should be", hdr.Typeflag)
 }
 
 // emitArchiveMeta delivers a metadata member: a snapshot from the
@@ -375,7 +375,7 @@ func (w *walker) emitStreamed(s *stream, e *Entry) error {
 		head = make([]byte, min(e.Size, headSize))
 		if _, err := io.ReadFull(s.tr, head); err != nil {
 			// Pass 1 read past it, so the archive changed under us.
-			perr := problem(e.Source, e.Path, ingest.ReasonUnreadable, err, "cannot read the member (did the archive change while it was read?): it and the rest are skipped")
+			perr := problem(e.Source, e.Path, ingest.ReasonUnreadable, err, "cannot read the member (did the archive change while it was read?): it and the rest are skipped; ingest the archive again once it is complete")
 			perr.Offset = e.Offset
 			if err := w.report(perr, KindOther); err != nil {
 				return err

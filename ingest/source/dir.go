@@ -58,7 +58,7 @@ func (w *walker) dirEntry(ix *index, osDir, rel string, de fs.DirEntry) error {
 	}
 	info, err := de.Info()
 	if err != nil {
-		return w.report(problem(ix.source, p, ingest.ReasonUnreadable, err, "cannot stat the file: skipped"), KindOther)
+		return w.report(problem(ix.source, p, ingest.ReasonUnreadable, err, "cannot stat the file: skipped; check its permissions"), KindOther)
 	}
 	return w.dirFile(ix, osPath, p, escaped, info)
 }
@@ -89,7 +89,7 @@ func (w *walker) dirFile(ix *index, osPath, p string, escaped bool, info fs.File
 	if e.Kind == KindOther {
 		head, err := readHead(osPath)
 		if err != nil {
-			return w.report(problem(ix.source, p, ingest.ReasonUnreadable, err, "cannot read the file: skipped"), KindOther)
+			return w.report(problem(ix.source, p, ingest.ReasonUnreadable, err, "cannot read the file: skipped; check its permissions"), KindOther)
 		}
 		if f, _ := detectFormat(head, p); f == formatTar || f == formatGzip || f == formatZstd {
 			return w.walkArchive(osPath, f, childIndex(ix, osPath, p))
@@ -130,7 +130,7 @@ func (w *walker) loadDirMeta(ix *index, osDir, rel string, ents []fs.DirEntry) {
 		}
 		info, err := de.Info()
 		if err != nil {
-			ix.meta[p] = &metaFile{err: problem(ix.source, p, ingest.ReasonUnreadable, err, "cannot stat the file: skipped")}
+			ix.meta[p] = &metaFile{err: problem(ix.source, p, ingest.ReasonUnreadable, err, "cannot stat the file: skipped; check its permissions")}
 			continue
 		}
 		if k == KindManifest {
@@ -152,12 +152,12 @@ func (w *walker) loadDirManifest(ix *index, osPath, p string, size int64) *metaF
 	}
 	f, err := os.Open(osPath)
 	if err != nil {
-		return &metaFile{err: problem(ix.source, p, ingest.ReasonUnreadable, err, "cannot read the manifest: its attributes are missing")}
+		return &metaFile{err: problem(ix.source, p, ingest.ReasonUnreadable, err, "cannot read the manifest: its attributes are missing; check its permissions")}
 	}
 	defer f.Close()
 	m, err := parseManifest(io.LimitReader(f, w.opt.MaxMetaBytes), ix.source, p, w.opt)
 	if err != nil {
-		return &metaFile{err: problem(ix.source, p, ingest.ReasonUnreadable, err, "cannot read the manifest: its attributes are missing")}
+		return &metaFile{err: problem(ix.source, p, ingest.ReasonUnreadable, err, "cannot read the manifest: its attributes are missing; check the file")}
 	}
 	ix.addManifest(m)
 	return &metaFile{man: m}
@@ -165,7 +165,7 @@ func (w *walker) loadDirManifest(ix *index, osPath, p string, size int64) *metaF
 
 func (w *walker) tooLarge(src, p string, size int64) *Error {
 	return problem(src, p, ingest.ReasonTooLarge, nil,
-		"%d bytes, above the %d-byte cap for metadata files (Options.MaxMetaBytes): not read, and the buffers it covers get no attribution from it; raise the cap if the file is genuine",
+		"%d bytes, above the %d-byte cap for metadata files: not read, and the buffers it covers get no attribution from it; raise the cap if the file is genuine (kdf ingest --max-meta-bytes, Options.MaxMetaBytes)",
 		size, w.opt.MaxMetaBytes)
 }
 

@@ -213,7 +213,7 @@ func (ix *index) lose(k Kind, budget int64) {
 	}
 	if *slot == nil {
 		*slot = &Snapshot{Source: ix.source, Kind: k, Err: problem(ix.source, "", ingest.ReasonTooLarge, nil,
-			"the archive's metadata files exceed %d bytes in all (Options.MaxMetaTotal), so some %s snapshots were not read and no buffer of this archive can be tied to one; split the archive or raise the cap",
+			"the archive's metadata files exceed %d bytes in all, so some %s snapshots were not read and no buffer of this archive can be tied to one; split the archive or raise the cap (kdf ingest --max-archive-meta, Options.MaxMetaTotal)",
 			budget, k)}
 	}
 }
@@ -221,7 +221,7 @@ func (ix *index) lose(k Kind, budget int64) {
 // lost is the problem reported for a metadata member not read.
 func (ix *index) lost(k Kind, p string) *Error {
 	return problem(ix.source, p, ingest.ReasonTooLarge, nil,
-		"%s not read: the archive's metadata files exceed Options.MaxMetaTotal in all; split the archive or raise the cap", k)
+		"%s not read: the archive's metadata files exceed their cap in all; split the archive or raise the cap (kdf ingest --max-archive-meta, Options.MaxMetaTotal)", k)
 }
 
 // unused returns the lines of m that named no file met in the source.

@@ -155,11 +155,11 @@ func (w *walker) source(src string) error {
 		return w.walkDirSource(src)
 	}
 	if !fi.Mode().IsRegular() {
-		return w.report(problem(src, "", ingest.ReasonSpecial, nil, "the source is a %s, not a file or directory: not read", specialName(fi.Mode())), KindOther)
+		return w.report(problem(src, "", ingest.ReasonSpecial, nil, "the source is a %s, not a file or directory: not read; give a file or directory", specialName(fi.Mode())), KindOther)
 	}
 	head, err := readHead(src)
 	if err != nil {
-		return w.report(problem(src, "", ingest.ReasonUnreadable, err, "cannot read the source"), KindOther)
+		return w.report(problem(src, "", ingest.ReasonUnreadable, err, "cannot read the source: check its permissions"), KindOther)
 	}
 	if f, _ := detectFormat(head, src); f == formatTar || f == formatGzip || f == formatZstd {
 		return w.walkArchive(src, f, newIndex(src))

@@ -29,13 +29,14 @@ type format struct {
 	name    string // prefix of error messages
 	modules bool   // whether a line may carry a "[module]" field
 	hint    string // what to do about an all-zero file
+	source  string // what writes such files
 }
 
 var (
 	kallsymsFormat = format{"kallsyms", true,
-		"(kptr_restrict hid them); capture kallsyms as root with /proc/sys/kernel/kptr_restrict = 0"}
+		"(kptr_restrict hid them); capture kallsyms as root with /proc/sys/kernel/kptr_restrict = 0", "/proc/kallsyms"}
 	systemMapFormat = format{"system.map", false,
-		"(this is not a usable System.map)"}
+		"(this is not a usable System.map); take the System.map the kernel build wrote beside vmlinux", "nm vmlinux"}
 )
 
 // ParseKallsyms reads a /proc/kallsyms snapshot. name identifies the
@@ -105,7 +106,7 @@ func (p *parser) add(line []byte, long bool) error {
 		name = []byte(escapeName(string(name))) // at most 4*MaxLineLen bytes: fits nameLen
 	}
 	if len(p.t.recs) >= MaxSymbols || uint64(len(p.names))+uint64(len(name)) > math.MaxUint32 {
-		return p.errorf(p.line, nil, "more than %d symbols or 4 GiB of names", MaxSymbols)
+		return p.errorf(p.line, nil, "more than %d symbols or 4 GiB of names: no kernel has that many, so this is no symbol table", MaxSymbols)
 	}
 	p.grow()
 	p.t.recs = append(p.t.recs, symRec{
@@ -167,6 +168,7 @@ func (p *parser) finish() (*Table, error) {
 		if t.FirstBad != nil {
 			msg += fmt.Sprintf(" (%d bad, first at line %d: %s)", t.BadLines, t.FirstBad.Line, t.FirstBad.Msg)
 		}
+		msg += "; want lines of ADDRESS TYPE NAME [MODULE], as " + p.f.source + " prints them"
 		return nil, p.errorf(0, ErrNoSymbols, "%s", msg)
 	}
 	if t.ZeroAddrs == n {

@@ -110,10 +110,12 @@ func TestParseErrors(t *testing.T) {
 			"kallsyms: boot0/kallsyms: all 101 symbol addresses are zero (kptr_restrict hid them); " +
 				"capture kallsyms as root with /proc/sys/kernel/kptr_restrict = 0"},
 		{"hidden System.map", "0 T _text\n", true, ErrHidden,
-			"system.map: boot0/kallsyms: all 1 symbol addresses are zero (this is not a usable System.map)"},
-		{"empty", "", false, ErrNoSymbols, "kallsyms: boot0/kallsyms: no valid symbols in 0 lines"},
+			"system.map: boot0/kallsyms: all 1 symbol addresses are zero (this is not a usable System.map); " +
+				"take the System.map the kernel build wrote beside vmlinux"},
+		{"empty", "", false, ErrNoSymbols, "kallsyms: boot0/kallsyms: no valid symbols in 0 lines; want lines of ADDRESS TYPE NAME [MODULE], as /proc/kallsyms prints them"},
 		{"only garbage", "\nhello\nworld wide web\n", false, ErrNoSymbols,
-			`kallsyms: boot0/kallsyms: no valid symbols in 3 lines (2 bad, first at line 2: bad address: "hello")`},
+			`kallsyms: boot0/kallsyms: no valid symbols in 3 lines (2 bad, first at line 2: bad address: "hello"); ` +
+				"want lines of ADDRESS TYPE NAME [MODULE], as /proc/kallsyms prints them"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
