@@ -18,16 +18,18 @@ type command struct {
 	// setup declares the command's flags on fs and returns the function
 	// that runs it with the remaining arguments.
 	setup func(fs *flag.FlagSet) func(ctx context.Context, e *env, args []string) error
+	// profile adds --cpuprofile and --memprofile (see profiled).
+	profile bool
 }
 
 var commands = []*command{
 	treeCommand,
 	inspectCommand,
-	ingestCommand,
+	profiled(ingestCommand),
 	genCommand,
-	queryCommand,
+	profiled(queryCommand),
 	sqlCommand,
-	reportCommand,
+	profiled(reportCommand),
 	versionCommand,
 }
 
@@ -58,11 +60,22 @@ Exit status:
 
 // flags returns the command's flag set, declared but not parsed.
 func (c *command) flags() *flag.FlagSet {
+	fs, _, _ := c.declare()
+	return fs
+}
+
+// declare makes the command's flag set and returns it, the function
+// that runs the command, and the profiles asked for.
+func (c *command) declare() (*flag.FlagSet, func(context.Context, *env, []string) error, *profiles) {
 	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // run reports parse errors itself
 	fs.Usage = func() {}
-	c.setup(fs)
-	return fs
+	do := c.setup(fs)
+	p := &profiles{}
+	if c.profile {
+		p.register(fs)
+	}
+	return fs, do, p
 }
 
 // usage prints the command's usage line, summary and options.
@@ -81,10 +94,7 @@ func (c *command) usage(w io.Writer, fs *flag.FlagSet) {
 // run parses the command's flags and runs it. --help prints the
 // command's usage on stdout and succeeds; a bad flag is a usage error.
 func (c *command) run(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {}
-	do := c.setup(fs)
+	fs, do, prof := c.declare()
 	if err := fs.Parse(interleaved(fs, args)); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			c.usage(e.stdout, fs)
@@ -92,7 +102,12 @@ func (c *command) run(ctx context.Context, e *env, args []string) error {
 		}
 		return fmt.Errorf("%w: %s: %v (kdf help %s lists the options)", errUsage, c.name, err, c.name)
 	}
-	return do(ctx, e, fs.Args())
+	stop, err := prof.start()
+	if err != nil {
+		return err
+	}
+	err = do(ctx, e, fs.Args())
+	return errors.Join(err, stop())
 }
 
 // interleaved moves flags given after positional arguments to the
