@@ -148,7 +148,7 @@ func (d *Decoder) start() bool {
 	d.started = true
 	if !d.ensure(1) {
 		if d.err == nil {
-			d.err = &FormatError{d.name, 0, fmt.Sprintf("empty buffer: expected the word counter at word 0, found %d bytes", d.n)}
+			d.err = &FormatError{d.name, 0, fmt.Sprintf("empty buffer: expected the word counter at word 0, found %d bytes; the dump failed or the file was cut", d.n)}
 		}
 		d.done = true
 		return false

@@ -280,3 +280,43 @@ func TestDecodeBoundedMemory(t *testing.T) {
 		t.Errorf("decoding a 128 MiB buffer allocated %d bytes", alloc)
 	}
 }
+
+// TestLooksLikeBuffer: text and random bytes are not buffers; every
+// damaged or empty buffer still is.
+func TestLooksLikeBuffer(t *testing.T) {
+	call := recA(KindEntry, 1, pcF, 0, 8, 0, 7)
+	noise := make([]byte, 4096)
+	for i := range noise {
+		noise[i] = byte(i*7919 + i>>3)
+	}
+	for _, c := range []struct {
+		name string
+		in   []byte
+		not  string // the reason it is not a buffer; "" if it is one
+	}{
+		{"README", []byte("# kdf\n\nkdf is an offline analytics pipeline for kcov_dataflow trace buffers.\n"), "a counter of 0x6b0a0a66646b2023 words, above the 16777215"},
+		{"noise", noise, "above the 16777215 a buffer holds"},
+		{"all ones", bytes.Repeat([]byte{0xff}, 512), "a counter of 0xffffffffffffffff words"},
+		{"counter beyond the file", buf(1000, 5, 6, 7), "it counts 1000 words where the file holds 3"},
+		{"counter alone", buf(5), "it counts 5 words where the file holds 0"},
+		{"empty buffer", buf(0), ""},
+		{"empty mapping", make([]byte, 4096), ""},
+		{"one record", area(0, call), ""},
+		{"counter beyond the file, a record", append(buf(1000), area(0, call)[8:]...), ""},
+		{"counter above the maximum, a record", append(buf(1<<63), area(0, call)[8:]...), ""},
+		{"torn", buf(3, HeaderA(KindEntry, 1, 1), pcF, 0), ""},
+	} {
+		_, st, err := decodeAll(t, c.in, Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		err = st.LooksLikeBuffer()
+		var fe *FormatError
+		switch {
+		case c.not == "" && err != nil:
+			t.Errorf("%s: %v", c.name, err)
+		case c.not != "" && (!errors.As(err, &fe) || fe.File != "test.kcdf" || !strings.Contains(err.Error(), "not a kcov_dataflow buffer: ") || !strings.Contains(err.Error(), c.not)):
+			t.Errorf("%s: %v, want a FormatError saying %q", c.name, err, c.not)
+		}
+	}
+}

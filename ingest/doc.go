@@ -35,5 +35,7 @@
 // damage as something to count, not to stop at: a word that cannot start
 // a valid record is skipped and the decoder resynchronises on the next
 // one. Only a buffer without even its counter word, or an I/O error,
-// stops it (Err).
+// stops it (Err); once decoding is done, Stats.LooksLikeBuffer tells a
+// file that was no buffer at all (text, random bytes) from a damaged
+// buffer.
 package ingest

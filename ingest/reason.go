@@ -42,9 +42,10 @@ const (
 	ReasonSpecial Reason = "special_file"
 	// ReasonUnsupported: a tar entry type or compression kdf cannot read.
 	ReasonUnsupported Reason = "unsupported"
-	// ReasonTooLarge: a member or metadata file above its size cap.
-	// Skipped; a snapshot that is too large makes the buffers it covers
-	// unattributable rather than silently falling back to a farther one.
+	// ReasonTooLarge: a member or metadata file above its size cap (kdf
+	// ingest --max-meta-bytes, --max-archive-meta). Skipped; a snapshot
+	// that is too large makes the buffers it covers unattributable rather
+	// than silently falling back to a farther one.
 	ReasonTooLarge Reason = "too_large"
 	// ReasonTruncated: a member whose data ends before its declared size.
 	// It is skipped, and so is the rest of the archive; members before it
@@ -54,8 +55,8 @@ const (
 	// decoded. The rest of the source is skipped.
 	ReasonCorrupt Reason = "corrupt_archive"
 	// ReasonLimit: the archive decompressed to more than the total cap
-	// (Options.MaxArchiveBytes) or asked for a zstd window above
-	// Options.MaxWindowBytes. The rest of the archive is skipped.
+	// (kdf ingest --max-archive-bytes) or asked for a zstd window above
+	// --max-zstd-window. The rest of the archive is skipped.
 	ReasonLimit Reason = "decompression_limit"
 	// ReasonReplaced: a metadata file replaced by a later archive member
 	// of the same name (tar extraction semantics: the last one wins).
@@ -69,6 +70,15 @@ const (
 	// ReasonBadEntry: a manifest object without a usable "file" key. The
 	// line is ignored.
 	ReasonBadEntry Reason = "bad_manifest_entry"
+	// ReasonManifestTooLarge: a manifest line longer than its bound
+	// (kdf ingest --max-manifest-line, default 64 KiB) or with more keys
+	// than --max-attributes (default 256). The line is ignored, never
+	// held whole; the other lines are used.
+	ReasonManifestTooLarge Reason = "manifest_too_large"
+	// ReasonAttributeTooLarge: a manifest value longer than kdf ingest
+	// --max-attribute-value (default 4 KiB), or a key longer than 256
+	// bytes. The attribute is dropped; the rest of the line is used.
+	ReasonAttributeTooLarge Reason = "attribute_too_large"
 	// ReasonDuplicateKey: a key repeated within one manifest object. The
 	// line is used; the last value of the key wins.
 	ReasonDuplicateKey Reason = "duplicate_key"

@@ -90,6 +90,33 @@ func (s *Stats) Check() error {
 	return nil
 }
 
+// LooksLikeBuffer reports, once decoding is done, whether the input was
+// a kcov_dataflow buffer at all; if not, a *FormatError says why. The
+// decoder reads any bytes as a buffer and counts what does not decode as
+// damage, which is right for a damaged buffer and wrong for a README:
+// its first word reads as a counter of 7e18 words, and the accounting
+// of that is noise. A buffer, however damaged, holds a valid record, or
+// a counter that fits the file (an empty buffer's 0, a torn record's
+// few words); text, executables and random bytes hold neither, as the
+// first 8 bytes of text always make a counter above 2^56. So: no record
+// and a counter above the kernel's maximum or beyond the end of the
+// file is not a buffer. A caller that reads files a user named (kdf
+// tree, kdf inspect) says so instead of printing such accounting.
+func (s *Stats) LooksLikeBuffer() error {
+	var msg string
+	switch {
+	case s.Records > 0:
+		return nil
+	case !s.CounterValid:
+		msg = fmt.Sprintf("it reads as a counter of %#x words, above the %d a buffer holds", s.Words, MaxBufferWords-1)
+	case s.MissingWords > 0:
+		msg = fmt.Sprintf("it counts %d words where the file holds %d", s.Words, s.FileWords-1)
+	default:
+		return nil
+	}
+	return &FormatError{File: s.Path, Msg: "not a kcov_dataflow buffer: " + msg + ", and no word of the file starts a record of layout A or B"}
+}
+
 // FormatError reports input that cannot be decoded at all, naming the
 // file and the word offset.
 type FormatError struct {

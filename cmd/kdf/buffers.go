@@ -43,7 +43,8 @@ func decodeFile(path string, opt ingest.Options) ([]ingest.Record, *ingest.Stats
 	return recs, st, err
 }
 
-// eachRecord streams a buffer's records to fn, which may be nil.
+// eachRecord streams a buffer's records to fn, which may be nil. A file
+// that is no buffer at all (ingest.Stats.LooksLikeBuffer) is an error.
 func eachRecord(path string, opt ingest.Options, fn func(*ingest.Record)) (*ingest.Stats, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -59,7 +60,10 @@ func eachRecord(path string, opt ingest.Options, fn func(*ingest.Record)) (*inge
 			fn(d.Record())
 		}
 	}
-	return d.Stats(), d.Err()
+	if err := d.Err(); err != nil {
+		return d.Stats(), err
+	}
+	return d.Stats(), d.Stats().LooksLikeBuffer()
 }
 
 // symbolizer loads the symbol tables named by the flags for a buffer of

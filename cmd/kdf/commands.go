@@ -18,16 +18,19 @@ type command struct {
 	// setup declares the command's flags on fs and returns the function
 	// that runs it with the remaining arguments.
 	setup func(fs *flag.FlagSet) func(ctx context.Context, e *env, args []string) error
+	// profile adds --cpuprofile and --memprofile (see profiled).
+	profile bool
 }
 
 var commands = []*command{
 	treeCommand,
 	inspectCommand,
-	ingestCommand,
+	profiled(ingestCommand),
 	genCommand,
-	queryCommand,
+	profiled(queryCommand),
 	sqlCommand,
-	reportCommand,
+	profiled(reportCommand),
+	versionCommand,
 }
 
 func lookup(name string) *command {
@@ -44,35 +47,67 @@ func usage(w io.Writer) {
 	for _, c := range commands {
 		fmt.Fprintf(w, "  kdf %-8s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintf(w, "\nRun `kdf help COMMAND` for a command's options.\n")
+	fmt.Fprintf(w, `
+Run `+"`kdf help COMMAND`"+` (or kdf COMMAND --help) for a command's options.
+
+Exit status:
+  0  done
+  1  failed: the error is on stderr
+  2  usage error: a bad command, option or argument
+  3  kdf ingest: done, but some inputs were rejected (see the dataset's rejects table)
+`)
 }
 
-func (c *command) flags(w io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
-	fs.SetOutput(w)
-	fs.Usage = func() {
-		fmt.Fprintf(w, "Usage: kdf %s %s\n\n%s\n\n", c.name, c.args, c.summary)
-		fs.PrintDefaults()
-	}
-	c.setup(fs)
+// flags returns the command's flag set, declared but not parsed.
+func (c *command) flags() *flag.FlagSet {
+	fs, _, _ := c.declare()
 	return fs
 }
 
-func (c *command) run(ctx context.Context, e *env, args []string) error {
+// declare makes the command's flag set and returns it, the function
+// that runs the command, and the profiles asked for.
+func (c *command) declare() (*flag.FlagSet, func(context.Context, *env, []string) error, *profiles) {
 	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(e.stderr, "Usage: kdf %s %s\n\n", c.name, c.args)
-		fs.PrintDefaults()
-	}
+	fs.SetOutput(io.Discard) // run reports parse errors itself
+	fs.Usage = func() {}
 	do := c.setup(fs)
+	p := &profiles{}
+	if c.profile {
+		p.register(fs)
+	}
+	return fs, do, p
+}
+
+// usage prints the command's usage line, summary and options.
+func (c *command) usage(w io.Writer, fs *flag.FlagSet) {
+	fmt.Fprintf(w, "Usage: kdf %s %s\n\n%s\n", c.name, c.args, c.summary)
+	n := 0
+	fs.VisitAll(func(*flag.Flag) { n++ })
+	if n > 0 {
+		fmt.Fprintf(w, "\nOptions:\n")
+		fs.SetOutput(w)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+	}
+}
+
+// run parses the command's flags and runs it. --help prints the
+// command's usage on stdout and succeeds; a bad flag is a usage error.
+func (c *command) run(ctx context.Context, e *env, args []string) error {
+	fs, do, prof := c.declare()
 	if err := fs.Parse(interleaved(fs, args)); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			c.usage(e.stdout, fs)
 			return nil
 		}
-		return fmt.Errorf("%w: %s: %v", errUsage, c.name, err)
+		return fmt.Errorf("%w: %s: %v (kdf help %s lists the options)", errUsage, c.name, err, c.name)
 	}
-	return do(ctx, e, fs.Args())
+	stop, err := prof.start()
+	if err != nil {
+		return err
+	}
+	err = do(ctx, e, fs.Args())
+	return errors.Join(err, stop())
 }
 
 // interleaved moves flags given after positional arguments to the

@@ -1,11 +1,15 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
+	"maps"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -17,6 +21,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
+	"github.com/kdf-tools/kdf/ingest/source"
 	"github.com/kdf-tools/kdf/internal/pipeline"
 )
 
@@ -29,7 +34,7 @@ var ingestCommand = &command{
 		fs.StringVar(&o.cfg.Dataset, "o", "", "the dataset `DIR` (created if missing)")
 		fs.StringVar(&o.cfg.Campaign, "campaign", "default", "campaign `NAME`: the partition the runs go to")
 		o.buf.register(fs, true)
-		fs.IntVar(&o.cfg.Workers, "j", 0, "parallel workers (default: one per core)")
+		fs.IntVar(&o.cfg.Workers, "j", 0, fmt.Sprintf("parallel workers, 1 to %d (default: one per core)", maxWorkers()))
 		fs.StringVar(&o.shard, "shard", "", "take shard `i/n` of the inputs (split one campaign over hosts)")
 		fs.BoolVar(&o.cfg.Force, "force", false, "re-ingest inputs the dataset already holds")
 		fs.BoolVar(&o.quiet, "q", false, "print nothing but errors")
@@ -38,6 +43,18 @@ var ingestCommand = &command{
 			"soft limit on the heap, `SIZE`: past it the Go runtime collects garbage harder (default $GOMEMLIMIT, else 128MiB + 128MiB per worker)")
 		fs.Var(byteSize{&o.cfg.Source.MaxArchiveBytes}, "max-archive-bytes",
 			"stop decompressing an archive past `SIZE` (e.g. 64GiB) per pass; bounds a decompression bomb (default 256GiB)")
+		fs.Var(byteSize{&o.cfg.Source.MaxMetaBytes}, "max-meta-bytes",
+			"skip each kallsyms, System.map or manifest.jsonl larger than `SIZE`, reported as too_large (default 64MiB)")
+		fs.Var(byteSize{&o.cfg.Source.MaxMetaTotal}, "max-archive-meta",
+			"hold at most `SIZE` of one archive's metadata files between its two passes (default 1GiB)")
+		fs.Var(byteSize{&o.cfg.Source.MaxWindowBytes}, "max-zstd-window",
+			"refuse zstd streams whose window, hence decoder memory, is above `SIZE` (default 128MiB, zstd --long=27)")
+		fs.Var(byteSize{&o.cfg.Source.MaxManifestLine}, "max-manifest-line",
+			"ignore manifest lines longer than `SIZE`, reported as manifest_too_large (default 64KiB)")
+		fs.Var(byteSize{&o.cfg.Source.MaxAttrValue}, "max-attribute-value",
+			"drop manifest values longer than `SIZE`, reported as attribute_too_large (default 4KiB)")
+		fs.IntVar(&o.cfg.Source.MaxAttrs, "max-attributes", 0,
+			"ignore manifest lines of more than `N` keys, reported as manifest_too_large (default 256)")
 		return o.run
 	},
 }
@@ -87,6 +104,8 @@ func (o *ingestOptions) run(ctx context.Context, e *env, args []string) error {
 	}
 	o.limitMemory()
 	prog := &pipeline.Progress{}
+	counts := &source.Counts{}
+	o.cfg.Source.Counts = counts
 	stop := o.progress(e.stderr, prog)
 	sum, err := pipeline.Run(ctx, o.cfg, prog)
 	stop()
@@ -101,7 +120,79 @@ func (o *ingestOptions) run(ctx context.Context, e *env, args []string) error {
 	if sum != nil {
 		warnSummary(e.stderr, sum)
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	o.warnSymbols(e.stderr, sum, counts)
+	return o.outcome(sum, counts)
+}
+
+// outcome says whether the ingest did what was asked. Sources that hold
+// no buffer, or whose every buffer was rejected, are a failure, not a
+// success of zero runs; rejected inputs beside runs are a partial
+// success (errRejected: exit status 3). A shard may rightly get nothing.
+func (o *ingestOptions) outcome(sum *pipeline.Summary, c *source.Counts) error {
+	why, rejects := "", ""
+	if sum.Rejects > 0 {
+		why = byReason(sum.ByReason) + " (the dataset's rejects table says why each)"
+		rejects = fmt.Sprintf("; %d rejected: %s", sum.Rejects, why)
+	}
+	switch {
+	case c.Buffers == 0:
+		return fmt.Errorf("nothing ingested: no kcov_dataflow buffer in %s (a buffer is named *.kcdf, *.kcov, *.bin or *.raw, or starts with a word counter and a record header)%s",
+			strings.Join(o.cfg.Sources, ", "), rejects)
+	case sum.Runs == 0 && sum.Skipped == 0 && o.shard == "":
+		return fmt.Errorf("nothing ingested: every one of the %d buffers was rejected%s", c.Buffers, rejects)
+	case sum.Rejects > 0:
+		return fmt.Errorf("%w: %d of %d inputs: %s", errRejected, sum.Rejects, sum.Inputs, why)
+	}
+	return nil
+}
+
+// byReason lists reject counts, most frequent first: "2 not_a_buffer,
+// 1 unreadable".
+func byReason(m map[string]int64) string {
+	reasons := slices.Sorted(maps.Keys(m))
+	slices.SortStableFunc(reasons, func(a, b string) int { return cmp.Compare(m[b], m[a]) })
+	var parts []string
+	for _, r := range reasons {
+		parts = append(parts, fmt.Sprintf("%d %s", m[r], r))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// warnSymbols says, in one line, that no buffer came with symbols: every
+// run is then unsymbolized, which is seldom what was meant.
+func (o *ingestOptions) warnSymbols(w io.Writer, sum *pipeline.Summary, c *source.Counts) {
+	if o.quiet || o.cfg.Kallsyms != "" || o.cfg.SystemMap != "" || sum.Runs == 0 || c.WithSnapshot > 0 {
+		return
+	}
+	fmt.Fprintf(w, "kdf: warning: no kallsyms or System.map beside any of the %d buffers, so no run is symbolized: give --kallsyms FILE (or --system-map FILE), or put each boot's kallsyms beside its buffers\n", c.Buffers)
+}
+
+// maxWorkers bounds -j: each worker keeps its own Parquet parts open
+// and needs up to ingestHeapPerWorker of heap, and past a few per core
+// more workers only contend for the cores (while -j 100000 ran out of
+// file descriptors).
+func maxWorkers() int { return min(4*runtime.NumCPU(), 256) }
+
+// minMemLimit bounds --mem-limit from below: under it the runtime would
+// collect garbage without pause and the ingest crawl.
+const minMemLimit = 64 << 20
+
+// check refuses option values that are out of range before any work.
+func (o *ingestOptions) check() error {
+	switch {
+	case o.cfg.Workers < 0 || o.cfg.Workers > maxWorkers():
+		return fmt.Errorf("%w: -j %d: want 1 to %d workers (0: one per core): each needs up to %d MiB of heap and its own open files, and more than 4 per core (at most 256) only contend for the cores",
+			errUsage, o.cfg.Workers, maxWorkers(), ingestHeapPerWorker>>20)
+	case o.memLimit != 0 && o.memLimit < minMemLimit:
+		return fmt.Errorf("%w: --mem-limit %d: want at least %d MiB; below that the Go runtime collects garbage without pause",
+			errUsage, o.memLimit, minMemLimit>>20)
+	case o.cfg.Source.MaxAttrs < 0:
+		return fmt.Errorf("%w: --max-attributes %d: want a positive number of keys (0: the default, 256)", errUsage, o.cfg.Source.MaxAttrs)
+	}
+	return nil
 }
 
 // warnSummary tells, on stderr, what the ingest left as it was and why.
@@ -119,6 +210,16 @@ func warnSummary(w io.Writer, s *pipeline.Summary) {
 }
 
 func (o *ingestOptions) configure(args []string) error {
+	if err := o.check(); err != nil {
+		return err
+	}
+	// A source that does not exist is a typo, not an input to record:
+	// say so before a dataset is made for nothing.
+	for _, src := range args {
+		if _, err := os.Stat(src); errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("source %s does not exist: nothing ingested; check the path", src)
+		}
+	}
 	o.cfg.Sources = args
 	opt, err := o.buf.options()
 	if err != nil {

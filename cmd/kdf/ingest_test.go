@@ -3,16 +3,27 @@ package main
 import (
 	"archive/tar"
 	"bytes"
+	"cmp"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime/debug"
+	"strings"
 	"testing"
 
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/kdf-tools/kdf/internal/seedsession"
 )
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
 
 func TestByteSize(t *testing.T) {
 	for in, want := range map[string]int64{"512": 512, "64KiB": 64 << 10, "8M": 8 << 20, "256GiB": 256 << 30, "1tb": 1 << 40, "3 MiB": 3 << 20} {
@@ -57,11 +68,15 @@ func TestIngestArchiveCap(t *testing.T) {
 		reason string
 		runs   int
 	}{{"", "", 4}, {"16KiB", "decompression_limit", 3}} {
-		args := []string{"ingest", src, "-o", filepath.Join(t.TempDir(), "ds"), "--json"}
+		ds := filepath.Join(t.TempDir(), "ds")
+		args := []string{"ingest", src, "-o", ds, "--json"}
 		if c.cap != "" {
 			args = append(args, "--max-archive-bytes", c.cap)
 		}
-		out, _ := kdf(t, args...)
+		out, _, err := runKDF(args...)
+		if (c.reason != "") != errors.Is(err, errRejected) {
+			t.Errorf("cap %q: %v", c.cap, err)
+		}
 		var sum struct {
 			Runs     int64            `json:"runs"`
 			ByReason map[string]int64 `json:"rejects_by_reason"`
@@ -74,6 +89,12 @@ func TestIngestArchiveCap(t *testing.T) {
 		}
 		if c.reason == "" && len(sum.ByReason) != 0 || c.reason != "" && sum.ByReason[c.reason] == 0 {
 			t.Errorf("cap %q: rejects %v, want %q: %s", c.cap, sum.ByReason, c.reason, out)
+		}
+		if c.reason != "" { // the remedy names the option
+			detail, _ := kdf(t, "query", ds, "--format", "csv", "SELECT detail FROM rejects")
+			if !strings.Contains(detail, "raise the cap if the archive is genuine (kdf ingest --max-archive-bytes") {
+				t.Errorf("cap %q: the reject says %q", c.cap, detail)
+			}
 		}
 	}
 }
@@ -101,5 +122,144 @@ func TestIngestMemoryLimit(t *testing.T) {
 		if got := debug.SetMemoryLimit(-1); got != c.want {
 			t.Errorf("GOMEMLIMIT=%q --mem-limit %d: limit %d, want %d", c.env, c.flag, got, c.want)
 		}
+	}
+}
+
+// TestIngestNonUTF8Symbols: symbol names that are not UTF-8 reach the
+// dataset escaped, so DuckDB can read the func column (one raw byte in
+// it fails every query that reads it).
+func TestIngestNonUTF8Symbols(t *testing.T) {
+	buf, ks, _ := seedFiles(t, "eight_args_c")
+	b, err := os.ReadFile(ks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = bytes.ReplaceAll(b, []byte(" df_func2\t[eight_args_c]"), []byte(" df_\xff\xfefunc2\t[eight_\x80args]"))
+	if err := os.WriteFile(ks, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ds := filepath.Join(t.TempDir(), "ds")
+	kdf(t, "ingest", filepath.Dir(buf), "-o", ds, "-q")
+	out, _ := kdf(t, "query", ds, "--format", "csv",
+		"SELECT DISTINCT func, demangled, module FROM records WHERE func LIKE 'df_%func2' ORDER BY ALL")
+	if want := "func,demangled,module\ndf_\\xff\\xfefunc2,df_\\xff\\xfefunc2,eight_\\x80args\n"; out != want {
+		t.Errorf("records of df_func2:\n%s\nwant\n%s", out, want)
+	}
+}
+
+// TestIngestManifestBounds: the manifest bounds are flags, and a line
+// beyond them is a reject whose detail names the flag.
+func TestIngestManifestBounds(t *testing.T) {
+	buf, _, _ := seedFiles(t, "eight_args_c")
+	man := `{"file":"eight_args_c.kcdf","vm":"` + strings.Repeat("v", 2000) + `"}` + "\n"
+	if err := os.WriteFile(filepath.Join(filepath.Dir(buf), "manifest.jsonl"), []byte(man), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		flags  []string
+		reason string
+	}{
+		{nil, ""},
+		{[]string{"--max-manifest-line", "1KiB"}, "manifest_too_large"},
+		{[]string{"--max-attribute-value", "1KiB"}, "attribute_too_large"},
+		{[]string{"--max-attributes", "1"}, "manifest_too_large"},
+	} {
+		args := append([]string{"ingest", filepath.Dir(buf), "-o", filepath.Join(t.TempDir(), "ds"), "--json"}, c.flags...)
+		out, _, err := runKDF(args...)
+		if (c.reason != "") != errors.Is(err, errRejected) {
+			t.Errorf("%v: %v", c.flags, err)
+		}
+		var sum struct {
+			ByReason map[string]int64 `json:"rejects_by_reason"`
+		}
+		if err := json.Unmarshal([]byte(out), &sum); err != nil {
+			t.Fatalf("%v: %s: %v", c.flags, out, err)
+		}
+		if c.reason == "" && len(sum.ByReason) != 0 || c.reason != "" && sum.ByReason[c.reason] != 1 {
+			t.Errorf("%v: rejects %v, want %q", c.flags, sum.ByReason, c.reason)
+		}
+	}
+}
+
+// TestIngestOutcome: the exit status says whether the ingest did what
+// was asked, and stderr says why in one line.
+func TestIngestOutcome(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good")
+	if err := seedsession.Write(good, "eight_args_c"); err != nil {
+		t.Fatal(err)
+	}
+	bare := filepath.Join(dir, "bare") // buffers without kallsyms
+	if err := seedsession.Write(bare, "eight_args_rust"); err != nil {
+		t.Fatal(err)
+	}
+	must(t, os.Remove(filepath.Join(bare, "eight_args_rust", "kallsyms")))
+	mixed := filepath.Join(dir, "mixed") // a buffer and a text file
+	must(t, seedsession.Write(mixed, "rust_ffi_contract"))
+	must(t, os.WriteFile(filepath.Join(mixed, "notes.txt"), []byte("notes\n"), 0o644))
+	text := filepath.Join(dir, "text")
+	must(t, os.MkdirAll(text, 0o755))
+	must(t, os.WriteFile(filepath.Join(text, "README.md"), []byte("# not a buffer\n"), 0o644))
+	broken := filepath.Join(dir, "broken")
+	must(t, os.MkdirAll(broken, 0o755))
+	must(t, os.WriteFile(filepath.Join(broken, "short.kcdf"), []byte{1, 2, 3}, 0o644))
+	ds := filepath.Join(dir, "ds")
+	for _, c := range []struct {
+		source string
+		code   int
+		stderr string // in the one line of stderr, "" for none
+	}{
+		{filepath.Join(dir, "nope"), exitError, "source " + filepath.Join(dir, "nope") + " does not exist: nothing ingested"},
+		{text, exitError, "nothing ingested: no kcov_dataflow buffer in " + text},
+		{broken, exitError, "nothing ingested: every one of the 1 buffers was rejected; 1 rejected: 1 empty"},
+		{good, exitOK, ""},
+		{good, exitOK, ""}, // again: nothing new, nothing wrong
+		{mixed, exitRejected, "rejected: 1 of 2 inputs: 1 not_a_buffer"},
+		{bare, exitOK, "warning: no kallsyms or System.map beside any of the 1 buffers, so no run is symbolized: give --kallsyms FILE"},
+	} {
+		_, errOut, err := runKDF("ingest", c.source, "-o", ds)
+		var all bytes.Buffer
+		all.WriteString(errOut)
+		code := exitCode(err, &all)
+		if code != c.code || strings.Count(all.String(), "\n") != min(1, len(c.stderr)) || !strings.Contains(all.String(), c.stderr) {
+			t.Errorf("ingest %s: exit %d, stderr %q; want %d, %q", filepath.Base(c.source), code, all.String(), c.code, c.stderr)
+		}
+	}
+}
+
+// TestRemedyFlags: a message of the walker, decoder or symbolizer that
+// tells a user to raise a cap names the option that does it, and every
+// kdf option a message names exists.
+func TestRemedyFlags(t *testing.T) {
+	named := regexp.MustCompile(`kdf (?:([a-z]+) )?--([a-z-]+)`) // no command: kdf ingest's
+	raise := regexp.MustCompile(`raise (the|a) (cap|bound)`)
+	var files []string
+	for _, dir := range []string{"ingest", "ingest/source", "transform/symbolize"} {
+		fs, _ := filepath.Glob(filepath.Join("..", "..", dir, "*.go"))
+		files = append(files, fs...)
+	}
+	found := 0
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.Contains(line, `"`) && raise.MatchString(line) && !named.MatchString(line) {
+				t.Errorf("%s: a remedy without its option: %s", f, strings.TrimSpace(line))
+			}
+			for _, m := range named.FindAllStringSubmatch(line, -1) {
+				found++
+				if c := lookup(cmp.Or(m[1], "ingest")); c == nil || c.flags().Lookup(m[2]) == nil {
+					t.Errorf("%s: names %s, which kdf does not have", f, m[0])
+				}
+			}
+		}
+	}
+	if found < 5 {
+		t.Errorf("found %d options named in messages: the test reads the wrong files", found)
 	}
 }

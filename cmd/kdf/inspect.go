@@ -61,7 +61,7 @@ func (o *inspectOptions) run(ctx context.Context, e *env, args []string) error {
 	}
 	tw.Flush()
 	if failed > 0 {
-		return fmt.Errorf("%d of %d buffers could not be read", failed, len(args))
+		return fmt.Errorf("%d of %d files could not be read as buffers", failed, len(args))
 	}
 	return nil
 }

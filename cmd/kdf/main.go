@@ -23,19 +23,33 @@ func main() {
 	os.Exit(exitCode(err, os.Stderr))
 }
 
-// errUsage marks an error whose message is a usage problem.
-var errUsage = errors.New("usage")
+// Exit statuses, as `kdf help` documents them.
+const (
+	exitOK       = 0
+	exitError    = 1
+	exitUsage    = 2
+	exitRejected = 3
+)
+
+// errUsage marks an error whose message is a usage problem; errRejected
+// an ingest that did its work but rejected some inputs.
+var (
+	errUsage    = errors.New("usage")
+	errRejected = errors.New("rejected")
+)
 
 func exitCode(err error, stderr io.Writer) int {
-	switch {
-	case err == nil:
-		return 0
-	case errors.Is(err, errUsage):
-		fmt.Fprintln(stderr, "kdf:", err)
-		return 2
+	if err == nil {
+		return exitOK
 	}
 	fmt.Fprintln(stderr, "kdf:", err)
-	return 1
+	switch {
+	case errors.Is(err, errUsage):
+		return exitUsage
+	case errors.Is(err, errRejected):
+		return exitRejected
+	}
+	return exitError
 }
 
 // run is kdf without the process: arguments in, data to stdout,
@@ -46,15 +60,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("%w: no command given", errUsage)
 	}
 	name := args[0]
-	if name == "help" || name == "-h" || name == "--help" {
-		if len(args) > 1 {
-			if c := lookup(args[1]); c != nil {
-				c.flags(stdout).Usage()
-				return nil
-			}
-		}
-		usage(stdout)
-		return nil
+	switch name {
+	case "help", "-h", "-help", "--help":
+		return help(stdout, args[1:])
+	case "-version", "--version":
+		name = versionCommand.name
 	}
 	c := lookup(name)
 	if c == nil {
@@ -62,6 +72,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("%w: unknown command %q", errUsage, name)
 	}
 	return c.run(ctx, &env{stdout: stdout, stderr: stderr}, args[1:])
+}
+
+// help prints kdf's usage, or a command's.
+func help(w io.Writer, topics []string) error {
+	switch {
+	case len(topics) == 0:
+		usage(w)
+		return nil
+	case len(topics) > 1:
+		return fmt.Errorf("%w: help takes one COMMAND", errUsage)
+	}
+	c := lookup(topics[0])
+	if c == nil {
+		return fmt.Errorf("%w: help: unknown command %q (kdf help lists them)", errUsage, topics[0])
+	}
+	c.usage(w, c.flags())
+	return nil
 }
 
 // env is what a command may touch.

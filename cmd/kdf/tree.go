@@ -36,6 +36,9 @@ func (t *treeOptions) run(ctx context.Context, e *env, args []string) error {
 	if len(args) != 1 {
 		return fmt.Errorf("%w: tree takes one BUFFER", errUsage)
 	}
+	if t.context < 0 {
+		return fmt.Errorf("%w: -C %d: want N >= 0 records of context", errUsage, t.context)
+	}
 	opt, err := t.buf.options()
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -113,6 +114,25 @@ func TestTreeRaw(t *testing.T) {
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("raw output lacks %q", want)
+		}
+	}
+}
+
+// TestNotABuffer: tree and inspect of a file that is no buffer fail in
+// one line naming it, instead of printing a counter of 7e18 words.
+func TestNotABuffer(t *testing.T) {
+	text := filepath.Join(t.TempDir(), "README.md")
+	if err := os.WriteFile(text, []byte("# kdf\n\nkdf reads kcov_dataflow trace buffers.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	buf, _, _ := seedFiles(t, "eight_args_c")
+	for _, args := range [][]string{{"tree", text}, {"inspect", text}, {"inspect", buf, text}} {
+		out, errOut, err := runKDF(args...)
+		if err == nil || exitCode(err, io.Discard) != exitError {
+			t.Errorf("kdf %s: %v, want a failure", strings.Join(args, " "), err)
+		}
+		if !strings.Contains(errOut+err.Error(), text+": word 0: not a kcov_dataflow buffer") || strings.Contains(out, "README") {
+			t.Errorf("kdf %s: stdout %q, stderr %q, error %v", strings.Join(args, " "), out, errOut, err)
 		}
 	}
 }

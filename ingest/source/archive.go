@@ -75,7 +75,7 @@ func (w *walker) scanArchive(src string, f format, ix *index) *scan {
 	sc := &scan{meta: map[int]*metaFile{}, stopMember: -1}
 	s, err := w.openStream(src, f)
 	if err != nil {
-		sc.stop = problem(src, "", ingest.ReasonCorrupt, err, "cannot open the archive: nothing in it was read")
+		sc.stop = problem(src, "", ingest.ReasonCorrupt, err, "cannot open the archive: nothing in it was read; check its permissions, or copy it again")
 		return sc
 	}
 	defer s.Close()
@@ -114,7 +114,6 @@ func (w *walker) scanMember(ix *index, s *stream, hdr *tar.Header, i int, sc *sc
 	ix.held += 512
 	mf := &metaFile{}
 	sc.meta[i] = mf
-	var data []byte
 	switch {
 	case hdr.Size > w.opt.MaxMetaBytes:
 		mf.err = w.tooLarge(ix.source, p, hdr.Size)
@@ -122,17 +121,52 @@ func (w *walker) scanMember(ix *index, s *stream, hdr *tar.Header, i int, sc *sc
 		ix.lose(k, w.opt.MaxMetaTotal)
 		mf.err = ix.lost(k, p)
 	default:
-		var err error
-		// Like the tar reader's own skipping, a member whose bytes all
-		// arrived is whole even if the stream broke right after them.
-		if data, err = io.ReadAll(io.LimitReader(s.tr, hdr.Size)); err != nil && int64(len(data)) < hdr.Size {
+		if err := w.load(ix, s, hdr.Size, k, p, mf); err != nil {
 			return err
 		}
-		ix.held += int64(len(data))
 	}
-	mf.data = data
-	w.install(ix, mf, k, p, hdr.Size, data)
+	w.install(ix, mf, k, p, hdr.Size)
 	return nil
+}
+
+// load reads a metadata member: a snapshot into memory, a manifest
+// parsed as it streams by, so that only its usable lines are held.
+func (w *walker) load(ix *index, s *stream, size int64, k Kind, p string, mf *metaFile) error {
+	r := &memberReader{r: s.tr, left: size}
+	if k != KindManifest {
+		var err error
+		mf.data, err = io.ReadAll(r)
+		ix.held += int64(len(mf.data))
+		return err
+	}
+	m, err := parseManifest(r, ix.source, p, w.opt)
+	if err != nil {
+		return err
+	}
+	mf.man = m
+	ix.held += m.held
+	return nil
+}
+
+// memberReader reads the size bytes of the current member. Like the tar
+// reader's own skipping, it takes a member whose bytes all arrived as
+// whole even if the stream broke right after them: that damage is
+// reported where it lies, after the member.
+type memberReader struct {
+	r    io.Reader
+	left int64
+}
+
+func (m *memberReader) Read(p []byte) (int, error) {
+	if m.left <= 0 {
+		return 0, io.EOF
+	}
+	n, err := m.r.Read(p[:min(int64(len(p)), m.left)])
+	m.left -= int64(n)
+	if m.left <= 0 {
+		err = nil
+	}
+	return n, err
 }
 
 // metaKind says whether a member is a metadata file pass 1 must load,
@@ -166,10 +200,9 @@ func next(tr *tar.Reader) (*tar.Header, error) {
 }
 
 // install records a loaded (or failed) metadata member in the index.
-func (w *walker) install(ix *index, mf *metaFile, k Kind, p string, size int64, data []byte) {
+func (w *walker) install(ix *index, mf *metaFile, k Kind, p string, size int64) {
 	if k == KindManifest {
-		if mf.err == nil {
-			mf.man = parseManifest(data, ix.source, p)
+		if mf.man != nil {
 			if old := ix.addManifest(mf.man); old != nil {
 				old.replaced = problem(ix.source, p, ingest.ReasonReplaced, nil,
 					"a later archive member of the same name replaces this manifest")
@@ -177,7 +210,7 @@ func (w *walker) install(ix *index, mf *metaFile, k Kind, p string, size int64, 
 		}
 		return
 	}
-	mf.snap = &Snapshot{Source: ix.source, Path: p, Kind: k, Size: size, data: data}
+	mf.snap = &Snapshot{Source: ix.source, Path: p, Kind: k, Size: size, data: mf.data}
 	if mf.err != nil {
 		mf.snap.Err, mf.err = mf.err, nil // the snapshot blocks farther ones
 	}
@@ -194,14 +227,14 @@ func (w *walker) damage(src string, s *stream, err error, prev *memberPos) (*Err
 	switch {
 	case errors.Is(err, errLimit):
 		perr = problem(src, "", ingest.ReasonLimit, err,
-			"the archive decompresses to more than %d bytes (Options.MaxArchiveBytes), at %s: the rest is skipped; raise the cap if the archive is genuine",
+			"the archive decompresses to more than %d bytes, at %s: the rest is skipped; raise the cap if the archive is genuine (kdf ingest --max-archive-bytes, Options.MaxArchiveBytes)",
 			w.opt.MaxArchiveBytes, s.where())
 	case errors.Is(err, zstd.ErrWindowSizeExceeded):
 		perr = problem(src, "", ingest.ReasonLimit, err,
-			"the zstd stream needs a window above %d bytes (Options.MaxWindowBytes), at %s: the rest is skipped; recompress with a smaller --long or raise the cap",
+			"the zstd stream needs a window above %d bytes, at %s: the rest is skipped; recompress with a smaller --long or raise the cap (kdf ingest --max-zstd-window, Options.MaxWindowBytes)",
 			w.opt.MaxWindowBytes, s.where())
 	case prev == nil && (errors.Is(err, tar.ErrHeader) || errors.Is(err, io.ErrUnexpectedEOF)):
-		perr = problem(src, "", ingest.ReasonCorrupt, err, "not a tar archive (read as %s): nothing in it was read", s.format)
+		perr = problem(src, "", ingest.ReasonCorrupt, err, "not a tar archive (read as %s): nothing in it was read; kdf reads tar, tar.gz and tar.zst: re-create it with tar", s.format)
 	case errors.Is(err, io.ErrUnexpectedEOF) && in:
 		perr = problem(src, "", ingest.ReasonTruncated, err,
 			"member declares %d bytes of data at offset %d but the archive ends at %s: this member and the rest are skipped, the members before it were read; copy the archive again",
@@ -210,9 +243,9 @@ func (w *walker) damage(src string, s *stream, err error, prev *memberPos) (*Err
 		perr = problem(src, "", ingest.ReasonTruncated, err,
 			"the archive ends inside a tar header at %s: the members before it were read; copy the archive again", s.where())
 	case errors.Is(err, tar.ErrHeader):
-		perr = problem(src, "", ingest.ReasonCorrupt, err, "invalid tar header at %s: the rest is skipped, the members before it were read", s.where())
+		perr = problem(src, "", ingest.ReasonCorrupt, err, "invalid tar header at %s: the rest is skipped, the members before it were read; copy the archive again", s.where())
 	default:
-		perr = problem(src, "", ingest.ReasonCorrupt, err, "the %s stream is damaged at %s: the rest is skipped, the members before it were read", s.format, s.where())
+		perr = problem(src, "", ingest.ReasonCorrupt, err, "the %s stream is damaged at %s: the rest is skipped, the members before it were read; copy the archive again", s.format, s.where())
 	}
 	perr.Offset = s.end()
 	if !in {
@@ -229,7 +262,7 @@ func (w *walker) deliverArchive(src string, f format, ix *index, sc *scan) (done
 	s, oerr := w.openStream(src, f)
 	if oerr != nil {
 		if sc.stop == nil {
-			sc.stop = problem(src, "", ingest.ReasonCorrupt, oerr, "cannot open the archive: nothing in it was read")
+			sc.stop = problem(src, "", ingest.ReasonCorrupt, oerr, "cannot open the archive: nothing in it was read; check its permissions, or copy it again")
 		}
 		return false, w.report(sc.stop, KindOther)
 	}
@@ -277,18 +310,18 @@ func (w *walker) member(ix *index, s *stream, hdr *tar.Header, mf *metaFile) err
 	}
 	name, _ = escapeName(p)
 	e := &Entry{Source: ix.source, Path: name, Size: hdr.Size, ModTime: hdr.ModTime, Mode: hdr.FileInfo().Mode(), Offset: s.offset(), Escaped: escaped}
-	e.Kallsyms, e.SystemMap, e.Attrs = ix.resolve(name) // also marks manifest lines naming it as met
+	e.Kallsyms, e.SystemMap, e.Attrs, e.attrLines = ix.resolve(name) // also marks manifest lines naming it as met
 	if r, msg := unreadableType(hdr); r != "" {
 		return reject(r, "%s", msg)
 	}
 	if hdr.Size > w.opt.MaxMemberBytes {
-		return reject(ingest.ReasonTooLarge, "declares %d bytes, above the %d-byte cap for one member (Options.MaxMemberBytes): skipped; a buffer is at most 128 MiB",
+		return reject(ingest.ReasonTooLarge, "declares %d bytes, above the %d-byte cap for one member (Options.MaxMemberBytes): skipped, as a buffer is at most 128 MiB and a snapshot or manifest at most Options.MaxMetaBytes",
 			hdr.Size, w.opt.MaxMemberBytes)
 	}
 	e.Kind = classifyName(name, w.opt.BufferSuffixes)
 	switch {
 	case mf != nil:
-		return w.emitArchiveMeta(e, mf)
+		return w.emitArchiveMeta(s, e, mf)
 	case e.Kind == KindKallsyms || e.Kind == KindSystemMap || e.Kind == KindManifest:
 		e.Err = ix.lost(e.Kind, name) // pass 1 had no room for it
 		return w.emit(e)
@@ -313,12 +346,19 @@ func unreadableType(hdr *tar.Header) (ingest.Reason, string) {
 	case tar.TypeFifo:
 		return ingest.ReasonSpecial, "fifo entry: not read"
 	}
-	return ingest.ReasonUnsupported, fmt.Sprintf("tar entry type %q: not read", hdr.Typeflag)
+	return ingest.ReasonUnsupported, fmt.Sprintf("tar entry type %q: not read; store it as a regular file if it should be", hdr.Typeflag)
 }
 
-func (w *walker) emitArchiveMeta(e *Entry, mf *metaFile) error {
-	data := mf.data
-	e.open = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
+// emitArchiveMeta delivers a metadata member: a snapshot from the
+// bytes pass 1 held, a manifest, of which pass 1 held only the parsed
+// lines, from the stream.
+func (w *walker) emitArchiveMeta(s *stream, e *Entry, mf *metaFile) error {
+	if e.Kind == KindManifest {
+		defer w.streamFrom(s, e, nil)()
+	} else {
+		data := mf.data
+		e.open = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
+	}
 	if mf.man != nil && mf.man.replaced != nil {
 		e.Err = mf.man.replaced
 		return w.emit(e) // its lines no longer apply: do not report them
@@ -335,7 +375,7 @@ func (w *walker) emitStreamed(s *stream, e *Entry) error {
 		head = make([]byte, min(e.Size, headSize))
 		if _, err := io.ReadFull(s.tr, head); err != nil {
 			// Pass 1 read past it, so the archive changed under us.
-			perr := problem(e.Source, e.Path, ingest.ReasonUnreadable, err, "cannot read the member (did the archive change while it was read?): it and the rest are skipped")
+			perr := problem(e.Source, e.Path, ingest.ReasonUnreadable, err, "cannot read the member (did the archive change while it was read?): it and the rest are skipped; ingest the archive again once it is complete")
 			perr.Offset = e.Offset
 			if err := w.report(perr, KindOther); err != nil {
 				return err
@@ -344,6 +384,15 @@ func (w *walker) emitStreamed(s *stream, e *Entry) error {
 		}
 		e.Kind, e.Reason = classifyContent(head, e.Path, e.Size)
 	}
+	end := w.streamFrom(s, e, head)
+	err := w.emit(e)
+	end()
+	return err
+}
+
+// streamFrom makes e readable from the archive stream, head (its first
+// bytes, read already) first, until the returned function is called.
+func (w *walker) streamFrom(s *stream, e *Entry, head []byte) (end func()) {
 	live, opened := true, false
 	e.streamed = true
 	e.open = func() (io.ReadCloser, error) {
@@ -356,7 +405,5 @@ func (w *walker) emitStreamed(s *stream, e *Entry) error {
 		opened = true
 		return io.NopCloser(&liveReader{r: io.MultiReader(bytes.NewReader(head), s.tr), live: &live, left: e.Size}), nil
 	}
-	err := w.emit(e)
-	live = false
-	return err
+	return func() { live = false }
 }

@@ -1,7 +1,9 @@
 package source
 
 import (
+	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -86,6 +88,59 @@ func (a Attrs) Layout() (string, error) {
 		return "", nil
 	}
 	return "", fmt.Errorf("attribute %s = %q: want A, B or auto", AttrLayout, s)
+}
+
+// AttrError is a typed attribute whose value is unusable, and where the
+// value came from.
+type AttrError struct {
+	Key      string
+	Manifest string // the manifest's path in the source; "" for a key=value path segment
+	Line     int    // the manifest line
+	Err      error  // what is wrong with the value (it names the value)
+}
+
+func (e *AttrError) Error() string {
+	if e.Manifest == "" {
+		return fmt.Sprintf("%v, from the path: ignored; rename the directory", e.Err)
+	}
+	return fmt.Sprintf("%s: line %d: %v: ignored; fix the manifest line", e.Manifest, e.Line, e.Err)
+}
+
+func (e *AttrError) Unwrap() error { return e.Err }
+
+// CheckAttrs reports the typed attributes (exec_ns, baseline_ns,
+// capacity_words, layout) whose values the accessors of Attrs refuse,
+// one *AttrError each, joined: a run is ingested without them, and the
+// error says which value, from which manifest line, so that a column
+// left NULL is never a silent loss.
+func (e *Entry) CheckAttrs() error {
+	var errs []error
+	add := func(key string, err error) {
+		if err != nil {
+			errs = append(errs, e.attrError(key, err))
+		}
+	}
+	_, _, err := e.Attrs.ExecNS()
+	add(AttrExecNS, err)
+	_, _, err = e.Attrs.BaselineNS()
+	add(AttrBaselineNS, err)
+	_, _, err = e.Attrs.CapacityWords()
+	add(AttrCapacityWords, err)
+	_, err = e.Attrs.Layout()
+	add(AttrLayout, err)
+	return errors.Join(errs...)
+}
+
+// attrError traces key's value to the deepest manifest line that set it.
+func (e *Entry) attrError(key string, err error) *AttrError {
+	ae := &AttrError{Key: key, Err: err}
+	for _, l := range slices.Backward(e.attrLines) {
+		if _, ok := l.attrs[key]; ok {
+			ae.Manifest, ae.Line = l.m.path, l.line
+			break
+		}
+	}
+	return ae
 }
 
 // pathAttrs adds the key=value segments of the directory part of p, the

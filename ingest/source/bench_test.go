@@ -82,7 +82,7 @@ func BenchmarkParseManifest(b *testing.B) {
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if m := parseManifest(data, "s", "manifest.jsonl"); len(m.entries) != lines {
+		if m := mustParseManifest(b, string(data), "s", "manifest.jsonl"); len(m.entries) != lines {
 			b.Fatalf("%d entries, problems %v", len(m.entries), m.problems[:1])
 		}
 	}

@@ -145,9 +145,9 @@ func classifyContent(head []byte, name string, size int64) (k Kind, reason strin
 	case formatTar, formatGzip, formatZstd:
 		return KindOther, fmt.Sprintf("nested archive (%s): not opened; extract it and give it as a source of its own", f)
 	case formatOther:
-		return KindOther, fmt.Sprintf("%s file: kdf reads only tar, tar.gz and tar.zst archives", other)
+		return KindOther, fmt.Sprintf("%s file: kdf reads only tar, tar.gz and tar.zst archives; extract it, or re-create it as one of those", other)
 	}
-	return KindOther, "not a raw buffer, kallsyms, System.map or manifest.jsonl by name or content"
+	return KindOther, "not a raw buffer, kallsyms, System.map or manifest.jsonl by name or content; if it is a buffer, name it *.kcdf"
 }
 
 // escapeName keeps a name usable when it is not valid UTF-8 or holds

@@ -58,7 +58,7 @@ func (w *walker) dirEntry(ix *index, osDir, rel string, de fs.DirEntry) error {
 	}
 	info, err := de.Info()
 	if err != nil {
-		return w.report(problem(ix.source, p, ingest.ReasonUnreadable, err, "cannot stat the file: skipped"), KindOther)
+		return w.report(problem(ix.source, p, ingest.ReasonUnreadable, err, "cannot stat the file: skipped; check its permissions"), KindOther)
 	}
 	return w.dirFile(ix, osPath, p, escaped, info)
 }
@@ -89,14 +89,14 @@ func (w *walker) dirFile(ix *index, osPath, p string, escaped bool, info fs.File
 	if e.Kind == KindOther {
 		head, err := readHead(osPath)
 		if err != nil {
-			return w.report(problem(ix.source, p, ingest.ReasonUnreadable, err, "cannot read the file: skipped"), KindOther)
+			return w.report(problem(ix.source, p, ingest.ReasonUnreadable, err, "cannot read the file: skipped; check its permissions"), KindOther)
 		}
 		if f, _ := detectFormat(head, p); f == formatTar || f == formatGzip || f == formatZstd {
 			return w.walkArchive(osPath, f, childIndex(ix, osPath, p))
 		}
 		e.Kind, e.Reason = classifyContent(head, p, info.Size())
 	}
-	e.Kallsyms, e.SystemMap, e.Attrs = ix.resolve(p)
+	e.Kallsyms, e.SystemMap, e.Attrs, e.attrLines = ix.resolve(p)
 	if mf := ix.meta[p]; mf != nil {
 		return w.emitMeta(e, mf)
 	}
@@ -130,7 +130,7 @@ func (w *walker) loadDirMeta(ix *index, osDir, rel string, ents []fs.DirEntry) {
 		}
 		info, err := de.Info()
 		if err != nil {
-			ix.meta[p] = &metaFile{err: problem(ix.source, p, ingest.ReasonUnreadable, err, "cannot stat the file: skipped")}
+			ix.meta[p] = &metaFile{err: problem(ix.source, p, ingest.ReasonUnreadable, err, "cannot stat the file: skipped; check its permissions")}
 			continue
 		}
 		if k == KindManifest {
@@ -152,21 +152,20 @@ func (w *walker) loadDirManifest(ix *index, osPath, p string, size int64) *metaF
 	}
 	f, err := os.Open(osPath)
 	if err != nil {
-		return &metaFile{err: problem(ix.source, p, ingest.ReasonUnreadable, err, "cannot read the manifest: its attributes are missing")}
+		return &metaFile{err: problem(ix.source, p, ingest.ReasonUnreadable, err, "cannot read the manifest: its attributes are missing; check its permissions")}
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, w.opt.MaxMetaBytes))
+	m, err := parseManifest(io.LimitReader(f, w.opt.MaxMetaBytes), ix.source, p, w.opt)
 	if err != nil {
-		return &metaFile{err: problem(ix.source, p, ingest.ReasonUnreadable, err, "cannot read the manifest: its attributes are missing")}
+		return &metaFile{err: problem(ix.source, p, ingest.ReasonUnreadable, err, "cannot read the manifest: its attributes are missing; check the file")}
 	}
-	m := parseManifest(data, ix.source, p)
 	ix.addManifest(m)
 	return &metaFile{man: m}
 }
 
 func (w *walker) tooLarge(src, p string, size int64) *Error {
 	return problem(src, p, ingest.ReasonTooLarge, nil,
-		"%d bytes, above the %d-byte cap for metadata files (Options.MaxMetaBytes): not read, and the buffers it covers get no attribution from it; raise the cap if the file is genuine",
+		"%d bytes, above the %d-byte cap for metadata files: not read, and the buffers it covers get no attribution from it; raise the cap if the file is genuine (kdf ingest --max-meta-bytes, Options.MaxMetaBytes)",
 		size, w.opt.MaxMetaBytes)
 }
 

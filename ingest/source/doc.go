@@ -50,17 +50,19 @@
 // below it). A manifest value overrides a path value, and a deeper
 // manifest a shallower one. Numbers keep their exact JSON spelling;
 // Attrs.ExecNS, BaselineNS, CapacityWords and Layout parse the known
-// keys.
+// keys, and Entry.CheckAttrs reports the values they refuse with the
+// manifest line (or path) each came from.
 //
 // # Reading archives safely
 //
 // tar members arrive in archive order, and a kallsyms may come after the
 // buffers it covers, so an archive is read twice: pass 1 reads the
-// headers and only the metadata members into memory (each at most
-// Options.MaxMetaBytes, all together at most Options.MaxMetaTotal) and
-// finds any damage; pass 2 delivers every member in order, streamed, with
-// the complete metadata known. A buffer member's content is never held
-// in memory; Entry.Open reads it from the stream during the callback.
+// headers and only the metadata members, snapshots into memory and
+// manifests parsed as they stream by (each at most Options.MaxMetaBytes,
+// all together at most Options.MaxMetaTotal), and finds any damage; pass
+// 2 delivers every member in order, streamed, with the complete metadata
+// known. Neither a buffer member's nor a manifest's content is held in
+// memory; Entry.Open reads it from the stream during the callback.
 // Directories need one pass: a directory's listing is read whole, so its
 // metadata is loaded before any of its entries is delivered.
 //
@@ -88,7 +90,11 @@
 //     source lacks is reported once the source (or, for a directory,
 //     the manifest's subtree) has been walked; a manifest reports at
 //     most 100 bad lines and 100 such lines one by one, then counts the
-//     rest in one report (too_many_problems);
+//     rest in one report (too_many_problems); a manifest is read line by
+//     line, and a line above Options.MaxManifestLine or of more than
+//     Options.MaxAttrs keys is skipped without being held
+//     (manifest_too_large), a value above Options.MaxAttrValue or a key
+//     above MaxAttrKey dropped (attribute_too_large);
 //   - an archive that holds no files (0 bytes, only its end blocks, or
 //     only directories) is reported (empty_archive), so that a failed
 //     copy does not pass unnoticed.

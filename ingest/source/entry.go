@@ -60,15 +60,16 @@ type Entry struct {
 	SystemMap *Snapshot
 	Attrs     Attrs
 
-	open     func() (io.ReadCloser, error)
-	streamed bool
+	open      func() (io.ReadCloser, error)
+	streamed  bool
+	attrLines []*manifestEntry // the manifest lines Attrs came from, shallowest first
 }
 
 var errNotReadable = errors.New("entry is a reported problem, not a readable file")
 
 // Open returns the file's content. For a directory member it may be
 // called at any time, also after the callback returned and from other
-// goroutines. For an archive member that is not a metadata file
+// goroutines. For an archive member that is not a kallsyms or System.map
 // (Streamed reports true) the content is the archive stream itself: it
 // can be opened once and read only during the callback.
 func (e *Entry) Open() (io.ReadCloser, error) {
@@ -79,7 +80,7 @@ func (e *Entry) Open() (io.ReadCloser, error) {
 }
 
 // Streamed reports whether the content can be read only once and only
-// during the callback (archive members other than metadata files).
+// during the callback (archive members other than snapshots).
 func (e *Entry) Streamed() bool { return e.streamed }
 
 // Snapshot is a kallsyms or System.map file that applies to buffers.

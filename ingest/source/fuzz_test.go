@@ -21,17 +21,29 @@ func FuzzManifest(f *testing.F) {
 	f.Add([]byte("\xef\xbb\xbf{\"file\":\"../a\"}\r\n{oops\n\n{\"file\":7}\n[1]\n"))
 	f.Add([]byte(`{"file":"d/a","n":-1.5e3,"o":{"x":[1,null]},"z":null,"s":"\u00e9"}`))
 	f.Add([]byte(strings.Repeat("x\n", 120) + `{"file":"a","k":1,"k":2}` + "\n{oops"))
+	f.Add([]byte(`{"file":"a","k":"` + strings.Repeat("v", 40) + `","` + strings.Repeat("k", 300) + `":1}` + "\n" +
+		`{"file":"b","a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8}` + "\n" + strings.Repeat(" ", 300) + "\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		m := parseManifest(data, "src", "d/manifest.jsonl")
+		// Small bounds, so that the fuzzer meets them.
+		opt := Options{MaxManifestLine: 256, MaxAttrValue: 32, MaxAttrs: 8}.withDefaults()
+		m, err := parseManifest(bytes.NewReader(data), "src", "d/manifest.jsonl", opt)
+		if err != nil {
+			t.Fatal(err)
+		}
 		lines := 0
 		body := bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-		for _, l := range bytes.Split(body, []byte{'\n'}) {
-			if len(bytes.TrimSpace(l)) > 0 {
+		for i, raw := range bytes.Split(data, []byte{'\n'}) {
+			l := raw
+			if i == 0 {
+				l = bytes.TrimPrefix(l, []byte("\xef\xbb\xbf"))
+			}
+			if len(bytes.TrimSpace(l)) > 0 || int64(len(raw)) > opt.MaxManifestLine {
 				lines++
 			}
 		}
-		// Every non-blank line is used, or reported as bad, or replaced by
-		// a later line naming the same file (and that is reported). Past
+		// Every non-blank line (and every line above the bound) is used,
+		// or reported as bad, or replaced by a later line naming the same
+		// file (and that is reported). Past
 		// maxManifestProblems, problems are only counted, in one last
 		// report.
 		accounted, capped := len(m.entries), false
@@ -40,9 +52,9 @@ func FuzzManifest(f *testing.F) {
 				t.Errorf("problem on line %d: %v", p.Line, p)
 			}
 			switch p.Reason {
-			case ingest.ReasonBadJSON, ingest.ReasonBadEntry, ingest.ReasonDuplicateFile:
+			case ingest.ReasonBadJSON, ingest.ReasonBadEntry, ingest.ReasonDuplicateFile, ingest.ReasonManifestTooLarge:
 				accounted++
-			case ingest.ReasonDuplicateKey:
+			case ingest.ReasonDuplicateKey, ingest.ReasonAttributeTooLarge:
 			case ingest.ReasonTooManyProblems:
 				capped = true
 			default:
@@ -71,6 +83,14 @@ func FuzzManifest(f *testing.F) {
 			seen[e.file] = true
 			if _, ok := e.attrs[AttrFile]; ok {
 				t.Errorf("line %d: file kept as an attribute", e.line)
+			}
+			if len(e.attrs) >= opt.MaxAttrs {
+				t.Errorf("line %d: %d attributes and a file, above the bound of %d keys", e.line, len(e.attrs), opt.MaxAttrs)
+			}
+			for k, v := range e.attrs {
+				if len(k) > MaxAttrKey || int64(len(v)) > opt.MaxAttrValue {
+					t.Errorf("line %d: attribute %q of %d bytes kept", e.line, truncate(k, 40), len(v))
+				}
 			}
 		}
 	})

@@ -1,6 +1,7 @@
 package source
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/kdf-tools/kdf/ingest"
@@ -21,7 +22,7 @@ type index struct {
 	scopes map[string]*scope           // directory inside the source -> its metadata
 	files  map[string][]*manifestEntry // file path -> manifest lines naming it, shallowest manifest first
 	meta   map[string]*metaFile        // directory sources: metadata file path -> what was loaded
-	held   int64                       // metadata bytes held in memory (archives)
+	held   int64                       // metadata bytes held in memory (archives): snapshots, manifests' kept lines
 
 	// An archive found inside a directory source resolves, after its own
 	// metadata, against the directory it lies in, and its location there
@@ -51,7 +52,7 @@ type metaFile struct {
 	snap *Snapshot
 	man  *manifest
 	err  *Error // the file could not be loaded
-	data []byte // archive members: the content, held between the passes
+	data []byte // archive snapshots: the content, held between the passes
 }
 
 func newIndex(src string) *index {
@@ -155,8 +156,9 @@ func (ix *index) dropManifest(m *manifest) {
 // attributes: path segments first, then manifests from the shallowest to
 // the deepest, so a manifest value overrides a path value and a nearer
 // manifest overrides a farther one. It marks the manifest lines naming p
-// as used.
-func (ix *index) resolve(p string) (ks, sm *Snapshot, a Attrs) {
+// as used, and returns them (shallowest first) so that a bad value can
+// be traced to its line.
+func (ix *index) resolve(p string) (ks, sm *Snapshot, a Attrs, from []*manifestEntry) {
 	ks, sm = ix.nearest(dirOf(p))
 	a = Attrs{}
 	pathAttrs(a, ix.prefix)
@@ -169,7 +171,7 @@ func (ix *index) resolve(p string) (ks, sm *Snapshot, a Attrs) {
 			a[k] = v
 		}
 	}
-	return ks, sm, a
+	return ks, sm, a, slices.Clone(ix.files[p])
 }
 
 // nearest walks from dir up to the source root, then on into the
@@ -211,7 +213,7 @@ func (ix *index) lose(k Kind, budget int64) {
 	}
 	if *slot == nil {
 		*slot = &Snapshot{Source: ix.source, Kind: k, Err: problem(ix.source, "", ingest.ReasonTooLarge, nil,
-			"the archive's metadata files exceed %d bytes in all (Options.MaxMetaTotal), so some %s snapshots were not read and no buffer of this archive can be tied to one; split the archive or raise the cap",
+			"the archive's metadata files exceed %d bytes in all, so some %s snapshots were not read and no buffer of this archive can be tied to one; split the archive or raise the cap (kdf ingest --max-archive-meta, Options.MaxMetaTotal)",
 			budget, k)}
 	}
 }
@@ -219,7 +221,7 @@ func (ix *index) lose(k Kind, budget int64) {
 // lost is the problem reported for a metadata member not read.
 func (ix *index) lost(k Kind, p string) *Error {
 	return problem(ix.source, p, ingest.ReasonTooLarge, nil,
-		"%s not read: the archive's metadata files exceed Options.MaxMetaTotal in all; split the archive or raise the cap", k)
+		"%s not read: the archive's metadata files exceed their cap in all; split the archive or raise the cap (kdf ingest --max-archive-meta, Options.MaxMetaTotal)", k)
 }
 
 // unused returns the lines of m that named no file met in the source.

@@ -18,6 +18,8 @@ import (
 type manifest struct {
 	source, path string
 	dir          string // the manifest's directory inside the source
+	opt          Options
+	held         int64 // bytes of the lines kept as entries
 	entries      []*manifestEntry
 	problems     []*Error // one per bad line, in line order, at most maxManifestProblems and a summary
 	unlisted     int      // problems beyond maxManifestProblems, counted
@@ -34,18 +36,34 @@ type manifestEntry struct {
 	used  bool // a file of this name was met in the source
 }
 
-// parseManifest parses data; it never fails as a whole. A bad line is
-// recorded as a problem and skipped, and the other lines still count.
-// Within one object a repeated key keeps its last value (as
-// encoding/json does) and is reported; two lines naming the same file
-// leave the later line in force, and the earlier one is reported.
-func parseManifest(data []byte, src, p string) *manifest {
-	m := &manifest{source: src, path: p, dir: dirOf(p)}
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+// parseManifest reads a manifest line by line; it fails only when r
+// does. A bad line is recorded as a problem and skipped, and the other
+// lines still count. Within one object a repeated key keeps its last
+// value (as encoding/json does) and is reported; two lines naming the
+// same file leave the later line in force, and the earlier one is
+// reported. A line longer than opt.MaxManifestLine is never held whole:
+// it is skipped as it is read, and reported.
+func parseManifest(r io.Reader, src, p string, opt Options) (*manifest, error) {
+	m := &manifest{source: src, path: p, dir: dirOf(p), opt: opt}
+	lines := newLineReader(r, opt.MaxManifestLine)
 	seen := map[string]int{} // file -> index in m.entries
-	for n := 1; len(data) > 0; n++ {
-		line, rest, _ := bytes.Cut(data, []byte{'\n'})
-		data = rest
+	for n := 1; ; n++ {
+		line, size, err := lines.next()
+		switch {
+		case err == io.EOF:
+			m.summarize()
+			return m, nil
+		case errors.Is(err, errLongLine):
+			m.report(n, ingest.ReasonManifestTooLarge, nil,
+				"a line of %d bytes, above the %d-byte bound for a manifest line: line ignored, the other lines are used; if it is genuine, raise the bound (kdf ingest --max-manifest-line, Options.MaxManifestLine)",
+				size, opt.MaxManifestLine)
+			continue
+		case err != nil:
+			return nil, err
+		}
+		if n == 1 {
+			line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf"))
+		}
 		line = bytes.TrimSpace(line)
 		if len(line) == 0 {
 			continue
@@ -63,16 +81,21 @@ func parseManifest(data []byte, src, p string) *manifest {
 		}
 		seen[e.file] = len(m.entries)
 		m.entries = append(m.entries, e)
+		m.held += int64(len(line))
 	}
+}
+
+// summarize ends the manifest: the lines replaced by later ones go, and
+// the problems past maxManifestProblems are reported as one.
+func (m *manifest) summarize() {
 	m.entries = compact(m.entries)
 	if m.unlisted > 0 {
-		e := problem(src, p, ingest.ReasonTooManyProblems, nil,
+		e := problem(m.source, m.path, ingest.ReasonTooManyProblems, nil,
 			"%d more problems from line %d on are not listed one by one (the first %d are): fix or regenerate the manifest",
 			m.unlisted, m.unlistedLine, maxManifestProblems)
 		e.Line = m.unlistedLine
 		m.problems = append(m.problems, e)
 	}
-	return m
 }
 
 // maxManifestProblems bounds the problems one manifest reports one by
@@ -114,19 +137,29 @@ func (m *manifest) parseLine(line []byte, n int) *manifestEntry {
 		m.report(n, ingest.ReasonBadJSON, err, "not one JSON object: line ignored, the other lines are used; fix or remove it")
 		return nil
 	}
+	if len(kvs) > m.opt.MaxAttrs {
+		m.report(n, ingest.ReasonManifestTooLarge, nil,
+			"%d keys, above the bound of %d per line: line ignored, the other lines are used; if it is genuine, raise the bound (kdf ingest --max-attributes, Options.MaxAttrs)",
+			len(kvs), m.opt.MaxAttrs)
+		return nil
+	}
 	e := &manifestEntry{line: n, attrs: Attrs{}, m: m}
 	var file json.RawMessage
 	seen := map[string]bool{}
 	for _, kv := range kvs {
 		if seen[kv.key] {
-			m.report(n, ingest.ReasonDuplicateKey, nil, "key %q appears more than once: the last value is used; remove the others", kv.key)
+			m.report(n, ingest.ReasonDuplicateKey, nil, "key %q appears more than once: the last value is used; remove the others", truncate(kv.key, 40))
 		}
 		seen[kv.key] = true
 		if kv.key == AttrFile {
 			file = kv.raw
 			continue
 		}
-		if v, ok := attrValue(kv.raw); ok {
+		v, ok := attrValue(kv.raw)
+		if ok && !m.fits(n, kv.key, v) {
+			continue
+		}
+		if ok {
 			e.attrs[kv.key] = v
 		} else {
 			delete(e.attrs, kv.key) // a later null undoes an earlier value
@@ -137,6 +170,30 @@ func (m *manifest) parseLine(line []byte, n int) *manifestEntry {
 		return nil
 	}
 	return e
+}
+
+// MaxAttrKey bounds an attribute's key. A key names a column-like
+// property (arm, vm, exec_ns); longer than this it is data in the wrong
+// place.
+const MaxAttrKey = 256
+
+// fits reports whether an attribute is within its bounds, reporting it
+// if not: every run a line describes carries its attributes, so one
+// 60 MiB value would be 60 MiB in the runs table per run.
+func (m *manifest) fits(n int, key, v string) bool {
+	switch {
+	case len(key) > MaxAttrKey:
+		m.report(n, ingest.ReasonAttributeTooLarge, nil,
+			"a key of %d bytes (%q), above the %d-byte bound for a key: attribute dropped, the rest of the line is used; use a shorter key",
+			len(key), truncate(key, 40), MaxAttrKey)
+	case int64(len(v)) > m.opt.MaxAttrValue:
+		m.report(n, ingest.ReasonAttributeTooLarge, nil,
+			"attribute %q holds %d bytes, above the %d-byte bound for a value: attribute dropped, the rest of the line is used; if it is genuine, raise the bound (kdf ingest --max-attribute-value, Options.MaxAttrValue)",
+			key, len(v), m.opt.MaxAttrValue)
+	default:
+		return true
+	}
+	return false
 }
 
 // manifestFile checks the "file" value: a string naming a path at or

@@ -1,11 +1,15 @@
 package source
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"maps"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
+	"testing/iotest"
 )
 
 func TestParseManifest(t *testing.T) {
@@ -34,10 +38,19 @@ func TestParseManifest(t *testing.T) {
 			[]string{"1 a exec_ns=123456789012345678901234567890"}, nil},
 		{"deep nesting", `{"file":"a","x":` + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + `}`, nil, []string{"bad_json:1"}},
 		{"invalid UTF-8 in a value", "{\"file\":\"a\",\"k\":\"\xff\"}", []string{"1 a k=\ufffd"}, nil},
+		{"line above the bound", `{"file":"a","vm":"` + strings.Repeat("v", 64<<10) + "\"}\n" + `{"file":"b"}`,
+			[]string{"2 b "}, []string{"manifest_too_large:1"}},
+		{"line at the bound", `{"file":"a","vm":"` + strings.Repeat("v", 64<<10-20) + `"}`, []string{"1 a "}, []string{"attribute_too_large:1"}},
+		{"value above the bound", `{"file":"a","vm":"` + strings.Repeat("v", 4<<10+1) + `","arm":"x","big":` + strings.Repeat("1", 4<<10+1) + `}`,
+			[]string{"1 a arm=x"}, []string{"attribute_too_large:1", "attribute_too_large:1"}},
+		{"value at the bound", `{"file":"a","vm":"` + strings.Repeat("v", 4<<10) + `"}`, []string{"1 a vm=" + strings.Repeat("v", 4<<10)}, nil},
+		{"key above the bound", `{"file":"a","` + strings.Repeat("k", 257) + `":1,"arm":"x"}`, []string{"1 a arm=x"}, []string{"attribute_too_large:1"}},
+		{"too many keys", `{"file":"a"` + keys(255) + "}\n" + `{"file":"b"` + keys(256) + "}",
+			[]string{"1 a " + strings.TrimPrefix(strings.NewReplacer(`,"`, ",", `":`, "=").Replace(keys(255)), ",")}, []string{"manifest_too_large:2"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			m := parseManifest([]byte(c.in), "src", "dir/manifest.jsonl")
+			m := mustParseManifest(t, c.in, "src", "dir/manifest.jsonl")
 			var got []string
 			for _, e := range m.entries {
 				var kv []string
@@ -66,8 +79,79 @@ func TestParseManifest(t *testing.T) {
 	}
 }
 
+// TestManifestLineStreamed: a line above the bound is skipped as it is
+// read, never held: a 256 MiB line costs a scan, not 256 MiB.
+func TestManifestLineStreamed(t *testing.T) {
+	huge := io.MultiReader(strings.NewReader(`{"file":"a","vm":"`), io.LimitReader(repeat('v'), 256<<20),
+		strings.NewReader("\"}\n{\"file\":\"b\",\"vm\":\"x\"}\n"))
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	m, err := parseManifest(huge, "src", "manifest.jsonl", Options{}.withDefaults())
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.entries) != 1 || m.entries[0].file != "b" || len(m.problems) != 1 {
+		t.Fatalf("entries %v, problems %v", m.entries, m.problems)
+	}
+	for _, want := range []string{"line 1", "manifest_too_large", "a line of 268435476 bytes", "--max-manifest-line"} {
+		if got := m.problems[0].Error(); !strings.Contains(got, want) {
+			t.Errorf("%q lacks %q", got, want)
+		}
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 4<<20 {
+		t.Errorf("parsing allocated %d bytes", alloc)
+	}
+}
+
+// keys is n members "k000":1 ... of a JSON object, each after a comma.
+func keys(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, `,"k%03d":1`, i)
+	}
+	return b.String()
+}
+
+// repeat is an endless reader of one byte.
+type repeat byte
+
+func (r repeat) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = byte(r)
+	}
+	return len(p), nil
+}
+
+func TestLineReader(t *testing.T) {
+	const max = 8
+	in := "12345678\n123456789\n\n12345678\r\n" + strings.Repeat("x", 100) + "\nlast"
+	want := []string{"12345678", "! 9", "", "! 9", "! 100", "last"}
+	lr := newLineReader(iotest.OneByteReader(strings.NewReader(in)), max)
+	var got []string
+	for {
+		line, n, err := lr.next()
+		if err == io.EOF {
+			break
+		}
+		switch {
+		case errors.Is(err, errLongLine):
+			got = append(got, fmt.Sprintf("! %d", n))
+		case err != nil:
+			t.Fatal(err)
+		case int64(len(line)) != n:
+			t.Fatalf("line %q of length %d", line, n)
+		default:
+			got = append(got, string(line))
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("lines %q, want %q", got, want)
+	}
+}
+
 func TestManifestErrorText(t *testing.T) {
-	m := parseManifest([]byte("{\"file\":\"a\"}\n{oops\n"), "camp.tar.zst", "boot=1/manifest.jsonl")
+	m := mustParseManifest(t, "{\"file\":\"a\"}\n{oops\n", "camp.tar.zst", "boot=1/manifest.jsonl")
 	if len(m.problems) != 1 {
 		t.Fatalf("problems %v", m.problems)
 	}
@@ -77,4 +161,14 @@ func TestManifestErrorText(t *testing.T) {
 			t.Errorf("%q lacks %q", got, want)
 		}
 	}
+}
+
+// mustParseManifest parses text with the default options.
+func mustParseManifest(t testing.TB, text, src, p string) *manifest {
+	t.Helper()
+	m, err := parseManifest(strings.NewReader(text), src, p, Options{}.withDefaults())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }

@@ -4,6 +4,7 @@ import (
 	"maps"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/kdf-tools/kdf/ingest"
@@ -205,6 +206,44 @@ func TestUnusableSnapshotsBlock(t *testing.T) {
 			}
 			if _, err := s.Open(); err == nil {
 				t.Error("an unusable snapshot opened")
+			}
+		})
+	}
+}
+
+// TestCheckAttrs: an unusable typed attribute is reported with its value
+// and the manifest line (or path) it came from, the deepest one that
+// set it, in directories and archives alike.
+func TestCheckAttrs(t *testing.T) {
+	ms := []member{
+		reg("a.kcdf", "x"),
+		reg("b/c.kcdf", "x"),
+		reg("exec_ns=abc/d.kcdf", "x"),
+		reg("manifest.jsonl", `{"file":"a.kcdf","exec_ns":"fast","baseline_ns":-3,"capacity_words":512}`+"\n"+
+			`{"file":"b/c.kcdf","capacity_words":0,"layout":"Z"}`+"\n"),
+		reg("b/manifest.jsonl", `{"file":"c.kcdf","layout":"B"}`+"\n"+`{"file":"x.kcdf"}`+"\n"+`{"file":"c.kcdf","layout":"Q"}`+"\n"),
+	}
+	want := map[string][]string{
+		"a.kcdf": {`manifest.jsonl: line 1: attribute exec_ns = "fast": want a decimal integer: ignored; fix the manifest line`,
+			`manifest.jsonl: line 1: attribute baseline_ns = -3: want 0..9223372036854775807: ignored; fix the manifest line`},
+		"b/c.kcdf": {`manifest.jsonl: line 2: attribute capacity_words = 0: a buffer holds at least its counter word: ignored; fix the manifest line`,
+			`b/manifest.jsonl: line 3: attribute layout = "Q": want A, B or auto: ignored; fix the manifest line`},
+		"exec_ns=abc/d.kcdf": {`attribute exec_ns = "abc": want a decimal integer, from the path: ignored; rename the directory`},
+	}
+	for name, src := range map[string]string{
+		"directory": writeTree(t, ms...),
+		"tar":       writeFile(t, t.TempDir(), "s.tar", makeTar(t, ms...)),
+	} {
+		t.Run(name, func(t *testing.T) {
+			es := walk(t, Options{}, src)
+			for p, w := range want {
+				var got []string
+				if err := find(t, es, p).CheckAttrs(); err != nil {
+					got = strings.Split(err.Error(), "\n")
+				}
+				if !slices.Equal(got, w) {
+					t.Errorf("%s: CheckAttrs\n%s\nwant\n%s", p, strings.Join(got, "\n"), strings.Join(w, "\n"))
+				}
 			}
 		})
 	}

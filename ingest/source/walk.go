@@ -38,6 +38,47 @@ type Options struct {
 	// MaxWindowBytes caps the zstd window, hence the decoder's memory.
 	// Default 128 MiB (zstd --long=27).
 	MaxWindowBytes int64
+
+	// Manifest lines and attributes are bounded so that a hostile line
+	// costs a scan, not memory, and cannot put megabytes into every run
+	// it describes. A genuine line is a few hundred bytes: ten or twenty
+	// keys, labels, numbers, at most a syzkaller program of a few KiB.
+	//
+	// MaxManifestLine caps one line; a longer one is reported
+	// (manifest_too_large) and skipped without being held. Default 64
+	// KiB: sixteen values at their cap.
+	MaxManifestLine int64
+	// MaxAttrValue caps one value; a longer one is reported
+	// (attribute_too_large) and dropped. Default 4 KiB. Keys are capped
+	// at MaxAttrKey.
+	MaxAttrValue int64
+	// MaxAttrs caps the keys of one line; a line with more is reported
+	// (manifest_too_large) and skipped. Default 256.
+	MaxAttrs int
+
+	// Counts, when set, is filled as the walk goes, so that a caller of
+	// a pipeline built on Walk can tell what the walk found.
+	Counts *Counts
+}
+
+// Counts are what a walk delivered. Walk writes them from its own
+// goroutine; read them once it has returned.
+type Counts struct {
+	// Buffers are the buffers delivered (not the reported problems).
+	Buffers int64
+	// WithSnapshot are the buffers a kallsyms or System.map applies to,
+	// usable or not: zero means the campaign came without symbols.
+	WithSnapshot int64
+}
+
+func (c *Counts) add(e *Entry) {
+	if c == nil || e.Err != nil || e.Kind != KindBuffer {
+		return
+	}
+	c.Buffers++
+	if e.Kallsyms != nil || e.SystemMap != nil {
+		c.WithSnapshot++
+	}
 }
 
 func (o Options) withDefaults() Options {
@@ -54,6 +95,11 @@ func (o Options) withDefaults() Options {
 	def(&o.MaxMemberBytes, 256<<20)
 	def(&o.MaxArchiveBytes, 256<<30)
 	def(&o.MaxWindowBytes, 128<<20)
+	def(&o.MaxManifestLine, 64<<10)
+	def(&o.MaxAttrValue, 4<<10)
+	if o.MaxAttrs <= 0 {
+		o.MaxAttrs = 256
+	}
 	return o
 }
 
@@ -89,6 +135,7 @@ func (w *walker) emit(e *Entry) error {
 		return err
 	}
 	w.emitted++
+	w.opt.Counts.add(e)
 	return w.fn(e)
 }
 
@@ -108,11 +155,11 @@ func (w *walker) source(src string) error {
 		return w.walkDirSource(src)
 	}
 	if !fi.Mode().IsRegular() {
-		return w.report(problem(src, "", ingest.ReasonSpecial, nil, "the source is a %s, not a file or directory: not read", specialName(fi.Mode())), KindOther)
+		return w.report(problem(src, "", ingest.ReasonSpecial, nil, "the source is a %s, not a file or directory: not read; give a file or directory", specialName(fi.Mode())), KindOther)
 	}
 	head, err := readHead(src)
 	if err != nil {
-		return w.report(problem(src, "", ingest.ReasonUnreadable, err, "cannot read the source"), KindOther)
+		return w.report(problem(src, "", ingest.ReasonUnreadable, err, "cannot read the source: check its permissions"), KindOther)
 	}
 	if f, _ := detectFormat(head, src); f == formatTar || f == formatGzip || f == formatZstd {
 		return w.walkArchive(src, f, newIndex(src))

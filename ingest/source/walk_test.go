@@ -148,3 +148,20 @@ func TestBufferSuffixesOption(t *testing.T) {
 		t.Errorf("got\n%s", got)
 	}
 }
+
+// TestCounts: a walk counts the buffers it delivers and those a
+// snapshot applies to, problems left out.
+func TestCounts(t *testing.T) {
+	ms := []member{reg("a.kcdf", "x"), reg("sub/b.kcdf", "x"), reg("sub/kallsyms", "k"), reg("notes.txt", "text"),
+		reg("manifest.jsonl", `{"file":"gone.kcdf"}`)}
+	for name, src := range map[string]string{
+		"directory": writeTree(t, ms...),
+		"tar.gz":    writeFile(t, t.TempDir(), "s.tar.gz", gz(t, makeTar(t, ms...))),
+	} {
+		var c Counts
+		walk(t, Options{Counts: &c}, src)
+		if c != (Counts{Buffers: 2, WithSnapshot: 1}) {
+			t.Errorf("%s: %+v, want 2 buffers, 1 with a snapshot", name, c)
+		}
+	}
+}

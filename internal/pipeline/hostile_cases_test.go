@@ -560,6 +560,47 @@ var hostileCases = []hostileCase{
 			must(t, os.WriteFile(filepath.Join(dir, "\xff.kcdf"), oneRecord(9), 0o644))
 		},
 		runs: []wantRun{{`boot=\xfe/\xff.kcdf`, all(layout("A"), records(1), whole)}}},
+	{dir: "kallsyms-non-utf8", what: "the good kallsyms with symbol and module names that are not UTF-8 or hold an escape sequence, vfs_write's among them (kdf keeps them escaped as \\xNN)",
+		files: func(g *corpus) map[string][]byte {
+			b := bytes.ReplaceAll(g.goodKallsyms, []byte(" vfs_write\n"), []byte(" vfs_\xff\xfewrite\n"))
+			b = bytes.ReplaceAll(b, []byte(" rdf_func5\t"), []byte(" rdf_\x1b[31mfunc5\t"))
+			return map[string][]byte{"kallsyms": bytes.ReplaceAll(b, []byte("[eight_args_c]"), []byte("[eight_\xc3(args_c]"))}
+		},
+		runs: goodRuns(symbolized)},
+	{dir: "tzst-manifest-lines", what: "a tar.zst of 27 KiB holding five manifests with a line of 60 MiB each, one of them beside the good members, naming prog-000002.kcdf after a line whose program attribute holds 5000 bytes",
+		files: func(g *corpus) map[string][]byte {
+			// Each long line is a run of zeros in the middle of a zstd
+			// frame of its own; frames concatenate into one tar stream.
+			const long = 60 * mib
+			line1 := `{"file":"prog-000001.kcdf","vm":"kept","program":"` + strings.Repeat("p", 5000) + "\"}\n"
+			head := tarStream(g.goodMembers("boot=2/", 2)...)
+			var out []byte
+			for i, dir := range []string{"boot=2", "d1", "d2", "d3", "d4"} {
+				prefix := `{"file":"prog-000002.kcdf","vm":"`
+				if i == 0 {
+					prefix = line1 + prefix
+				}
+				size := int64(len(prefix)) + long + 2
+				head = append(head, tarOf(tarMember{name: dir + "/manifest.jsonl", typ: tar.TypeReg, size: size})...)
+				out = append(out, zstdFrame(17, append(head, prefix...), long)...)
+				head = append([]byte(`"}`), make([]byte, (512-size%512)%512)...)
+			}
+			return map[string][]byte{archive + ".zst": append(out, zstdFrame(17, append(head, make([]byte, 1024)...), 0)...)}
+		},
+		rejects: []wantReject{{member("boot=2/manifest.jsonl"), "attribute_too_large", "attribute \"program\" holds 5000 bytes"},
+			{member("boot=2/manifest.jsonl#2"), "manifest_too_large", "--max-manifest-line"},
+			{member("d1/manifest.jsonl"), "manifest_too_large", "--max-manifest-line"}, {member("d2/manifest.jsonl"), "manifest_too_large", "--max-manifest-line"},
+			{member("d3/manifest.jsonl"), "manifest_too_large", "--max-manifest-line"}, {member("d4/manifest.jsonl"), "manifest_too_large", "--max-manifest-line"}},
+		runs: []wantRun{{member("boot=2/prog-000001.kcdf"), all(layout("B"), vm("kept"))},
+			{member("boot=2/prog-000002.kcdf"), all(layout("B"), runCheck{"no vm", func(r *hostileRun) bool { return r.VM == nil }})}}},
+	{dir: "manifest-non-numeric", what: `exec_ns "fast", baseline_ns 1.5e3 and capacity_words "big" in a manifest line`,
+		files: func(g *corpus) map[string][]byte {
+			return map[string][]byte{"manifest.jsonl": g.manifestWith(map[int]map[string]any{
+				0: {"exec_ns": "fast", "baseline_ns": json.Number("1.5e3"), "capacity_words": "big"}})}
+		},
+		runs: []wantRun{{"prog-000001.kcdf", all(layout("A"), problem(`capacity_words = "big"`),
+			problem(`manifest.jsonl: line 1: attribute exec_ns = "fast"`), problem("baseline_ns"),
+			runCheck{"exec_ns NULL", func(r *hostileRun) bool { return r.ExecNS == nil }})}}},
 }
 
 // numbered expects n rejects of one file, recorded as path, path#2, ...

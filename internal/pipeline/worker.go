@@ -219,7 +219,8 @@ func (wk *worker) ingest(j *job, k key, sha string, data []byte) error {
 	e := j.entry
 	wk.g.jobs = append(wk.g.jobs, j)
 	t, symErr := wk.tables(e)
-	opt, attrProblem := wk.options(e.Attrs)
+	opt := wk.options(e.Attrs)
+	attrProblem := e.CheckAttrs() // every unusable exec_ns, baseline_ns, capacity_words, layout, with its manifest line
 	opt.Size = j.size
 	runID := runIDOf(wk.in.cfg.Campaign, k)
 	var out *Outcome
@@ -316,23 +317,19 @@ func runIDOf(campaign string, k key) int64 {
 	return id
 }
 
-// options reads the decoder options a manifest may give.
-func (wk *worker) options(a source.Attrs) (ingest.Options, error) {
+// options reads the decoder options a manifest may give; an unusable
+// value is ignored (Entry.CheckAttrs reports it).
+func (wk *worker) options(a source.Attrs) ingest.Options {
 	opt := ingest.Options{Layout: wk.in.cfg.Layout}
-	var problems []error
 	if c, ok, err := a.CapacityWords(); ok && err == nil {
 		opt.Capacity = c
-	} else if err != nil {
-		problems = append(problems, err)
 	}
 	if opt.Layout == ingest.LayoutUnknown {
 		if s, err := a.Layout(); err == nil && s != "" {
 			opt.Layout, _ = ingest.ParseLayout(s)
-		} else if err != nil {
-			problems = append(problems, err)
 		}
 	}
-	return opt, errors.Join(problems...)
+	return opt
 }
 
 // tables returns the symbol tables for a buffer: the command line's, or

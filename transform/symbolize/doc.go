@@ -20,7 +20,9 @@
 // and link-time addresses, the ones in vmlinux.
 //
 // Lines that do not parse are counted and skipped (Table.BadLines,
-// Table.FirstBad); a file without one valid symbol is an error.
+// Table.FirstBad); a file without one valid symbol is an error. Names
+// are given out as valid UTF-8, bytes that are not escaped as \xNN;
+// Table.RawName keeps the file's bytes (names.go says why).
 //
 // # Lookup
 //

@@ -34,6 +34,7 @@ func seedFuzz(f *testing.F) {
 	}
 	f.Add([]byte("ffffffff81000000 T _text\nffffffff81000000 d x\nffffffff81000000 w y\n"))
 	f.Add([]byte("ffffffffffffffff T top\n0000000000000001 t low\t[m]\n"))
+	f.Add([]byte("ffffffff81000000 T _ZN3foo4b\xffar3bazE\nffffffff81000010 t x\x1b\t[m\xfe]\n"))
 }
 
 // checkParsed holds a parse to its promises: a table or an *Error,
@@ -64,7 +65,9 @@ func checkParsed(t *testing.T, parseFn func(io.Reader, string) (*Table, error), 
 
 func checkSymbol(t *testing.T, tab *Table, s *Symbolizer, id int32) {
 	sym := tab.Symbol(id)
-	tab.Demangled(id)
+	if d := tab.Demangled(id); validName(d) != d {
+		t.Fatalf("Demangled(%d) = %q: not valid UTF-8 without control characters", id, d)
+	}
 	if sym.Addr == 0 {
 		return
 	}

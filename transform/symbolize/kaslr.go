@@ -34,7 +34,7 @@ func textAddr(t *Table) (uint64, error) {
 	a, ok := t.Addr("_text")
 	if !ok || a == 0 {
 		return 0, &Error{Format: t.Format, File: t.Name, Err: ErrNoText,
-			Msg: "no _text symbol, so the KASLR offset is unknown"}
+			Msg: "no _text symbol, so the KASLR offset is unknown; give it (kdf --kaslr-offset), or a complete snapshot"}
 	}
 	return a, nil
 }

@@ -29,13 +29,14 @@ type format struct {
 	name    string // prefix of error messages
 	modules bool   // whether a line may carry a "[module]" field
 	hint    string // what to do about an all-zero file
+	source  string // what writes such files
 }
 
 var (
 	kallsymsFormat = format{"kallsyms", true,
-		"(kptr_restrict hid them); capture kallsyms as root with /proc/sys/kernel/kptr_restrict = 0"}
+		"(kptr_restrict hid them); capture kallsyms as root with /proc/sys/kernel/kptr_restrict = 0", "/proc/kallsyms"}
 	systemMapFormat = format{"system.map", false,
-		"(this is not a usable System.map)"}
+		"(this is not a usable System.map); take the System.map the kernel build wrote beside vmlinux", "nm vmlinux"}
 )
 
 // ParseKallsyms reads a /proc/kallsyms snapshot. name identifies the
@@ -96,18 +97,26 @@ func (p *parser) add(line []byte, long bool) error {
 		p.bad(reason, line)
 		return nil
 	}
-	if len(p.t.recs) >= MaxSymbols || uint64(len(p.names))+uint64(len(f.name)) > math.MaxUint32 {
-		return p.errorf(p.line, nil, "more than %d symbols or 4 GiB of names", MaxSymbols)
+	name := f.name
+	if !cleanName(name) {
+		if p.t.raw == nil {
+			p.t.raw = map[int32]string{}
+		}
+		p.t.raw[int32(len(p.t.recs))] = string(name)
+		name = []byte(escapeName(string(name))) // at most 4*MaxLineLen bytes: fits nameLen
+	}
+	if len(p.t.recs) >= MaxSymbols || uint64(len(p.names))+uint64(len(name)) > math.MaxUint32 {
+		return p.errorf(p.line, nil, "more than %d symbols or 4 GiB of names: no kernel has that many, so this is no symbol table", MaxSymbols)
 	}
 	p.grow()
 	p.t.recs = append(p.t.recs, symRec{
 		addr:    f.addr,
 		name:    uint32(len(p.names)),
 		module:  p.module(f.module),
-		nameLen: uint16(len(f.name)),
+		nameLen: uint16(len(name)),
 		typ:     f.typ,
 	})
-	p.names = append(p.names, f.name...)
+	p.names = append(p.names, name...)
 	if f.addr == 0 {
 		p.t.ZeroAddrs++
 	}
@@ -120,18 +129,20 @@ func (p *parser) grow() {
 	if n := len(p.t.recs); n == cap(p.t.recs) {
 		p.t.recs = slices.Grow(p.t.recs, max(n, 1024))
 	}
-	if n := len(p.names); cap(p.names)-n < MaxLineLen {
+	if n := len(p.names); cap(p.names)-n < 4*MaxLineLen {
 		p.names = slices.Grow(p.names, max(n, 64<<10))
 	}
 }
 
-// module returns the index of a module's name, adding it if new.
+// module returns the index of a module's name, adding it if new. The
+// table keeps it escaped (see names.go); no raw form is kept, as
+// nothing matches or demangles module names.
 func (p *parser) module(name []byte) uint32 {
 	if i, ok := p.modules[string(name)]; ok { // no allocation
 		return i
 	}
 	i := uint32(len(p.t.modules))
-	p.t.modules = append(p.t.modules, string(name))
+	p.t.modules = append(p.t.modules, validName(string(name)))
 	p.modules[string(name)] = i
 	return i
 }
@@ -157,6 +168,7 @@ func (p *parser) finish() (*Table, error) {
 		if t.FirstBad != nil {
 			msg += fmt.Sprintf(" (%d bad, first at line %d: %s)", t.BadLines, t.FirstBad.Line, t.FirstBad.Msg)
 		}
+		msg += "; want lines of ADDRESS TYPE NAME [MODULE], as " + p.f.source + " prints them"
 		return nil, p.errorf(0, ErrNoSymbols, "%s", msg)
 	}
 	if t.ZeroAddrs == n {

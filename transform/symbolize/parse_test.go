@@ -69,7 +69,7 @@ func TestParseLine(t *testing.T) {
 		{"unbracketed module", "ffffffff812c8a00 t f\tm", false, Symbol{}, "bad module field"},
 		{"empty module", "ffffffff812c8a00 t f\t[]", false, Symbol{}, "bad module field"},
 		{"binary", "\x00\x01\x02\xff binary", false, Symbol{}, "bad address"},
-		{"NUL in name", "ffffffff812c8a00 T a\x00b", false, Symbol{0xffffffff812c8a00, 'T', "a\x00b", ""}, ""},
+		{"NUL in name", "ffffffff812c8a00 T a\x00b", false, Symbol{0xffffffff812c8a00, 'T', `a\x00b`, ""}, ""},
 		{"overlong", "ffffffff812c8a00 T " + strings.Repeat("x", MaxLineLen), false, Symbol{}, "line longer than"},
 	}
 	for _, tt := range tests {
@@ -110,10 +110,12 @@ func TestParseErrors(t *testing.T) {
 			"kallsyms: boot0/kallsyms: all 101 symbol addresses are zero (kptr_restrict hid them); " +
 				"capture kallsyms as root with /proc/sys/kernel/kptr_restrict = 0"},
 		{"hidden System.map", "0 T _text\n", true, ErrHidden,
-			"system.map: boot0/kallsyms: all 1 symbol addresses are zero (this is not a usable System.map)"},
-		{"empty", "", false, ErrNoSymbols, "kallsyms: boot0/kallsyms: no valid symbols in 0 lines"},
+			"system.map: boot0/kallsyms: all 1 symbol addresses are zero (this is not a usable System.map); " +
+				"take the System.map the kernel build wrote beside vmlinux"},
+		{"empty", "", false, ErrNoSymbols, "kallsyms: boot0/kallsyms: no valid symbols in 0 lines; want lines of ADDRESS TYPE NAME [MODULE], as /proc/kallsyms prints them"},
 		{"only garbage", "\nhello\nworld wide web\n", false, ErrNoSymbols,
-			`kallsyms: boot0/kallsyms: no valid symbols in 3 lines (2 bad, first at line 2: bad address: "hello")`},
+			`kallsyms: boot0/kallsyms: no valid symbols in 3 lines (2 bad, first at line 2: bad address: "hello"); ` +
+				"want lines of ADDRESS TYPE NAME [MODULE], as /proc/kallsyms prints them"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

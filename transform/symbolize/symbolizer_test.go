@@ -80,7 +80,7 @@ func TestNewErrors(t *testing.T) {
 		{"no tables", Config{PCs: LinkTimePCs}, "symbolize: no symbol table: need a kallsyms snapshot or a System.map"},
 		{"bad PCSpace", Config{Runtime: noText, PCs: 7}, "symbolize: unknown PCSpace 7"},
 		{"B without _text", Config{Runtime: noText, PCs: LinkTimePCs},
-			"kallsyms: boot1/kallsyms: no _text symbol, so the KASLR offset is unknown"},
+			"kallsyms: boot1/kallsyms: no _text symbol, so the KASLR offset is unknown; give it (kdf --kaslr-offset), or a complete snapshot"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -26,8 +26,8 @@ const demangleMaxPow = 16
 type Symbol struct {
 	Addr   uint64
 	Type   byte   // the nm(1) type letter
-	Name   string // as in the file, mangled
-	Module string // "" for the core kernel
+	Name   string // as in the file, mangled; valid UTF-8 (see RawName)
+	Module string // "" for the core kernel; valid UTF-8
 }
 
 // IsText reports whether the symbol is a function: type t, T, w or W.
@@ -44,8 +44,8 @@ func isText(typ byte) bool {
 // Func is the function a pc resolved to.
 type Func struct {
 	ID     int32  // the symbol's index in its Table, stable for a table
-	Name   string // as in the file, mangled
-	Module string // "" for the core kernel
+	Name   string // as in the file, mangled; valid UTF-8 (see Table.RawName)
+	Module string // "" for the core kernel; valid UTF-8
 	Addr   uint64 // the symbol's address in the table looked up
 	Offset uint64 // pc - Addr, below MaxFuncSize
 }
@@ -60,9 +60,10 @@ type Table struct {
 
 	// Symbols are kept without pointers, their names in one string, so
 	// that a 200k-symbol table is a few allocations the GC need not scan.
-	recs    []symRec // in file order; a symbol's ID is its index
-	names   string   // all names, back to back
-	modules []string // modules[0] is "", the core kernel
+	recs    []symRec         // in file order; a symbol's ID is its index
+	names   string           // all names, back to back, escaped (names.go)
+	raw     map[int32]string // the file's bytes of the few names that were escaped
+	modules []string         // modules[0] is "", the core kernel; escaped
 
 	addrs []uint64 // distinct non-zero addresses of all symbols, ascending
 	best  []int32  // for each addrs entry, the ID of the symbol to report
@@ -79,11 +80,24 @@ type symRec struct {
 	addr    uint64
 	name    uint32 // offset in Table.names
 	module  uint32 // index in Table.modules
-	nameLen uint16 // < MaxLineLen
+	nameLen uint16 // < 4*MaxLineLen, escaped
 	typ     byte
 }
 
 func (t *Table) name(r *symRec) string { return t.names[r.name : r.name+uint32(r.nameLen)] }
+
+// RawName returns symbol id's name as the file has it, which for a
+// name that is not valid UTF-8 differs from Symbol.Name: use it to
+// match names against other files or tools, never to write them out.
+func (t *Table) RawName(id int32) string {
+	if id < 0 || int(id) >= len(t.recs) {
+		return ""
+	}
+	if s, ok := t.raw[id]; ok {
+		return s
+	}
+	return t.name(&t.recs[id])
+}
 
 // Len returns the number of symbols, zero-address ones included.
 func (t *Table) Len() int { return len(t.recs) }
@@ -135,8 +149,9 @@ func (t *Table) find(pc uint64) int {
 	return lo - 1
 }
 
-// Addr returns the address of the core kernel symbol called name: the
-// first text symbol of that name, else the first symbol of any type.
+// Addr returns the address of the core kernel symbol called name (as
+// the file spells it, see RawName): the first text symbol of that name,
+// else the first symbol of any type.
 func (t *Table) Addr(name string) (uint64, bool) {
 	t.namesOnce.Do(t.indexNames)
 	id, ok := t.byName[name]
@@ -153,32 +168,34 @@ func (t *Table) indexNames() {
 		if r.module != 0 {
 			continue
 		}
-		prev, seen := t.byName[t.name(r)]
+		name := t.RawName(int32(i))
+		prev, seen := t.byName[name]
 		if !seen || isText(r.typ) && !isText(t.recs[prev].typ) {
-			t.byName[t.name(r)] = int32(i)
+			t.byName[name] = int32(i)
 		}
 	}
 }
 
 // Demangled returns the readable name of symbol id: Rust v0 (_R...),
 // Rust legacy (_ZN...17h<hash>E, hash dropped) and C++ names demangled
-// without parameter types, other names as they are. Names are demangled
-// on first use and cached, since a table has ~200k symbols and a trace
-// touches a few thousand.
+// without parameter types, other names as Symbol.Name gives them. The
+// raw name is demangled and the result escaped like Symbol.Name. Names
+// are demangled on first use and cached, since a table has ~200k
+// symbols and a trace touches a few thousand.
 func (t *Table) Demangled(id int32) string {
 	if id < 0 || int(id) >= len(t.recs) {
 		return ""
 	}
-	name := t.name(&t.recs[id])
+	name := t.RawName(id)
 	if !strings.HasPrefix(name, "_R") && !strings.HasPrefix(name, "_Z") {
-		return name
+		return t.name(&t.recs[id])
 	}
 	t.demangleOnce.Do(func() { t.demangled = make([]atomic.Pointer[string], len(t.recs)) })
 	p := &t.demangled[id]
 	if s := p.Load(); s != nil {
 		return *s
 	}
-	s := demangle.Filter(name, demangle.NoParams, demangle.MaxLength(demangleMaxPow))
+	s := validName(demangle.Filter(name, demangle.NoParams, demangle.MaxLength(demangleMaxPow)))
 	p.Store(&s)
 	return s
 }
@@ -253,6 +270,9 @@ func (t *Table) Check() error {
 			return fmt.Errorf("symbolize: %s: symbol %d's name or module out of range", t.Name, i)
 		}
 		s := t.Symbol(i)
+		if validName(s.Name) != s.Name || validName(s.Module) != s.Module || validName(t.RawName(i)) != s.Name {
+			return fmt.Errorf("symbolize: %s: symbol %d's name %q or module %q is not its raw name escaped", t.Name, i, s.Name, s.Module)
+		}
 		if s.Addr == 0 {
 			zero++
 			continue

@@ -209,3 +209,44 @@ func TestTableConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestNamesValidUTF8: a name that is not UTF-8, or holds a control
+// character, is given out escaped (one such name in Parquet breaks
+// every query of the column), while RawName, Addr and demangling work
+// on the file's bytes.
+func TestNamesValidUTF8(t *testing.T) {
+	tab, err := ParseKallsyms(strings.NewReader("ffffffff81000000 T _text\n"+
+		"ffffffff81000100 T vfs_\xff\xfewrite\n"+
+		"ffffffff81000200 T esc\x1b[31m\n"+
+		"ffffffff81000300 t _ZN3foo4b\xffar3bazE\n"+
+		"ffffffff81000400 t df_\xc3\x28\t[mod\xff]\n"+
+		"ffffffff81000500 T caf\xc3\xa9\n"), "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		pc                     uint64
+		name, raw, dem, module string
+	}{
+		{0xffffffff81000100, `vfs_\xff\xfewrite`, "vfs_\xff\xfewrite", `vfs_\xff\xfewrite`, ""},
+		{0xffffffff81000200, `esc\x1b[31m`, "esc\x1b[31m", `esc\x1b[31m`, ""},
+		{0xffffffff81000300, `_ZN3foo4b\xffar3bazE`, "_ZN3foo4b\xffar3bazE", `foo::b\xffar::baz`, ""},
+		{0xffffffff81000400, `df_\xc3(`, "df_\xc3\x28", `df_\xc3(`, `mod\xff`},
+		{0xffffffff81000500, "café", "café", "café", ""},
+	} {
+		f, ok := tab.Lookup(c.pc)
+		if !ok || f.Name != c.name || f.Module != c.module || tab.Symbol(f.ID).Name != c.name {
+			t.Errorf("Lookup(%#x) = %+v, %v; want name %q module %q", c.pc, f, ok, c.name, c.module)
+			continue
+		}
+		if raw, dem := tab.RawName(f.ID), tab.Demangled(f.ID); raw != c.raw || dem != c.dem {
+			t.Errorf("%#x: RawName %q, Demangled %q; want %q, %q", c.pc, raw, dem, c.raw, c.dem)
+		}
+		if a, ok := tab.Addr(c.raw); c.module == "" && (!ok || a != c.pc) {
+			t.Errorf("Addr(%q) = %#x, %v; want %#x", c.raw, a, ok, c.pc)
+		}
+	}
+	if err := tab.Check(); err != nil {
+		t.Error(err)
+	}
+}
