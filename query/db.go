@@ -39,7 +39,7 @@ type DB struct {
 	db   *sql.DB
 	dir  string   // the first dataset
 	dirs []string // every dataset
-	tmp  string // private: spills, and files written for the caller
+	tmp  string   // private: spills, and files written for the caller
 	defs []Definition
 }
 

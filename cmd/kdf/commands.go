@@ -30,6 +30,8 @@ var commands = []*command{
 	profiled(queryCommand),
 	sqlCommand,
 	profiled(reportCommand),
+	profiled(compactCommand),
+	checkCommand,
 	versionCommand,
 }
 

@@ -81,6 +81,18 @@ func (d *Dataset) list(st *ledgerState) (*Snapshot, error) {
 		pending[n] = true
 	}
 	s := &Snapshot{Last: st.last}
+	defer func() {
+		// Parts of a commit that landed after the ledger was read are
+		// not listed (Snapshot reads again), unless the ledger holds no
+		// commit at all: one moved aside because it was damaged. The
+		// parts, the truth, then say how far the commits went.
+		if len(st.commits) > 0 {
+			s.parts = slices.DeleteFunc(s.parts, func(p Part) bool { return p.Commit > st.last })
+		}
+		for _, p := range s.parts {
+			s.Last = max(s.Last, p.Commit)
+		}
+	}()
 	for _, t := range schema.All {
 		if !d.realDir(t.Name) {
 			continue // missing, or a link planted in the dataset: never read through
@@ -114,7 +126,7 @@ func (d *Dataset) listPartition(s *Snapshot, table, campaign string, hidden map[
 	}
 	for _, de := range entries {
 		n, writer, ok := parsePartName(de.Name())
-		if !ok || !de.Type().IsRegular() || pending[n] || n > s.Last {
+		if !ok || !de.Type().IsRegular() || pending[n] {
 			continue
 		}
 		p := Part{Table: table, Campaign: campaign, Name: de.Name(), Commit: n, Writer: writer,

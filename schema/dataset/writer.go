@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"github.com/kdf-tools/kdf/schema"
@@ -38,6 +39,12 @@ type Writer struct {
 // dead one. It refuses a dataset of another schema version: parts of two
 // schemas must not mix in one table.
 func (d *Dataset) NewWriter(ctx context.Context) (*Writer, error) {
+	return d.NewWriterAs(ctx, "")
+}
+
+// NewWriterAs is NewWriter for a writer whose ID, and so its parts'
+// names, start with role: "compact" marks the parts kdf compact wrote.
+func (d *Dataset) NewWriterAs(ctx context.Context, role string) (*Writer, error) {
 	if d.meta.SchemaVersion != schema.Version {
 		return nil, fmt.Errorf("dataset: %s has schema version %d and this kdf writes version %d: ingest into a new dataset",
 			d.root, d.meta.SchemaVersion, schema.Version)
@@ -55,7 +62,7 @@ func (d *Dataset) NewWriter(ctx context.Context) (*Writer, error) {
 	if err != nil {
 		return nil, err
 	}
-	w, err := d.register()
+	w, err := d.register(role)
 	if err != nil {
 		return nil, err
 	}
@@ -65,7 +72,7 @@ func (d *Dataset) NewWriter(ctx context.Context) (*Writer, error) {
 
 // register creates the writer's lock file and directory. It runs under
 // the ledger lock, as recovery does.
-func (d *Dataset) register() (*Writer, error) {
+func (d *Dataset) register(role string) (*Writer, error) {
 	tmp, err := d.mkdirWithin(tmpDir)
 	if err != nil {
 		return nil, err
@@ -73,6 +80,12 @@ func (d *Dataset) register() (*Writer, error) {
 	var b [6]byte
 	rand.Read(b[:])
 	id := hex.EncodeToString(b[:])
+	if role != "" {
+		if strings.ContainsAny(role, "/-.\x00") {
+			return nil, fmt.Errorf("dataset: writer role %q: want letters and digits", role)
+		}
+		id = role + "-" + id
+	}
 	f, err := os.OpenFile(filepath.Join(tmp, id+".lock"), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("dataset: registering a writer: %w", err)
@@ -94,6 +107,20 @@ func (d *Dataset) register() (*Writer, error) {
 
 // ID returns the writer's unique ID, part of its parts' names.
 func (w *Writer) ID() string { return w.id }
+
+// Dir returns the writer's private directory: scratch files there (a
+// query engine's spill files, say) are removed with it, by Close or, if
+// the process dies, by the next writer's recovery.
+func (w *Writer) Dir() string { return w.dir }
+
+// Role returns the role a writer's ID starts with ("" for none).
+func (p Part) Role() string {
+	role, _, ok := strings.Cut(p.Writer, "-")
+	if !ok {
+		return ""
+	}
+	return role
+}
 
 // Recovery returns what NewWriter's recovery mended.
 func (w *Writer) Recovery() Recovery { return w.recovery }
@@ -188,6 +215,7 @@ type PartFile struct {
 	table, campaign string
 	tmp             string
 	f               *os.File // nil once closed
+	size            int64    // bytes written
 	err             error    // the first write or close error
 	state           partState
 }
@@ -207,6 +235,9 @@ func (p *PartFile) Table() string { return p.table }
 // Campaign returns the part's campaign.
 func (p *PartFile) Campaign() string { return p.campaign }
 
+// Size returns the bytes written to the part.
+func (p *PartFile) Size() int64 { return p.size }
+
 // Name returns the part's temporary file name.
 func (p *PartFile) Name() string { return p.tmp }
 
@@ -222,6 +253,7 @@ func (p *PartFile) Write(b []byte) (int, error) {
 	err := p.w.d.hooks.write(p.tmp, len(b))
 	if err == nil {
 		n, err = p.f.Write(b)
+		p.size += int64(n)
 	}
 	if err != nil {
 		p.err = fmt.Errorf("dataset: writing part %s (table %s, campaign %s): %w", p.tmp, p.table, p.campaign, err)

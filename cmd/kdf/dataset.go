@@ -1,0 +1,107 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"strings"
+
+	"github.com/kdf-tools/kdf/query"
+	"github.com/kdf-tools/kdf/schema"
+	"github.com/kdf-tools/kdf/schema/dataset"
+)
+
+var compactCommand = &command{
+	name: "compact",
+	args: "[options] DATASET",
+	summary: "rewrite a dataset's small parts into large ones, sorted for queries that skip row groups; " +
+		"every query answers the same before and after",
+	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+		o := &compactOptions{}
+		fs.StringVar(&o.opt.Campaign, "campaign", "", "compact this campaign only (default: every campaign)")
+		o.opt.TargetBytes = query.DefaultCompactTarget
+		fs.Var(byteSize{&o.opt.TargetBytes}, "target-size", "cut compacted parts at this `size` (such as 256MiB)")
+		fs.StringVar(&o.opt.MemoryLimit, "memory-limit", "1GB", "bound the sort's memory (DuckDB's syntax); past it, it spills to the dataset's _tmp")
+		fs.IntVar(&o.opt.Threads, "j", 0, "threads for the sort (0: one per core)")
+		fs.BoolVar(&o.json, "json", false, "print one JSON object per campaign")
+		return o.run
+	},
+}
+
+type compactOptions struct {
+	opt  query.CompactOptions
+	json bool
+}
+
+func (o *compactOptions) run(ctx context.Context, e *env, args []string) error {
+	if len(args) != 1 {
+		return fmt.Errorf("%w: compact takes one DATASET", errUsage)
+	}
+	if o.opt.TargetBytes < 1<<20 {
+		return fmt.Errorf("%w: --target-size %d: at least 1MiB (compacted parts are meant to be large: hundreds of MB)", errUsage, o.opt.TargetBytes)
+	}
+	if o.opt.Threads < 0 {
+		return fmt.Errorf("%w: -j %d: 0 (one per core) or more", errUsage, o.opt.Threads)
+	}
+	results, err := query.Compact(ctx, args[0], o.opt)
+	for _, r := range results {
+		if o.json {
+			b, _ := json.Marshal(r)
+			fmt.Fprintf(e.stdout, "%s\n", b)
+			continue
+		}
+		if r.Skipped != "" {
+			fmt.Fprintf(e.stdout, "campaign %s: %s\n", r.Campaign, r.Skipped)
+			continue
+		}
+		fmt.Fprintf(e.stdout, "campaign %s: %d parts (%.1f MB) compacted into %d (%.1f MB) in %.1fs\n",
+			r.Campaign, r.PartsBefore, float64(r.BytesBefore)/1e6, r.PartsAfter, float64(r.BytesAfter)/1e6, r.Seconds)
+	}
+	return err
+}
+
+var checkCommand = &command{
+	name:    "check",
+	args:    "[--repair] DATASET",
+	summary: "check a dataset's directory: no unfinished commit, no stray file, no dead writer's files",
+	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+		repair := fs.Bool("repair", false, "first mend what interrupted writers left, as the next ingest would")
+		return func(ctx context.Context, e *env, args []string) error {
+			if len(args) != 1 {
+				return fmt.Errorf("%w: check takes one DATASET", errUsage)
+			}
+			return check(ctx, e, args[0], *repair)
+		}
+	},
+}
+
+func check(ctx context.Context, e *env, dir string, repair bool) error {
+	ds, err := dataset.Open(dir)
+	if err != nil {
+		return err
+	}
+	if repair {
+		rec, err := ds.Recover(ctx)
+		if err != nil {
+			return err
+		}
+		if n := len(rec.RolledBack) + len(rec.Finished) + len(rec.RemovedTmp); n > 0 {
+			fmt.Fprintf(e.stdout, "mended: %d interrupted commits rolled back (%d parts removed), %d finished, %d dead writers' files removed\n",
+				len(rec.RolledBack), len(rec.RemovedParts), len(rec.Finished), len(rec.RemovedTmp))
+		}
+	}
+	if err := ds.Check(); err != nil {
+		return err
+	}
+	snap, err := ds.Snapshot()
+	if err != nil {
+		return err
+	}
+	var counts []string
+	for _, t := range schema.All {
+		counts = append(counts, fmt.Sprintf("%s %d", t.Name, len(snap.Parts(t.Name))))
+	}
+	fmt.Fprintf(e.stdout, "%s: ok: %d campaigns; parts: %s\n", ds.Dir(), len(snap.Campaigns()), strings.Join(counts, ", "))
+	return nil
+}

@@ -1,0 +1,57 @@
+package query
+
+import "runtime"
+
+// CompactOptions tune Compact.
+type CompactOptions struct {
+	// Campaign compacts one campaign; empty compacts every one.
+	Campaign string
+	// TargetBytes is the size a compacted part is cut at: hundreds of
+	// MB, so that a campaign of 10^11 records is thousands of files,
+	// not millions, and each holds a few hundred full row groups.
+	TargetBytes int64
+	// MemoryLimit bounds DuckDB's sort, in DuckDB's syntax; past it, it
+	// spills to the dataset's _tmp.
+	MemoryLimit string
+	// Threads DuckDB sorts with; 0 means one per core.
+	Threads int
+}
+
+// DefaultCompactTarget is CompactOptions.TargetBytes's default.
+const DefaultCompactTarget = 256 << 20
+
+func (o CompactOptions) withDefaults() CompactOptions {
+	if o.TargetBytes <= 0 {
+		o.TargetBytes = DefaultCompactTarget
+	}
+	if o.MemoryLimit == "" {
+		o.MemoryLimit = "1GB"
+	}
+	if o.Threads <= 0 {
+		o.Threads = runtime.GOMAXPROCS(0)
+	}
+	return o
+}
+
+// CompactResult is what Compact did to one campaign.
+type CompactResult struct {
+	Campaign    string  `json:"campaign"`
+	PartsBefore int     `json:"parts_before"`
+	PartsAfter  int     `json:"parts_after"`
+	BytesBefore int64   `json:"bytes_before"`
+	BytesAfter  int64   `json:"bytes_after"`
+	Seconds     float64 `json:"seconds"`
+	Skipped     string  `json:"skipped,omitempty"` // why nothing was done
+}
+
+// sortKeys orders each table's rows in compacted parts. Records and
+// calls go by function, then run: a one-function query reads the few row
+// groups whose func range holds it, and a one-run query the one or two
+// row groups per function the run touched, sorted by run_id within.
+var sortKeys = map[string]string{
+	"records":   "func NULLS LAST, run_id, idx",
+	"calls":     "func NULLS LAST, run_id, call_id",
+	"runs":      "run_id",
+	"rejects":   "source, path",
+	"functions": "symbols, func, addr",
+}

@@ -1,0 +1,128 @@
+//go:build duckdb_arrow
+
+package query
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/duckdb/duckdb-go/v2"
+
+	"github.com/kdf-tools/kdf/internal/pipeline"
+	"github.com/kdf-tools/kdf/internal/readback"
+	"github.com/kdf-tools/kdf/internal/synth"
+	"github.com/kdf-tools/kdf/schema"
+)
+
+// compactQueries are answered identically before and after compaction:
+// every table in full, and questions the reports ask.
+var compactQueries = []string{
+	"SELECT func, count(*), sum(value), count(DISTINCT run_id) FROM records GROUP BY ALL",
+	"SELECT func, status, count(*), sum(records) FROM calls GROUP BY ALL",
+	"SELECT arm, trial, count(*), sum(records), sum(exec_ns) FROM runs GROUP BY ALL",
+	"SELECT errno_name, count(*) FROM rets WHERE errno IS NOT NULL GROUP BY ALL",
+	"SELECT count(*), sum(field_value) FROM arg_fields",
+	"SELECT sha256, runs FROM contents",
+}
+
+func TestCompact(t *testing.T) {
+	ds := filepath.Join(t.TempDir(), "ds")
+	src := writeCampaign(t, synth.SmallConfig())
+	for _, camp := range []string{"a", "b"} {
+		if _, err := pipeline.Run(context.Background(), pipeline.Config{Dataset: ds, Campaign: camp, Sources: []string{src}, GroupRuns: 3}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ingestInto(t, ds, "seed", false, writeSeedSessions(t))
+	before := answers(t, ds)
+	parts := len(readback.Parts(t, ds, "records"))
+	res, err := Compact(context.Background(), ds, CompactOptions{Campaign: "a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != 1 || res[0].PartsAfter >= res[0].PartsBefore || res[0].Skipped != "" {
+		t.Fatalf("compacting campaign a: %+v", res)
+	}
+	t.Logf("%+v", res[0])
+	if got := answers(t, ds); got != before {
+		t.Errorf("after compaction the answers differ:\n%s\nwant\n%s", got, before)
+	}
+	checkDirectory(t, ds)
+	if got := len(readback.Parts(t, ds, "records")); got >= parts {
+		t.Errorf("records: %d parts, were %d", got, parts)
+	}
+	// Every campaign, then again: the second finds nothing to do.
+	if _, err := Compact(context.Background(), ds, CompactOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	again, err := Compact(context.Background(), ds, CompactOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range again {
+		if r.Skipped == "" || r.PartsAfter != 0 {
+			t.Errorf("compacting twice did something: %+v", r)
+		}
+	}
+	if got := answers(t, ds); got != before {
+		t.Errorf("after compacting every campaign the answers differ:\n%s\nwant\n%s", got, before)
+	}
+	checkSorted(t, ds)
+	// An ingest after compaction adds to it, and skips what it holds.
+	sum := ingestInto(t, ds, "a", false, src)
+	if sum.Runs != 0 || sum.Skipped != 24 {
+		t.Errorf("ingest after compaction: %d runs, %d skipped", sum.Runs, sum.Skipped)
+	}
+	forced := ingestInto(t, ds, "a", true, filepath.Join(src, "arm=a"))
+	if forced.Replaced != 12 {
+		t.Errorf("forced ingest after compaction replaced %d", forced.Replaced)
+	}
+	if got := answers(t, ds); got != before {
+		t.Errorf("after a forced ingest into compacted parts the answers differ:\n%s\nwant\n%s", got, before)
+	}
+}
+
+func answers(t *testing.T, ds string) string {
+	t.Helper()
+	db := open(t, ds)
+	var b strings.Builder
+	for _, q := range compactQueries {
+		tab, err := db.Query(context.Background(), q+" ORDER BY ALL", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&b, "%s\n%v\n", q, tab.Rows)
+	}
+	return b.String()
+}
+
+// checkSorted reads each compacted part in file order: records and calls
+// go by function, then run.
+func checkSorted(t *testing.T, ds string) {
+	t.Helper()
+	c, err := duckdb.NewConnector("", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := sql.OpenDB(c)
+	defer db.Close()
+	for _, tab := range []*schema.Table{schema.Records, schema.Calls} {
+		for _, p := range readback.Parts(t, ds, tab.Name) {
+			var unsorted int
+			q := fmt.Sprintf(`SELECT count(*) FROM (
+				SELECT func, run_id, lag(func) OVER () AS pf, lag(run_id) OVER () AS pr
+				FROM read_parquet(%s))
+				WHERE pf IS NOT NULL AND (func < pf OR func = pf AND run_id < pr)`, literal(p))
+			if err := db.QueryRow(q).Scan(&unsorted); err != nil {
+				t.Fatal(err)
+			}
+			if unsorted != 0 {
+				t.Errorf("%s: %d rows out of (func, run_id) order", filepath.Base(p), unsorted)
+			}
+		}
+	}
+}
