@@ -25,8 +25,6 @@ const (
 	// zero (kptr_restrict). The buffers it covers are ingested without
 	// symbols; take the snapshot as root with kptr_restrict=0.
 	ReasonHiddenKallsyms Reason = "hidden_kallsyms"
-	// ReasonDuplicate: the same content as another input.
-	ReasonDuplicate Reason = "duplicate"
 
 	// ReasonUnreadable: a source, directory or file could not be read
 	// (missing, permission, I/O error). It is skipped.
