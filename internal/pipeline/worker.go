@@ -225,6 +225,9 @@ func (wk *worker) ingest(j *job, k key, sha string, data []byte) error {
 	runID := runIDOf(wk.in.cfg.Campaign, k)
 	var out *Outcome
 	var procErr error
+	if testHookProcess != nil {
+		testHookProcess(j)
+	}
 	fault := protect(func() {
 		out, procErr = wk.proc.Process(&Buffer{RunID: runID, Name: e.Source + ":" + e.Path, Data: data, Options: opt,
 			Symbols: func(l ingest.Layout) *symbolize.Symbolizer {
@@ -267,6 +270,10 @@ func protect(fn func()) (err error) {
 	fn()
 	return nil
 }
+
+// testHookProcess, set by tests, runs before a buffer's bytes are
+// processed: a test truncates mapped files there.
+var testHookProcess func(*job)
 
 // errFault is a mapped file that shrank while it was read.
 var errFault = errors.New("the file changed while it was read: ingest it again once it is complete")
