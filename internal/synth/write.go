@@ -8,6 +8,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
+	"sync"
 	"time"
 )
 
@@ -121,6 +123,23 @@ func (s *Summary) add(b *Buffer) {
 	s.Bytes += int64(len(b.Program.Bytes))
 }
 
+// merge adds another boot's counts.
+func (s *Summary) merge(o *Summary) {
+	s.Boots += o.Boots
+	s.Buffers += o.Buffers
+	s.HiddenBoots += o.HiddenBoots
+	s.LayoutA += o.LayoutA
+	s.LayoutB += o.LayoutB
+	s.Records += o.Records
+	s.Callbacks += o.Callbacks
+	s.Drops += o.Drops
+	s.Lost += o.Lost
+	s.Torn += o.Torn
+	s.Saturated += o.Saturated
+	s.Full += o.Full
+	s.Bytes += o.Bytes
+}
+
 // WriteCampaign writes the campaign under dir, byte for byte the same for
 // the same Config:
 //
@@ -129,7 +148,8 @@ func (s *Summary) add(b *Buffer) {
 //	dir/arm=A/trial=T/boot=B/manifest.jsonl
 //	dir/arm=A/trial=T/boot=B/prog-000001.kcdf
 //
-// Existing files of the same names are replaced.
+// Boots are independent, so they are written in parallel, one per
+// core. Existing files of the same names are replaced.
 func WriteCampaign(dir string, cfg Config) (Summary, error) {
 	sum := Summary{Dir: dir}
 	c, err := NewCampaign(cfg)
@@ -143,10 +163,27 @@ func WriteCampaign(dir string, cfg Config) (Summary, error) {
 		return sum, err
 	}
 	boots := c.Boots()
+	sums := make([]Summary, len(boots))
+	errs := make([]error, len(boots))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(boots)) {
+		wg.Go(func() {
+			for i := range next {
+				errs[i] = c.writeBoot(dir, &boots[i], &sums[i])
+			}
+		})
+	}
 	for i := range boots {
-		if err := c.writeBoot(dir, &boots[i], &sum); err != nil {
-			return sum, fmt.Errorf("synth: %s: %w", boots[i].Dir, err)
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for i := range boots {
+		if errs[i] != nil {
+			return sum, fmt.Errorf("synth: %s: %w", boots[i].Dir, errs[i])
 		}
+		sum.merge(&sums[i])
 	}
 	return sum, nil
 }
