@@ -67,10 +67,9 @@ func (c *Campaign) RunBoot(br *BootRun, truth bool, fn func(*Buffer) error) erro
 
 func (c *Campaign) programConfig(rng *rand.Rand, prof armProfile, br *BootRun, i int, truth bool) ProgramConfig {
 	cfg := &c.cfg
-	return ProgramConfig{
+	pc := ProgramConfig{
 		Seed:             mix(cfg.Seed, uint64(br.global), uint64(i)),
 		Syscalls:         1 + rng.IntN(max(1, int(float64(cfg.Syscalls)*prof.callScale))),
-		MinCallbacks:     cfg.MinCallbacks,
 		Compare:          cfg.Compare,
 		ForkProb:         cfg.ForkProb,
 		Tear:             rng.Float64() < cfg.TornProb,
@@ -81,6 +80,12 @@ func (c *Campaign) programConfig(rng *rand.Rand, prof armProfile, br *BootRun, i
 		CallScale:        prof.callScale,
 		Truth:            truth,
 	}
+	// Drawn last, and only when set, so campaigns without sizes keep
+	// their bytes.
+	if cfg.Sizes.Set() {
+		pc.Syscalls, pc.Callbacks = 1, cfg.Sizes.hooks(rng, br.Capacity)
+	}
+	return pc
 }
 
 // execNS is the traced run time: the baseline, about 27 ns per hook
