@@ -7,7 +7,7 @@ PKGS    := ./...
 # --format arrow); everything also builds and tests without it.
 TAGS    ?= duckdb_arrow
 
-.PHONY: all build test demo notebooks bench bench-ingest fuzz clean
+.PHONY: all build test demo notebooks bench bench-ingest bench-small fuzz clean
 
 all: build
 
@@ -73,17 +73,36 @@ notebooks: build
 # The benchmark suite: micro-benchmarks, then generated campaigns of
 # 10, 40 and 160 million records measured side by side (decode alone,
 # DuckDB's COPY of the decoded columns, kdf ingest end to end, peak
-# memory), the targets as ratios, and each report against its SQL by
-# hand. Results in bench.json; BENCH.md keeps the latest figures.
-BENCH_SIZES ?= 10000000,40000000,160000000
+# memory), then many small buffers: 5 million records as 100,000-record
+# buffers, as 370-record buffers and as the realistic mix of a fuzzing
+# campaign, and 100,000 inputs of that mix, ingested in turn (records/s,
+# inputs/s, the cost of an input beyond its records). The targets as
+# ratios, and each report against its SQL by hand. Results in
+# bench.json; BENCH.md keeps the latest figures. Campaigns stay in
+# $TMPDIR/kdf-bench for the next run. BENCH_QUICK=1 runs the same on
+# small campaigns, in a few minutes.
+BENCH_SIZES  ?= 10000000,40000000,160000000
+BENCH_SMALL  ?= 5000000
+BENCH_INPUTS ?= 100000
+ifneq ($(BENCH_QUICK),)
+BENCH_SIZES  := 1000000,4000000
+BENCH_SMALL  := 1000000
+BENCH_INPUTS := 10000
+endif
 bench: build
 	$(GO) test -tags=$(TAGS) -run='^$$' -bench=. -benchmem ./ingest/ ./transform/... ./schema/part/
-	$(GO) run -tags=$(TAGS) ./internal/bench -kdf $(BIN) -sizes $(BENCH_SIZES) -reports -json bench.json
+	$(GO) run -tags=$(TAGS) ./internal/bench -kdf $(BIN) -sizes $(BENCH_SIZES) -small $(BENCH_SMALL) -inputs $(BENCH_INPUTS) -reports -json bench.json
 
 # Ingest end to end on a generated campaign and one four times its size:
 # records/s, raw MB/s and peak memory, each run three times.
 bench-ingest: build
 	$(GO) run ./internal/bench -kdf $(BIN) -sizes 2000000,8000000 -json bench-ingest.json
+
+# Only the many small buffers, in a few minutes: 5 million records as
+# huge buffers, as 370-record buffers and as the realistic mix, and
+# 20,000 inputs of the mix, three rounds.
+bench-small: build
+	$(GO) run ./internal/bench -kdf $(BIN) -sizes '' -small 5000000 -inputs 20000 -json bench-small.json
 
 # Each native fuzz target in turn, FUZZTIME each (make fuzz FUZZTIME=10m).
 # A crasher lands in the package's testdata/fuzz/FuzzX/: keep it, plain

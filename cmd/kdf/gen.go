@@ -24,7 +24,16 @@ var genCommand = &command{
 		fs.IntVar(&c.Boots, "boots", c.Boots, "boots per trial, each with its own KASLR base and kallsyms")
 		fs.IntVar(&c.Programs, "programs", c.Programs, "programs (buffers) per boot")
 		fs.StringVar(&g.layout, "layout", "mixed", "buffer layout: A, B, or mixed (boots alternate)")
-		fs.IntVar(&g.records, "records", 0, "instead of the shape above, write one arm, one trial and two boots totalling about `N` records (benchmarks)")
+		fs.IntVar(&g.records, "records", 0, "instead of --arms, --trials, --boots and --programs, write one arm, one trial and two boots "+
+			"(layouts A and B) totalling about `N` records, for benchmarks: no tears, dumps trimmed to the counter")
+		fs.IntVar(&g.buffers, "buffers", 0, "like --records, but about `N` buffers in all")
+		fs.IntVar(&g.perBuffer, "records-per-buffer", 0,
+			"programs run until about `N` records each (a buffer too small for them fills up and drops the rest); with --records or --buffers the default is 100000")
+		fs.StringVar(&g.dist, "size-dist", "", "draw each buffer's records from `DIST`: realistic (most buffers 200 to 5,000 records, median 800, "+
+			"and 1 in 100 fills its buffer and drops records) or lognormal:median=M,sigma=S[,max=X][,saturated=P] "+
+			"(sigma of ln records; draws above max are redrawn; P is the share of programs that run until their buffer is full)")
+		fs.IntVar(&g.capacity, "capacity", 0, "buffer capacity in `WORDS`, counter included (default: room for the sizes asked, "+
+			"65536 for a distribution without max; without sizes, boots take 1024, 8192 and 65536 in turn)")
 		fs.Float64Var(&c.TornProb, "torn", c.TornProb, "chance that a buffer ends in a torn record")
 		fs.Float64Var(&c.HiddenKallsymsProb, "hidden-kallsyms", c.HiddenKallsymsProb, "chance that a boot's kallsyms has all-zero addresses")
 		fs.BoolVar(&c.Compare, "compare", c.Compare, "write compare records in layout-B boots")
@@ -34,24 +43,24 @@ var genCommand = &command{
 }
 
 type genOptions struct {
-	cfg     synth.Config
-	out     string
-	arms    string
-	layout  string
-	records int
+	cfg       synth.Config
+	out       string
+	arms      string
+	layout    string
+	records   int
+	buffers   int
+	perBuffer int
+	dist      string
+	capacity  int
 }
 
 func (g *genOptions) run(ctx context.Context, e *env, args []string) error {
 	if g.out == "" || len(args) > 0 {
 		return fmt.Errorf("%w: gen takes -o DIR and no arguments", errUsage)
 	}
-	cfg := g.cfg
-	if g.records > 0 {
-		bench := synth.BenchConfig(g.records)
-		bench.Seed = cfg.Seed
-		cfg = bench
-	} else {
-		cfg.Arms = strings.Split(g.arms, ",")
+	cfg, err := g.config()
+	if err != nil {
+		return err
 	}
 	if g.layout != "mixed" {
 		l, err := ingest.ParseLayout(g.layout)
@@ -67,9 +76,63 @@ func (g *genOptions) run(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "wrote %s: %d buffers (%d layout A, %d layout B) from %d boots, %d records, %.1f MB\n",
-		sum.Dir, sum.Buffers, sum.LayoutA, sum.LayoutB, sum.Boots, sum.Records, float64(sum.Bytes)/1e6)
+	fmt.Fprintf(e.stdout, "wrote %s: %d buffers (%d layout A, %d layout B) from %d boots, %d records (%.0f a buffer), %.1f MB\n",
+		sum.Dir, sum.Buffers, sum.LayoutA, sum.LayoutB, sum.Boots, sum.Records, float64(sum.Records)/float64(sum.Buffers), float64(sum.Bytes)/1e6)
 	fmt.Fprintf(e.stdout, "  %d records dropped when full, %d saturated and %d torn buffers, %d whole-mapping dumps, %d hidden kallsyms\n",
 		sum.Drops, sum.Saturated, sum.Torn, sum.Full, sum.HiddenBoots)
 	return nil
+}
+
+// config is the campaign the flags ask for, before its layout.
+func (g *genOptions) config() (synth.Config, error) {
+	sizes, err := g.sizes()
+	if err != nil {
+		return g.cfg, err
+	}
+	sized := g.records > 0 || g.buffers > 0
+	cfg := g.cfg
+	switch {
+	case g.records < 0 || g.buffers < 0:
+		return cfg, fmt.Errorf("%w: --records %d, --buffers %d: want a number above 0", errUsage, g.records, g.buffers)
+	case g.records > 0 && g.buffers > 0:
+		return cfg, fmt.Errorf("%w: --records and --buffers both size the campaign: give one", errUsage)
+	case sized && !sizes.Set():
+		sizes = synth.BenchSizes
+		fallthrough
+	case sized:
+		cfg = synth.SizedConfig(sizes)
+		cfg.Seed = g.cfg.Seed
+	default:
+		cfg.Arms = strings.Split(g.arms, ",")
+		if sizes.Set() {
+			cfg.SetSizes(sizes)
+		}
+	}
+	if g.capacity != 0 {
+		cfg.Capacities = []int{g.capacity}
+	}
+	if sized {
+		cfg.Fit(g.records, g.buffers)
+	}
+	return cfg, nil
+}
+
+// sizes reads --records-per-buffer and --size-dist, of which one at
+// most may be given.
+func (g *genOptions) sizes() (synth.SizeDist, error) {
+	switch {
+	case g.perBuffer != 0 && g.dist != "":
+		return synth.SizeDist{}, fmt.Errorf("%w: --records-per-buffer and --size-dist both size buffers: give one", errUsage)
+	case g.perBuffer < 0:
+		return synth.SizeDist{}, fmt.Errorf("%w: --records-per-buffer %d: want a number of records above 0", errUsage, g.perBuffer)
+	case g.perBuffer > 0:
+		return synth.Fixed(g.perBuffer), nil
+	case g.dist == "":
+		return synth.SizeDist{}, nil
+	}
+	d, err := synth.ParseSizeDist(g.dist)
+	if err != nil {
+		return d, fmt.Errorf("%w: --size-dist: %v", errUsage, err)
+	}
+	return d, nil
 }

@@ -18,8 +18,12 @@ import (
 
 // result is one measurement at one campaign size, over its runs.
 type result struct {
-	Name    string    `json:"name"`
+	Name string `json:"name"`
+	// Case is the buffers' shape in the small-buffer comparison, empty
+	// elsewhere.
+	Case    string    `json:"case,omitempty"`
 	Size    int       `json:"size"` // the campaign's size in records, as asked
+	Inputs  int64     `json:"inputs,omitempty"`
 	Records int64     `json:"records"`
 	Bytes   int64     `json:"bytes"`
 	Seconds []float64 `json:"seconds"`
@@ -28,25 +32,32 @@ type result struct {
 	CPUSeconds []float64 `json:"cpu_seconds"`
 	// PeakRSS is the largest resident set of a run, in bytes.
 	PeakRSS []int64 `json:"peak_rss"`
+	// GenSeconds is how long kdf gen took, 0 for a campaign reused.
+	GenSeconds float64 `json:"gen_seconds,omitempty"`
 }
 
 func (r *result) median() float64 { return median(r.Seconds) }
 
+// rate is the records a second of the median run.
+func (r *result) rate() float64 { return float64(r.Records) / r.median() }
+
 type bench struct {
 	kdf      string
+	genPrint string // the generator's fingerprint, in campaign stamps
 	work     string
 	repeat   int
 	boundMax int // the largest size whose encoding bound is measured
 	results  []*result
+	// genSeconds is how long each campaign took to generate in this
+	// run; reused campaigns have none.
+	genSeconds map[string]float64
 }
 
 // size generates a campaign of n records and measures ingest on it.
 func (b *bench) size(n int) error {
-	camp := filepath.Join(b.work, fmt.Sprintf("campaign-%d", n))
-	if _, err := os.Stat(camp); err != nil {
-		if out, err := exec.Command(b.kdf, "gen", "-o", camp, "--records", fmt.Sprint(n)).CombinedOutput(); err != nil {
-			return fmt.Errorf("kdf gen: %v\n%s", err, out)
-		}
+	camp, err := b.campaign(fmt.Sprintf("campaign-%d", n), "--records", fmt.Sprint(n))
+	if err != nil {
+		return err
 	}
 	if err := b.decode(camp, n); err != nil {
 		return err
@@ -58,30 +69,38 @@ func (b *bench) size(n int) error {
 	}
 	r := &result{Name: "kdf ingest end to end", Size: n}
 	for range b.repeat {
-		ds := filepath.Join(b.work, fmt.Sprintf("dataset-%d", n))
-		os.RemoveAll(ds)
-		cmd := exec.Command(b.kdf, "ingest", "--json", camp, "-o", ds)
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, os.Stderr
-		start := time.Now()
-		if err := cmd.Start(); err != nil {
-			return fmt.Errorf("kdf ingest: %v", err)
+		if err := b.ingest(r, camp, filepath.Join(b.work, fmt.Sprintf("dataset-%d", n))); err != nil {
+			return err
 		}
-		peak := watchPeak(cmd.Process.Pid)
-		if err := cmd.Wait(); err != nil {
-			return fmt.Errorf("kdf ingest: %v", err)
-		}
-		secs := time.Since(start).Seconds()
-		var sum struct{ Records, Bytes int64 }
-		if err := json.Unmarshal(out.Bytes(), &sum); err != nil {
-			return fmt.Errorf("kdf ingest summary: %v: %s", err, out.String())
-		}
-		r.Records, r.Bytes = sum.Records, sum.Bytes
-		r.Seconds = append(r.Seconds, secs)
-		r.PeakRSS = append(r.PeakRSS, peak())
-		r.CPUSeconds = append(r.CPUSeconds, (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds())
 	}
 	b.results = append(b.results, r)
+	return nil
+}
+
+// ingest runs kdf ingest of camp into a new dataset ds once, adding the
+// run's time, CPU time and peak memory to r.
+func (b *bench) ingest(r *result, camp, ds string) error {
+	os.RemoveAll(ds)
+	cmd := exec.Command(b.kdf, "ingest", "--json", camp, "-o", ds)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, os.Stderr
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("kdf ingest: %v", err)
+	}
+	peak := watchPeak(cmd.Process.Pid)
+	if err := cmd.Wait(); err != nil {
+		return fmt.Errorf("kdf ingest: %v", err)
+	}
+	secs := time.Since(start).Seconds()
+	var sum struct{ Runs, Records, Bytes int64 }
+	if err := json.Unmarshal(out.Bytes(), &sum); err != nil {
+		return fmt.Errorf("kdf ingest summary: %v: %s", err, out.String())
+	}
+	r.Inputs, r.Records, r.Bytes = sum.Runs, sum.Records, sum.Bytes
+	r.Seconds = append(r.Seconds, secs)
+	r.PeakRSS = append(r.PeakRSS, peak())
+	r.CPUSeconds = append(r.CPUSeconds, (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds())
 	return nil
 }
 
@@ -128,9 +147,15 @@ func vmHWM(pid int) int64 {
 }
 
 func (b *bench) print(w io.Writer) {
+	if cases, _ := b.smallCases(); len(cases) == len(b.results) {
+		return
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "measurement\tsize\trecords\tMB\tseconds median [min-max]\tM records/s\tMB/s\tM records/CPU-s\tpeak RSS MiB [min-max]\t")
 	for _, r := range b.results {
+		if r.Case != "" {
+			continue
+		}
 		med := r.median()
 		fmt.Fprintf(tw, "%s\t%dM\t%d\t%.0f\t%.2f [%.2f-%.2f]\t%.2f\t%.0f\t%.2f\t%s\t\n", r.Name, r.Size/1_000_000, r.Records, float64(r.Bytes)/1e6,
 			med, slices.Min(r.Seconds), slices.Max(r.Seconds), float64(r.Records)/med/1e6, float64(r.Bytes)/med/1e6,

@@ -1,10 +1,15 @@
 // Command bench measures kdf side by side in one run, on generated
-// campaigns of several sizes: ingest end to end, its throughput and its
-// peak memory. Figures on a shared machine are noisy, so every
+// campaigns of several sizes: decoding, DuckDB's COPY of the decoded
+// columns, ingest end to end, its throughput and its peak memory; and,
+// with -small and -inputs, ingest of the same records as huge buffers,
+// as small ones and as the realistic mix of a fuzzing campaign, and of
+// many inputs. Figures on a shared machine are noisy, so every
 // measurement is repeated and reported as median and range, and targets
-// are ratios of figures taken in the same run.
+// are ratios of figures taken in the same run. Campaigns are generated
+// once and kept in the work directory for later runs.
 //
-//	go run ./query/bench -kdf bin/kdf -sizes 2000000,8000000
+//	go run -tags duckdb_arrow ./internal/bench -kdf bin/kdf -sizes 2000000,8000000
+//	go run ./internal/bench -kdf bin/kdf -sizes '' -small 5000000 -inputs 20000
 package main
 
 import (
@@ -19,7 +24,9 @@ import (
 
 func main() {
 	kdf := flag.String("kdf", "bin/kdf", "the kdf binary to measure")
-	sizes := flag.String("sizes", "2000000,8000000", "comma-separated campaign sizes in records")
+	sizes := flag.String("sizes", "2000000,8000000", "comma-separated campaign sizes in records (empty: none)")
+	small := flag.Int("small", 0, "also ingest this many records as 100,000-record buffers, as 370-record buffers and as the realistic mix, side by side")
+	inputs := flag.Int("inputs", 0, "also ingest this many inputs of the realistic mix, side by side with -small's cases: inputs/s and the cost of an input beyond its records")
 	repeat := flag.Int("repeat", 3, "runs of each measurement")
 	work := flag.String("work", filepath.Join(os.TempDir(), "kdf-bench"), "scratch directory for campaigns and datasets")
 	out := flag.String("json", "", "also write the results to this JSON file")
@@ -28,14 +35,24 @@ func main() {
 	flag.Parse()
 	var ns []int
 	for _, s := range strings.Split(*sizes, ",") {
+		if strings.TrimSpace(s) == "" {
+			continue
+		}
 		n, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil || n <= 0 {
 			fatalf("bad size %q", s)
 		}
 		ns = append(ns, n)
 	}
-	b := &bench{kdf: *kdf, work: *work, repeat: *repeat, boundMax: *boundMax}
+	if *reports && len(ns) == 0 {
+		fatalf("-reports needs a campaign of -sizes")
+	}
+	b := &bench{kdf: *kdf, work: *work, repeat: *repeat, boundMax: *boundMax, genSeconds: map[string]float64{}}
 	if err := os.MkdirAll(b.work, 0o755); err != nil {
+		fatalf("%v", err)
+	}
+	var err error
+	if b.genPrint, err = b.fingerprint(); err != nil {
 		fatalf("%v", err)
 	}
 	for _, n := range ns {
@@ -43,7 +60,13 @@ func main() {
 			fatalf("%v", err)
 		}
 	}
+	if shapes := smallShapes(*small, *inputs); len(shapes) > 0 {
+		if err := b.smallBuffers(shapes); err != nil {
+			fatalf("%v", err)
+		}
+	}
 	b.print(os.Stdout)
+	b.printSmall(os.Stdout)
 	b.targets(os.Stdout)
 	if *reports {
 		if err := b.reports(filepath.Join(b.work, fmt.Sprintf("dataset-%d", ns[0]))); err != nil {

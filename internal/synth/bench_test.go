@@ -14,7 +14,7 @@ func BenchmarkProgram(b *testing.B) {
 			w, _ := NewWriter(l, 1<<20)
 			records := 0
 			for i := 0; b.Loop(); i++ {
-				p := mustRun(b, k.Boot(0), w, ProgramConfig{Seed: uint64(i), Syscalls: 1, MinCallbacks: 100_000, Compare: true})
+				p := mustRun(b, k.Boot(0), w, ProgramConfig{Seed: uint64(i), Syscalls: 1, Callbacks: 100_000, Compare: true})
 				records += p.Stats.Records
 			}
 			b.ReportMetric(float64(records)/b.Elapsed().Seconds(), "records/s")

@@ -3,6 +3,7 @@ package synth
 import (
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"time"
 
@@ -23,10 +24,11 @@ type Config struct {
 	Layout ingest.Layout
 	// Capacities are buffer sizes in words; boots take them in turn.
 	Capacities []int
-	// Syscalls bounds the syscalls per program (1 to Syscalls);
-	// MinCallbacks adds syscalls until a program ran that many hooks.
-	Syscalls     int
-	MinCallbacks int
+	// Syscalls bounds the syscalls per program (1 to Syscalls), unless
+	// Sizes is set: then each program's length in records is drawn from
+	// it.
+	Syscalls int
+	Sizes    SizeDist
 	// Per-program chances: a torn tail, a whole-mapping dump, user space
 	// zeroing the counter after ENABLE; ForkProb is per syscall.
 	TornProb, FullDumpProb, ResetAfterEnableProb, ForkProb float64
@@ -53,19 +55,43 @@ func DefaultConfig() Config {
 	}
 }
 
-// BenchConfig is a campaign of at least records visible records, for
-// benchmarks: one arm, one trial, a layout-A and a layout-B boot,
-// programs of about 100,000 records in buffers of 2^20 words, trimmed
-// dumps, no tears.
+// BenchSizes are BenchConfig's buffers: about 100,000 records each.
+var BenchSizes = Fixed(100_000)
+
+// BenchConfig is a campaign of about records visible records, for
+// benchmarks: SizedConfig(BenchSizes), in buffers of 2^20 words.
 func BenchConfig(records int) Config {
-	const perProgram = 100_000
+	c := SizedConfig(BenchSizes)
+	c.Fit(records, 0)
+	return c
+}
+
+// SizedConfig is the shape of a benchmark campaign of buffers whose
+// records follow sizes: one arm, one trial, a layout-A and a layout-B
+// boot, trimmed dumps, no tears. Fit sets its number of programs.
+func SizedConfig(sizes SizeDist) Config {
 	c := DefaultConfig()
-	c.Arms, c.Trials, c.Boots = []string{"bench"}, 1, 2
-	c.Programs = max(1, (records+2*perProgram-1)/(2*perProgram))
-	c.Capacities = []int{1 << 20}
-	c.Syscalls, c.MinCallbacks = 1, perProgram+16 // a few hooks are lost to resets
+	c.Arms, c.Trials, c.Boots, c.Programs = []string{"bench"}, 1, 2, 1
+	c.SetSizes(sizes)
 	c.TornProb, c.FullDumpProb = 0, 0
 	return c
+}
+
+// SetSizes draws the length of programs from sizes, in buffers of
+// sizes.Capacity() words.
+func (c *Config) SetSizes(sizes SizeDist) {
+	c.Sizes, c.Capacities = sizes, []int{sizes.Capacity()}
+}
+
+// Fit sets the programs per boot for about buffers buffers in all or,
+// if that is 0, about records records, estimated from Sizes on the
+// first capacity. Without Sizes, only buffers counts.
+func (c *Config) Fit(records, buffers int) {
+	if buffers <= 0 && c.Sizes.Set() && len(c.Capacities) > 0 {
+		buffers = int(math.Ceil(float64(records) / c.Sizes.meanRecords(c.Capacities[0])))
+	}
+	boots := max(1, len(c.Arms)*c.Trials*c.Boots)
+	c.Programs = max(1, (buffers+boots-1)/boots)
 }
 
 // Validate reports the first problem with the configuration.
@@ -77,6 +103,9 @@ func (c *Config) Validate() error {
 		return errors.New("synth: a campaign needs buffer capacities and syscalls per program")
 	case c.Layout != ingest.LayoutA && c.Layout != ingest.LayoutB && c.Layout != ingest.LayoutUnknown:
 		return fmt.Errorf("synth: layout %v", c.Layout)
+	}
+	if err := c.Sizes.Validate(); err != nil {
+		return err
 	}
 	for _, n := range c.Capacities {
 		if n < 2 || n > ingest.MaxBufferWords {

@@ -93,25 +93,28 @@ func checkDump(t *testing.T, data []byte, m ManifestEntry) {
 }
 
 func TestWriteCampaignDeterministic(t *testing.T) {
-	cfg := smallConfig()
-	a, b := t.TempDir(), t.TempDir()
-	if _, err := WriteCampaign(a, cfg); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := WriteCampaign(b, cfg); err != nil {
-		t.Fatal(err)
-	}
-	ha, hb := treeHash(t, a), treeHash(t, b)
-	if !bytes.Equal(ha, hb) {
-		t.Error("same config, different bytes")
-	}
-	cfg.Seed++
-	c := t.TempDir()
-	if _, err := WriteCampaign(c, cfg); err != nil {
-		t.Fatal(err)
-	}
-	if bytes.Equal(ha, treeHash(t, c)) {
-		t.Error("another seed, same bytes")
+	sized := SizedConfig(Realistic)
+	sized.Fit(0, 300)
+	for name, cfg := range map[string]Config{"small": smallConfig(), "realistic sizes": sized} {
+		a, b := t.TempDir(), t.TempDir()
+		if _, err := WriteCampaign(a, cfg); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := WriteCampaign(b, cfg); err != nil {
+			t.Fatal(err)
+		}
+		ha, hb := treeHash(t, a), treeHash(t, b)
+		if !bytes.Equal(ha, hb) {
+			t.Errorf("%s: same config, different bytes", name)
+		}
+		cfg.Seed++
+		c := t.TempDir()
+		if _, err := WriteCampaign(c, cfg); err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Equal(ha, treeHash(t, c)) {
+			t.Errorf("%s: another seed, same bytes", name)
+		}
 	}
 }
 
@@ -172,6 +175,7 @@ func TestConfigValidate(t *testing.T) {
 		"capacity":     func(c *Config) { c.Capacities = []int{1} },
 		"probability":  func(c *Config) { c.TornProb = 2 },
 		"layout":       func(c *Config) { c.Layout = 'C' },
+		"sizes":        func(c *Config) { c.Sizes = SizeDist{Median: 800, Sigma: -1} },
 	} {
 		c := DefaultConfig()
 		mut(&c)

@@ -80,6 +80,20 @@
 // text), exec_ns (baseline_ns plus about 27 ns per hook, per arm, plus
 // noise), baseline_ns, vm, timestamp (RFC 3339, increasing), capacity_words
 // and layout. Campaign gives the same buffers in memory with their truth.
-// DefaultConfig is a demo; BenchConfig(n) yields at least n records
-// (10 million take about a second to generate).
+// Boots are written in parallel; each is deterministic on its own.
+// DefaultConfig is a demo; BenchConfig(n) yields about n records (10
+// million take about a second to generate).
+//
+// # Buffer sizes
+//
+// By default a program runs 1 to Config.Syscalls syscalls. With
+// Config.Sizes, each program's length in records is drawn instead
+// (SizeDist: fixed, log-normal, truncated, with a share of programs
+// that run until their buffer is full), and the program runs syscalls
+// until about that many hooks ran. Sizes come only from the length of
+// programs and the capacity of buffers: a program longer than its
+// buffer fills it and drops the rest, as the kernel does; no buffer is
+// cut. Realistic is the mix of a fuzzing campaign: most buffers of 200
+// to 5,000 records, one in a hundred saturated. SizedConfig and
+// Config.Fit shape benchmark campaigns by records or by buffers.
 package synth

@@ -60,6 +60,8 @@ type executor struct {
 	nsys, res       int // syscalls run, resources (fds) opened
 	text            []string
 	baseline        float64
+	// Sums of the hooks, and of their squares, of the syscalls run.
+	sysHooks, sysHooksSq float64
 }
 
 // emit runs the hook described by e.cb for frame fr. It returns the

@@ -13,8 +13,9 @@ type ProgramConfig struct {
 	Seed uint64
 	// Syscalls is the number of top-level syscalls (at least 1).
 	Syscalls int
-	// MinCallbacks keeps adding syscalls until this many hooks ran.
-	MinCallbacks int
+	// Callbacks, if above what Syscalls run, keeps adding syscalls until
+	// about this many hooks ran (see executor.more).
+	Callbacks int
 	// Compare makes layout B write compare records in function bodies.
 	Compare bool
 	// ForkProb is the chance, per syscall, that the program forks: the
@@ -72,17 +73,40 @@ func RunProgram(b *Boot, w *Writer, cfg ProgramConfig) (*Program, error) {
 		e.cfg.CallScale = 1
 	}
 	e.start()
-	for i := 0; !e.stop && (i < cfg.Syscalls || e.stats.Callbacks < cfg.MinCallbacks); i++ {
+	for i := 0; e.more(i); i++ {
+		before := e.stats.Callbacks
 		if i > 0 && e.rng.Float64() < cfg.ForkProb {
 			e.fork()
-			continue
+		} else {
+			e.syscall()
 		}
-		e.syscall()
+		hooks := float64(e.stats.Callbacks - before)
+		e.sysHooks += hooks
+		e.sysHooksSq += hooks * hooks
 	}
 	if !e.stop {
 		e.disable()
 	}
 	return e.finish(), nil
+}
+
+// more says whether the program runs another syscall: Syscalls of
+// them, then more while the hooks so far fall short of Callbacks. The
+// last one runs to its end, so that stopping point is drawn earlier by
+// the syscalls' mean overshoot, E[S²]/2E[S] for syscalls of S hooks (a
+// renewal process's), taken from those run so far: programs then hold
+// about Callbacks hooks, not half a syscall more.
+func (e *executor) more(i int) bool {
+	short := float64(e.cfg.Callbacks - e.stats.Callbacks)
+	switch {
+	case e.stop:
+		return false
+	case i < e.cfg.Syscalls:
+		return true
+	case e.sysHooks == 0:
+		return short > 0
+	}
+	return short > e.sysHooksSq/(2*e.sysHooks)
 }
 
 func (c *ProgramConfig) check() error {

@@ -8,6 +8,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
+	"sync"
 	"time"
 )
 
@@ -65,10 +67,9 @@ func (c *Campaign) RunBoot(br *BootRun, truth bool, fn func(*Buffer) error) erro
 
 func (c *Campaign) programConfig(rng *rand.Rand, prof armProfile, br *BootRun, i int, truth bool) ProgramConfig {
 	cfg := &c.cfg
-	return ProgramConfig{
+	pc := ProgramConfig{
 		Seed:             mix(cfg.Seed, uint64(br.global), uint64(i)),
 		Syscalls:         1 + rng.IntN(max(1, int(float64(cfg.Syscalls)*prof.callScale))),
-		MinCallbacks:     cfg.MinCallbacks,
 		Compare:          cfg.Compare,
 		ForkProb:         cfg.ForkProb,
 		Tear:             rng.Float64() < cfg.TornProb,
@@ -79,6 +80,12 @@ func (c *Campaign) programConfig(rng *rand.Rand, prof armProfile, br *BootRun, i
 		CallScale:        prof.callScale,
 		Truth:            truth,
 	}
+	// Drawn last, and only when set, so campaigns without sizes keep
+	// their bytes.
+	if cfg.Sizes.Set() {
+		pc.Syscalls, pc.Callbacks = 1, cfg.Sizes.hooks(rng, br.Capacity)
+	}
+	return pc
 }
 
 // execNS is the traced run time: the baseline, about 27 ns per hook
@@ -121,6 +128,23 @@ func (s *Summary) add(b *Buffer) {
 	s.Bytes += int64(len(b.Program.Bytes))
 }
 
+// merge adds another boot's counts.
+func (s *Summary) merge(o *Summary) {
+	s.Boots += o.Boots
+	s.Buffers += o.Buffers
+	s.HiddenBoots += o.HiddenBoots
+	s.LayoutA += o.LayoutA
+	s.LayoutB += o.LayoutB
+	s.Records += o.Records
+	s.Callbacks += o.Callbacks
+	s.Drops += o.Drops
+	s.Lost += o.Lost
+	s.Torn += o.Torn
+	s.Saturated += o.Saturated
+	s.Full += o.Full
+	s.Bytes += o.Bytes
+}
+
 // WriteCampaign writes the campaign under dir, byte for byte the same for
 // the same Config:
 //
@@ -129,7 +153,8 @@ func (s *Summary) add(b *Buffer) {
 //	dir/arm=A/trial=T/boot=B/manifest.jsonl
 //	dir/arm=A/trial=T/boot=B/prog-000001.kcdf
 //
-// Existing files of the same names are replaced.
+// Boots are independent, so they are written in parallel, one per
+// core. Existing files of the same names are replaced.
 func WriteCampaign(dir string, cfg Config) (Summary, error) {
 	sum := Summary{Dir: dir}
 	c, err := NewCampaign(cfg)
@@ -143,10 +168,27 @@ func WriteCampaign(dir string, cfg Config) (Summary, error) {
 		return sum, err
 	}
 	boots := c.Boots()
+	sums := make([]Summary, len(boots))
+	errs := make([]error, len(boots))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(boots)) {
+		wg.Go(func() {
+			for i := range next {
+				errs[i] = c.writeBoot(dir, &boots[i], &sums[i])
+			}
+		})
+	}
 	for i := range boots {
-		if err := c.writeBoot(dir, &boots[i], &sum); err != nil {
-			return sum, fmt.Errorf("synth: %s: %w", boots[i].Dir, err)
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for i := range boots {
+		if errs[i] != nil {
+			return sum, fmt.Errorf("synth: %s: %w", boots[i].Dir, errs[i])
 		}
+		sum.merge(&sums[i])
 	}
 	return sum, nil
 }

@@ -1,0 +1,140 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"path/filepath"
+	"slices"
+	"text/tabwriter"
+)
+
+// A campaign is mostly small buffers: hundreds to a few thousand records
+// each, a few saturated large ones. What ingest spends per input, beyond
+// its records, decides its speed there, and a campaign of a few huge
+// buffers hides it. The comparison ingests the same records as huge
+// buffers, as small ones and as the realistic mix, and many inputs of
+// the realistic mix, in rounds: one run of each case a round, so that
+// the machine's slow spells fall on all of them alike.
+
+// shape is a case of the comparison: buffers, and how many.
+type shape struct {
+	name    string   // as printed
+	key     string   // in the campaign's directory name
+	genArgs []string // kdf gen's flags
+}
+
+// The shape whose speed the others are measured against.
+const hugeCase = "100,000-record buffers"
+
+// smallTarget is the project's target: ingest of small buffers at least
+// this share of the records/s of huge ones.
+const smallTarget = 0.8
+
+// smallShapes are the comparison's cases: records records in each of the
+// three shapes of buffers, if records > 0, and inputs inputs of the
+// realistic mix, if inputs > 0.
+func smallShapes(records, inputs int) []shape {
+	var out []shape
+	if records > 0 {
+		n := fmt.Sprint(records)
+		out = append(out,
+			shape{hugeCase, "huge-" + n, []string{"--records", n, "--records-per-buffer", "100000"}},
+			shape{"370-record buffers", "370-" + n, []string{"--records", n, "--records-per-buffer", "370"}},
+			shape{"realistic mix", "realistic-" + n, []string{"--records", n, "--size-dist", "realistic"}})
+	}
+	if inputs > 0 {
+		n := fmt.Sprint(inputs)
+		out = append(out, shape{fmt.Sprintf("realistic mix, %d inputs", inputs), "realistic-" + n + "-inputs",
+			[]string{"--buffers", n, "--size-dist", "realistic"}})
+	}
+	return out
+}
+
+// smallBuffers generates each shape's campaign once, then measures kdf
+// ingest on them in b.repeat rounds.
+func (b *bench) smallBuffers(shapes []shape) error {
+	rs := make([]*result, len(shapes))
+	camps := make([]string, len(shapes))
+	for i, s := range shapes {
+		var err error
+		if camps[i], err = b.campaign("campaign-"+s.key, s.genArgs...); err != nil {
+			return err
+		}
+		rs[i] = &result{Name: "kdf ingest end to end", Case: s.name, GenSeconds: b.genSeconds["campaign-"+s.key]}
+	}
+	for range b.repeat {
+		for i, s := range shapes {
+			if err := b.ingest(rs[i], camps[i], filepath.Join(b.work, "dataset-"+s.key)); err != nil {
+				return err
+			}
+		}
+	}
+	b.results = append(b.results, rs...)
+	return nil
+}
+
+// smallCases returns the comparison's results and the huge buffers' one,
+// nil if it was not measured.
+func (b *bench) smallCases() (cases []*result, huge *result) {
+	for _, r := range b.results {
+		if r.Case == "" {
+			continue
+		}
+		cases = append(cases, r)
+		if r.Case == hugeCase {
+			huge = r
+		}
+	}
+	return cases, huge
+}
+
+// overhead is what r spent per input beyond what its records cost at
+// huge's records/s, in seconds.
+func overhead(r, huge *result) float64 {
+	return (r.median() - float64(r.Records)/huge.rate()) / float64(r.Inputs)
+}
+
+func (b *bench) printSmall(w io.Writer) {
+	cases, huge := b.smallCases()
+	if len(cases) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\nmany small buffers: kdf ingest end to end, the cases in turn, %d rounds\n", b.repeat)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "case\tinputs\trecords\trecords/input\tseconds median [min-max]\tM records/s\tM records/CPU-s\tinputs/s\tvs huge\tper-input overhead µs\tas records\tpeak RSS MiB [min-max]\tgenerated in s\t")
+	for _, r := range cases {
+		med := r.median()
+		vs, over, asRecords := "-", "-", "-"
+		if huge != nil && r != huge {
+			vs = fmt.Sprintf("%.2f", r.rate()/huge.rate())
+			over = fmt.Sprintf("%.0f", overhead(r, huge)*1e6)
+			asRecords = fmt.Sprintf("%.0f", overhead(r, huge)*huge.rate())
+		}
+		gen := "reused"
+		if r.GenSeconds > 0 {
+			gen = fmt.Sprintf("%.1f", r.GenSeconds)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%.0f\t%.2f [%.2f-%.2f]\t%.2f\t%.2f\t%.0f\t%s\t%s\t%s\t%s\t%s\t\n",
+			r.Case, r.Inputs, r.Records, float64(r.Records)/float64(r.Inputs),
+			med, slices.Min(r.Seconds), slices.Max(r.Seconds), r.rate()/1e6, float64(r.Records)/median(r.CPUSeconds)/1e6, float64(r.Inputs)/med,
+			vs, over, asRecords, rss(r.PeakRSS), gen)
+	}
+	tw.Flush()
+	fmt.Fprintln(w, "per-input overhead: the median run's seconds beyond what its records cost at the huge buffers' records/s, per input; as records: that time at the same rate")
+}
+
+// smallTargets checks the small-buffer cases against the huge buffers,
+// and the peak memory of every case.
+func (b *bench) smallTargets(w io.Writer) {
+	cases, huge := b.smallCases()
+	for _, r := range cases {
+		if huge != nil && r != huge {
+			ratio := r.rate() / huge.rate()
+			check(w, ratio >= smallTarget, "ingest of %s runs at %.2fx the records/s of %s (target >= %.1fx)", r.Case, ratio, hugeCase, smallTarget)
+		}
+	}
+	for _, r := range cases {
+		peak := median64(r.PeakRSS)
+		check(w, peak < 1<<30, "peak memory %d MiB ingesting %s (target under 1 GiB)", peak>>20, r.Case)
+	}
+}
