@@ -49,6 +49,9 @@
 //	hexv(v)              '0xfffffff2' (DuckDB's hex(v) gives 'FFFFFFF2')
 //	log2_bucket(v)       0 for 0, k for v in [2^(k-1), 2^k)
 //	errno_names()        the errno names as a list indexed by code
+//	run_group(group_by, campaign, attrs)
+//	                     a run's group as the reports' --by makes it:
+//	                     its campaign for 'campaign', else attrs[group_by]
 //
 // Their SQL is in sql/macros.sql and sql/views.sql, each statement with
 // its documentation; Definitions returns every statement Open ran, so
