@@ -8,10 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kdf-tools/kdf/internal/golden"
 	"github.com/kdf-tools/kdf/internal/pipeline"
 	"github.com/kdf-tools/kdf/internal/synth"
 	"github.com/kdf-tools/kdf/query"
-	"github.com/kdf-tools/kdf/internal/golden"
 	"github.com/kdf-tools/kdf/query/table"
 	"github.com/kdf-tools/kdf/schema/dataset"
 )

@@ -13,11 +13,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kdf-tools/kdf/internal/golden"
 	"github.com/kdf-tools/kdf/internal/pipeline"
 	"github.com/kdf-tools/kdf/internal/seedsession"
 	"github.com/kdf-tools/kdf/internal/synth"
 	"github.com/kdf-tools/kdf/query"
-	"github.com/kdf-tools/kdf/internal/golden"
 	"github.com/kdf-tools/kdf/query/table"
 )
 
