@@ -6,7 +6,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -36,10 +35,11 @@ type Options struct {
 // a dataset. Its methods may be called from several goroutines; each
 // query runs on a connection of its own.
 type DB struct {
-	db   *sql.DB
-	dir  string
-	tmp  string // private: spills, and files written for the caller
-	defs []Definition
+	db    *sql.DB
+	dir   string
+	tmp   string // private: spills, and files written for the caller
+	spill *spillDir
+	defs  []Definition
 }
 
 // Open opens the dataset at dir with default options.
@@ -59,16 +59,16 @@ func OpenOptions(ctx context.Context, dir string, o Options) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	tmp, err := os.MkdirTemp("", "kdf-query-")
+	spill, err := newSpillDir()
 	if err != nil {
-		return nil, fmt.Errorf("query: %w", err)
+		return nil, err
 	}
 	c, err := duckdb.NewConnector("", nil)
 	if err != nil {
-		os.RemoveAll(tmp)
+		spill.remove()
 		return nil, fmt.Errorf("query: starting DuckDB: %w", err)
 	}
-	db := &DB{db: sql.OpenDB(c), dir: ds.Dir(), tmp: tmp}
+	db := &DB{db: sql.OpenDB(c), dir: ds.Dir(), tmp: spill.path, spill: spill}
 	if err := db.setup(ctx, led, o); err != nil {
 		db.Close()
 		return nil, err
@@ -209,5 +209,5 @@ func (db *DB) Definitions() []Definition { return slices.Clone(db.defs) }
 // Close closes DuckDB and removes its private directory.
 func (db *DB) Close() error {
 	err := db.db.Close()
-	return errors.Join(err, os.RemoveAll(db.tmp))
+	return errors.Join(err, db.spill.remove())
 }

@@ -89,7 +89,9 @@
 //   - a private temporary directory, created by Open and removed by
 //     Close (allowed_directories), where DuckDB spills past its memory
 //     limit and writes CopyParquet's file before kdf moves it to its
-//     destination.
+//     destination. It is kdf-query-PID-* in the system's temporary
+//     directory, flocked while open, so that Open removes those a
+//     killed process left.
 //
 // and nothing else: no other file (read_csv('/etc/passwd'), a glob over
 // the dataset, a part no commit names), no COPY TO elsewhere, no ATTACH,
