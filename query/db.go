@@ -51,6 +51,9 @@ func Open(dir string) (*DB, error) {
 // over its committed parts, then shuts DuckDB's access to every other
 // file (see the package documentation, Security).
 func OpenOptions(ctx context.Context, dir string, o Options) (*DB, error) {
+	if err := o.check(); err != nil {
+		return nil, err
+	}
 	ds, err := dataset.Open(dir)
 	if err != nil {
 		return nil, err

@@ -98,7 +98,10 @@
 // no extension installed or loaded, no configuration changed back.
 // Settings that only tune a query (threads, memory_limit,
 // preserve_insertion_order, default_order, default_null_order) stay
-// open. The database itself is in memory: CREATE TABLE and the like
+// open, two of them bounded: CheckSettings, which kdf query and kdf
+// sql run first, refuses threads beyond 4 per core (DuckDB starts them
+// all at once) and memory_limit below 64 MiB (every query would fail)
+// or above the machine's memory; Options are held to the same bounds. The database itself is in memory: CREATE TABLE and the like
 // last until Close and never reach the disk. kdf itself reads the
 // ledger and kdf.json; the dataset is never written.
 //

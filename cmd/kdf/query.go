@@ -50,6 +50,9 @@ func (q *queryOptions) run(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer db.Close()
+	if err := db.CheckSettings(ctx, text, q.vars); err != nil {
+		return err
+	}
 	return q.out.query(ctx, e, db, text, q.vars)
 }
 
@@ -113,7 +116,7 @@ func (o *sqlOptions) run(ctx context.Context, e *env, args []string) error {
 type dbFlags struct{ o query.Options }
 
 func (d *dbFlags) register(fs *flag.FlagSet) {
-	fs.IntVar(&d.o.Threads, "threads", 0, "DuckDB threads (default: one per core)")
+	fs.IntVar(&d.o.Threads, "threads", 0, "DuckDB threads, at most 4 per core (default: one per core)")
 	fs.StringVar(&d.o.MemoryLimit, "memory-limit", "", "DuckDB memory limit such as 4GB; past it DuckDB spills to a private temporary directory")
 }
 

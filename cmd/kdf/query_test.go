@@ -220,3 +220,19 @@ func TestQueryUsage(t *testing.T) {
 		t.Errorf("a failing statement: %v, want an error that is not about usage", err)
 	}
 }
+
+// TestQuerySettingsBounded: kdf query refuses threads beyond its bound,
+// in the SQL or as --threads, before DuckDB runs anything.
+func TestQuerySettingsBounded(t *testing.T) {
+	ds := seedDataset(t)
+	for _, args := range [][]string{
+		{"query", ds, "SET threads = 20000; SELECT 1 AS one"},
+		{"query", ds, "SELECT 1 AS one", "--threads", "20000"},
+	} {
+		var out bytes.Buffer
+		err := run(context.Background(), args, &out, &bytes.Buffer{})
+		if err == nil || !strings.Contains(err.Error(), "threads = 20000: kdf allows 1 to") || out.Len() > 0 {
+			t.Errorf("kdf %s: %v, printed %q", strings.Join(args[2:], " "), err, out.String())
+		}
+	}
+}

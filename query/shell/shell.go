@@ -105,6 +105,9 @@ func (s *Shell) execute(ctx context.Context, text string) {
 
 // print streams one statement's result in the shell's format.
 func (s *Shell) print(ctx context.Context, sql string) error {
+	if err := s.sess.CheckSettings(ctx, sql); err != nil {
+		return err
+	}
 	rows, err := s.sess.Rows(ctx, sql)
 	if err != nil {
 		return err
