@@ -42,10 +42,15 @@ func newSpillDir() (*spillDir, error) {
 	return &spillDir{path: path, lock: lock}, nil
 }
 
-// remove deletes the directory, then releases its lock.
+// remove deletes the directory, then releases its lock; again, it
+// does nothing.
 func (d *spillDir) remove() error {
-	err := os.RemoveAll(d.path)
-	return errors.Join(err, d.lock.Close())
+	if d.lock == nil {
+		return nil
+	}
+	err := errors.Join(os.RemoveAll(d.path), d.lock.Close())
+	d.lock = nil
+	return err
 }
 
 // removeStaleSpillDirs removes the spill directories under parent whose
