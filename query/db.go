@@ -6,7 +6,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -36,11 +35,12 @@ type Options struct {
 // a dataset. Its methods may be called from several goroutines; each
 // query runs on a connection of its own.
 type DB struct {
-	db   *sql.DB
-	dir  string   // the first dataset
-	dirs []string // every dataset
-	tmp  string   // private: spills, and files written for the caller
-	defs []Definition
+	db    *sql.DB
+	dir   string   // the first dataset
+	dirs  []string // every dataset
+	tmp   string   // private: spills, and files written for the caller
+	spill *spillDir
+	defs  []Definition
 }
 
 // Open opens the dataset at dir with default options.
@@ -63,20 +63,23 @@ func OpenAll(ctx context.Context, dirs []string, o Options) (*DB, error) {
 	if len(dirs) == 0 {
 		return nil, errors.New("query: no dataset to open")
 	}
+	if err := o.check(); err != nil {
+		return nil, err
+	}
 	srcs, err := openSources(dirs)
 	if err != nil {
 		return nil, err
 	}
-	tmp, err := os.MkdirTemp("", "kdf-query-")
+	spill, err := newSpillDir()
 	if err != nil {
-		return nil, fmt.Errorf("query: %w", err)
+		return nil, err
 	}
 	c, err := duckdb.NewConnector("", nil)
 	if err != nil {
-		os.RemoveAll(tmp)
+		spill.remove()
 		return nil, fmt.Errorf("query: starting DuckDB: %w", err)
 	}
-	db := &DB{db: sql.OpenDB(c), dir: srcs[0].dir, tmp: tmp}
+	db := &DB{db: sql.OpenDB(c), dir: srcs[0].dir, tmp: spill.path, spill: spill}
 	for _, s := range srcs {
 		db.dirs = append(db.dirs, s.dir)
 	}
@@ -252,5 +255,5 @@ func (db *DB) Definitions() []Definition { return slices.Clone(db.defs) }
 // Close closes DuckDB and removes its private directory.
 func (db *DB) Close() error {
 	err := db.db.Close()
-	return errors.Join(err, os.RemoveAll(db.tmp))
+	return errors.Join(err, db.spill.remove())
 }

@@ -57,6 +57,9 @@
 //	hexv(v)              '0xfffffff2' (DuckDB's hex(v) gives 'FFFFFFF2')
 //	log2_bucket(v)       0 for 0, k for v in [2^(k-1), 2^k)
 //	errno_names()        the errno names as a list indexed by code
+//	run_group(group_by, campaign, attrs)
+//	                     a run's group as the reports' --by makes it:
+//	                     its campaign for 'campaign', else attrs[group_by]
 //
 // Their SQL is in sql/macros.sql and sql/views.sql, each statement with
 // its documentation; Definitions returns every statement Open ran, so
@@ -94,14 +97,19 @@
 //   - a private temporary directory, created by Open and removed by
 //     Close (allowed_directories), where DuckDB spills past its memory
 //     limit and writes CopyParquet's file before kdf moves it to its
-//     destination.
+//     destination. It is kdf-query-PID-* in the system's temporary
+//     directory, flocked while open, so that Open removes those a
+//     killed process left.
 //
 // and nothing else: no other file (read_csv('/etc/passwd'), a glob over
 // the dataset, a part no commit names), no COPY TO elsewhere, no ATTACH,
 // no extension installed or loaded, no configuration changed back.
 // Settings that only tune a query (threads, memory_limit,
 // preserve_insertion_order, default_order, default_null_order) stay
-// open. The database itself is in memory: CREATE TABLE and the like
+// open, two of them bounded: CheckSettings, which kdf query and kdf
+// sql run first, refuses threads beyond 4 per core (DuckDB starts them
+// all at once) and memory_limit below 64 MiB (every query would fail)
+// or above the machine's memory; Options are held to the same bounds. The database itself is in memory: CREATE TABLE and the like
 // last until Close and never reach the disk. kdf itself reads the
 // ledger and kdf.json; the dataset is never written.
 //

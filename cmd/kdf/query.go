@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"golang.org/x/term"
 
@@ -50,6 +52,9 @@ func (q *queryOptions) run(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer db.Close()
+	if err := db.CheckSettings(ctx, text, q.vars); err != nil {
+		return err
+	}
 	return q.out.query(ctx, e, db, text, q.vars)
 }
 
@@ -70,18 +75,20 @@ func (q *queryOptions) sql(args []string) (string, error) {
 var sqlCommand = &command{
 	name:    "sql",
 	args:    "[options] DATASET",
-	summary: "an interactive SQL shell over a dataset's views; reads statements from stdin (.help for commands)",
+	summary: "an interactive SQL shell over a dataset's views, reading statements from stdin; at a terminal it edits lines, keeps their history, completes names with Tab, and Ctrl-C cancels the running statement (.help for commands)",
 	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 		o := &sqlOptions{}
 		fs.StringVar(&o.format, "format", "table", "print results as `FORMAT`: "+strings.Join(table.Formats(), ", "))
+		fs.StringVar(&o.history, "history", shell.HistoryFile(), "at a terminal, keep the statements typed in `FILE` for the next session (\"\": none): $XDG_STATE_HOME/kdf/history, else ~/.local/state/kdf/history")
 		o.db.register(fs)
 		return o.run
 	},
 }
 
 type sqlOptions struct {
-	format string
-	db     dbFlags
+	format  string
+	history string
+	db      dbFlags
 }
 
 // stdin is what kdf sql and query -f - read; tests replace it.
@@ -100,20 +107,32 @@ func (o *sqlOptions) run(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	in, ok := stdin.(*os.File)
-	interactive := ok && term.IsTerminal(int(in.Fd()))
+	interactive := isTerminal(stdin)
 	if interactive {
 		fmt.Fprintf(e.stdout, "kdf sql over %s: statements end with ; .help for commands, .quit to leave\n", db.Dir())
+		// Ctrl-C cancels the running statement, which the shell sees
+		// to, not the session; SIGTERM still ends it.
+		var stop context.CancelFunc
+		ctx, stop = signal.NotifyContext(context.WithoutCancel(ctx), syscall.SIGTERM)
+		defer stop()
 	}
-	sh := &shell.Shell{DB: db, In: stdin, Out: e.stdout, Err: e.stderr, Format: f, Prompt: interactive}
+	// Lines are edited where both ends are the terminal.
+	editing := interactive && isTerminal(e.stdout)
+	sh := &shell.Shell{DB: db, In: stdin, Out: e.stdout, Err: e.stderr, Format: f, Prompt: interactive, Terminal: editing, History: o.history}
 	return sh.Run(ctx)
+}
+
+// isTerminal reports whether f is a file open on a terminal.
+func isTerminal(f any) bool {
+	file, ok := f.(*os.File)
+	return ok && term.IsTerminal(int(file.Fd()))
 }
 
 // dbFlags tune the DuckDB database a command opens.
 type dbFlags struct{ o query.Options }
 
 func (d *dbFlags) register(fs *flag.FlagSet) {
-	fs.IntVar(&d.o.Threads, "threads", 0, "DuckDB threads (default: one per core)")
+	fs.IntVar(&d.o.Threads, "threads", 0, "DuckDB threads, at most 4 per core (default: one per core)")
 	fs.StringVar(&d.o.MemoryLimit, "memory-limit", "", "DuckDB memory limit such as 4GB; past it DuckDB spills to a private temporary directory")
 }
 

@@ -188,7 +188,7 @@ func TestReportFlags(t *testing.T) {
 		t.Errorf("overhead --by campaign --cost-ns 10:\n%s", out)
 	}
 	svg := filepath.Join(t.TempDir(), "growth.svg")
-	kdf(t, "report", "compare", ds, "--by", "arm", "--plot", svg)
+	kdf(t, "report", "compare", ds, "--plot", svg)
 	if b, err := os.ReadFile(svg); err != nil || !bytes.Contains(b, []byte("<svg")) {
 		t.Errorf("compare --plot wrote no SVG: %v", err)
 	}
@@ -218,5 +218,47 @@ func TestQueryUsage(t *testing.T) {
 	}
 	if err := run(context.Background(), []string{"query", ds, "SELECT nope"}, &bytes.Buffer{}, &bytes.Buffer{}); err == nil || errors.Is(err, errUsage) {
 		t.Errorf("a failing statement: %v, want an error that is not about usage", err)
+	}
+}
+
+// TestQuerySettingsBounded: kdf query refuses threads beyond its bound,
+// in the SQL or as --threads, before DuckDB runs anything.
+func TestQuerySettingsBounded(t *testing.T) {
+	ds := seedDataset(t)
+	for _, args := range [][]string{
+		{"query", ds, "SET threads = 20000; SELECT 1 AS one"},
+		{"query", ds, "SELECT 1 AS one", "--threads", "20000"},
+	} {
+		var out bytes.Buffer
+		err := run(context.Background(), args, &out, &bytes.Buffer{})
+		if err == nil || !strings.Contains(err.Error(), "threads = 20000: kdf allows 1 to") || out.Len() > 0 {
+			t.Errorf("kdf %s: %v, printed %q", strings.Join(args[2:], " "), err, out.String())
+		}
+	}
+}
+
+// TestReportMatchesNothing: --by an attribute no run has, or --func a
+// glob no function matches, is an error of one line that says what
+// there is, kdf exits non-zero, and no output file is written.
+func TestReportMatchesNothing(t *testing.T) {
+	ds := seedDataset(t)
+	pq := filepath.Join(t.TempDir(), "pairs.parquet")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"report", "overhead", ds, "--by", "nosuchattr"}, `report overhead: no run has the attribute "nosuchattr" to group by (--by), nor any other; --by campaign groups runs by campaign`},
+		{[]string{"report", "values", ds, "--func", "ffi_allc*"}, `report values: no function matches --func "ffi_allc*"; the closest: ffi_alloc_buf`},
+		{[]string{"report", "pairs", ds, "--func", "ffi_chk*", "--format", "parquet", "-o", pq}, `the closest: ffi_check_result`},
+	} {
+		var out, stderr bytes.Buffer
+		code := exitCode(run(context.Background(), tc.args, &out, &stderr), &stderr)
+		lines := strings.Split(strings.TrimSuffix(stderr.String(), "\n"), "\n")
+		if code == 0 || len(lines) != 1 || !strings.Contains(lines[0], tc.want) || out.Len() > 0 {
+			t.Errorf("kdf %s: exit %d, stderr %q, stdout %q; want %q", strings.Join(tc.args[3:], " "), code, stderr.String(), out.String(), tc.want)
+		}
+	}
+	if _, err := os.Stat(pq); err == nil {
+		t.Errorf("%s was written", pq)
 	}
 }

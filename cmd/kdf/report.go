@@ -68,7 +68,8 @@ func (o *reportOptions) run(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
-	vars, err := r.Vars(o.given())
+	given := o.given()
+	vars, err := r.Vars(given)
 	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
@@ -81,6 +82,9 @@ func (o *reportOptions) run(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer db.Close()
+	if err := r.Check(ctx, db, given); err != nil {
+		return err
+	}
 	if file {
 		text, err := r.SQL()
 		if err != nil {

@@ -9,7 +9,9 @@
 // runs in DuckDB's own shell after SET VARIABLE; kdf report makes every
 // declared parameter a flag (cost_ns is --cost-ns; group_by, as by is a
 // SQL keyword, is --by), and refuses a flag the chosen report does not
-// declare. Two optional hooks finish what SQL does not do well: Post
+// declare, or one that selects nothing in the dataset (Check): --by an
+// attribute no run has, --func a glob no function matches; the error
+// names the attributes there are, or the closest functions. Two optional hooks finish what SQL does not do well: Post
 // turns the query's table into the report's in Go (statistical tests,
 // bootstrap intervals from package query/stats), and Plot draws a
 // figure with package query/plot (kdf report --plot FILE), from the

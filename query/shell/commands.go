@@ -43,7 +43,11 @@ func (s *Shell) command(ctx context.Context, f []string) {
 }
 
 func (s *Shell) help(context.Context, []string) error {
-	fmt.Fprintln(s.Out, "Statements end with ; and may span lines. Commands:")
+	keys := ""
+	if s.Terminal {
+		keys = "\nTab completes names; Ctrl-C cancels the running statement, or drops the line typed; Ctrl-D leaves."
+	}
+	fmt.Fprintf(s.Out, "Statements end with ; and may span lines.%s Commands:\n", keys)
 	for _, c := range commands {
 		if c.help != "" {
 			fmt.Fprintf(s.Out, "  %-18s %s\n", strings.TrimSpace(c.name+" "+c.args), c.help)

@@ -3,15 +3,16 @@ package shell
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/kdf-tools/kdf/internal/golden"
 	"github.com/kdf-tools/kdf/internal/pipeline"
 	"github.com/kdf-tools/kdf/internal/seedsession"
 	"github.com/kdf-tools/kdf/query"
-	"github.com/kdf-tools/kdf/internal/golden"
 	"github.com/kdf-tools/kdf/query/table"
 )
 
@@ -82,6 +83,25 @@ func TestQuitStops(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got, want := out.String(), "kdf> a\n1\nkdf> \n"; got != want {
+		t.Errorf("output %q, want %q", got, want)
+	}
+}
+
+// TestSettingsBounded: a setting out of kdf's bounds is refused with
+// the bound and not applied; the session goes on.
+func TestSettingsBounded(t *testing.T) {
+	db := seedDB(t)
+	var out, errs bytes.Buffer
+	in := "SET threads = 1;\nSET threads = 20000;\nSET memory_limit = '1KB';\nSELECT current_setting('threads') AS threads, current_setting('memory_limit') <> '1000 bytes' AS memory_kept;\n"
+	s := &Shell{DB: db, In: strings.NewReader(in), Out: &out, Err: &errs, Format: table.CSV}
+	if err := s.Run(context.Background()); err == nil || !strings.Contains(err.Error(), "2 statements failed") {
+		t.Errorf("Run = %v, want the two refusals counted", err)
+	}
+	most := fmt.Sprintf("threads = 20000: kdf allows 1 to %d", query.MaxThreads())
+	if e := errs.String(); !strings.Contains(e, most) || !strings.Contains(e, "memory_limit = '1KB': kdf allows 64MiB") {
+		t.Errorf("errors:\n%s", e)
+	}
+	if got, want := out.String(), "Success\nthreads,memory_kept\n1,true\n"; got != want {
 		t.Errorf("output %q, want %q", got, want)
 	}
 }

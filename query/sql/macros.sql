@@ -43,3 +43,12 @@ CREATE MACRO log2_bucket(v) AS CASE
     THEN least(63, CAST(floor(log2(CAST(v AS DOUBLE))) AS INTEGER))
   ELSE least(63, CAST(floor(log2(CAST(v AS DOUBLE))) AS INTEGER)) + 1
 END;
+
+-- run_group(group_by, campaign, attrs): a run's group when the reports
+-- group runs by group_by (kdf report --by). That is its campaign when
+-- group_by is 'campaign', else its value of that attribute, NULL when
+-- the run lacks it. Called with the run's campaign and attrs.
+CREATE MACRO run_group(group_by, campaign, attrs) AS CASE group_by
+  WHEN 'campaign' THEN campaign
+  ELSE attrs[group_by]
+END;

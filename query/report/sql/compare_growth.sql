@@ -21,10 +21,7 @@
 
 WITH r AS (
   SELECT campaign, run_id, trial, "timestamp", path,
-         CASE coalesce(getvariable('group_by'), 'arm')
-           WHEN 'campaign' THEN campaign
-           ELSE attrs[coalesce(getvariable('group_by'), 'arm')]
-         END AS "group"
+         run_group(coalesce(getvariable('group_by'), 'arm'), campaign, attrs) AS "group"
   FROM runs
   WHERE (getvariable('campaign') IS NULL OR campaign = getvariable('campaign'))
 ),

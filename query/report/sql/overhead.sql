@@ -40,10 +40,7 @@
 --             measured on the seed)
 
 WITH r AS (
-  SELECT CASE coalesce(getvariable('group_by'), 'campaign')
-           WHEN 'campaign' THEN campaign
-           ELSE attrs[coalesce(getvariable('group_by'), 'campaign')]
-         END AS "group",
+  SELECT run_group(coalesce(getvariable('group_by'), 'campaign'), campaign, attrs) AS "group",
          records, words, fill, saturated, torn,
          CASE WHEN baseline_ns > 0 THEN exec_ns / baseline_ns END AS ratio,
          CASE WHEN baseline_ns > 0 THEN exec_ns - baseline_ns END AS extra_ns

@@ -29,10 +29,7 @@
 
 WITH grouped AS (
   SELECT campaign, run_id,
-         CASE coalesce(getvariable('group_by'), 'campaign')
-           WHEN 'campaign' THEN campaign
-           ELSE attrs[coalesce(getvariable('group_by'), 'campaign')]
-         END AS "group"
+         run_group(coalesce(getvariable('group_by'), 'campaign'), campaign, attrs) AS "group"
   FROM runs
   WHERE (getvariable('campaign') IS NULL OR campaign = getvariable('campaign'))
 ),

@@ -29,10 +29,7 @@
 --   cost_ns   cost of one callback in nanoseconds (default 27, as
 --             measured on the seed)
 
-SELECT CASE coalesce(getvariable('group_by'), 'campaign')
-         WHEN 'campaign' THEN campaign
-         ELSE attrs[coalesce(getvariable('group_by'), 'campaign')]
-       END AS "group",
+SELECT run_group(coalesce(getvariable('group_by'), 'campaign'), campaign, attrs) AS "group",
        campaign, path, run_id, records, words,
        CASE WHEN words >= 0 THEN words * 8 END AS bytes,
        fill, saturated, torn,
