@@ -96,15 +96,22 @@ type source struct {
 	snap      *dataset.Snapshot
 }
 
+// DatasetArg splits a dataset argument, DIR or NAME=DIR, into the name
+// it was given ("" for none) and the directory.
+func DatasetArg(arg string) (name, dir string) {
+	name, dir, named := strings.Cut(arg, "=")
+	if !named || name == "" || strings.ContainsRune(name, filepath.Separator) {
+		return "", arg
+	}
+	return name, dir
+}
+
 // openSources opens and lists each dataset once, naming each.
 func openSources(args []string) ([]source, error) {
 	var out []source
 	names := map[string]string{}
 	for _, arg := range args {
-		name, dir, named := strings.Cut(arg, "=")
-		if !named || strings.ContainsRune(name, filepath.Separator) {
-			name, dir = "", arg
-		}
+		name, dir := DatasetArg(arg)
 		ds, err := dataset.Open(dir)
 		if err != nil {
 			return nil, err

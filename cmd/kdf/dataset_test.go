@@ -60,3 +60,31 @@ func TestCompactAndCheck(t *testing.T) {
 		t.Errorf("after a forced ingest:\n%s\nwant\n%s", after, before)
 	}
 }
+
+// Datasets written apart (one per host, here one per shard) are queried
+// as one, each row telling its dataset.
+func TestQuerySeveralDatasets(t *testing.T) {
+	camp := filepath.Join(t.TempDir(), "campaign")
+	kdf(t, "gen", "-o", camp, "--arms", "a,b", "--trials", "1", "--boots", "1", "--programs", "8")
+	whole, one, two := filepath.Join(t.TempDir(), "whole"), filepath.Join(t.TempDir(), "host1"), filepath.Join(t.TempDir(), "host2")
+	kdf(t, "ingest", "-q", camp, "-o", whole)
+	kdf(t, "ingest", "-q", "--shard", "0/2", camp, "-o", one)
+	kdf(t, "ingest", "-q", "--shard", "1/2", camp, "-o", two)
+	q := "SELECT count(*) AS runs, sum(records) AS records FROM runs"
+	want, _ := kdf(t, "query", whole, q)
+	if got, _ := kdf(t, "query", one, two, q); got != want {
+		t.Errorf("two shards' datasets:\n%s\nwant\n%s", got, want)
+	}
+	out, _ := kdf(t, "query", "--format", "csv", "h1="+one, "h2="+two, "SELECT dataset, count(*) > 0 AS some FROM records GROUP BY ALL ORDER BY ALL")
+	if out != "dataset,some\nh1,true\nh2,true\n" {
+		t.Errorf("records by dataset:\n%s", out)
+	}
+	if out, _ := kdf(t, "report", "overhead", one, two, "--format", "csv"); !strings.Contains(out, "\n") {
+		t.Errorf("a report over two datasets: %q", out)
+	}
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), []string{"query", one, one, q}, &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "NAME=DIR") {
+		t.Errorf("one dataset twice: %v", err)
+	}
+}

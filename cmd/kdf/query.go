@@ -20,8 +20,8 @@ import (
 
 var queryCommand = &command{
 	name:    "query",
-	args:    `[options] DATASET "SQL" | -f FILE.sql`,
-	summary: "run SQL over a dataset's views (runs, records, calls, args, rets, ...) and print the result",
+	args:    `[options] DATASET... "SQL" | -f FILE.sql`,
+	summary: "run SQL over a dataset's views (runs, records, calls, args, rets, ...) and print the result; several datasets are read as one, with a dataset column (NAME=DIR names one)",
 	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 		q := &queryOptions{vars: query.Vars{}}
 		fs.StringVar(&q.file, "f", "", "read the SQL from `FILE` (- is stdin)")
@@ -40,14 +40,24 @@ type queryOptions struct {
 }
 
 func (q *queryOptions) run(ctx context.Context, e *env, args []string) error {
-	if len(args) != 1 && len(args) != 2 || (len(args) == 2) == (q.file != "") {
-		return fmt.Errorf("%w: query takes DATASET and either \"SQL\" or -f FILE.sql", errUsage)
+	datasets := args
+	if q.file == "" && len(args) > 0 {
+		datasets = args[:len(args)-1]
+	}
+	if len(datasets) == 0 {
+		return fmt.Errorf("%w: query takes DATASET... and either \"SQL\" or -f FILE.sql", errUsage)
+	}
+	for _, arg := range datasets {
+		_, d := query.DatasetArg(arg)
+		if fi, err := os.Stat(d); err != nil || !fi.IsDir() {
+			return fmt.Errorf("%w: query: %q is not a dataset directory (give DATASET... then \"SQL\", or -f FILE.sql and DATASET...)", errUsage, d)
+		}
 	}
 	text, err := q.sql(args)
 	if err != nil {
 		return err
 	}
-	db, err := q.db.open(ctx, args[0])
+	db, err := q.db.open(ctx, datasets)
 	if err != nil {
 		return err
 	}
@@ -59,8 +69,8 @@ func (q *queryOptions) run(ctx context.Context, e *env, args []string) error {
 }
 
 func (q *queryOptions) sql(args []string) (string, error) {
-	if len(args) == 2 {
-		return args[1], nil
+	if q.file == "" {
+		return args[len(args)-1], nil
 	}
 	var b []byte
 	var err error
@@ -74,8 +84,8 @@ func (q *queryOptions) sql(args []string) (string, error) {
 
 var sqlCommand = &command{
 	name:    "sql",
-	args:    "[options] DATASET",
-	summary: "an interactive SQL shell over a dataset's views, reading statements from stdin; at a terminal it edits lines, keeps their history, completes names with Tab, and Ctrl-C cancels the running statement (.help for commands)",
+	args:    "[options] DATASET...",
+	summary: "an interactive SQL shell over a dataset's views (several read as one), reading statements from stdin; at a terminal it edits lines, keeps their history, completes names with Tab, and Ctrl-C cancels the running statement (.help for commands)",
 	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 		o := &sqlOptions{}
 		fs.StringVar(&o.format, "format", "table", "print results as `FORMAT`: "+strings.Join(table.Formats(), ", "))
@@ -95,21 +105,21 @@ type sqlOptions struct {
 var stdin io.Reader = os.Stdin
 
 func (o *sqlOptions) run(ctx context.Context, e *env, args []string) error {
-	if len(args) != 1 {
-		return fmt.Errorf("%w: sql takes one DATASET", errUsage)
+	if len(args) == 0 {
+		return fmt.Errorf("%w: sql takes DATASET...", errUsage)
 	}
 	f, err := table.ParseFormat(o.format)
 	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
-	db, err := o.db.open(ctx, args[0])
+	db, err := o.db.open(ctx, args)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	interactive := isTerminal(stdin)
 	if interactive {
-		fmt.Fprintf(e.stdout, "kdf sql over %s: statements end with ; .help for commands, .quit to leave\n", db.Dir())
+		fmt.Fprintf(e.stdout, "kdf sql over %s: statements end with ; .help for commands, .quit to leave\n", strings.Join(db.Dirs(), ", "))
 		// Ctrl-C cancels the running statement, which the shell sees
 		// to, not the session; SIGTERM still ends it.
 		var stop context.CancelFunc
@@ -136,8 +146,8 @@ func (d *dbFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&d.o.MemoryLimit, "memory-limit", "", "DuckDB memory limit such as 4GB; past it DuckDB spills to a private temporary directory")
 }
 
-func (d *dbFlags) open(ctx context.Context, dir string) (*query.DB, error) {
-	return query.OpenOptions(ctx, dir, d.o)
+func (d *dbFlags) open(ctx context.Context, dirs []string) (*query.DB, error) {
+	return query.OpenAll(ctx, dirs, d.o)
 }
 
 // varFlag collects --var name=value.

@@ -14,7 +14,7 @@ import (
 
 var reportCommand = &command{
 	name:    "report",
-	args:    "NAME DATASET [options] | sql NAME | list",
+	args:    "NAME DATASET... [options] | sql NAME | list",
 	summary: "run a canned report (values, pairs, ...) or example over a dataset; `report sql NAME` prints its SQL",
 	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 		o := &reportOptions{fs: fs}
@@ -61,8 +61,8 @@ func (o *reportOptions) run(ctx context.Context, e *env, args []string) error {
 		return o.list(e)
 	case len(args) == 2 && args[0] == "sql":
 		return printSQL(e, args[1])
-	case len(args) != 2:
-		return fmt.Errorf("%w: report takes NAME DATASET, sql NAME, or list", errUsage)
+	case len(args) < 2:
+		return fmt.Errorf("%w: report takes NAME DATASET..., sql NAME, or list", errUsage)
 	}
 	r, err := report.Lookup(args[0])
 	if err != nil {
@@ -77,7 +77,7 @@ func (o *reportOptions) run(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, err := o.db.open(ctx, args[1])
+	db, err := o.db.open(ctx, args[1:])
 	if err != nil {
 		return err
 	}
