@@ -273,7 +273,10 @@ func (d *Dataset) lockLedger(ctx context.Context) (*os.File, error) {
 		case <-ctx.Done():
 			t.Stop()
 			f.Close()
-			return nil, fmt.Errorf("dataset: waiting for the ledger lock %s, held by another kdf: %w", name, ctx.Err())
+			if errors.Is(ctx.Err(), context.Canceled) {
+				return nil, fmt.Errorf("dataset: interrupted while waiting for the ledger lock %s: %w", name, ctx.Err())
+			}
+			return nil, fmt.Errorf("dataset: gave up waiting for the ledger lock %s, which another kdf process holds (one committing, or stuck: see which with fuser %s): %w", name, name, ctx.Err())
 		case <-t.C:
 		}
 		pause = min(2*pause, 100*time.Millisecond)
