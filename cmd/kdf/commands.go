@@ -27,6 +27,7 @@ var commands = []*command{
 	inspectCommand,
 	profiled(ingestCommand),
 	genCommand,
+	recordCommand,
 	profiled(queryCommand),
 	sqlCommand,
 	profiled(reportCommand),
