@@ -36,19 +36,22 @@
 //
 // Recording belongs to a task, and fork does not pass it on: the kernel
 // clears the child's state, and its documentation has the child enable
-// on the inherited descriptor before exec. Go runs no code of its own
-// between fork and exec, so kdf re-executes itself as a launcher: a new
-// kdf process, given the device as an extra descriptor, locks its thread,
-// maps the buffer, enables recording, zeroes area[0] and execs the
-// command on that same thread. The task the kernel records is then the
-// command itself, from its execve to its exit; the command's other
-// threads and the processes it starts are not recorded. The kernel ends
-// the session when the task exits, so no DISABLE is issued, and kdf,
-// not being the recorded task, could not issue one. A close-on-exec pipe
-// carries the time of the execve back to kdf, or why the launcher
-// failed, so that a command that could not be started is never mistaken
-// for one that ran. Baseline runs, recording off, go through the same
-// launcher without the device: both timings start at the execve.
+// on the inherited descriptor before exec. Go runs no code between fork
+// and exec (os/exec does both in one step), so kdf re-executes itself as
+// a launcher: a new kdf process, given the device as an extra
+// descriptor, locks its thread, maps the buffer, enables recording,
+// zeroes area[0] and execs the command on that same thread. The task the
+// kernel records is then the command itself, from its execve to its
+// exit; the command's other threads and the processes it starts are not
+// recorded. The command inherits the device's descriptor (4), which
+// keeps the buffer alive while the task records, should kdf die first.
+// The kernel ends the session when the task exits, so no DISABLE is
+// issued, and kdf, not being the recorded task, could not issue one. A
+// close-on-exec pipe carries the time of the execve back to kdf, or why
+// the launcher failed, so that a command that could not be started is
+// never mistaken for one that ran. Baseline runs, recording off, go
+// through the same launcher without the device: both timings start at
+// the execve.
 //
 // Every traced run opens the device afresh. The RFC's kernel leaves a
 // descriptor bound to its task after the task has exited, and refuses a
@@ -74,5 +77,6 @@
 // The boot id is /proc/sys/kernel/random/boot_id, new at every boot, so
 // every buffer lies beside the kallsyms of the boot that wrote it. The
 // buffer's name is the next one free; several captures may write into
-// one directory at once. Manifest.go lists the manifest's fields.
+// one directory at once. Manifest lists the manifest line's fields;
+// package capturetest simulates a kernel for tests.
 package capture

@@ -55,8 +55,8 @@ func OpenDevice(path string) (Device, error) {
 }
 
 // probeLayout asks KCOV_DF_REMOTE_DISABLE of a fresh descriptor: the
-// fork's kernel does it (there is nothing to undo), the RFC's answers
-// ENOTTY.
+// fork's kernel does it, with nothing to undo (it does the same on
+// every close), the RFC's answers ENOTTY.
 func probeLayout(fd int) ingest.Layout {
 	err := unix.IoctlSetInt(fd, ioctlRemoteDisable, 0)
 	switch {

@@ -109,11 +109,11 @@ func (o orders) exec(path string, argv []string) (int, error) {
 
 // start maps the buffer, enables recording for this task and zeroes
 // area[0], dropping what the ENABLE call itself recorded. The mapping
-// goes with the execve.
+// goes with the execve; the descriptor stays open in the command, which
+// keeps the buffer alive as long as the recorded task lives, even if
+// kdf is killed: the RFC's kernel frees the buffer with the last
+// descriptor, whether or not a task still writes to it.
 func (o orders) start() error {
-	if _, err := unix.FcntlInt(uintptr(o.device), unix.F_SETFD, unix.FD_CLOEXEC); err != nil {
-		return fmt.Errorf("device: %w", err)
-	}
 	area, err := unix.Mmap(o.device, 0, o.words*8, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
 	if err != nil {
 		return fmt.Errorf("map the buffer of %d words: %w", o.words, err)

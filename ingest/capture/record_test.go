@@ -142,6 +142,33 @@ func TestRecord(t *testing.T) {
 	}
 }
 
+// TestRecordDescriptors: the traced command holds the device's
+// descriptor, which keeps the buffer alive should kdf die, and nothing
+// else of kdf's, not the status pipe; the baseline run holds neither.
+func TestRecordDescriptors(t *testing.T) {
+	r := newRig(t, ingest.LayoutA)
+	fds := filepath.Join(t.TempDir(), "fds")
+	// ls lists its own descriptors, 3 being the one it reads them with.
+	r.mustRecord(t, capture.Options{Command: []string{"sh", "-c", `ls -l /proc/self/fd/ >> "$0"; echo end >> "$0"`, fds}})
+	b, err := os.ReadFile(fds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs := strings.Split(string(b), "end\n") // the traced run's, then the baseline's
+	fd := func(run, n string) string {
+		for line := range strings.Lines(run) {
+			if _, target, ok := strings.Cut(line, " "+n+" -> "); ok {
+				return strings.TrimSpace(target)
+			}
+		}
+		return ""
+	}
+	if len(runs) != 3 || !strings.HasPrefix(fd(runs[0], "3"), "/proc/") || !strings.HasPrefix(fd(runs[0], "4"), "/memfd:kcov_dataflow") ||
+		!strings.HasPrefix(fd(runs[1], "3"), "/proc/") || fd(runs[1], "4") != "" {
+		t.Errorf("the descriptors of the traced run, then of the baseline run:\n%s", b)
+	}
+}
+
 // TestRecordSaturated: a buffer too small for what the task does fills
 // up, the kernel drops the rest, and the capture says so.
 func TestRecordSaturated(t *testing.T) {
