@@ -93,6 +93,10 @@ func Record(ctx context.Context, open Opener, host Host, opt Options) (*Result, 
 	if err := writable(opt.Dir); err != nil {
 		return nil, err
 	}
+	dir, err := bootDir(opt.Dir, host.BootID)
+	if err != nil {
+		return nil, err
+	}
 	c := &command{path: path, argv: opt.Command, stdin: opt.Stdin, stdout: opt.Stdout, stderr: opt.Stderr}
 	r := &recording{words: opt.Capacity}
 	for i := range opt.Repeat {
@@ -100,7 +104,7 @@ func Record(ctx context.Context, open Opener, host Host, opt Options) (*Result, 
 			return nil, err
 		}
 	}
-	return r.write(host, opt)
+	return r.write(dir, host, opt)
 }
 
 // recording is what the runs have gathered.
@@ -161,17 +165,15 @@ func ready(open Opener, words int) (Device, []byte, error) {
 	return dev, area, nil
 }
 
-// write writes the kept buffer and what goes with it.
-func (r *recording) write(host Host, opt Options) (*Result, error) {
-	dir, err := bootDir(opt.Dir, host.BootID)
-	if err != nil {
-		return nil, err
-	}
+// write writes the kept buffer and what goes with it into the boot's
+// directory.
+func (r *recording) write(dir string, host Host, opt Options) (*Result, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
 	res := &Result{Ending: r.kept.ending}
 	res.Stats = decode(r.buf, r.layout)
+	var err error
 	if res.Kallsyms, err = snapshot(dir, kallsymsName, host.Kallsyms, checkKallsyms); err != nil {
 		res.warn("no kallsyms kept from %s (%v): the buffer's pcs cannot be resolved until one is put beside it", host.Kallsyms, err)
 	}

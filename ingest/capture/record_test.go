@@ -320,21 +320,25 @@ func TestRecordNothingWritten(t *testing.T) {
 		d, err := r.k.Open()
 		return enablingDevice{d}, err
 	}
+	noBoot := r.host
+	noBoot.BootID = filepath.Join(t.TempDir(), "boot_id")
 	for _, c := range []struct {
 		name  string
 		open  capture.Opener
+		host  capture.Host
 		opt   capture.Options
 		error string
 	}{
-		{"no device", noDevice, capture.Options{Command: touch}, "no kcov_dataflow here"},
-		{"enable fails", enabling, capture.Options{Command: touch}, "the command did not run: enable recording (KCOV_DF_ENABLE): inappropriate ioctl"},
-		{"no command", r.k.Open, capture.Options{Command: []string{"kdf-no-such-command"}}, `"kdf-no-such-command": executable file not found`},
-		{"bad capacity", r.k.Open, capture.Options{Command: touch, Capacity: 1000}, "want a multiple of 512 words"},
-		{"bad repeat", r.k.Open, capture.Options{Command: touch, Repeat: -1}, "repeat -1"},
+		{"no device", noDevice, r.host, capture.Options{Command: touch}, "no kcov_dataflow here"},
+		{"enable fails", enabling, r.host, capture.Options{Command: touch}, "the command did not run: enable recording (KCOV_DF_ENABLE): inappropriate ioctl"},
+		{"no command", r.k.Open, r.host, capture.Options{Command: []string{"kdf-no-such-command"}}, `"kdf-no-such-command": executable file not found`},
+		{"no boot id", r.k.Open, noBoot, capture.Options{Command: touch}, "the boot's id"},
+		{"bad capacity", r.k.Open, r.host, capture.Options{Command: touch, Capacity: 1000}, "want a multiple of 512 words"},
+		{"bad repeat", r.k.Open, r.host, capture.Options{Command: touch, Repeat: -1}, "repeat -1"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			c.opt.Dir = r.dir
-			_, err := capture.Record(context.Background(), c.open, r.host, c.opt)
+			_, err := capture.Record(context.Background(), c.open, c.host, c.opt)
 			if err == nil || !strings.Contains(err.Error(), c.error) {
 				t.Errorf("error %v, want one saying %q", err, c.error)
 			}
