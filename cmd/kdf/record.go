@@ -71,7 +71,7 @@ func printRecorded(e *env, res *capture.Result) {
 	s, m := res.Stats, &res.Manifest
 	fmt.Fprintf(e.stderr, "recorded %s (%s) into %s: layout %s, %d records in %d of %d words (%.1f%%)\n",
 		m.Program, res.Ending, res.Buffer, m.Layout, s.Records, s.Words+1, m.CapacityWords, 100*float64(s.Words+1)/float64(m.CapacityWords))
-	fmt.Fprintf(e.stderr, "  exec %v, baseline %v (medians of %d runs each)", time.Duration(m.ExecNS), time.Duration(m.BaselineNS), m.Iterations)
+	fmt.Fprintf(e.stderr, "  exec %v, baseline %v (medians of %d runs each)", time.Duration(m.ExecNS).Round(time.Microsecond), time.Duration(m.BaselineNS).Round(time.Microsecond), m.Iterations)
 	for _, f := range []string{res.Kallsyms, res.TypeSource} {
 		if f != "" {
 			fmt.Fprintf(e.stderr, "; kept %s", f)
