@@ -35,7 +35,7 @@ func classifyName(name string, suffixes []string) Kind {
 	return KindOther
 }
 
-// The words of a raw buffer the sniff looks at (BUFFER-FORMAT.md, "The
+// The words of a raw buffer the sniff looks at (docs/FORMAT.md, "The
 // common frame" and "Telling the layouts apart").
 const (
 	maxCounter  = 1 << 24 // a buffer holds at most 2^24 words
