@@ -1,7 +1,8 @@
 // Package export writes a dataset's calls in the formats of the viewers
 // people already use: pprof profiles and folded stacks for flame graphs
-// (ReadStacks, then Stacks.Profile or Stacks.WriteFolded). It reads
-// the dataset through package query.
+// (ReadStacks, then Stacks.Profile or Stacks.WriteFolded), and one
+// run's calls as a trace that the Perfetto UI and chrome://tracing open
+// (WriteTrace). It reads the dataset through package query.
 //
 // # Stacks
 //
@@ -23,4 +24,16 @@
 // and --where) pick calls, and a picked call's callees are kept with
 // it, each with its whole stack, as pprof's -focus keeps the samples
 // through a function.
+//
+// # Traces
+//
+// A trace has no clock to show, since buffers have no timestamps:
+// time is the record index, 1 record = 1 µs (TimeNote), so a slice's
+// length is the records inside the call. Each segment of the buffer
+// (a task or work item) is a thread; a call is a complete event (X) on
+// its segment's thread, nested by depth. Instants mark truncated and
+// no_return calls at their last record, pre-entry returns where they
+// were written, and, on the process, the problems runs.problems reports
+// at a word offset (at the record after it), a torn tail and a full
+// buffer.
 package export
