@@ -36,4 +36,15 @@
 // were written, and, on the process, the problems runs.problems reports
 // at a word offset (at the record after it), a torn tail and a full
 // buffer.
+//
+// # Examples
+//
+// The commands over this package (executed as tests in cmd/kdf, with
+// DATASET a small ingested dataset, FILE a new file, RUN one of its
+// runs):
+//
+//	kdf export pprof DATASET -o FILE.pb.gz
+//	kdf export folded DATASET --func 'ffi_*'
+//	kdf export folded DATASET --where "module <> '' AND nargs >= 3" --value calls
+//	kdf export perfetto DATASET --run RUN -o FILE.json
 package export
