@@ -131,7 +131,7 @@ func readFrames(ctx context.Context, db *query.DB, q string, vars query.Vars) ([
 type builder struct {
 	nodes []node
 	child map[edge]int32
-	// The current run: each call's node, or -1, and whether it is kept.
+	// The current run: each call's node, and whether it is kept.
 	run  int64
 	at   []int32
 	kept []bool
@@ -179,12 +179,12 @@ func (b *builder) add(c call) error {
 	if c.run != b.run || c.id < int64(len(b.at)) {
 		b.run, b.at, b.kept = c.run, b.at[:0], b.kept[:0]
 	}
-	for int64(len(b.at)) < c.id {
-		b.at, b.kept = append(b.at, -1), append(b.kept, false)
+	if c.id != int64(len(b.at)) {
+		return fmt.Errorf("export: run %d: call %d follows call %d: a run's calls are numbered from 0", c.run, c.id, len(b.at)-1)
 	}
 	parent, inherited := int32(-1), false
 	if c.parent >= 0 {
-		if c.parent >= c.id || b.at[c.parent] < 0 {
+		if c.parent >= c.id {
 			return fmt.Errorf("export: run %d: call %d has parent %d, which is not a call before it", c.run, c.id, c.parent)
 		}
 		parent, inherited = b.at[c.parent], b.kept[c.parent]

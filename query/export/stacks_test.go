@@ -157,3 +157,29 @@ func TestFiltersThatSelectNothing(t *testing.T) {
 		}
 	}
 }
+
+// TestBuilderOrder: a run's calls come numbered from 0, each after its
+// parent, and the same run read again (from another dataset) starts
+// over and adds up; calls out of that order are an error, not a wrong
+// stack.
+func TestBuilderOrder(t *testing.T) {
+	b := newBuilder()
+	for _, c := range []call{
+		{run: 7, id: 0, parent: -1, frame: 0, records: 3, picked: true},
+		{run: 7, id: 1, parent: 0, frame: 1, records: 1},
+		{run: 7, id: 0, parent: -1, frame: 0, records: 2, picked: true},
+	} {
+		if err := b.add(c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []Stack{{Frames: []int{0}, Records: 4, Calls: 2}, {Frames: []int{0, 1}, Records: 1, Calls: 1}}
+	if got := b.stacks(); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("stacks %v, want %v", got, want)
+	}
+	for _, c := range []call{{run: 8, id: 1, parent: -1}, {run: 9, id: 0, parent: 0}} {
+		if err := newBuilder().add(c); err == nil {
+			t.Errorf("%+v: no error", c)
+		}
+	}
+}
