@@ -73,7 +73,7 @@ func (o *exportOptions) writer(format string) (func(context.Context, *env, *quer
 	case format == "perfetto" && len(o.filter.Runs) != 1:
 		return nil, fmt.Errorf("%w: export perfetto shows one run: give --run RUN_ID (kdf query DATASET \"SELECT run_id, path FROM runs\" lists them)", errUsage)
 	case format != "folded" && o.value != string(export.Records):
-		return nil, fmt.Errorf("%w: --value is for folded; a pprof profile has both records and calls", errUsage)
+		return nil, fmt.Errorf("%w: --value is for folded only (a pprof profile has both records and calls)", errUsage)
 	}
 	value, err := export.ParseValue(o.value)
 	if err != nil {
