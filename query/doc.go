@@ -2,8 +2,8 @@
 // no server, nothing downloaded, the library linked into kdf.
 //
 // This package alone imports the DuckDB binding, kdf's one use of cgo;
-// query/report, query/shell, cmd/kdf and internal/bench link it through
-// this package. Rendering (query/table), statistics (query/stats) and
+// query/report, query/export, query/shell, cmd/kdf and internal/bench
+// link it through this package. Rendering (query/table), statistics (query/stats) and
 // figures (query/plot) are pure Go, and so are ingest, transform, schema
 // and the ingest job (internal/pipeline): they build with CGO_ENABLED=0.
 //

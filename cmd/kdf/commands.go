@@ -31,6 +31,7 @@ var commands = []*command{
 	profiled(queryCommand),
 	sqlCommand,
 	profiled(reportCommand),
+	profiled(exportCommand),
 	profiled(compactCommand),
 	checkCommand,
 	versionCommand,
