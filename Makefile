@@ -7,7 +7,7 @@ PKGS    := ./...
 # --format arrow); everything also builds and tests without it.
 TAGS    ?= duckdb_arrow
 
-.PHONY: all build test demo notebooks bench bench-ingest bench-small fuzz clean
+.PHONY: all build test demo notebooks notebooks-deps notebooks-debs bench bench-ingest bench-small fuzz clean
 
 all: build
 
@@ -56,10 +56,20 @@ demo: build
 	@echo; echo "== figures and LaTeX tables are in $(DEMO_OUT):"; ls $(DEMO_OUT)
 
 # Every notebook executed headless against a generated campaign; a cell
-# that fails fails the target. Needs Debian's jupyter-nbconvert,
-# python3-pandas and python3-matplotlib (.ci/run installs them).
+# that fails fails the target. It needs Jupyter, pandas and matplotlib
+# for the system's Python: notebooks-deps checks them first and, if one
+# is missing, says the one command that installs them (.ci/run runs it).
 NB_WORK := $(DEMO)/notebooks
-notebooks: build
+NB_PYTHON := /usr/bin/python3
+NB_DEBS := jupyter-nbconvert python3-nbconvert python3-nbclient python3-ipykernel python3-pandas python3-matplotlib
+notebooks-deps:
+	@$(NB_PYTHON) -c 'import nbconvert, nbclient, ipykernel, pandas, matplotlib' 2>/dev/null || { \
+	  echo "make notebooks: $(NB_PYTHON) lacks Jupyter, pandas or matplotlib; install them with:" >&2; \
+	  echo "  sudo apt-get install -y $(NB_DEBS)" >&2; \
+	  exit 1; }
+notebooks-debs:
+	@echo $(NB_DEBS)
+notebooks: notebooks-deps build
 	@rm -rf $(NB_WORK) && mkdir -p $(NB_WORK)/out
 	$(BIN) gen -o $(NB_WORK)/campaign --arms dataflow,coverage,random --trials 3 --boots 1 --programs 20 >/dev/null
 	$(BIN) ingest -q $(NB_WORK)/campaign -o $(NB_WORK)/dataset --campaign nb
