@@ -16,6 +16,8 @@ type bufferFlags struct {
 	kallsyms  string
 	systemMap string
 	kaslr     string
+	btf       string
+	vmlinux   string
 }
 
 func (b *bufferFlags) register(fs *flag.FlagSet, symbols bool) {
@@ -26,6 +28,16 @@ func (b *bufferFlags) register(fs *flag.FlagSet, symbols bool) {
 	fs.StringVar(&b.kallsyms, "kallsyms", "", "the boot's /proc/kallsyms snapshot")
 	fs.StringVar(&b.systemMap, "system-map", "", "the kernel's System.map (link-time addresses)")
 	fs.StringVar(&b.kaslr, "kaslr-offset", "", "the boot's KASLR offset in hex, instead of the one kallsyms and System.map give")
+	fs.StringVar(&b.btf, "btf", "", "the kernel's BTF, naming arguments: a `FILE` as /sys/kernel/btf/vmlinux, or a directory laid out as /sys/kernel/btf (vmlinux and its modules)")
+	fs.StringVar(&b.vmlinux, "vmlinux", "", "the kernel's vmlinux `FILE`, naming arguments from its .BTF section or its DWARF")
+}
+
+// typesPath is the type source the flags name, "" for none.
+func (b *bufferFlags) typesPath() (string, error) {
+	if b.btf != "" && b.vmlinux != "" {
+		return "", fmt.Errorf("%w: --btf and --vmlinux name one type source: give one of them", errUsage)
+	}
+	return b.btf + b.vmlinux, nil
 }
 
 func (b *bufferFlags) options() (ingest.Options, error) {

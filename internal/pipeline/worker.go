@@ -219,6 +219,7 @@ func (wk *worker) ingest(j *job, k key, sha string, data []byte) error {
 	e := j.entry
 	wk.g.jobs = append(wk.g.jobs, j)
 	t, symErr := wk.tables(e)
+	ts, typesErr := wk.types(e)
 	opt := wk.options(e.Attrs)
 	attrProblem := e.CheckAttrs() // every unusable exec_ns, baseline_ns, capacity_words, layout, with its manifest line
 	opt.Size = j.size
@@ -230,6 +231,7 @@ func (wk *worker) ingest(j *job, k key, sha string, data []byte) error {
 	}
 	fault := protect(func() {
 		out, procErr = wk.proc.Process(&Buffer{RunID: runID, Name: e.Source + ":" + e.Path, Data: data, Options: opt,
+			Types: ts.source(),
 			Symbols: func(l ingest.Layout) *symbolize.Symbolizer {
 				s, err := wk.syms.get(t, l)
 				if err != nil && symErr == nil {
@@ -248,7 +250,7 @@ func (wk *worker) ingest(j *job, k key, sha string, data []byte) error {
 	case procErr != nil:
 		return procErr
 	}
-	wk.addRun(j, k, sha, runID, t, out, problems(symErr, t.warn, attrProblem, j.detail))
+	wk.addRun(j, k, sha, runID, t, ts, out, problems(symErr, t.warn, typesErr, ts.warning(), attrProblem, j.detail))
 	return nil
 }
 
