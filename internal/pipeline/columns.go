@@ -167,13 +167,12 @@ func (c *recordCols) build(mem memory.Allocator, n int) arrow.RecordBatch {
 
 // appendNames appends the names of rows lo..hi, of one run.
 func (c *recordCols) appendNames(n recordNames, rn *runNames, lo, hi int) {
-	named := rn.names()
+	if !rn.names() {
+		n.nulls(hi - lo)
+		return
+	}
 	for i := lo; i < hi; i++ {
-		var p *types.Proto
-		if named {
-			p = rn.table.get(c.fn[i])
-		}
-		n.add(p, c.kind[i], c.argIdx[i], c.value[i], c.nvals[i], c.verdict[i])
+		n.add(rn.table.get(c.fn[i]), c.kind[i], c.argIdx[i], c.value[i], c.nvals[i], c.verdict[i])
 	}
 }
 
@@ -204,13 +203,17 @@ func (f builders) list(name string) *array.ListBuilder { return f.get(name).(*ar
 // reserve sizes every column for n rows up front: growing Arrow buffers
 // as rows arrive copies them over and over.
 func reserve(b *array.RecordBuilder, n int) {
-	for _, f := range b.Fields() {
+	for i, f := range b.Fields() {
 		f.Reserve(n)
-		if s, ok := f.(*array.StringBuilder); ok {
+		if s, ok := f.(*array.StringBuilder); ok && !sparseColumns[b.Schema().Field(i).Name] {
 			s.ReserveData(16 * n)
 		}
 	}
 }
+
+// sparseColumns are the string columns often null or short: their data
+// grows as it comes rather than 16 bytes a row up front.
+var sparseColumns = map[string]bool{"arg_name": true, "arg_type": true, "value_name": true, "ret_type": true, "problems": true}
 
 // shift drops the first n rows, keeping the slices' memory.
 func (c *recordCols) shift(n int) {

@@ -120,11 +120,7 @@ func (n recordNames) add(p *types.Proto, kind uint8, argIdx uint8, value uint64,
 		}
 	}
 	if t == nil {
-		n.argName.AppendNull()
-		n.argType.AppendNull()
-		n.valueName.AppendNull()
-		n.signed.AppendNull()
-		n.fieldNames.AppendNull()
+		n.nulls(1)
 		return
 	}
 	appendName(n.argName, name)
@@ -148,6 +144,15 @@ func (n recordNames) add(p *types.Proto, kind uint8, argIdx uint8, value uint64,
 	for _, f := range t.Record.Fields {
 		vb.Append(f.Name)
 	}
+}
+
+// nulls appends k rows without names.
+func (n recordNames) nulls(k int) {
+	n.argName.AppendNulls(k)
+	n.argType.AppendNulls(k)
+	n.valueName.AppendNulls(k)
+	n.signed.AppendNulls(k)
+	n.fieldNames.AppendNulls(k)
 }
 
 func appendName(b *array.StringBuilder, name string) {

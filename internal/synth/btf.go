@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/cilium/ebpf/btf"
+
+	"github.com/kdf-tools/kdf/transform/types"
 )
 
 // BTF returns the kernel's types as a kernel built with
@@ -47,6 +49,25 @@ func (k *Kernel) BTF() (vmlinux []byte, modules map[string][]byte, err error) {
 		}
 	}
 	return vmlinux, modules, nil
+}
+
+// Types reads the kernel's BTF back as kdf reads a type source: for
+// tests and benchmarks that name records without files.
+func (k *Kernel) Types() (*types.Source, error) {
+	vmlinux, modules, err := k.BTF()
+	if err != nil {
+		return nil, err
+	}
+	src, err := types.ParseBTF(vmlinux, "vmlinux", types.Limits{})
+	if err != nil {
+		return nil, err
+	}
+	for name, m := range modules {
+		if err := src.AddModuleBTF(name, m, name); err != nil {
+			return nil, err
+		}
+	}
+	return src, nil
 }
 
 // splitBTF encodes a module's types on top of the base's. The types are

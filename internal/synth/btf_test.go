@@ -10,18 +10,9 @@ import (
 // kernelTypes reads the kernel's BTF back, modules included.
 func kernelTypes(t *testing.T, k *Kernel) *types.Source {
 	t.Helper()
-	v, mods, err := k.BTF()
+	s, err := k.Types()
 	if err != nil {
 		t.Fatal(err)
-	}
-	s, err := types.ParseBTF(v, "vmlinux", types.Limits{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for name, m := range mods {
-		if err := s.AddModuleBTF(name, m, name); err != nil {
-			t.Fatal(err)
-		}
 	}
 	if s.Modules() != len(k.Modules) {
 		t.Fatalf("%d modules' BTF, want %d", s.Modules(), len(k.Modules))

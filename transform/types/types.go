@@ -135,13 +135,13 @@ type Param struct {
 // "ssize_t vfs_write(struct file *file, const char *buf, size_t count, loff_t *pos)".
 func (p *Proto) String() string {
 	var b strings.Builder
-	b.WriteString(declare(p.Ret.C, p.Func))
+	b.WriteString(Declare(p.Ret.C, p.Func))
 	b.WriteByte('(')
 	for i, a := range p.Params {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(declare(a.Type.C, a.Name))
+		b.WriteString(Declare(a.Type.C, a.Name))
 	}
 	switch {
 	case p.Variadic && len(p.Params) > 0:
@@ -155,10 +155,10 @@ func (p *Proto) String() string {
 	return b.String()
 }
 
-// declare joins a C type and a name: "char *" and "buf" give "char
+// Declare joins a C type and a name: "char *" and "buf" give "char
 // *buf", "int" and "n" give "int n"; a function pointer or an array
 // takes the name inside.
-func declare(c, name string) string {
+func Declare(c, name string) string {
 	switch {
 	case name == "":
 		return c
