@@ -67,7 +67,7 @@ func (wk *worker) addRun(j *job, k key, sha string, runID int64, t *tables, ts *
 	g := wk.g
 	g.runs = append(g.runs, r)
 	wk.settle(k, heldInput{run: true, sha256: sha, bytes: j.size, mtimeNS: r.mtimeNS.vOr(-1),
-		symbolized: r.kallsyms.ok || r.systemMap.ok})
+		symbolized: r.kallsyms.ok || r.systemMap.ok, typed: r.typeSource.ok})
 	g.records += st.Records
 	g.calls += r.calls
 	g.bytes += j.size

@@ -186,3 +186,44 @@ func TestNamesNone(t *testing.T) {
 		}
 	}
 }
+
+// TestNamesArrive: runs ingested before their type source arrived are
+// ingested again, named, when a later ingest finds it; once named, a
+// re-run skips them.
+func TestNamesArrive(t *testing.T) {
+	src := genCampaign(t, synth.SmallConfig())
+	btf := filepath.Join(t.TempDir(), "btf")
+	if err := os.Rename(filepath.Join(src, "btf"), btf); err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{Dataset: filepath.Join(t.TempDir(), "ds"), Campaign: "names", Sources: []string{src}}
+	first, err := Run(context.Background(), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Unnamed != first.Runs {
+		t.Fatalf("%d of %d runs named without types", first.Runs-first.Unnamed, first.Runs)
+	}
+	if err := os.Rename(btf, filepath.Join(src, "btf")); err != nil {
+		t.Fatal(err)
+	}
+	second, err := Run(context.Background(), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.Replaced != first.Runs || second.Unnamed != 0 {
+		t.Errorf("types arrived: %d runs replaced, %d unnamed; want %d and 0", second.Replaced, second.Unnamed, first.Runs)
+	}
+	for _, r := range readTable[namedRun](t, cfg.Dataset, "runs") {
+		if !r.Named {
+			t.Errorf("run %+v", r)
+		}
+	}
+	third, err := Run(context.Background(), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if third.Runs != 0 || third.Skipped != first.Runs {
+		t.Errorf("a re-run ingested %d runs and skipped %d", third.Runs, third.Skipped)
+	}
+}

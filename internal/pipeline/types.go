@@ -200,3 +200,17 @@ func addNames(r *runRow, ts *typeSource, out *Outcome) string {
 	return fmt.Sprintf("%d of the %d records checked disagree with their prototypes in %s: no names (are these types of another kernel build?)",
 		n.mismatched, n.checked, ts.name)
 }
+
+// typesArrived reports whether a run held without a type source now has
+// one that can be read.
+func (wk *worker) typesArrived(h heldInput, e *source.Entry) bool {
+	switch {
+	case h.typed:
+		return false
+	case wk.in.typesOverride != nil:
+		return true
+	case e.Types == nil:
+		return false
+	}
+	return wk.in.types.get(e.Types, wk.in.cfg.TypesLimits).err == nil
+}

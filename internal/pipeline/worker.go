@@ -155,7 +155,7 @@ func (wk *worker) do(j *job) error {
 		}
 		wk.reject(j, k, j.sha, j.reason, j.detail)
 		return nil
-	case held && h.run && !force && unchanged(h, e) && !wk.symbolsArrived(h, e):
+	case held && h.run && !force && unchanged(h, e) && !wk.arrived(h, e):
 		wk.skip(j)
 		return nil
 	}
@@ -176,7 +176,7 @@ func (wk *worker) do(j *job) error {
 			j.release()
 			return nil
 		}
-		if !wk.symbolsArrived(h, e) {
+		if !wk.arrived(h, e) {
 			wk.skip(j)
 			return nil
 		}
@@ -190,8 +190,15 @@ func unchanged(h heldInput, e *source.Entry) bool {
 	return h.mtimeNS >= 0 && !e.ModTime.IsZero() && h.bytes == e.Size && h.mtimeNS == e.ModTime.UnixNano()
 }
 
+// arrived reports whether a run held without symbols or without types
+// now has a symbol table or a type source: it is ingested again,
+// replacing the run.
+func (wk *worker) arrived(h heldInput, e *source.Entry) bool {
+	return wk.symbolsArrived(h, e) || wk.typesArrived(h, e)
+}
+
 // symbolsArrived reports whether a run held without symbols now has a
-// table that can symbolize it: it is ingested again, replacing the run.
+// table that can symbolize it.
 func (wk *worker) symbolsArrived(h heldInput, e *source.Entry) bool {
 	if h.symbolized {
 		return false
