@@ -27,7 +27,7 @@ WHERE kind = 'entry';
 
 -- arg_fields: one row per value word of every argument: a scalar is
 -- one field (field_idx 0, its value), a struct one row per field from
--- field_idx 0, in the order the kernel read them; field_name is the
+-- field_idx 0, in the order the kernel read them. field_name is the
 -- struct member's name when a type source named the argument (NULL
 -- otherwise, and for a scalar). Field sizes are not recorded, so field
 -- values are not sign-extended.
