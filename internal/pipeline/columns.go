@@ -171,9 +171,18 @@ func (c *recordCols) appendNames(n recordNames, rn *runNames, lo, hi int) {
 		n.nulls(hi - lo)
 		return
 	}
+	nulls := 0 // rows without names, appended at once
 	for i := lo; i < hi; i++ {
-		n.add(rn.table.get(c.fn[i]), c.kind[i], c.argIdx[i], c.value[i], c.nvals[i], c.verdict[i])
+		t, name := typeOf(rn.table.get(c.fn[i]), c.kind[i], c.argIdx[i], c.verdict[i])
+		if t == nil {
+			nulls++
+			continue
+		}
+		n.nulls(nulls)
+		nulls = 0
+		n.add(t, name, c.value[i], c.nvals[i])
 	}
+	n.nulls(nulls)
 }
 
 // builders finds a record builder's column builders by name, once per

@@ -105,24 +105,25 @@ func (f builders) recordNames() recordNames {
 		signed: f.bool("signed"), fieldNames: f.list("field_names")}
 }
 
-// add appends one record's names: its parameter's (or return value's)
-// type, and, when it agrees with its prototype, its name, fields and
-// enum value.
-func (n recordNames) add(p *types.Proto, kind uint8, argIdx uint8, value uint64, nvals int32, verdict types.Verdict) {
-	var t *types.Type
-	var name string
-	if p != nil && verdict == types.Agrees {
-		switch {
-		case kind == uint8(ingest.KindEntry):
-			t, name = &p.Params[argIdx].Type, p.Params[argIdx].Name
-		case kind == uint8(ingest.KindRet), kind == kindPreRet:
-			t = &p.Ret
-		}
+// typeOf is the type a record holds by its prototype, and the
+// parameter's name: nil for a record that disagrees with it, a compare,
+// or without a prototype.
+func typeOf(p *types.Proto, kind uint8, argIdx uint8, verdict types.Verdict) (*types.Type, string) {
+	if p == nil || verdict != types.Agrees {
+		return nil, ""
 	}
-	if t == nil {
-		n.nulls(1)
-		return
+	switch {
+	case kind == uint8(ingest.KindEntry):
+		return &p.Params[argIdx].Type, p.Params[argIdx].Name
+	case kind == uint8(ingest.KindRet), kind == kindPreRet:
+		return &p.Ret, ""
 	}
+	return nil, ""
+}
+
+// add appends the names of one record holding a value of type t: the
+// parameter's name and type, the enum value's name, the fields'.
+func (n recordNames) add(t *types.Type, name string, value uint64, nvals int32) {
 	appendName(n.argName, name)
 	n.argType.Append(t.C)
 	vn, ok := "", false
@@ -148,6 +149,9 @@ func (n recordNames) add(p *types.Proto, kind uint8, argIdx uint8, value uint64,
 
 // nulls appends k rows without names.
 func (n recordNames) nulls(k int) {
+	if k == 0 {
+		return
+	}
 	n.argName.AppendNulls(k)
 	n.argType.AppendNulls(k)
 	n.valueName.AppendNulls(k)
