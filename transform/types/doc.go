@@ -16,8 +16,11 @@
 //     its DWARF (the vmlinux a syzkaller build keeps). DWARF is indexed
 //     by function name in one pass over its compile units and
 //     namespaces, skipping function bodies and types; a prototype is read
-//     when first asked for. DWARF gives no module types here: modules'
-//     types come from their BTF.
+//     when first asked for. C and Rust alike: Rust functions are found
+//     by name and by their mangled symbol (DW_AT_linkage_name), in
+//     their namespaces, and Rust's pointer types keep their Rust
+//     spelling (&Pair, *const u8). DWARF gives no module types here:
+//     modules' types come from their BTF.
 //
 // # BTF, as decoded here
 //

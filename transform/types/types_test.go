@@ -298,3 +298,38 @@ func TestHostile(t *testing.T) {
 		t.Errorf("chain: %v", p)
 	}
 }
+
+// TestRustDWARF reads a Rust crate's DWARF: an extern "C" function by
+// its name, a Rust function by its name and by its mangled symbol (the
+// name kallsyms gives it), Rust's named pointer types, a repr(C)
+// struct's fields and a repr(u8) enum's values.
+func TestRustDWARF(t *testing.T) {
+	s := load(t, "testdata/fixture-rust.o")
+	for fn, want := range map[string]string{
+		"rust_ffi_sum":  "isize rust_ffi_sum(*const fixture_rust::Pair p, usize count)",
+		"write_handler": "i64 write_handler(u64 count, &fixture_rust::Pair pair, enum Mode mode)",
+	} {
+		p := s.Proto("", fn)
+		if p == nil || p.String() != want {
+			t.Errorf("%s: %v, want %s", fn, p, want)
+		}
+	}
+	var mangled string
+	for name := range s.base.(*dwarfFinder).funcs {
+		if strings.HasPrefix(name, "_ZN12fixture_rust13write_handler") {
+			mangled = name
+		}
+	}
+	p := s.Proto("", mangled)
+	if p == nil || len(p.Params) != 3 {
+		t.Fatalf("by its symbol %q: %v", mangled, p)
+	}
+	if r := p.Params[1].Type.Record; r == nil || len(r.Fields) != 2 || r.Fields[1].Name != "y" || r.Fields[1].Offset != 4 {
+		t.Errorf("Pair: %+v", r)
+	}
+	if e := p.Params[2].Type.Enum; e == nil || e.Size != 1 || len(e.Values) != 2 {
+		t.Errorf("Mode: %+v", e)
+	} else if n, ok := e.Lookup(2); !ok || n != "Write" {
+		t.Errorf("Mode 2 = %q", n)
+	}
+}

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Regenerates the type-source fixtures from fixture.c and fixture_mod.c.
-# Needs gcc, pahole (Debian: dwarves) and objcopy (binutils).
+# Needs gcc, pahole (Debian: dwarves), objcopy (binutils) and rustc.
 set -eu
 cd "$(dirname "$0")"
 cc="gcc -g -O1 -c -fno-asynchronous-unwind-tables"
@@ -12,3 +12,4 @@ pahole -J --btf_base fixture-btf.o fixture_mod.o   # split BTF on top of it
 objcopy --dump-section .BTF=fixture.btf fixture-btf.o
 objcopy --dump-section .BTF=fixture_mod.btf fixture_mod.o
 rm fixture_mod.o
+rustc --crate-type=lib -g -C opt-level=0 --emit=obj -o fixture-rust.o fixture_rust.rs   # Rust DWARF
