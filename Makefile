@@ -29,9 +29,9 @@ demo: build
 	@rm -rf $(DEMO) && mkdir -p $(DEMO_OUT)
 	@echo "== 1. generating a campaign: 3 arms x 3 trials x 2 boots, layouts A and B, buffers as the kernel writes them"
 	@$(BIN) gen -o $(DEMO_CAMPAIGN) --arms dataflow,coverage,random --trials 3 --boots 2 --programs 30
-	@echo; echo "== 2. the call tree of one buffer, paired (kdf tree)"
+	@echo; echo "== 2. the call tree of one buffer, paired (kdf tree), named from the kernel's BTF"
 	@b=$$(ls $(DEMO_CAMPAIGN)/arm=dataflow/trial=1/boot=2/*.kcdf | head -1); \
-	 $(BIN) tree $$b --kallsyms $$(dirname $$b)/kallsyms | head -24
+	 $(BIN) tree $$b --kallsyms $$(dirname $$b)/kallsyms --btf $(DEMO_CAMPAIGN)/btf | head -24
 	@echo; echo "== 3. ingesting it into a Parquet dataset (kdf ingest)"
 	@$(BIN) ingest $(DEMO_CAMPAIGN) -o $(DEMO_DATASET) --campaign demo
 	@echo; echo "== 4. argument values of vfs_write (kdf report values)"
@@ -124,6 +124,7 @@ FUZZTIME    ?= 1m
 FUZZMINTIME ?= 10s
 FUZZ        := ./ingest:FuzzDecode \
 	./transform/symbolize:FuzzParseKallsyms ./transform/symbolize:FuzzParseSystemMap \
+	./transform/types:FuzzParseBTF \
 	./ingest/source:FuzzManifest ./ingest/source:FuzzWalkTar \
 	./query/internal/sqltext:FuzzBindVariables
 fuzz:

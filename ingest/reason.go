@@ -25,6 +25,11 @@ const (
 	// zero (kptr_restrict). The buffers it covers are ingested without
 	// symbols; take the snapshot as root with kptr_restrict=0.
 	ReasonHiddenKallsyms Reason = "hidden_kallsyms"
+	// ReasonBadTypes: a type source (BTF, or a vmlinux with .BTF or
+	// DWARF) that cannot be read, or a module's BTF that does not fit
+	// its vmlinux's. The buffers it covers are ingested without names
+	// (or without that module's).
+	ReasonBadTypes Reason = "bad_types"
 
 	// ReasonUnreadable: a source, directory or file could not be read
 	// (missing, permission, I/O error). It is skipped.

@@ -9,7 +9,7 @@ import (
 
 // Version is the dataset's schema version, written to kdf.json; it
 // changes whenever a column is added, removed or changes meaning.
-const Version = 2
+const Version = 3
 
 // Schema returns the table's Arrow schema. Column docs travel as field
 // metadata under "doc".

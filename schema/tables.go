@@ -34,6 +34,7 @@ var (
 	str    = arrow.BinaryTypes.String
 	boolT  = arrow.FixedWidthTypes.Boolean
 	u64s   = arrow.ListOf(arrow.PrimitiveTypes.Uint64)
+	strs   = arrow.ListOf(arrow.BinaryTypes.String)
 	strMap = arrow.MapOf(arrow.BinaryTypes.String, arrow.BinaryTypes.String)
 )
 
@@ -76,6 +77,10 @@ var Runs = &Table{Name: "runs", Doc: "one row per raw buffer: provenance, attrib
 	{Name: "calls_truncated", Type: i64, Doc: "calls open when their segment ended"},
 	{Name: "max_depth", Type: i32, Doc: "deepest call nesting"},
 	{Name: "unresolved_pcs", Type: i64, Doc: "records whose pc did not resolve to a function"},
+	{Name: "type_source", Type: str, Nullable: true, Dict: true, Doc: "the type source (BTF or a vmlinux) that named arguments and fields (source and path); null without one"},
+	{Name: "proto_checked", Type: i64, Doc: "ENTRY and RET records of functions the type source has a prototype of, checked against it: argument index, size, value count"},
+	{Name: "proto_mismatches", Type: i64, Doc: "checked records that disagree with their prototype: an index past the parameters, a return of a void function, a size the type cannot have"},
+	{Name: "named", Type: boolT, Doc: "the run's records and calls carry names and types; false without a type source, or when more than one checked record in ten disagreed (a type source of another kernel build)"},
 	{Name: "problems", Type: str, Nullable: true, Doc: "what went wrong reading the buffer, with word offsets: damage, a short file, unusable symbols"},
 	{Name: "arm", Type: str, Nullable: true, Dict: true, Doc: "attribute arm (manifest or arm= path segment)"},
 	{Name: "trial", Type: str, Nullable: true, Dict: true, Doc: "attribute trial"},
@@ -108,6 +113,11 @@ var Records = &Table{Name: "records", Doc: "one row per record, symbolized and l
 	{Name: "nvals", Type: i32, Doc: "number of value words"},
 	{Name: "fields", Type: u64s, Nullable: true, Doc: "all value words when there are several (struct fields, compare operands); null for a scalar"},
 	{Name: "call_id", Type: i64, Doc: "the call the record belongs to (calls.call_id); -1 for a compare outside any call"},
+	{Name: "arg_name", Type: str, Nullable: true, Dict: true, Doc: "the argument's name in the function's prototype (count); null for returns and compares, and wherever arg_type is null"},
+	{Name: "arg_type", Type: str, Nullable: true, Dict: true, Doc: "the argument's or return value's C type (size_t, struct file *); null without a prototype, for a record that disagrees with it, or in a run not named (runs.named)"},
+	{Name: "signed", Type: boolT, Nullable: true, Doc: "the type is a signed integer or enum: value_s in the args and rets views reads the value; null for other types and without one"},
+	{Name: "value_name", Type: str, Nullable: true, Dict: true, Doc: "the enumerator an enum-typed value names (PIDTYPE_TGID); null for other types and values"},
+	{Name: "field_names", Type: strs, Nullable: true, Doc: "the struct's member names, one per word of fields, for a struct expanded field by field; null otherwise and wherever arg_type is null"},
 }}
 
 // Calls has one row per rebuilt call.
@@ -131,6 +141,8 @@ var Calls = &Table{Name: "calls", Doc: "one row per call rebuilt by pairing entr
 	{Name: "first_record", Type: i64, Doc: "index of the call's first record"},
 	{Name: "last_record", Type: i64, Doc: "index of the call's last record, nested calls included"},
 	{Name: "records", Type: i64, Doc: "records inside the call, its own and nested ones: what it costs to trace"},
+	{Name: "arg_names", Type: strs, Nullable: true, Doc: "each argument's name in the function's prototype, null where a record disagrees with it; the list is null without a prototype or in a run not named (runs.named)"},
+	{Name: "ret_type", Type: str, Nullable: true, Dict: true, Doc: "the return type's C spelling in the function's prototype (ssize_t; void for a void function); null without a prototype or in a run not named"},
 }}
 
 // Functions has one row per symbol-table entry that some record used.

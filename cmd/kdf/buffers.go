@@ -1,13 +1,16 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 
 	"github.com/kdf-tools/kdf/ingest"
 	"github.com/kdf-tools/kdf/transform/symbolize"
+	"github.com/kdf-tools/kdf/transform/types"
 )
 
 // bufferFlags are the options of every command that reads buffers.
@@ -16,6 +19,8 @@ type bufferFlags struct {
 	kallsyms  string
 	systemMap string
 	kaslr     string
+	btf       string
+	vmlinux   string
 }
 
 func (b *bufferFlags) register(fs *flag.FlagSet, symbols bool) {
@@ -26,6 +31,42 @@ func (b *bufferFlags) register(fs *flag.FlagSet, symbols bool) {
 	fs.StringVar(&b.kallsyms, "kallsyms", "", "the boot's /proc/kallsyms snapshot")
 	fs.StringVar(&b.systemMap, "system-map", "", "the kernel's System.map (link-time addresses)")
 	fs.StringVar(&b.kaslr, "kaslr-offset", "", "the boot's KASLR offset in hex, instead of the one kallsyms and System.map give")
+	fs.StringVar(&b.btf, "btf", "", "the kernel's BTF, naming arguments: a `FILE` as /sys/kernel/btf/vmlinux, or a directory laid out as /sys/kernel/btf (vmlinux and its modules)")
+	fs.StringVar(&b.vmlinux, "vmlinux", "", "the kernel's vmlinux `FILE`, naming arguments from its .BTF section or its DWARF")
+}
+
+// types loads the type source the flags name, or def when they name
+// none; nil without either. A module's BTF that cannot be read is
+// said on stderr, the rest used.
+func (b *bufferFlags) types(stderr io.Writer, def string) (*types.Source, error) {
+	path, err := b.typesPath()
+	if err != nil {
+		return nil, err
+	}
+	if path == "" {
+		if path = def; def == "" {
+			return nil, nil
+		}
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("%s does not exist (a kernel built without CONFIG_DEBUG_INFO_BTF): give --btf FILE or --vmlinux FILE", path)
+		}
+	}
+	src, err := types.Load(path, types.Limits{})
+	if src == nil {
+		return nil, err
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "kdf: %v\n", err)
+	}
+	return src, nil
+}
+
+// typesPath is the type source the flags name, "" for none.
+func (b *bufferFlags) typesPath() (string, error) {
+	if b.btf != "" && b.vmlinux != "" {
+		return "", fmt.Errorf("%w: --btf and --vmlinux name one type source: give one of them", errUsage)
+	}
+	return b.btf + b.vmlinux, nil
 }
 
 func (b *bufferFlags) options() (ingest.Options, error) {

@@ -25,6 +25,7 @@ type command struct {
 var commands = []*command{
 	treeCommand,
 	inspectCommand,
+	protoCommand,
 	profiled(ingestCommand),
 	genCommand,
 	recordCommand,

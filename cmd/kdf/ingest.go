@@ -44,7 +44,9 @@ var ingestCommand = &command{
 		fs.Var(byteSize{&o.cfg.Source.MaxArchiveBytes}, "max-archive-bytes",
 			"stop decompressing an archive past `SIZE` (e.g. 64GiB) per pass; bounds a decompression bomb (default 256GiB)")
 		fs.Var(byteSize{&o.cfg.Source.MaxMetaBytes}, "max-meta-bytes",
-			"skip each kallsyms, System.map or manifest.jsonl larger than `SIZE`, reported as too_large (default 64MiB)")
+			"skip each kallsyms, System.map, manifest.jsonl or BTF file larger than `SIZE`, reported as too_large (default 64MiB)")
+		fs.Var(byteSize{&o.cfg.Source.MaxVmlinuxBytes}, "max-vmlinux-bytes",
+			"skip each vmlinux read for its types larger than `SIZE`, reported as too_large (default 2GiB)")
 		fs.Var(byteSize{&o.cfg.Source.MaxMetaTotal}, "max-archive-meta",
 			"hold at most `SIZE` of one archive's metadata files between its two passes (default 1GiB)")
 		fs.Var(byteSize{&o.cfg.Source.MaxWindowBytes}, "max-zstd-window",
@@ -227,6 +229,9 @@ func (o *ingestOptions) configure(args []string) error {
 	}
 	o.cfg.Layout = opt.Layout
 	o.cfg.Kallsyms, o.cfg.SystemMap = o.buf.kallsyms, o.buf.systemMap
+	if o.cfg.Types, err = o.buf.typesPath(); err != nil {
+		return err
+	}
 	if o.buf.kaslr != "" {
 		off, err := strconv.ParseUint(o.buf.kaslr, 0, 64)
 		if err != nil {

@@ -56,6 +56,9 @@ func (t *treeOptions) run(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("%w: --module needs --kallsyms (or --system-map) to know which pcs are the module's", errUsage)
 	}
 	v := calltree.New(recs, sym)
+	if err := t.types(e, v, st.Layout); err != nil {
+		return err
+	}
 	keep := v.Select(t.module, t.context)
 	w := bufio.NewWriter(e.stdout)
 	defer w.Flush()
@@ -77,6 +80,15 @@ func (t *treeOptions) run(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stderr, "kdf: %s: %d of %d pcs did not resolve to a function\n", args[0], sym.Stats().Unresolved, sym.Stats().Resolved+sym.Stats().Unresolved)
 	}
 	return nil
+}
+
+// types names the tree's arguments from --btf or --vmlinux, if given.
+func (t *treeOptions) types(e *env, v *calltree.Tree, layout ingest.Layout) error {
+	src, err := t.buf.types(e.stderr, "")
+	if src != nil {
+		v.SetTypes(src, layout)
+	}
+	return err
 }
 
 // warnDamage tells, on stderr, what a buffer lost.

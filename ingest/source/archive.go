@@ -115,7 +115,9 @@ func (w *walker) scanMember(ix *index, s *stream, hdr *tar.Header, i int, sc *sc
 	mf := &metaFile{}
 	sc.meta[i] = mf
 	switch {
-	case hdr.Size > w.opt.MaxMetaBytes:
+	case (k == KindBTF || k == KindVmlinux) && hdr.Size > w.typesCap(k):
+		mf.err = w.tooLargeTypes(ix.source, p, hdr.Size, k)
+	case k != KindBTF && k != KindVmlinux && hdr.Size > w.opt.MaxMetaBytes:
 		mf.err = w.tooLarge(ix.source, p, hdr.Size)
 	case ix.held+hdr.Size > w.opt.MaxMetaTotal:
 		ix.lose(k, w.opt.MaxMetaTotal)
@@ -181,7 +183,7 @@ func (w *walker) metaKind(hdr *tar.Header) (Kind, string) {
 	}
 	p, _ = escapeName(p)
 	switch k := classifyName(p, w.opt.BufferSuffixes); k {
-	case KindKallsyms, KindSystemMap, KindManifest:
+	case KindKallsyms, KindSystemMap, KindManifest, KindBTF, KindVmlinux:
 		return k, p
 	}
 	return KindOther, ""
@@ -213,6 +215,11 @@ func (w *walker) install(ix *index, mf *metaFile, k Kind, p string, size int64) 
 	mf.snap = &Snapshot{Source: ix.source, Path: p, Kind: k, Size: size, data: mf.data}
 	if mf.err != nil {
 		mf.snap.Err, mf.err = mf.err, nil // the snapshot blocks farther ones
+	}
+	if k == KindBTF || k == KindVmlinux {
+		_, module := typesFile(p)
+		ix.addTypes(mf.snap, module)
+		return
 	}
 	ix.addSnapshot(mf.snap)
 }
@@ -311,6 +318,7 @@ func (w *walker) member(ix *index, s *stream, hdr *tar.Header, mf *metaFile) err
 	name, _ = escapeName(p)
 	e := &Entry{Source: ix.source, Path: name, Size: hdr.Size, ModTime: hdr.ModTime, Mode: hdr.FileInfo().Mode(), Offset: s.offset(), Escaped: escaped}
 	e.Kallsyms, e.SystemMap, e.Attrs, e.attrLines = ix.resolve(name) // also marks manifest lines naming it as met
+	e.Types = ix.nearestTypes(dirOf(name))
 	if r, msg := unreadableType(hdr); r != "" {
 		return reject(r, "%s", msg)
 	}
@@ -322,7 +330,7 @@ func (w *walker) member(ix *index, s *stream, hdr *tar.Header, mf *metaFile) err
 	switch {
 	case mf != nil:
 		return w.emitArchiveMeta(s, e, mf)
-	case e.Kind == KindKallsyms || e.Kind == KindSystemMap || e.Kind == KindManifest:
+	case e.Kind == KindKallsyms || e.Kind == KindSystemMap || e.Kind == KindManifest || e.Kind == KindBTF || e.Kind == KindVmlinux:
 		e.Err = ix.lost(e.Kind, name) // pass 1 had no room for it
 		return w.emit(e)
 	}

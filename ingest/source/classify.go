@@ -27,6 +27,9 @@ func classifyName(name string, suffixes []string) Kind {
 	case base == "manifest.jsonl":
 		return KindManifest
 	}
+	if k, _ := typesFile(name); k != KindOther {
+		return k
+	}
 	for _, s := range suffixes {
 		if strings.HasSuffix(base, s) && len(base) > len(s) {
 			return KindBuffer

@@ -97,6 +97,7 @@ func (w *walker) dirFile(ix *index, osPath, p string, escaped bool, info fs.File
 		e.Kind, e.Reason = classifyContent(head, p, info.Size())
 	}
 	e.Kallsyms, e.SystemMap, e.Attrs, e.attrLines = ix.resolve(p)
+	e.Types = ix.nearestTypes(dirOf(p))
 	if mf := ix.meta[p]; mf != nil {
 		return w.emitMeta(e, mf)
 	}
@@ -124,8 +125,17 @@ func (w *walker) loadDirMeta(ix *index, osDir, rel string, ents []fs.DirEntry) {
 	for _, de := range ents {
 		name, _ := escapeName(de.Name())
 		p, osPath := joinPath(rel, name), filepath.Join(osDir, de.Name())
-		k := classifyName(name, w.opt.BufferSuffixes)
-		if !de.Type().IsRegular() || (k != KindKallsyms && k != KindSystemMap && k != KindManifest) {
+		k := classifyName(p, w.opt.BufferSuffixes)
+		switch {
+		case de.IsDir() && name == "btf":
+			w.loadBTFDir(ix, osPath, p)
+			continue
+		case !de.Type().IsRegular():
+			continue
+		case k == KindBTF || k == KindVmlinux:
+			w.loadDirTypes(ix, p, osPath, de)
+			continue
+		case k != KindKallsyms && k != KindSystemMap && k != KindManifest:
 			continue
 		}
 		info, err := de.Info()

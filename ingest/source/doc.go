@@ -27,6 +27,10 @@
 //   - KindKallsyms: kallsyms, kallsyms.txt, *.kallsyms.
 //   - KindSystemMap: System.map, System.map-*.
 //   - KindManifest: manifest.jsonl.
+//   - KindBTF: raw BTF, as /sys/kernel/btf holds it: btf/vmlinux or
+//     vmlinux.btf for the vmlinux, btf/MODULE or MODULE.btf for a
+//     module's split BTF.
+//   - KindVmlinux: vmlinux, an ELF file with .BTF or DWARF.
 //   - KindOther: anything else, delivered with a Reason so the caller can
 //     reject it; nothing is skipped silently.
 //
@@ -41,6 +45,14 @@
 // parsed here: Snapshot.Open gives their bytes to the symbolize package.
 // For an archive found inside a directory, the directory's snapshots
 // apply after the archive's own.
+//
+// A type source (Types) applies the same way: the type files of one
+// directory, its btf/ subdirectory included, are one kernel build's
+// types, and the nearest directory with a vmlinux's types (raw BTF, or
+// else an ELF vmlinux) wins, with that directory's module BTF. Two raw
+// BTF files for one vmlinux make it ambiguous (Types.Err). An ELF
+// vmlinux is capped by Options.MaxVmlinuxBytes, BTF files like other
+// metadata.
 //
 // Run attributes (Attrs, all values text) come from key=value directory
 // segments (arm=dataflow/trial=2/boot=1/prog-7.kcdf gives arm, trial and

@@ -18,6 +18,8 @@ const (
 	KindKallsyms              // a /proc/kallsyms snapshot
 	KindSystemMap             // a System.map
 	KindManifest              // a manifest.jsonl sidecar
+	KindBTF                   // raw BTF of a vmlinux or a module
+	KindVmlinux               // an ELF vmlinux, with .BTF or DWARF
 )
 
 func (k Kind) String() string {
@@ -30,6 +32,10 @@ func (k Kind) String() string {
 		return "system-map"
 	case KindManifest:
 		return "manifest"
+	case KindBTF:
+		return "btf"
+	case KindVmlinux:
+		return "vmlinux"
 	}
 	return "other"
 }
@@ -59,6 +65,8 @@ type Entry struct {
 	Kallsyms  *Snapshot
 	SystemMap *Snapshot
 	Attrs     Attrs
+	// Types is the nearest type source (see Types), nil if none.
+	Types *Types
 
 	open      func() (io.ReadCloser, error)
 	streamed  bool
@@ -83,14 +91,15 @@ func (e *Entry) Open() (io.ReadCloser, error) {
 // during the callback (archive members other than snapshots).
 func (e *Entry) Streamed() bool { return e.streamed }
 
-// Snapshot is a kallsyms or System.map file that applies to buffers.
+// Snapshot is a kallsyms, System.map or type file that applies to
+// buffers.
 // The walker does not parse it; the caller opens it and hands it to the
 // symbolize package. A Snapshot pointer is stable for the whole walk of
 // its source, so a caller can cache the parsed table by pointer.
 type Snapshot struct {
 	Source string
 	Path   string
-	Kind   Kind // KindKallsyms or KindSystemMap
+	Kind   Kind // KindKallsyms, KindSystemMap, KindBTF or KindVmlinux
 	Size   int64
 	// Err, when set, says why the snapshot cannot be used (too large,
 	// unreadable, ambiguous). Buffers it covers must not be symbolized

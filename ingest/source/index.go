@@ -37,6 +37,7 @@ type index struct {
 	// archive then resolves to this unusable snapshot, since the one not
 	// read might have been its nearest.
 	lostKallsyms, lostSystemMap *Snapshot
+	lostTypes                   *Types
 }
 
 // scope is one directory's metadata.
@@ -44,6 +45,7 @@ type scope struct {
 	kallsyms  *Snapshot
 	systemMap *Snapshot
 	manifest  *manifest
+	types     *Types
 }
 
 // metaFile is what loading one metadata file produced, kept until the
@@ -210,6 +212,13 @@ func (ix *index) lose(k Kind, budget int64) {
 		slot = &ix.lostSystemMap
 	case KindManifest:
 		return // its lines are lost; the member itself is reported
+	case KindBTF, KindVmlinux:
+		if ix.lostTypes == nil {
+			ix.lostTypes = &Types{Source: ix.source, Err: problem(ix.source, "", ingest.ReasonTooLarge, nil,
+				"the archive's metadata files exceed %d bytes in all, so some type files were not read and no buffer of this archive can be tied to one; split the archive or raise the cap (kdf ingest --max-archive-meta, Options.MaxMetaTotal)",
+				budget)}
+		}
+		return
 	}
 	if *slot == nil {
 		*slot = &Snapshot{Source: ix.source, Kind: k, Err: problem(ix.source, "", ingest.ReasonTooLarge, nil,

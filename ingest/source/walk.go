@@ -19,9 +19,14 @@ type Options struct {
 	// BufferSuffixes make a file a raw buffer by name. Default
 	// DefaultBufferSuffixes.
 	BufferSuffixes []string
-	// MaxMetaBytes caps each kallsyms, System.map and manifest.jsonl.
-	// Larger ones are reported (too_large), not read. Default 64 MiB.
+	// MaxMetaBytes caps each kallsyms, System.map, manifest.jsonl and
+	// BTF file. Larger ones are reported (too_large), not read. Default
+	// 64 MiB.
 	MaxMetaBytes int64
+	// MaxVmlinuxBytes caps an ELF vmlinux read for its types. Default 2
+	// GiB (a vmlinux with DWARF is some hundreds of MiB). An archive
+	// holds it in memory between its passes, within MaxMetaTotal.
+	MaxVmlinuxBytes int64
 	// MaxMetaTotal caps the metadata of one archive held in memory
 	// between its two passes (each file counted as at least 512 bytes).
 	// Default 1 GiB.
@@ -91,6 +96,7 @@ func (o Options) withDefaults() Options {
 		}
 	}
 	def(&o.MaxMetaBytes, 64<<20)
+	def(&o.MaxVmlinuxBytes, 2<<30)
 	def(&o.MaxMetaTotal, 1<<30)
 	def(&o.MaxMemberBytes, 256<<20)
 	def(&o.MaxArchiveBytes, 256<<30)

@@ -5,8 +5,10 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/kdf-tools/kdf/ingest"
 	"github.com/kdf-tools/kdf/schema"
 	"github.com/kdf-tools/kdf/transform/pair"
+	"github.com/kdf-tools/kdf/transform/types"
 )
 
 // callCols accumulates the calls table's rows, of many runs. Calls
@@ -19,14 +21,15 @@ type callCols struct {
 type callRow struct {
 	runID  int64
 	syms   symbolCols
+	names  *runNames
 	call   *pair.Call
 	fn     int32
 	preRet uint64
 	hasPre bool
 }
 
-func (c *callCols) add(runID int64, syms symbolCols, call *pair.Call, fn int32) {
-	row := callRow{runID: runID, syms: syms, call: call, fn: fn}
+func (c *callCols) add(runID int64, syms symbolCols, names *runNames, call *pair.Call, fn int32) {
+	row := callRow{runID: runID, syms: syms, names: names, call: call, fn: fn}
 	if v, ok := c.preRets[call.ID]; ok {
 		row.preRet, row.hasPre = v, true
 		delete(c.preRets, call.ID)
@@ -50,6 +53,7 @@ func (c *callCols) build(mem memory.Allocator) arrow.RecordBatch {
 	args, sizes := f.list("args"), f.list("arg_sizes")
 	ret, retSize := f.uint64("ret"), f.get("ret_size").(*array.Uint8Builder)
 	fn, dem, mod := f.string("func"), f.string("demangled"), f.string("module")
+	argNames, retType := f.list("arg_names"), f.string("ret_type")
 	for _, r := range c.rows {
 		call := r.call
 		runID.UnsafeAppend(r.runID)
@@ -63,6 +67,7 @@ func (c *callCols) build(mem memory.Allocator) arrow.RecordBatch {
 		nargs.UnsafeAppend(int32(len(call.Args)))
 		appendArgs(args, sizes, call.Args)
 		appendRet(ret, retSize, call.Ret)
+		appendCallNames(argNames, retType, r.names, r.fn, call)
 		if r.hasPre {
 			pre.Append(r.preRet)
 		} else {
@@ -86,6 +91,30 @@ func appendArgs(vals, sizes *array.ListBuilder, args []pair.Value) {
 		vb.Append(a.Values[0])
 		sb.Append(a.Size)
 	}
+}
+
+// appendCallNames appends a call's argument names and return type: a
+// name only for an argument whose record agrees with the prototype.
+func appendCallNames(names *array.ListBuilder, ret *array.StringBuilder, rn *runNames, fn int32, call *pair.Call) {
+	var p *types.Proto
+	if rn.names() {
+		p = rn.table.get(fn)
+	}
+	if p == nil {
+		names.AppendNull()
+		ret.AppendNull()
+		return
+	}
+	names.Append(true)
+	vb := names.ValueBuilder().(*array.StringBuilder)
+	for _, a := range call.Args {
+		if types.Check(p, ingest.KindEntry, rn.layout, a.Idx, a.Size, len(a.Values)) == types.Agrees {
+			appendName(vb, p.Params[a.Idx].Name)
+		} else {
+			vb.AppendNull()
+		}
+	}
+	ret.Append(p.Ret.C)
 }
 
 func appendRet(ret *array.Uint64Builder, size *array.Uint8Builder, v *pair.Value) {

@@ -9,6 +9,7 @@ import (
 	"github.com/kdf-tools/kdf/schema"
 	"github.com/kdf-tools/kdf/transform/pair"
 	"github.com/kdf-tools/kdf/transform/symbolize"
+	"github.com/kdf-tools/kdf/transform/types"
 )
 
 // Kinds as the records table spells them; pre_ret is a RET written just
@@ -64,12 +65,14 @@ type recordCols struct {
 	nvals  []int32
 	fields [][]uint64 // nil for a scalar; slices of fieldBuf
 	callID []int64
+	// verdict is what the record says of its prototype (types.Check).
+	verdict []types.Verdict
 	// linked counts the rows whose call is known; the last row may wait
 	// for the next record to say whether it is a pre-entry return.
 	linked int
 }
 
-func (c *recordCols) add(r *ingest.Record, idx int64, f symbolize.Func, ok bool) {
+func (c *recordCols) add(r *ingest.Record, idx int64, f symbolize.Func, ok bool, v types.Verdict) {
 	c.idx = append(c.idx, idx)
 	c.offset = append(c.offset, r.Offset)
 	c.seq = append(c.seq, r.Seq)
@@ -94,6 +97,7 @@ func (c *recordCols) add(r *ingest.Record, idx int64, f symbolize.Func, ok bool)
 	}
 	c.fields = append(c.fields, fields)
 	c.callID = append(c.callID, -1)
+	c.verdict = append(c.verdict, v)
 	c.spans[len(c.spans)-1].n++
 }
 
@@ -101,12 +105,13 @@ func (c *recordCols) add(r *ingest.Record, idx int64, f symbolize.Func, ok bool)
 type span struct {
 	runID int64
 	syms  symbolCols
+	names *runNames
 	n     int
 }
 
 // startRun opens a span for a new buffer's rows.
-func (c *recordCols) startRun(runID int64, syms symbolCols) {
-	c.spans = append(c.spans, span{runID: runID, syms: syms})
+func (c *recordCols) startRun(runID int64, syms symbolCols, names *runNames) {
+	c.spans = append(c.spans, span{runID: runID, syms: syms, names: names})
 }
 
 // link records a row's call; rows are linked in order. pos is the row's
@@ -129,11 +134,13 @@ func (c *recordCols) build(mem memory.Allocator, n int) arrow.RecordBatch {
 	reserve(b, n)
 	f := builders{b, schema.Records}
 	runID, fn, dem, mod := f.int64("run_id"), f.string("func"), f.string("demangled"), f.string("module")
+	names := f.recordNames()
 	for i, left := 0, n; left > 0; i++ {
 		k := min(left, c.spans[i].n)
 		appendConst(runID, c.spans[i].runID, k)
 		lo := n - left
 		c.spans[i].syms.appendFunc(fn, dem, mod, c.fn[lo:lo+k])
+		c.appendNames(names, c.spans[i].names, lo, lo+k)
 		left -= k
 	}
 	f.int64("idx").AppendValues(c.idx[:n], nil)
@@ -156,6 +163,26 @@ func (c *recordCols) build(mem memory.Allocator, n int) arrow.RecordBatch {
 	rec := b.NewRecordBatch()
 	c.shift(n)
 	return rec
+}
+
+// appendNames appends the names of rows lo..hi, of one run.
+func (c *recordCols) appendNames(n recordNames, rn *runNames, lo, hi int) {
+	if !rn.names() {
+		n.nulls(hi - lo)
+		return
+	}
+	nulls := 0 // rows without names, appended at once
+	for i := lo; i < hi; i++ {
+		t, name := typeOf(rn.table.get(c.fn[i]), c.kind[i], c.argIdx[i], c.verdict[i])
+		if t == nil {
+			nulls++
+			continue
+		}
+		n.nulls(nulls)
+		nulls = 0
+		n.add(t, name, c.value[i], c.nvals[i])
+	}
+	n.nulls(nulls)
 }
 
 // builders finds a record builder's column builders by name, once per
@@ -185,13 +212,17 @@ func (f builders) list(name string) *array.ListBuilder { return f.get(name).(*ar
 // reserve sizes every column for n rows up front: growing Arrow buffers
 // as rows arrive copies them over and over.
 func reserve(b *array.RecordBuilder, n int) {
-	for _, f := range b.Fields() {
+	for i, f := range b.Fields() {
 		f.Reserve(n)
-		if s, ok := f.(*array.StringBuilder); ok {
+		if s, ok := f.(*array.StringBuilder); ok && !sparseColumns[b.Schema().Field(i).Name] {
 			s.ReserveData(16 * n)
 		}
 	}
 }
+
+// sparseColumns are the string columns often null or short: their data
+// grows as it comes rather than 16 bytes a row up front.
+var sparseColumns = map[string]bool{"arg_name": true, "arg_type": true, "value_name": true, "ret_type": true, "problems": true}
 
 // shift drops the first n rows, keeping the slices' memory.
 func (c *recordCols) shift(n int) {
@@ -200,7 +231,7 @@ func (c *recordCols) shift(n int) {
 	c.pc, c.fn, c.fnOff = drop(c.pc, n), drop(c.fn, n), drop(c.fnOff, n)
 	c.argIdx, c.size, c.addr = drop(c.argIdx, n), drop(c.size, n), drop(c.addr, n)
 	c.value, c.nvals, c.fields = drop(c.value, n), drop(c.nvals, n), drop(c.fields, n)
-	c.callID = drop(c.callID, n)
+	c.callID, c.verdict = drop(c.callID, n), drop(c.verdict, n)
 	c.linked -= n
 	for n > 0 && len(c.spans) > 0 {
 		k := min(n, c.spans[0].n)

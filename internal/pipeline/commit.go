@@ -18,7 +18,7 @@ import (
 )
 
 // addRun records a decoded buffer's runs row.
-func (wk *worker) addRun(j *job, k key, sha string, runID int64, t *tables, out *Outcome, problem string) {
+func (wk *worker) addRun(j *job, k key, sha string, runID int64, t *tables, ts *typeSource, out *Outcome, problem string) {
 	e, st := j.entry, &out.Stats
 	attrs := withSourceAttrs(e.Attrs, e.Source)
 	r := runRow{runID: runID, source: j.srcName, path: e.Path, sha256: sha, bytes: j.size,
@@ -43,6 +43,7 @@ func (wk *worker) addRun(j *job, k key, sha string, runID int64, t *tables, out 
 		r.fill = some(float64(st.Words+1) / float64(st.Capacity))
 	}
 	wk.addSymbols(&r, t, out)
+	problem = problems(problem, addNames(&r, ts, out))
 	for _, a := range []struct {
 		name string
 		col  *opt[string]
@@ -66,7 +67,7 @@ func (wk *worker) addRun(j *job, k key, sha string, runID int64, t *tables, out 
 	g := wk.g
 	g.runs = append(g.runs, r)
 	wk.settle(k, heldInput{run: true, sha256: sha, bytes: j.size, mtimeNS: r.mtimeNS.vOr(-1),
-		symbolized: r.kallsyms.ok || r.systemMap.ok})
+		symbolized: r.kallsyms.ok || r.systemMap.ok, typed: r.typeSource.ok})
 	g.records += st.Records
 	g.calls += r.calls
 	g.bytes += j.size

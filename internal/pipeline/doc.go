@@ -8,6 +8,8 @@
 //	  -> a job per buffer, fed to Workers goroutines                     job.go
 //	  -> ingest.NewDecoderBytes          records of layout A or B, damage counted
 //	  -> symbolize.Symbolizer.Lookup     pc -> function, module, offset
+//	  -> types.Check                     the record against its function's
+//	                                     prototype, found by symbol ID   names.go, types.go
 //	  -> pair.Pairer                     ENTRY/RET -> calls               process.go
 //	  -> Arrow batches (schema.Records, schema.Calls)                    columns.go, calls.go
 //	  -> part.Writer (schema/part)       Parquet parts in the writer's _tmp

@@ -27,6 +27,7 @@ type heldInput struct {
 	bytes      int64
 	mtimeNS    int64 // -1 when unknown
 	symbolized bool  // a run that some symbol table symbolized
+	typed      bool  // a run that some type source was applied to
 	reason     string
 	detail     string
 	commit     int64 // the commit whose parts hold the input's rows
@@ -96,14 +97,14 @@ func scanPart(p dataset.Part, cols []string, fn func(part.Row) error) error {
 }
 
 func (h *holdings) scanRuns(p dataset.Part) error {
-	cols := []string{"source", "path", "sha256", "bytes", "mtime_ns", "kallsyms", "system_map"}
+	cols := []string{"source", "path", "sha256", "bytes", "mtime_ns", "kallsyms", "system_map", "type_source"}
 	return scanPart(p, cols, func(r part.Row) error {
 		if !h.mine(r.String("path")) {
 			return nil
 		}
 		k := keyOf(r.String("source"), r.String("path"))
 		in := heldInput{run: true, sha256: r.String("sha256"), bytes: r.Int64("bytes"), mtimeNS: -1,
-			symbolized: !r.Null("kallsyms") || !r.Null("system_map"), commit: p.Commit}
+			symbolized: !r.Null("kallsyms") || !r.Null("system_map"), typed: !r.Null("type_source"), commit: p.Commit}
 		if !r.Null("mtime_ns") {
 			in.mtimeNS = r.Int64("mtime_ns")
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/kdf-tools/kdf/schema"
 	"github.com/kdf-tools/kdf/transform/pair"
 	"github.com/kdf-tools/kdf/transform/symbolize"
+	"github.com/kdf-tools/kdf/transform/types"
 )
 
 // Buffer is one raw buffer to ingest.
@@ -24,6 +25,8 @@ type Buffer struct {
 	// its first record is decoded; nil, or a nil result, leaves pcs
 	// unresolved.
 	Symbols func(ingest.Layout) *symbolize.Symbolizer
+	// Types, when set, names arguments, fields and enum values.
+	Types *types.Source
 }
 
 // Outcome is what processing a buffer found, for its runs row.
@@ -35,6 +38,9 @@ type Outcome struct {
 	// the symbolizer's table.
 	Used    map[int32]struct{}
 	Symbols *symbolize.Symbolizer
+	// Names is the run's check against its prototypes; nil for a buffer
+	// without records.
+	Names *runNames
 }
 
 // Processor turns buffers into Arrow batches of the records and calls
@@ -48,8 +54,9 @@ type Processor struct {
 	// emit takes ownership of a batch of the given table.
 	emit func(t *schema.Table, rec arrow.RecordBatch) error
 
-	recs  recordCols
-	calls callCols
+	recs   recordCols
+	calls  callCols
+	protos protoTables
 	// off is the position in recs of the current buffer's record 0, less
 	// its rows already emitted: record i sits at recs[i+off].
 	off int
@@ -59,7 +66,7 @@ type Processor struct {
 // NewProcessor returns a Processor that hands batches of at most
 // batchRows rows to emit, which takes ownership of them.
 func NewProcessor(mem memory.Allocator, batchRows int, emit func(*schema.Table, arrow.RecordBatch) error) *Processor {
-	return &Processor{mem: mem, batchRows: batchRows, emit: emit, calls: callCols{preRets: map[int64]uint64{}}}
+	return &Processor{mem: mem, batchRows: batchRows, emit: emit, calls: callCols{preRets: map[int64]uint64{}}, protos: protoTables{}}
 }
 
 // Process decodes, symbolizes and pairs one buffer into the pending
@@ -73,7 +80,8 @@ func (p *Processor) Process(b *Buffer) (*Outcome, error) {
 	p.off = p.recs.len()
 	clear(p.calls.preRets)
 	var syms symbolCols
-	pairer := pair.NewPairer(func(c *pair.Call) { p.addCall(b.RunID, syms, c, out.Symbols) }, p.link)
+	var names *runNames
+	pairer := pair.NewPairer(func(c *pair.Call) { p.addCall(b.RunID, syms, names, c, out.Symbols) }, p.link)
 	d := ingest.NewDecoder(b.R, b.Name, b.Options)
 	if b.Data != nil {
 		d = ingest.NewDecoderBytes(b.Data, b.Name, b.Options)
@@ -83,15 +91,22 @@ func (p *Processor) Process(b *Buffer) (*Outcome, error) {
 		if idx == 0 {
 			out.Symbols = symbolizer(b, d.Stats().Layout)
 			syms = symbolCols{tableOf(out.Symbols)}
-			p.recs.startRun(b.RunID, syms)
+			names = &runNames{table: p.protos.get(syms.table, b.Types), layout: d.Stats().Layout}
+			out.Names = names
+			p.recs.startRun(b.RunID, syms, names)
 		}
 		f, ok := lookup(out.Symbols, r.PC)
+		var v types.Verdict
 		if ok {
 			out.Used[f.ID] = struct{}{}
+			if names.table != nil {
+				v = types.Check(names.table.get(f.ID), r.Kind, names.layout, r.ArgIdx, r.Size, len(r.Values))
+				names.check(v)
+			}
 		} else {
 			out.Unresolved++
 		}
-		p.recs.add(r, idx, f, ok)
+		p.recs.add(r, idx, f, ok, v)
 		pairer.Push(r, idx)
 		if p.recs.linked >= p.batchRows {
 			p.flushRecords(p.recs.linked)
@@ -152,12 +167,12 @@ func (p *Processor) link(l pair.Link) {
 	p.recs.link(l, pos)
 }
 
-func (p *Processor) addCall(runID int64, syms symbolCols, c *pair.Call, s *symbolize.Symbolizer) {
+func (p *Processor) addCall(runID int64, syms symbolCols, names *runNames, c *pair.Call, s *symbolize.Symbolizer) {
 	id := int32(-1)
 	if f, ok := lookup(s, c.PC); ok {
 		id = f.ID
 	}
-	p.calls.add(runID, syms, c, id)
+	p.calls.add(runID, syms, names, c, id)
 	if p.calls.len() >= p.batchRows {
 		p.flushCalls()
 	}

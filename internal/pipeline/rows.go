@@ -45,6 +45,9 @@ type runRow struct {
 	callsByStatus                 [4]int64 // complete, no_return, no_entry, truncated
 	maxDepth                      int32
 	unresolved                    int64
+	typeSource                    opt[string]
+	protoChecked, protoMismatches int64
+	named                         bool
 	problems                      opt[string]
 	arm, trial, boot, vm, program opt[string]
 	timestamp                     opt[string]
@@ -147,6 +150,10 @@ func buildRuns(mem memory.Allocator, campaign string, rows []runRow) arrow.Recor
 		i64(name, func(r *runRow) int64 { return r.callsByStatus[k] })
 	}
 	i64("unresolved_pcs", func(r *runRow) int64 { return r.unresolved })
+	optStr("type_source", func(r *runRow) opt[string] { return r.typeSource })
+	i64("proto_checked", func(r *runRow) int64 { return r.protoChecked })
+	i64("proto_mismatches", func(r *runRow) int64 { return r.protoMismatches })
+	boolean("named", func(r *runRow) bool { return r.named })
 	optStr("problems", func(r *runRow) opt[string] { return r.problems })
 	optStr("arm", func(r *runRow) opt[string] { return r.arm })
 	optStr("trial", func(r *runRow) opt[string] { return r.trial })

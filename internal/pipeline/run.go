@@ -13,6 +13,7 @@ import (
 	"github.com/kdf-tools/kdf/ingest/source"
 	"github.com/kdf-tools/kdf/schema/dataset"
 	"github.com/kdf-tools/kdf/schema/part"
+	"github.com/kdf-tools/kdf/transform/types"
 )
 
 // Config is one ingest: sources into a dataset's campaign.
@@ -28,6 +29,12 @@ type Config struct {
 	// of the snapshots found beside them; KASLR overrides the offset.
 	Kallsyms, SystemMap string
 	KASLR               *uint64
+	// Types, when set, names every buffer's arguments instead of the
+	// type sources found beside them: raw BTF, an ELF vmlinux, or a
+	// directory laid out as /sys/kernel/btf. TypesLimits bound what any
+	// type source may cost.
+	Types       string
+	TypesLimits types.Limits
 
 	// Workers decode and write in parallel; 0 means one per core.
 	Workers int
@@ -117,12 +124,15 @@ type Summary struct {
 	// their source no longer met the problem.
 	StaleRejects int64 `json:"stale_rejects"`
 	// Unsymbolized counts runs ingested without any symbol table.
-	Unsymbolized int64   `json:"unsymbolized"`
-	Records      int64   `json:"records"`
-	Calls        int64   `json:"calls"`
-	Bytes        int64   `json:"bytes"`
-	Commits      int64   `json:"commits"`
-	Seconds      float64 `json:"seconds"`
+	Unsymbolized int64 `json:"unsymbolized"`
+	// Unnamed counts runs ingested without names: no type source, or
+	// one their records disagreed with.
+	Unnamed int64   `json:"unnamed"`
+	Records int64   `json:"records"`
+	Calls   int64   `json:"calls"`
+	Bytes   int64   `json:"bytes"`
+	Commits int64   `json:"commits"`
+	Seconds float64 `json:"seconds"`
 	// Warnings are problems that did not stop the ingest.
 	Warnings []string `json:"warnings,omitempty"`
 }
@@ -146,6 +156,9 @@ func Run(ctx context.Context, cfg Config, prog *Progress) (*Summary, error) {
 		names: map[string]string{}, named: map[string]bool{},
 		partial: map[string]bool{}, sum: &Summary{Dataset: cfg.Dataset, Campaign: cfg.Campaign, ByReason: map[string]int64{}}}
 	if in.overrides, err = loadOverrides(cfg); err != nil {
+		return nil, err
+	}
+	if in.typesOverride, err = loadTypesOverride(cfg); err != nil {
 		return nil, err
 	}
 	start := time.Now()
@@ -190,6 +203,10 @@ type ingester struct {
 	prog      *Progress
 	overrides *tables
 	symbols   symbolCache
+	// typesOverride is the command line's type source; types caches
+	// those found in the sources.
+	typesOverride *typeSource
+	types         typesCache
 
 	// paths are the source and path of every input recorded so far
 	// that some other entry could share, each with the last #n suffix
@@ -293,6 +310,9 @@ func (in *ingester) count(g *group) {
 	for _, r := range g.runs {
 		if !r.kallsyms.ok && !r.systemMap.ok {
 			s.Unsymbolized++
+		}
+		if !r.named {
+			s.Unnamed++
 		}
 	}
 	for _, r := range g.rejects {

@@ -155,7 +155,7 @@ func (wk *worker) do(j *job) error {
 		}
 		wk.reject(j, k, j.sha, j.reason, j.detail)
 		return nil
-	case held && h.run && !force && unchanged(h, e) && !wk.symbolsArrived(h, e):
+	case held && h.run && !force && unchanged(h, e) && !wk.arrived(h, e):
 		wk.skip(j)
 		return nil
 	}
@@ -176,7 +176,7 @@ func (wk *worker) do(j *job) error {
 			j.release()
 			return nil
 		}
-		if !wk.symbolsArrived(h, e) {
+		if !wk.arrived(h, e) {
 			wk.skip(j)
 			return nil
 		}
@@ -190,8 +190,15 @@ func unchanged(h heldInput, e *source.Entry) bool {
 	return h.mtimeNS >= 0 && !e.ModTime.IsZero() && h.bytes == e.Size && h.mtimeNS == e.ModTime.UnixNano()
 }
 
+// arrived reports whether a run held without symbols or without types
+// now has a symbol table or a type source: it is ingested again,
+// replacing the run.
+func (wk *worker) arrived(h heldInput, e *source.Entry) bool {
+	return wk.symbolsArrived(h, e) || wk.typesArrived(h, e)
+}
+
 // symbolsArrived reports whether a run held without symbols now has a
-// table that can symbolize it: it is ingested again, replacing the run.
+// table that can symbolize it.
 func (wk *worker) symbolsArrived(h heldInput, e *source.Entry) bool {
 	if h.symbolized {
 		return false
@@ -219,6 +226,7 @@ func (wk *worker) ingest(j *job, k key, sha string, data []byte) error {
 	e := j.entry
 	wk.g.jobs = append(wk.g.jobs, j)
 	t, symErr := wk.tables(e)
+	ts, typesErr := wk.types(e)
 	opt := wk.options(e.Attrs)
 	attrProblem := e.CheckAttrs() // every unusable exec_ns, baseline_ns, capacity_words, layout, with its manifest line
 	opt.Size = j.size
@@ -230,6 +238,7 @@ func (wk *worker) ingest(j *job, k key, sha string, data []byte) error {
 	}
 	fault := protect(func() {
 		out, procErr = wk.proc.Process(&Buffer{RunID: runID, Name: e.Source + ":" + e.Path, Data: data, Options: opt,
+			Types: ts.source(),
 			Symbols: func(l ingest.Layout) *symbolize.Symbolizer {
 				s, err := wk.syms.get(t, l)
 				if err != nil && symErr == nil {
@@ -248,7 +257,7 @@ func (wk *worker) ingest(j *job, k key, sha string, data []byte) error {
 	case procErr != nil:
 		return procErr
 	}
-	wk.addRun(j, k, sha, runID, t, out, problems(symErr, t.warn, attrProblem, j.detail))
+	wk.addRun(j, k, sha, runID, t, ts, out, problems(symErr, t.warn, typesErr, ts.warning(), attrProblem, j.detail))
 	return nil
 }
 

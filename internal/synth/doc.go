@@ -72,9 +72,16 @@
 // WriteCampaign writes arms x trials x boots x programs:
 //
 //	DIR/System.map
+//	DIR/btf/vmlinux, DIR/btf/<module>
 //	DIR/arm=<arm>/trial=<n>/boot=<n>/kallsyms
 //	DIR/arm=<arm>/trial=<n>/boot=<n>/manifest.jsonl
 //	DIR/arm=<arm>/trial=<n>/boot=<n>/prog-000001.kcdf
+//
+// btf/ holds the kernel's types as a kernel built with
+// CONFIG_DEBUG_INFO_BTF exposes them in /sys/kernel/btf: vmlinux's BTF
+// and each module's split BTF (Kernel.BTF), every instrumented function
+// with its prototype, so that kdf names arguments, fields and enum
+// values; catalog_types.go gives the C types.
 //
 // manifest.jsonl has one object per buffer: file, program (syzkaller-like
 // text), exec_ns (baseline_ns plus about 27 ns per hook, per arm, plus

@@ -30,6 +30,7 @@ type Field struct {
 	Size   int
 	Signed bool
 	gen    valueGen
+	tok    string // the catalog's type: u8..u64, i8..i64, ptr
 }
 
 // Struct is a struct type whose fields the hooks expand.
@@ -52,6 +53,7 @@ type Arg struct {
 	// pointer, value 0; layout B: header size 0).
 	OptimizedOut bool
 	gen          valueGen
+	tok          string // the catalog's type of a scalar: u8..u64, i8..i64, ptr
 }
 
 // Ret is a function's return value.
@@ -62,6 +64,7 @@ type Ret struct {
 	Signed bool    // the value is a signed integer or pointer: errnos apply
 	Struct *Struct
 	gen    valueGen
+	tok    string
 }
 
 // Func is one instrumented function. (The symbol tables also list

@@ -70,7 +70,7 @@ func parseStructs(specs []sspec) map[string]*Struct {
 				panic(fmt.Sprintf("synth: struct %s: %v", s.name, err))
 			}
 			off := (st.Size + size - 1) / size * size
-			st.Fields = append(st.Fields, Field{Name: name, Offset: off, Size: size, Signed: signed, gen: gen})
+			st.Fields = append(st.Fields, Field{Name: name, Offset: off, Size: size, Signed: signed, gen: gen, tok: typeTok(rest)})
 			st.sizes = append(st.sizes, uint8(size))
 			st.Size = off + size
 		}
@@ -116,7 +116,15 @@ func parseArg(s string, structs map[string]*Struct) (Arg, error) {
 		return Arg{Kind: kind, Size: sizeOf(st), Signed: true, Struct: st, gen: gen}, err
 	}
 	size, signed, gen, err := parseScalar(s)
-	return Arg{Kind: Scalar, Size: size, Signed: signed, gen: gen}, err
+	return Arg{Kind: Scalar, Size: size, Signed: signed, gen: gen, tok: typeTok(s)}, err
+}
+
+// typeTok is the type of "type[/domain][<source]": u64, i32, ptr.
+func typeTok(s string) string {
+	if i := strings.IndexAny(s, "/<"); i >= 0 {
+		return s[:i]
+	}
+	return s
 }
 
 func sizeOf(st *Struct) int {
@@ -134,7 +142,7 @@ func parseRet(s string, structs map[string]*Struct) (Ret, error) {
 	if err == nil && a.Kind != Scalar && a.Kind != StructPtr {
 		err = fmt.Errorf("return kind %q", s)
 	}
-	return Ret{Kind: a.Kind, Size: a.Size, Signed: a.Signed, Struct: a.Struct, gen: a.gen}, err
+	return Ret{Kind: a.Kind, Size: a.Size, Signed: a.Signed, Struct: a.Struct, gen: a.gen, tok: a.tok}, err
 }
 
 // parseScalar reads "type[/domain][<source]".

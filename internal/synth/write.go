@@ -149,6 +149,7 @@ func (s *Summary) merge(o *Summary) {
 // the same Config:
 //
 //	dir/System.map
+//	dir/btf/vmlinux, dir/btf/MODULE        the kernel's BTF, as /sys/kernel/btf holds it
 //	dir/arm=A/trial=T/boot=B/kallsyms
 //	dir/arm=A/trial=T/boot=B/manifest.jsonl
 //	dir/arm=A/trial=T/boot=B/prog-000001.kcdf
@@ -165,6 +166,9 @@ func WriteCampaign(dir string, cfg Config) (Summary, error) {
 		return sum, err
 	}
 	if err := os.WriteFile(filepath.Join(dir, "System.map"), c.k.SystemMap(), 0o644); err != nil {
+		return sum, err
+	}
+	if err := writeBTF(filepath.Join(dir, "btf"), c.k); err != nil {
 		return sum, err
 	}
 	boots := c.Boots()
@@ -191,6 +195,27 @@ func WriteCampaign(dir string, cfg Config) (Summary, error) {
 		sum.merge(&sums[i])
 	}
 	return sum, nil
+}
+
+// writeBTF writes the kernel's BTF into dir as /sys/kernel/btf lays it
+// out: vmlinux, and one split BTF file per module.
+func writeBTF(dir string, k *Kernel) error {
+	vmlinux, modules, err := k.BTF()
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "vmlinux"), vmlinux, 0o644); err != nil {
+		return err
+	}
+	for name, data := range modules {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (c *Campaign) writeBoot(dir string, br *BootRun, sum *Summary) error {

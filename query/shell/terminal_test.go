@@ -30,7 +30,7 @@ func TestComplete(t *testing.T) {
 		{"SELECT my_c FROM mine", 11, "SELECT ", " FROM mine", []string{"my_column"}},
 		{"SELECT * FROM MIN", 17, "SELECT * FROM ", "", []string{"MINe"}},
 		{"SELECT run_g", 12, "SELECT ", "", []string{"run_group"}},
-		{"SELECT * FROM arg", 17, "SELECT * FROM ", "", []string{"arg_fields", "arg_idx", "arg_sizes", "args"}},
+		{"SELECT * FROM arg", 17, "SELECT * FROM ", "", []string{"arg_fields", "arg_idx", "arg_name", "arg_names", "arg_sizes", "arg_type", "args"}},
 		{"  .sch", 6, "  ", "", []string{".schema"}},
 		{".schema arg_f", 13, ".schema ", "", []string{"arg_fields"}},
 		{"SELECT nosuchname", 17, "SELECT ", "", nil},

@@ -181,6 +181,31 @@ func (g *recordGen) appendRecord(b *array.RecordBuilder, p genPC, kind string, a
 		}
 	}
 	f[17].(*array.Int64Builder).Append(g.callID)
+	g.appendNames(f[18:], kind, nvals)
+}
+
+// appendNames appends a type source's names: a record of an unknown
+// function, or a compare, has none.
+func (g *recordGen) appendNames(f []array.Builder, kind string, nvals int) {
+	if kind == "cmp" || g.rng.IntN(5) == 0 {
+		for _, c := range f {
+			c.AppendNull()
+		}
+		return
+	}
+	f[0].(*array.StringBuilder).Append([]string{"file", "buf", "count", "pos"}[g.rng.IntN(4)])
+	f[1].(*array.StringBuilder).Append([]string{"size_t", "struct file *", "enum pid_type"}[g.rng.IntN(3)])
+	f[2].(*array.BooleanBuilder).Append(g.rng.IntN(2) == 0)
+	f[3].(*array.StringBuilder).Append([]string{"PIDTYPE_PID", "PIDTYPE_TGID"}[g.rng.IntN(2)])
+	lb := f[4].(*array.ListBuilder)
+	if nvals == 1 {
+		lb.AppendNull()
+		return
+	}
+	lb.Append(true)
+	for i := range nvals {
+		lb.ValueBuilder().(*array.StringBuilder).Append(fmt.Sprintf("f%d", i))
+	}
 }
 
 // Words the tests make sure survive: the largest u64, the poison word

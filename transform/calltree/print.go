@@ -28,7 +28,11 @@ func (v *Tree) Print(w io.Writer, keep []bool) {
 			for end < len(v.recs) && keep[end] && v.recs[end].Kind == ingest.KindEntry && v.links[end].Call == l.Call {
 				end++
 			}
-			v.entryLine(w, c, i, end, base)
+			ret := ""
+			if r, ok := v.leafRet(c, i, end, keep); ok {
+				ret, end = " = "+r, end+1
+			}
+			v.entryLine(w, c, i, end, base, ret)
 			i = end - 1
 		case r.Kind == ingest.KindRet:
 			v.retLine(w, r, l, base)
@@ -42,21 +46,38 @@ func (v *Tree) Print(w io.Writer, keep []bool) {
 	}
 }
 
-func (v *Tree) entryLine(w io.Writer, c *pair.Call, from, to int, base int32) {
+func (v *Tree) entryLine(w io.Writer, c *pair.Call, from, to int, base int32, ret string) {
 	var args []string
 	if c.Args[0].Record != int64(from) {
 		args = append(args, "...")
 	}
 	for j := range c.Args {
 		if rec := c.Args[j].Record; rec >= int64(from) && rec < int64(to) {
-			args = append(args, value(&c.Args[j]))
+			if v.types != nil {
+				args = append(args, v.argValue(c, &c.Args[j]))
+			} else {
+				args = append(args, value(&c.Args[j]))
+			}
 		}
 	}
 	note := ""
 	if c.Status == pair.Truncated {
 		note = "  # truncated"
 	}
-	fmt.Fprintf(w, "%s%s(%s)%s\n", indent(c.Depth-base), v.name(c.PC, true), strings.Join(args, ", "), note)
+	fmt.Fprintf(w, "%s%s(%s)%s%s\n", indent(c.Depth-base), v.name(c.PC, true), strings.Join(args, ", "), ret, note)
+}
+
+// leafRet is, with types, the return of a call whose entry records
+// from..to-1 are followed by its own return, nothing nested between:
+// such a call prints on one line.
+func (v *Tree) leafRet(c *pair.Call, from, to int, keep []bool) (string, bool) {
+	if v.types == nil || to >= len(v.recs) || !keep[to] || c.Args[0].Record != int64(from) || c.Ret == nil || c.Ret.Record != int64(to) {
+		return "", false
+	}
+	if s, ok := v.retTyped(c.PC, c.Ret); ok {
+		return s, true
+	}
+	return retValue(c.Ret), true
 }
 
 func (v *Tree) retLine(w io.Writer, r *ingest.Record, l pair.Link, base int32) {
@@ -68,7 +89,11 @@ func (v *Tree) retLine(w io.Writer, r *ingest.Record, l pair.Link, base int32) {
 	if l.Call >= 0 && l.Call < int64(len(v.calls)) {
 		depth = v.calls[l.Call].Depth
 	}
-	fmt.Fprintf(w, "%s%s = %s()%s\n", indent(depth-base), retValue(&x), v.name(r.PC, true), note)
+	s := retValue(&x)
+	if t, ok := v.retTyped(r.PC, &x); ok && !l.PreRet {
+		s = t
+	}
+	fmt.Fprintf(w, "%s%s = %s()%s\n", indent(depth-base), s, v.name(r.PC, true), note)
 }
 
 // minDepth is the depth of the shallowest kept line, so that a window

@@ -9,6 +9,7 @@ import (
 	"github.com/kdf-tools/kdf/transform/errno"
 	"github.com/kdf-tools/kdf/transform/pair"
 	"github.com/kdf-tools/kdf/transform/symbolize"
+	"github.com/kdf-tools/kdf/transform/types"
 )
 
 // Tree is one buffer, paired and symbolized, ready to print.
@@ -18,6 +19,10 @@ type Tree struct {
 	links []pair.Link
 	sym   *symbolize.Symbolizer
 	funcs map[uint64]symbolize.Func
+	// Set by SetTypes.
+	types  *types.Source
+	layout ingest.Layout
+	protos map[uint64]*types.Proto
 }
 
 // New pairs a buffer's records into calls and names their pcs with sym;

@@ -3,6 +3,8 @@
 --
 --   function         the function's name, demangled (Rust symbols read
 --                    eight_args_rust::write_handler)
+--   arg_name         the parameter's name, from the runs' type source
+--                    (BTF, DWARF); NULL without one
 --   size             the argument's size in bytes (the largest seen)
 --   calls            ENTRY records of the argument: the calls that
 --                    recorded it (in layout B a struct passed in several
@@ -32,7 +34,7 @@
 --   top       how many top values to list (default 5)
 
 WITH a AS (
-  SELECT module, func, demangled, arg_idx, size, value, value_s, is_fault, run_id
+  SELECT module, func, demangled, arg_idx, arg_name, size, value, value_s, is_fault, run_id
   FROM args
   WHERE (getvariable('func') IS NULL OR func GLOB getvariable('func') OR demangled GLOB getvariable('func'))
     AND (getvariable('module') IS NULL OR module = getvariable('module'))
@@ -41,6 +43,7 @@ WITH a AS (
 ),
 totals AS (
   SELECT module, func, demangled, arg_idx,
+         min(arg_name) AS arg_name,
          max(size) AS size,
          count(*) AS calls,
          count(DISTINCT run_id) AS runs,
@@ -81,7 +84,7 @@ histogram AS (
   )
   GROUP BY ALL
 )
-SELECT module, demangled AS function, arg_idx, size, calls, runs, distinct_values, zero_share, fault_share,
+SELECT module, demangled AS function, arg_idx, arg_name, size, calls, runs, distinct_values, zero_share, fault_share,
        min, max, min_s, max_s, top_values, top_shares, log2_hist, entropy_bits
 FROM totals
 JOIN distribution USING (module, func, arg_idx)

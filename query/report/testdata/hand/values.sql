@@ -3,7 +3,7 @@
 -- benchmark compares it with the report; a test checks that both give
 -- the same table. {records} is replaced by the list of records parts.
 WITH a AS (
-  SELECT module, func, demangled, arg_idx, size, value, run_id,
+  SELECT module, func, demangled, arg_idx, arg_name, size, value, run_id,
          CASE
            WHEN size = 1 THEN CAST(value & 255 AS BIGINT) - CASE WHEN value & 128 <> 0 THEN 256 ELSE 0 END
            WHEN size = 2 THEN CAST(value & 65535 AS BIGINT) - CASE WHEN value & 32768 <> 0 THEN 65536 ELSE 0 END
@@ -14,7 +14,7 @@ WITH a AS (
   WHERE kind = 'entry'
 ),
 totals AS (
-  SELECT module, func, demangled, arg_idx, max(size) AS size, count(*) AS calls, count(DISTINCT run_id) AS runs,
+  SELECT module, func, demangled, arg_idx, min(arg_name) AS arg_name, max(size) AS size, count(*) AS calls, count(DISTINCT run_id) AS runs,
          avg(CASE WHEN value = 0 THEN 1 ELSE 0 END) AS zero_share,
          avg(CASE WHEN value = 3134905733 THEN 1 ELSE 0 END) AS fault_share,
          min(value) AS min, max(value) AS max, min(value_s) AS min_s, max(value_s) AS max_s
@@ -45,7 +45,7 @@ histogram AS (
     FROM per_value GROUP BY ALL
   ) GROUP BY ALL
 )
-SELECT module, demangled AS function, arg_idx, size, calls, runs, distinct_values, zero_share, fault_share,
+SELECT module, demangled AS function, arg_idx, arg_name, size, calls, runs, distinct_values, zero_share, fault_share,
        min, max, min_s, max_s, top_values, top_shares, log2_hist, entropy_bits
 FROM totals JOIN distribution USING (module, func, arg_idx) JOIN histogram USING (module, func, arg_idx)
 ORDER BY module, demangled NULLS LAST, func, arg_idx

@@ -1,0 +1,168 @@
+package pipeline
+
+import (
+	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/kdf-tools/kdf/ingest"
+	"github.com/kdf-tools/kdf/transform/symbolize"
+	"github.com/kdf-tools/kdf/transform/types"
+)
+
+// protoTable is the prototypes of a symbol table's functions in one type
+// source, by symbol ID: a record finds its prototype by the ID its pc
+// resolved to, an index, never a lookup by name. Each symbol is looked
+// up in the type source once, when a record first needs it. One
+// Processor's, not shared between goroutines.
+type protoTable struct {
+	syms   *symbolize.Table
+	src    *types.Source
+	protos []*types.Proto
+	done   []bool
+}
+
+func newProtoTable(syms *symbolize.Table, src *types.Source) *protoTable {
+	n := syms.Len()
+	return &protoTable{syms: syms, src: src, protos: make([]*types.Proto, n), done: make([]bool, n)}
+}
+
+func (t *protoTable) get(id int32) *types.Proto {
+	if t == nil || id < 0 || int(id) >= len(t.protos) {
+		return nil
+	}
+	if !t.done[id] {
+		s := t.syms.Symbol(id)
+		t.protos[id], t.done[id] = t.src.Proto(s.Module, s.Name), true
+	}
+	return t.protos[id]
+}
+
+// protoTables keeps a Processor's tables by symbol table and type source.
+type protoTables map[[2]any]*protoTable
+
+func (m protoTables) get(syms *symbolize.Table, src *types.Source) *protoTable {
+	if syms == nil || src == nil {
+		return nil
+	}
+	k := [2]any{syms, src}
+	t, ok := m[k]
+	if !ok {
+		t = newProtoTable(syms, src)
+		m[k] = t
+	}
+	return t
+}
+
+// maxMismatchShare is the share of checked records that may disagree
+// with their prototypes before a run's names are refused: a type source
+// of another kernel build disagrees far more often, and would name
+// everything wrongly.
+const maxMismatchShare = 0.1
+
+// runNames is one run's naming: its prototypes, and the check of its
+// records against them. The run is named, or not, once: when its first
+// rows are built into a batch, on the records checked by then (all of
+// them unless the buffer holds more than a batch).
+type runNames struct {
+	table               *protoTable
+	layout              ingest.Layout
+	checked, mismatched int64
+	decided, named      bool
+}
+
+// check counts a record's verdict.
+func (r *runNames) check(v types.Verdict) {
+	switch v {
+	case types.Agrees:
+		r.checked++
+	case types.Disagrees:
+		r.checked++
+		r.mismatched++
+	}
+}
+
+// names reports whether the run's rows get names, deciding it the first
+// time.
+func (r *runNames) names() bool {
+	if r == nil {
+		return false
+	}
+	if !r.decided {
+		r.decided = true
+		r.named = r.table != nil && float64(r.mismatched) <= maxMismatchShare*float64(r.checked)
+	}
+	return r.named
+}
+
+// recordNames fills the name columns of the records table.
+type recordNames struct {
+	argName, argType, valueName *array.StringBuilder
+	signed                      *array.BooleanBuilder
+	fieldNames                  *array.ListBuilder
+}
+
+func (f builders) recordNames() recordNames {
+	return recordNames{argName: f.string("arg_name"), argType: f.string("arg_type"), valueName: f.string("value_name"),
+		signed: f.bool("signed"), fieldNames: f.list("field_names")}
+}
+
+// typeOf is the type a record holds by its prototype, and the
+// parameter's name: nil for a record that disagrees with it, a compare,
+// or without a prototype.
+func typeOf(p *types.Proto, kind uint8, argIdx uint8, verdict types.Verdict) (*types.Type, string) {
+	if p == nil || verdict != types.Agrees {
+		return nil, ""
+	}
+	switch {
+	case kind == uint8(ingest.KindEntry):
+		return &p.Params[argIdx].Type, p.Params[argIdx].Name
+	case kind == uint8(ingest.KindRet), kind == kindPreRet:
+		return &p.Ret, ""
+	}
+	return nil, ""
+}
+
+// add appends the names of one record holding a value of type t: the
+// parameter's name and type, the enum value's name, the fields'.
+func (n recordNames) add(t *types.Type, name string, value uint64, nvals int32) {
+	appendName(n.argName, name)
+	n.argType.Append(t.C)
+	vn, ok := "", false
+	if t.Enum != nil {
+		vn, ok = t.Enum.Lookup(value)
+	}
+	appendOpt(n.valueName, opt[string]{vn, ok})
+	if t.Kind == types.KindInt || t.Kind == types.KindEnum {
+		n.signed.Append(t.Signed)
+	} else {
+		n.signed.AppendNull()
+	}
+	if !t.Expanded() || int(nvals) != len(t.Record.Fields) {
+		n.fieldNames.AppendNull()
+		return
+	}
+	n.fieldNames.Append(true)
+	vb := n.fieldNames.ValueBuilder().(*array.StringBuilder)
+	for _, f := range t.Record.Fields {
+		vb.Append(f.Name)
+	}
+}
+
+// nulls appends k rows without names.
+func (n recordNames) nulls(k int) {
+	if k == 0 {
+		return
+	}
+	n.argName.AppendNulls(k)
+	n.argType.AppendNulls(k)
+	n.valueName.AppendNulls(k)
+	n.signed.AppendNulls(k)
+	n.fieldNames.AppendNulls(k)
+}
+
+func appendName(b *array.StringBuilder, name string) {
+	if name == "" {
+		b.AppendNull()
+		return
+	}
+	b.Append(name)
+}

@@ -1,0 +1,216 @@
+package pipeline
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"sync"
+
+	"github.com/kdf-tools/kdf/ingest"
+	"github.com/kdf-tools/kdf/ingest/source"
+	"github.com/kdf-tools/kdf/transform/types"
+)
+
+// typeSource is the type source that names a buffer's records, with the
+// name the runs table records for it.
+type typeSource struct {
+	src  *types.Source
+	name string
+	// warn says what of it could not be used (a module's BTF), for the
+	// problems of the runs it names.
+	warn string
+}
+
+// loadTypesOverride reads the type source given on the command line,
+// which names every buffer.
+func loadTypesOverride(cfg Config) (*typeSource, error) {
+	if cfg.Types == "" {
+		return nil, nil
+	}
+	src, err := types.Load(cfg.Types, cfg.TypesLimits)
+	if src == nil {
+		return nil, fmt.Errorf("%s: %w", cfg.Types, err)
+	}
+	ts := &typeSource{src: src, name: cfg.Types}
+	if err != nil {
+		ts.warn = err.Error()
+	}
+	return ts, nil
+}
+
+// typesCache reads each type source found in the sources once, for all
+// workers.
+type typesCache struct {
+	mu      sync.Mutex
+	entries map[*source.Types]*cachedTypes
+}
+
+type cachedTypes struct {
+	once     sync.Once
+	src      *types.Source
+	err      error            // the vmlinux's types cannot be read
+	modErrs  map[string]error // modules whose BTF cannot be read, by name
+	reported bool
+}
+
+func (c *typesCache) get(t *source.Types, lim types.Limits) *cachedTypes {
+	c.mu.Lock()
+	if c.entries == nil {
+		c.entries = map[*source.Types]*cachedTypes{}
+	}
+	e, ok := c.entries[t]
+	if !ok {
+		e = &cachedTypes{}
+		c.entries[t] = e
+	}
+	c.mu.Unlock()
+	e.once.Do(func() { e.src, e.err, e.modErrs = readTypes(t, lim) })
+	return e
+}
+
+// readTypes reads a vmlinux's types, then each module's BTF on top.
+func readTypes(t *source.Types, lim types.Limits) (*types.Source, error, map[string]error) {
+	switch {
+	case t.Err != nil:
+		return nil, t.Err, nil
+	case t.Base == nil:
+		return nil, errors.New("module BTF without the vmlinux's BTF beside it"), nil
+	}
+	r, size, closeIt, err := t.Base.ReaderAt()
+	if err != nil {
+		return nil, err, nil
+	}
+	src, err := types.Read(r, size, t.Base.String(), lim)
+	closeIt()
+	if err != nil {
+		return nil, err, nil
+	}
+	modErrs := map[string]error{}
+	for _, name := range slices.Sorted(maps.Keys(t.Modules)) {
+		if err := addModule(src, name, t.Modules[name]); err != nil {
+			modErrs[name] = err
+		}
+	}
+	return src, nil, modErrs
+}
+
+func addModule(src *types.Source, name string, s *source.Snapshot) error {
+	r, size, closeIt, err := s.ReaderAt()
+	if err != nil {
+		return err
+	}
+	defer closeIt()
+	data := make([]byte, size)
+	if _, err := r.ReadAt(data, 0); err != nil && int64(len(data)) != size {
+		return err
+	}
+	return src.AddModuleBTF(name, data, s.String())
+}
+
+// types returns the type source that names a buffer: the command
+// line's, or the nearest found beside it. A type file that cannot serve
+// is recorded as a reject once, and its buffers are ingested without
+// names.
+func (wk *worker) types(e *source.Entry) (*typeSource, error) {
+	if wk.in.typesOverride != nil {
+		return wk.in.typesOverride, nil
+	}
+	t := e.Types
+	if t == nil {
+		return nil, nil
+	}
+	c := wk.in.types.get(t, wk.in.cfg.TypesLimits)
+	first := wk.in.types.takeReport(c)
+	if c.err != nil {
+		if first {
+			wk.reportTypes(t, c.err)
+		}
+		return nil, fmt.Errorf("types %s unusable: %w", t, c.err)
+	}
+	ts := &typeSource{src: c.src, name: wk.in.sourceName(t.Base.Source) + ":" + t.Base.Path}
+	for _, name := range slices.Sorted(maps.Keys(c.modErrs)) {
+		s, err := t.Modules[name], c.modErrs[name]
+		ts.warn = problems(ts.warn, fmt.Errorf("%s unusable: %w", s, err))
+		if first && s.Err == nil { // the walker reported those it found unusable
+			wk.reportTypeFile(s, err)
+		}
+	}
+	return ts, nil
+}
+
+func (c *typesCache) takeReport(e *cachedTypes) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	first := !e.reported
+	e.reported = true
+	return first
+}
+
+// reportTypes puts the problem of a type source's vmlinux file in the
+// rejects. A file the walker found unusable (too large, ambiguous) is
+// in the rejects already.
+func (wk *worker) reportTypes(t *source.Types, err error) {
+	if t.Err != nil || t.Base == nil || t.Base.Err != nil {
+		return
+	}
+	wk.reportTypeFile(t.Base, err)
+}
+
+func (wk *worker) reportTypeFile(s *source.Snapshot, err error) {
+	if !wk.in.mine(s.Path) {
+		return
+	}
+	name := wk.in.sourceName(s.Source)
+	k := keyOf(name, s.Path)
+	wk.in.noteSeen(k)
+	j := &job{entry: &source.Entry{Source: s.Source, Path: s.Path, Size: s.Size}, srcName: name, key: k}
+	wk.reject(j, k, "", ingest.ReasonBadTypes, err.Error())
+}
+
+func (ts *typeSource) source() *types.Source {
+	if ts == nil {
+		return nil
+	}
+	return ts.src
+}
+
+func (ts *typeSource) warning() string {
+	if ts == nil {
+		return ""
+	}
+	return ts.warn
+}
+
+// addNames fills a run's naming columns; it returns why the run's names
+// were refused, if they were.
+func addNames(r *runRow, ts *typeSource, out *Outcome) string {
+	if ts == nil {
+		return ""
+	}
+	r.typeSource = some(ts.name)
+	n := out.Names
+	if n == nil {
+		return ""
+	}
+	r.protoChecked, r.protoMismatches, r.named = n.checked, n.mismatched, n.names()
+	if n.table == nil || r.named {
+		return ""
+	}
+	return fmt.Sprintf("%d of the %d records checked disagree with their prototypes in %s: no names (are these types of another kernel build?)",
+		n.mismatched, n.checked, ts.name)
+}
+
+// typesArrived reports whether a run held without a type source now has
+// one that can be read.
+func (wk *worker) typesArrived(h heldInput, e *source.Entry) bool {
+	switch {
+	case h.typed:
+		return false
+	case wk.in.typesOverride != nil:
+		return true
+	case e.Types == nil:
+		return false
+	}
+	return wk.in.types.get(e.Types, wk.in.cfg.TypesLimits).err == nil
+}
