@@ -67,8 +67,8 @@ func (k *Kernel) BootID() string {
 }
 
 // Host writes into dir the files the kernel's boot shows, its kallsyms
-// and boot id and, with typeSource, a stand-in for its BTF, and returns
-// the Host that reads them.
+// and boot id and, with typeSource, its BTF, and returns the Host that
+// reads them.
 func (k *Kernel) Host(dir string, typeSource bool) (capture.Host, error) {
 	h := capture.Host{
 		Kallsyms:   filepath.Join(dir, "kallsyms"),
@@ -78,7 +78,11 @@ func (k *Kernel) Host(dir string, typeSource bool) (capture.Host, error) {
 	}
 	files := map[string][]byte{h.Kallsyms: k.boot.Kallsyms(false), h.BootID: []byte(k.BootID() + "\n")}
 	if typeSource {
-		files[h.TypeSource] = []byte{0x9f, 0xeb, 1, 0, 24, 0, 0, 0} // BTF's magic, version 1, a header's length
+		vmlinux, _, err := k.boot.Kernel().BTF()
+		if err != nil {
+			return h, err
+		}
+		files[h.TypeSource] = vmlinux
 	}
 	for name, b := range files {
 		if err := os.WriteFile(name, b, 0o644); err != nil {
