@@ -143,7 +143,7 @@ func (o *ingestOptions) outcome(sum *pipeline.Summary, c *source.Counts) error {
 	case c.Buffers == 0:
 		return fmt.Errorf("nothing ingested: no kcov_dataflow buffer in %s (a buffer is named *.kcdf, *.kcov, *.bin or *.raw, or starts with a word counter and a record header)%s",
 			strings.Join(o.cfg.Sources, ", "), rejects)
-	case sum.Runs == 0 && sum.Skipped == 0 && o.shard == "":
+	case sum.Runs == 0 && sum.Skipped == 0 && sum.Concurrent == 0 && sum.Changed == 0 && o.shard == "":
 		return fmt.Errorf("nothing ingested: every one of the %d buffers was rejected%s", c.Buffers, rejects)
 	case sum.Rejects > 0:
 		return fmt.Errorf("%w: %d of %d inputs: %s", errRejected, sum.Rejects, sum.Inputs, why)

@@ -66,7 +66,7 @@ func (wk *worker) addRun(j *job, k key, sha string, runID int64, t *tables, ts *
 	}
 	g := wk.g
 	g.runs = append(g.runs, r)
-	wk.settle(k, heldInput{run: true, sha256: sha, bytes: j.size, mtimeNS: r.mtimeNS.vOr(-1),
+	wk.settle(k, heldInput{run: true, sha: digestOf(sha), bytes: j.size, mtimeNS: r.mtimeNS.vOr(-1),
 		symbolized: r.kallsyms.ok || r.systemMap.ok, typed: r.typeSource.ok})
 	g.records += st.Records
 	g.calls += r.calls
@@ -303,7 +303,7 @@ func (wk *worker) takenMeanwhile(k key) bool {
 	if !held {
 		return false
 	}
-	return !wasHeld || now.run != was.run || now.sha256 != was.sha256 || now.reason != was.reason || now.detail != was.detail
+	return !wasHeld || now.run != was.run || now.sha != was.sha || now.reason != was.reason || now.detail != was.detail
 }
 
 // takenError names the inputs of a group that another writer committed
@@ -325,7 +325,13 @@ func (wk *worker) without(files []*dataset.PartFile, keys []key) ([]*dataset.Par
 		delete(g.settled, k)
 		delete(g.replaces, k)
 	}
-	g.runs = slices.DeleteFunc(g.runs, func(r runRow) bool { return drop.files[keyOf(r.source, r.path)] })
+	g.runs = slices.DeleteFunc(g.runs, func(r runRow) bool {
+		if !drop.files[keyOf(r.source, r.path)] {
+			return false
+		}
+		g.records, g.calls, g.bytes = g.records-r.records, g.calls-r.calls, g.bytes-r.bytes
+		return true
+	})
 	g.rejects = slices.DeleteFunc(g.rejects, func(r rejectRow) bool { return drop.files[keyOf(r.source, r.path)] })
 	wk.in.countConcurrent(len(keys))
 	var out []*dataset.PartFile

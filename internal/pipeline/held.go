@@ -1,8 +1,11 @@
 package pipeline
 
 import (
+	"cmp"
+	"encoding/hex"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 
@@ -23,7 +26,7 @@ func keyOf(source, path string) key { return key(source + "/" + path) }
 // heldInput is what the dataset holds for one input: a run, or a reject.
 type heldInput struct {
 	run        bool
-	sha256     string // "" for a reject whose content could not be read
+	sha        digest // zero for a reject whose content could not be read
 	bytes      int64
 	mtimeNS    int64 // -1 when unknown
 	symbolized bool  // a run that some symbol table symbolized
@@ -31,6 +34,86 @@ type heldInput struct {
 	reason     string
 	detail     string
 	commit     int64 // the commit whose parts hold the input's rows
+}
+
+// digest is the first 8 bytes of a content hash: enough to tell content
+// that changed (a false match is one chance in 2^64), in a quarter of
+// the memory of the whole hash, held for every run of a campaign.
+type digest [8]byte
+
+// digestOf reads a hex content hash; "" is the zero digest.
+func digestOf(sha256 string) digest {
+	var d digest
+	if len(sha256) >= 16 {
+		hex.Decode(d[:], []byte(sha256[:16]))
+	}
+	return d
+}
+
+// heldRun is a run as holdings keep it. Runs are known by run_id, the
+// hash of their key, so the scan of the runs parts reads no path.
+type heldRun struct {
+	sha        digest
+	bytes      int64
+	mtimeNS    int64
+	commit     int64
+	symbolized bool
+	typed      bool
+	gone       bool // a tombstone: the run's rows were removed
+}
+
+// runTable holds a campaign's runs: what the ingest found when it
+// started, as a slice sorted by run_id (48 bytes a run: a campaign of
+// 10^8 runs in 4.8 GB on one host, a tenth of it on each of ten shards),
+// and what changed since, in a map.
+type runTable struct {
+	ids    []int64 // sorted
+	base   []heldRun
+	recent map[int64]heldRun
+}
+
+func (t *runTable) get(id int64) (heldRun, bool) {
+	if r, ok := t.recent[id]; ok {
+		return r, !r.gone
+	}
+	if i, ok := slices.BinarySearch(t.ids, id); ok {
+		return t.base[i], true
+	}
+	return heldRun{}, false
+}
+
+func (t *runTable) put(id int64, r heldRun) { t.recent[id] = r }
+
+// add appends a run read while loading, unsorted; seal sorts them.
+func (t *runTable) add(id int64, r heldRun) {
+	t.ids = append(t.ids, id)
+	t.base = append(t.base, r)
+}
+
+// seal sorts what was added and merges what changed since into the
+// sorted slice: for a run_id read twice (its rows were moved by a later
+// commit), the later commit's.
+func (t *runTable) seal() {
+	for id, r := range t.recent {
+		t.add(id, r)
+	}
+	idx := make([]int32, len(t.ids))
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	slices.SortFunc(idx, func(a, b int32) int {
+		return cmp.Or(cmp.Compare(t.ids[a], t.ids[b]), cmp.Compare(t.base[a].commit, t.base[b].commit), cmp.Compare(a, b))
+	})
+	ids, base := make([]int64, 0, len(idx)), make([]heldRun, 0, len(idx))
+	for n, i := range idx {
+		if n+1 < len(idx) && t.ids[idx[n+1]] == t.ids[i] {
+			continue // a later one says what holds
+		}
+		if !t.base[i].gone {
+			ids, base = append(ids, t.ids[i]), append(base, t.base[i])
+		}
+	}
+	t.ids, t.base, t.recent = ids, base, map[int64]heldRun{}
 }
 
 // funcKey identifies a functions row: one function of one symbol table.
@@ -45,16 +128,27 @@ type funcKey struct {
 // safe for concurrent use.
 type holdings struct {
 	campaign string
-	mine     func(path string) bool // this shard's inputs; others are not kept
+	mine     func(runID int64) bool // this shard's inputs; others are not kept
 
 	mu       sync.Mutex
-	inputs   map[key]heldInput
+	loading  bool // until seal: runs read are appended, not looked up
+	runs     runTable
+	rejects  map[key]heldInput // few: kept whole
 	funcs    map[funcKey]bool
 	absorbed map[string]bool // parts read, by path
 }
 
-func newHoldings(campaign string, mine func(string) bool) *holdings {
-	return &holdings{campaign: campaign, mine: mine, inputs: map[key]heldInput{}, funcs: map[funcKey]bool{}, absorbed: map[string]bool{}}
+func newHoldings(campaign string, mine func(int64) bool) *holdings {
+	return &holdings{campaign: campaign, mine: mine, loading: true, runs: runTable{recent: map[int64]heldRun{}}, rejects: map[key]heldInput{},
+		funcs: map[funcKey]bool{}, absorbed: map[string]bool{}}
+}
+
+// seal packs what was read: the runs in their sorted slice.
+func (h *holdings) seal() {
+	h.mu.Lock()
+	h.runs.seal()
+	h.loading = false
+	h.mu.Unlock()
 }
 
 // absorb reads the parts not read yet, of this campaign: later commits
@@ -97,18 +191,22 @@ func scanPart(p dataset.Part, cols []string, fn func(part.Row) error) error {
 }
 
 func (h *holdings) scanRuns(p dataset.Part) error {
-	cols := []string{"source", "path", "sha256", "bytes", "mtime_ns", "kallsyms", "system_map", "type_source"}
+	cols := []string{"run_id", "sha256", "bytes", "mtime_ns", "kallsyms", "system_map", "type_source"}
 	return scanPart(p, cols, func(r part.Row) error {
-		if !h.mine(r.String("path")) {
+		id := r.Int64("run_id")
+		if !h.mine(id) {
 			return nil
 		}
-		k := keyOf(r.String("source"), r.String("path"))
-		in := heldInput{run: true, sha256: r.String("sha256"), bytes: r.Int64("bytes"), mtimeNS: -1,
-			symbolized: !r.Null("kallsyms") || !r.Null("system_map"), typed: !r.Null("type_source"), commit: p.Commit}
+		run := heldRun{sha: digestOf(r.String("sha256")), bytes: r.Int64("bytes"), mtimeNS: -1, commit: p.Commit,
+			symbolized: !r.Null("kallsyms") || !r.Null("system_map"), typed: !r.Null("type_source")}
 		if !r.Null("mtime_ns") {
-			in.mtimeNS = r.Int64("mtime_ns")
+			run.mtimeNS = r.Int64("mtime_ns")
 		}
-		h.set(k, in)
+		if h.loading {
+			h.runs.add(id, run) // sorted, and the latest kept, by seal
+		} else if old, ok := h.runs.get(id); !ok || old.commit <= p.Commit {
+			h.runs.put(id, run)
+		}
 		return nil
 	})
 }
@@ -116,22 +214,17 @@ func (h *holdings) scanRuns(p dataset.Part) error {
 func (h *holdings) scanRejects(p dataset.Part) error {
 	cols := []string{"source", "path", "sha256", "bytes", "reason", "detail"}
 	return scanPart(p, cols, func(r part.Row) error {
-		if !h.mine(r.String("path")) {
+		k := keyOf(r.String("source"), r.String("path"))
+		if !h.mine(runIDOf(h.campaign, k)) {
 			return nil
 		}
-		h.set(keyOf(r.String("source"), r.String("path")), heldInput{sha256: r.String("sha256"), bytes: r.Int64("bytes"), mtimeNS: -1,
-			reason: r.String("reason"), detail: r.String("detail"), commit: p.Commit})
+		if old, ok := h.rejects[k]; ok && old.commit > p.Commit {
+			return nil
+		}
+		h.rejects[k] = heldInput{sha: digestOf(r.String("sha256")), bytes: r.Int64("bytes"), mtimeNS: -1,
+			reason: r.String("reason"), detail: r.String("detail"), commit: p.Commit}
 		return nil
 	})
-}
-
-// set records what a part says of an input, unless a later commit said
-// otherwise already.
-func (h *holdings) set(k key, in heldInput) {
-	if old, ok := h.inputs[k]; ok && old.commit > in.commit {
-		return
-	}
-	h.inputs[k] = in
 }
 
 func (h *holdings) scanFunctions(p dataset.Part) error {
@@ -141,21 +234,30 @@ func (h *holdings) scanFunctions(p dataset.Part) error {
 	})
 }
 
-// lookup returns what the dataset holds for an input.
+// lookup returns what the dataset holds for an input: its run, or
+// else its reject, whichever a later commit holds when both are there.
 func (h *holdings) lookup(k key) (heldInput, bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	in, ok := h.inputs[k]
-	return in, ok
+	run, isRun := h.runs.get(runIDOf(h.campaign, k))
+	rej, isRej := h.rejects[k]
+	switch {
+	case isRun && (!isRej || run.commit >= rej.commit):
+		return heldInput{run: true, sha: run.sha, bytes: run.bytes, mtimeNS: run.mtimeNS,
+			symbolized: run.symbolized, typed: run.typed, commit: run.commit}, true
+	case isRej:
+		return rej, true
+	}
+	return heldInput{}, false
 }
 
-// under returns the inputs held under the given sources: whose keys
+// under returns the rejects held under the given sources: whose keys
 // start with one of their names.
 func (h *holdings) under(sources []string) map[key]heldInput {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	out := map[key]heldInput{}
-	for k, in := range h.inputs {
+	for k, in := range h.rejects {
 		for _, s := range sources {
 			if strings.HasPrefix(string(k), s+"/") {
 				out[k] = in
@@ -197,8 +299,16 @@ func (h *holdings) record(commit int64, inputs map[key]heldInput) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for k, in := range inputs {
-		in.commit = commit
-		h.inputs[k] = in
+		id := runIDOf(h.campaign, k)
+		if in.run {
+			h.runs.put(id, heldRun{sha: in.sha, bytes: in.bytes, mtimeNS: in.mtimeNS, commit: commit,
+				symbolized: in.symbolized, typed: in.typed})
+			delete(h.rejects, k)
+		} else {
+			in.commit = commit
+			h.rejects[k] = in
+			h.runs.put(id, heldRun{gone: true})
+		}
 	}
 }
 
@@ -207,6 +317,7 @@ func (h *holdings) drop(keys []key) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, k := range keys {
-		delete(h.inputs, k)
+		delete(h.rejects, k)
+		h.runs.put(runIDOf(h.campaign, k), heldRun{gone: true})
 	}
 }

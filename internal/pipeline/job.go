@@ -41,27 +41,25 @@ func (in *ingester) newJob(ctx context.Context, e *source.Entry) (*job, error) {
 	if e.Err != nil && stopsWalk(e.Err) {
 		in.walkedPart(in.sourceName(e.Source))
 	}
-	if !in.mine(e.Path) {
-		return nil, nil
-	}
 	j := &job{entry: e, size: e.Size}
 	switch {
 	case e.Err != nil:
-		in.recordAs(e)
 		j.reason, j.detail = rejectOf(e.Err)
 	case e.Kind == source.KindOther:
-		in.recordAs(e)
 		j.reason, j.detail = ingest.ReasonNotABuffer, e.Reason
 		if j.detail == "" {
 			j.detail = "neither a kcov_dataflow buffer (by name or content) nor a kallsyms, System.map or manifest.jsonl"
 		}
 	case e.Kind != source.KindBuffer:
 		return nil, nil
-	default:
-		in.recordAs(e)
 	}
+	// Every shard names every input alike, then takes its share.
+	in.recordAs(e)
 	j.srcName = in.sourceName(e.Source)
 	j.key = keyOf(j.srcName, e.Path)
+	if !in.mine(j.key) {
+		return nil, nil
+	}
 	if !in.noteSeen(j.key) {
 		return nil, nil // given twice (a source and a directory inside it): taken once
 	}

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/kdf-tools/kdf/internal/synth"
 )
@@ -167,11 +166,15 @@ func TestOverlappingIngests(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	var runs int64
+	var runs, records int64
 	for _, s := range sums {
 		if s != nil {
 			runs += s.Runs
+			records += s.Records
 		}
+	}
+	if got := countRows(t, out, "records"); got != records {
+		t.Errorf("the ingests' summaries count %d records, the dataset holds %d", records, got)
 	}
 	got := readTable[runSymbols](t, out, "runs")
 	paths := make([]string, len(got))
@@ -182,5 +185,4 @@ func TestOverlappingIngests(t *testing.T) {
 	if len(slices.Compact(paths)) != len(got) || len(got) != 24 || runs != 24 {
 		t.Errorf("%d runs rows (%d distinct), %d runs committed by the ingests", len(got), len(slices.Compact(paths)), runs)
 	}
-	time.Sleep(0)
 }

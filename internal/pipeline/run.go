@@ -3,7 +3,6 @@ package pipeline
 import (
 	"context"
 	"fmt"
-	"hash/fnv"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -184,12 +183,13 @@ func (in *ingester) load(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	in.held = newHoldings(in.cfg.Campaign, in.mine)
+	in.held = newHoldings(in.cfg.Campaign, in.mineID)
 	for _, t := range []string{"runs", "rejects", "functions"} {
 		if err := in.held.absorb(snap.Campaign(t, in.cfg.Campaign)); err != nil {
 			return err
 		}
 	}
+	in.held.seal()
 	in.seen0 = snap.Last
 	return nil
 }
@@ -268,14 +268,13 @@ func (in *ingester) run(ctx context.Context) error {
 	return werr
 }
 
-// mine reports whether this shard ingests the input at path.
-func (in *ingester) mine(path string) bool {
-	if in.cfg.Shards == 1 {
-		return true
-	}
-	h := fnv.New32a()
-	h.Write([]byte(path))
-	return int(h.Sum32()%uint32(in.cfg.Shards)) == in.cfg.Shard
+// mine reports whether this shard ingests input k.
+func (in *ingester) mine(k key) bool { return in.mineID(runIDOf(in.cfg.Campaign, k)) }
+
+// mineID reports whether this shard ingests the input of run_id id:
+// shards split the run_ids, which are hashes, evenly.
+func (in *ingester) mineID(id int64) bool {
+	return in.cfg.Shards == 1 || int(uint64(id)%uint64(in.cfg.Shards)) == in.cfg.Shard
 }
 
 // noteSeen records an input this walk met; it reports false if the walk

@@ -158,11 +158,11 @@ func (wk *worker) reportTypes(t *source.Types, err error) {
 }
 
 func (wk *worker) reportTypeFile(s *source.Snapshot, err error) {
-	if !wk.in.mine(s.Path) {
-		return
-	}
 	name := wk.in.sourceName(s.Source)
 	k := keyOf(name, s.Path)
+	if !wk.in.mine(k) {
+		return
+	}
 	wk.in.noteSeen(k)
 	j := &job{entry: &source.Entry{Source: s.Source, Path: s.Path, Size: s.Size}, srcName: name, key: k}
 	wk.reject(j, k, "", ingest.ReasonBadTypes, err.Error())

@@ -171,7 +171,7 @@ func (wk *worker) do(j *job) error {
 		return nil
 	}
 	if held && h.run && !force {
-		if h.sha256 != sha {
+		if h.sha != digestOf(sha) {
 			wk.in.countChanged(k)
 			j.release()
 			return nil
@@ -391,7 +391,7 @@ func cmpErr(a, b error) error {
 // snapshot the walker found unusable (too large, ambiguous, replaced)
 // is in the rejects already: the walker reported its file.
 func (wk *worker) reportSnapshot(s *source.Snapshot, c *cachedTable, err error) {
-	if s.Err != nil || c == nil || !wk.in.mine(s.Path) || !wk.in.symbols.takeReport(c) {
+	if s.Err != nil || c == nil || !wk.in.mine(keyOf(wk.in.sourceName(s.Source), s.Path)) || !wk.in.symbols.takeReport(c) {
 		return
 	}
 	reason := ingest.ReasonBadSymbols
@@ -409,7 +409,7 @@ func (wk *worker) reportSnapshot(s *source.Snapshot, c *cachedTable, err error) 
 // reject already.
 func (wk *worker) reject(j *job, k key, sha string, reason ingest.Reason, detail string) {
 	h, held := wk.in.held.lookup(k)
-	if held && !h.run && h.reason == string(reason) && h.detail == detail && h.sha256 == sha && !wk.in.cfg.Force {
+	if held && !h.run && h.reason == string(reason) && h.detail == detail && h.sha == digestOf(sha) && !wk.in.cfg.Force {
 		wk.skip(j)
 		return
 	}
@@ -419,11 +419,11 @@ func (wk *worker) reject(j *job, k key, sha string, reason ingest.Reason, detail
 		r.sha256 = some(sha)
 	}
 	size := max(j.size, j.entry.Size)
-	if size > 0 {
+	if size > 0 || sha != "" { // a file read whole: its size is known, if 0
 		r.bytes = some(size)
 	}
 	wk.g.rejects = append(wk.g.rejects, r)
-	wk.settle(k, heldInput{sha256: sha, bytes: size, mtimeNS: -1, reason: r.reason, detail: detail})
+	wk.settle(k, heldInput{sha: digestOf(sha), bytes: size, mtimeNS: -1, reason: r.reason, detail: detail})
 	if !slices.Contains(wk.g.jobs, j) {
 		wk.g.jobs = append(wk.g.jobs, j)
 	}
