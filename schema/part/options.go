@@ -3,7 +3,6 @@ package part
 import (
 	"fmt"
 
-	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress"
 	"github.com/parquet-go/parquet-go/compress/snappy"
 	"github.com/parquet-go/parquet-go/compress/uncompressed"
@@ -86,22 +85,4 @@ func (o Options) withDefaults() (Options, error) {
 		o.PageBytes = DefaultPageBytes
 	}
 	return o, nil
-}
-
-// writerOptions are the parquet-go options of a part. Data pages are of
-// version 1, the one every reader has read the longest. Statistics are
-// on where readers use them: min/max and null counts per column chunk
-// (row group) and in the page index. The deprecated copy in every page
-// header is off: DuckDB does not read it and it cost about 3% of the
-// time.
-func (o Options) writerOptions(s *parquet.Schema, codec compress.Codec) []parquet.WriterOption {
-	return []parquet.WriterOption{
-		s,
-		parquet.Compression(codec),
-		parquet.PageBufferSize(o.PageBytes),
-		parquet.DataPageVersion(1),
-		parquet.DataPageStatistics(false),
-		parquet.DictionaryMaxBytes(dictionaryMaxBytes),
-		parquet.CreatedBy("kdf", "", ""),
-	}
 }
