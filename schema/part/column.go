@@ -37,13 +37,15 @@ type column struct {
 	chunk chunk
 }
 
-// chunk is a column chunk of the open row group: its data pages,
-// encoded but not yet compressed (whether compressing them pays is
-// decided when the chunk is written), and what its metadata and page
-// index need, gathered page by page.
+// chunk is a column chunk of the open row group: its data pages, and
+// what its metadata and page index need, gathered page by page. Pages
+// are compressed as they are cut once the column's codec is known;
+// until then (the part's first chunk of the column) they are kept as
+// they are, for writeChunk to choose the codec.
 type chunk struct {
-	bodies  []byte     // the pages' bodies, one after the other
+	bodies  []byte     // the pages' data, one after the other
 	pages   []dataPage // where each ends in bodies, and its header's fields
+	packed  bool       // the pages in bodies are compressed
 	rows    int64
 	values  int64 // levels written: Parquet's num_values
 	nulls   int64
@@ -55,7 +57,8 @@ type chunk struct {
 }
 
 type dataPage struct {
-	end       int
+	end       int   // in bodies
+	size      int32 // uncompressed
 	numValues int32
 	encoding  format.Encoding
 	firstRow  int64
@@ -78,7 +81,7 @@ func newColumn(l *leaf) *column {
 func (c *column) write(w *Writer, a, v arrow.Array, lo, hi int) error {
 	for lo < hi {
 		if c.vals.full() {
-			if err := c.flushPage(); err != nil {
+			if err := c.flushPage(w); err != nil {
 				return err
 			}
 			c.vals.fallback()
@@ -88,7 +91,7 @@ func (c *column) write(w *Writer, a, v arrow.Array, lo, hi int) error {
 		c.addRows(a, v, lo, e)
 		lo = e
 		if c.pageSize() >= w.opt.PageBytes {
-			if err := c.flushPage(); err != nil {
+			if err := c.flushPage(w); err != nil {
 				return err
 			}
 		}
@@ -247,19 +250,29 @@ func leafArray(l *leaf, a arrow.Array) arrow.Array {
 	return a
 }
 
-// flushPage ends the open page: levels and values encoded, appended to
-// the chunk; its statistics go to the chunk's and the page index.
-func (c *column) flushPage() error {
+// flushPage ends the open page: levels and values encoded, compressed
+// if the column's codec is known, appended to the chunk; its statistics
+// go to the chunk's and the page index.
+func (c *column) flushPage(w *Writer) error {
 	if c.pageRows == 0 {
 		return nil
 	}
 	ch := &c.chunk
 	size := c.pageSize()
 	lo, hi, ok := c.vals.bounds()
-	body := appendLevels(ch.bodies, c.rep, c.maxRep)
+	body := appendLevels(w.page[:0], c.rep, c.maxRep)
 	body = appendLevels(body, c.def, c.maxDef)
 	body, enc, err := c.vals.encode(body)
-	ch.bodies = body
+	w.page = body
+	if err != nil {
+		return err
+	}
+	ch.packed = c.codecChosen && c.codec != nil
+	if ch.packed {
+		ch.bodies, err = appendEncoded(ch.bodies, func(b []byte) ([]byte, error) { return c.codec.Encode(b, body) })
+	} else {
+		ch.bodies = append(ch.bodies, body...)
+	}
 	if err != nil {
 		return err
 	}
@@ -267,7 +280,7 @@ func (c *column) flushPage() error {
 	if c.maxDef > 0 {
 		numValues = len(c.def)
 	}
-	ch.pages = append(ch.pages, dataPage{end: len(body), numValues: int32(numValues), encoding: enc, firstRow: ch.rows})
+	ch.pages = append(ch.pages, dataPage{end: len(ch.bodies), size: int32(len(body)), numValues: int32(numValues), encoding: enc, firstRow: ch.rows})
 	c.indexPage(lo, hi, ok, numValues)
 	c.perRow = max(1, size/c.pageRows)
 	c.def, c.rep, c.pageRows = c.def[:0], c.rep[:0], 0
@@ -396,7 +409,8 @@ func countPage(st []format.PageEncodingStats, t format.PageType, e format.Encodi
 // buffers.
 func (c *column) resetChunk() {
 	ch := &c.chunk
-	ch.bodies, ch.pages, ch.rows, ch.values, ch.nulls, ch.has = ch.bodies[:0], ch.pages[:0], 0, 0, 0, false
+	ch.bodies, ch.pages, ch.packed = ch.bodies[:0], ch.pages[:0], false
+	ch.rows, ch.values, ch.nulls, ch.has = 0, 0, 0, false
 	ch.index = format.ColumnIndex{}
 	clear(ch.defHist)
 	clear(ch.repHist)

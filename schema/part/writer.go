@@ -1,6 +1,7 @@
 package part
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/binary"
 	"errors"
@@ -26,7 +27,7 @@ type Writer struct {
 	table  *schema.Table
 	opt    Options
 	codec  compress.Codec
-	out    io.Writer
+	out    *bufio.Writer
 	offset int64 // bytes written to out
 	cols   []*column
 
@@ -36,9 +37,6 @@ type Writer struct {
 	inGroup      int   // rows in the open row group
 	rows         int64 // rows written
 	page, zpage  []byte
-	out2         []byte // a chunk's pages, compressed, before they are written
-	probe        []byte // the compressed page chunkCodec tried, page probeAt
-	probeAt      int
 	headerBuf    bytes.Buffer
 	headerWriter *thrift.Encoder
 	err          error // the first failure; the writer is unusable after it
@@ -46,6 +44,10 @@ type Writer struct {
 
 // magic opens and closes every Parquet file.
 const magic = "PAR1"
+
+// writeBuffer is the size of the writes to the io.Writer, which gets
+// each page in pieces (header, then data).
+const writeBuffer = 256 << 10
 
 // NewWriter returns a Writer of table t's rows to w. Close writes the
 // footer; w is not closed.
@@ -62,7 +64,7 @@ func NewWriter(w io.Writer, t *schema.Table, opt Options) (*Writer, error) {
 	if err != nil {
 		return nil, err
 	}
-	wr := &Writer{table: t, opt: opt, codec: codec, out: w}
+	wr := &Writer{table: t, opt: opt, codec: codec, out: bufio.NewWriterSize(w, writeBuffer)}
 	for i := range ls {
 		wr.cols = append(wr.cols, newColumn(&ls[i]))
 	}
@@ -198,7 +200,7 @@ func (w *Writer) flushGroup() error {
 // writeChunk writes a column's chunk of the open row group and returns
 // its metadata; its page index is kept for the footer.
 func (w *Writer) writeChunk(c *column) (format.ColumnChunk, error) {
-	if err := c.flushPage(); err != nil {
+	if err := c.flushPage(w); err != nil {
 		return format.ColumnChunk{}, err
 	}
 	ch := &c.chunk
@@ -223,24 +225,20 @@ func (w *Writer) writeChunk(c *column) (format.ColumnChunk, error) {
 	if z != nil {
 		md.Codec = z.CompressionCodec()
 	}
-	out := w.out2[:0]
-	if out, err = w.appendDictionary(out, c, z, &md); err != nil {
+	if err := w.writeDictionary(c, z, &md); err != nil {
 		return format.ColumnChunk{}, err
 	}
-	md.DataPageOffset = w.offset + int64(len(out))
+	md.DataPageOffset = w.offset
 	offsets := format.OffsetIndex{PageLocations: make([]format.PageLocation, len(ch.pages))}
 	for i, p := range ch.pages {
-		start := len(out)
-		body := ch.page(i)
-		data := w.probe
-		if i != w.probeAt {
-			if data, err = w.compress(z, body); err != nil {
-				return format.ColumnChunk{}, err
-			}
+		data, err := w.pageData(c, z, i)
+		if err != nil {
+			return format.ColumnChunk{}, err
 		}
-		if out, err = w.appendPage(out, body, data, format.PageHeader{
+		start := w.offset
+		if err := w.writePage(data, format.PageHeader{
 			Type:                 format.DataPage,
-			UncompressedPageSize: int32(len(body)),
+			UncompressedPageSize: p.size,
 			DataPageHeader: thrift.New(format.DataPageHeader{
 				NumValues:               p.numValues,
 				Encoding:                p.encoding,
@@ -250,12 +248,8 @@ func (w *Writer) writeChunk(c *column) (format.ColumnChunk, error) {
 		}, &md); err != nil {
 			return format.ColumnChunk{}, err
 		}
-		offsets.PageLocations[i] = format.PageLocation{Offset: w.offset + int64(start), CompressedPageSize: int32(len(out) - start), FirstRowIndex: p.firstRow}
+		offsets.PageLocations[i] = format.PageLocation{Offset: start, CompressedPageSize: int32(w.offset - start), FirstRowIndex: p.firstRow}
 		md.EncodingStats = countPage(md.EncodingStats, format.DataPage, p.encoding)
-	}
-	w.out2 = out
-	if err := w.write(out); err != nil {
-		return format.ColumnChunk{}, err
 	}
 	md.Encoding = chunkEncodings(c, md.EncodingStats)
 	ch.index.BoundaryOrder = boundaryOrder(&ch.index, c.compare)
@@ -265,21 +259,33 @@ func (w *Writer) writeChunk(c *column) (format.ColumnChunk, error) {
 	return format.ColumnChunk{MetaData: md}, nil
 }
 
+// pageData returns the i-th data page of a column's chunk as it is
+// written: compressed with z, unless it is already or z is nil.
+func (w *Writer) pageData(c *column, z compress.Codec, i int) ([]byte, error) {
+	data := c.chunk.page(i)
+	switch {
+	case c.chunk.packed || z == nil:
+		return data, nil
+	}
+	return w.compress(z, data)
+}
+
 // minSaving is the share of a page that compression must save for its
 // chunk to be compressed.
 const minSaving = 0.05
 
 // chunkCodec returns the codec of a column's chunks: the writer's,
-// unless it saves less than minSaving on a probe of the first chunk, the
-// larger of its last two pages (nil then: the column is stored).
-// Bit-packed dictionary indexes of symbols, pcs and offsets in
-// functions shrink by 0 to 4% and cost zstd 2 to 4 ns a byte; a
-// dictionary's indexes grow more compressible as the dictionary grows,
-// hence a late page. The choice holds for the whole part: parquet-go
-// reads every chunk of a column with the first chunk's codec. The
-// probe's compressed body is kept in w.probe for writeChunk.
+// unless it saves less than minSaving on probes of the first chunk
+// (nil then: the column is stored). Bit-packed dictionary indexes of
+// symbols, pcs and offsets in functions shrink by 0 to 4% and cost zstd
+// 2 to 4 ns a byte. The probes are up to four pages spread over the
+// chunk: a dictionary's indexes grow more compressible as the
+// dictionary grows, and zstd at its fastest level leaves a page of
+// skewed indexes uncompressed when it finds no match in it, which
+// some pages of a column have and others not. The choice holds for the
+// whole part: parquet-go reads every chunk of a column with the first
+// chunk's codec.
 func (w *Writer) chunkCodec(c *column) (compress.Codec, error) {
-	w.probeAt = -1
 	ch := &c.chunk
 	if c.codecChosen || len(ch.pages) == 0 {
 		return c.codec, nil
@@ -288,17 +294,18 @@ func (w *Writer) chunkCodec(c *column) (compress.Codec, error) {
 	if _, none := w.codec.(*uncompressed.Codec); none {
 		return nil, nil
 	}
-	i := len(ch.pages) - 1
-	if i > 0 && len(ch.page(i-1)) > len(ch.page(i)) {
-		i--
+	n := len(ch.pages)
+	raw, packed := 0, 0
+	for _, i := range []int{0, n / 3, 2 * n / 3, n - 1}[:min(n, 4)] {
+		body := ch.page(i)
+		data, err := w.compress(w.codec, body)
+		if err != nil {
+			return nil, err
+		}
+		raw, packed = raw+len(body), packed+len(data)
 	}
-	body := ch.page(i)
-	var err error
-	if w.probe, err = w.codec.Encode(w.probe[:0], body); err != nil {
-		return nil, err
-	}
-	if float64(len(w.probe)) <= (1-minSaving)*float64(len(body)) {
-		c.codec, w.probeAt = w.codec, i
+	if float64(packed) <= (1-minSaving)*float64(raw) {
+		c.codec = w.codec
 	}
 	return c.codec, nil
 }
@@ -314,33 +321,36 @@ func (w *Writer) compress(z compress.Codec, body []byte) ([]byte, error) {
 	return w.zpage, err
 }
 
-// appendPage appends a page to out: its header, with the sizes and the
-// checksum filled in, then its data, which is its body compressed.
-func (w *Writer) appendPage(out, body, data []byte, h format.PageHeader, md *format.ColumnMetaData) ([]byte, error) {
+// writePage writes a page: its header, with the sizes and the checksum
+// filled in, then its data, which is its body compressed.
+func (w *Writer) writePage(data []byte, h format.PageHeader, md *format.ColumnMetaData) error {
 	h.CompressedPageSize, h.CRC = int32(len(data)), crc(data)
 	hdr, err := w.header(&h)
 	if err != nil {
-		return out, err
+		return err
 	}
-	md.TotalUncompressedSize += int64(len(hdr) + len(body))
+	md.TotalUncompressedSize += int64(len(hdr)) + int64(h.UncompressedPageSize)
 	md.TotalCompressedSize += int64(len(hdr) + len(data))
-	return append(append(out, hdr...), data...), nil
+	if err := w.write(hdr); err != nil {
+		return err
+	}
+	return w.write(data)
 }
 
-// appendDictionary appends the chunk's dictionary page, if it has one.
-func (w *Writer) appendDictionary(out []byte, c *column, z compress.Codec, md *format.ColumnMetaData) ([]byte, error) {
+// writeDictionary writes the chunk's dictionary page, if it has one.
+func (w *Writer) writeDictionary(c *column, z compress.Codec, md *format.ColumnMetaData) error {
 	dict, n := c.vals.dictionary(w.page[:0])
 	w.page = dict
 	if n == 0 {
-		return out, nil
+		return nil
 	}
 	data, err := w.compress(z, dict)
 	if err != nil {
-		return out, err
+		return err
 	}
-	md.DictionaryPageOffset = w.offset + int64(len(out))
+	md.DictionaryPageOffset = w.offset
 	md.EncodingStats = countPage(md.EncodingStats, format.DictionaryPage, format.Plain)
-	return w.appendPage(out, dict, data, format.PageHeader{
+	return w.writePage(data, format.PageHeader{
 		Type:                 format.DictionaryPage,
 		UncompressedPageSize: int32(len(dict)),
 		DictionaryPageHeader: thrift.New(format.DictionaryPageHeader{NumValues: int32(n), Encoding: format.Plain}),
@@ -447,7 +457,10 @@ func (w *Writer) writeFooter() error {
 	}
 	buf.Write(binary.LittleEndian.AppendUint32(nil, uint32(buf.Len())))
 	buf.WriteString(magic)
-	return w.write(buf.Bytes())
+	if err := w.write(buf.Bytes()); err != nil {
+		return err
+	}
+	return w.out.Flush()
 }
 
 // createdBy names the writer in the footer, in the form readers parse
