@@ -64,9 +64,13 @@ type dataPage struct {
 	firstRow  int64
 }
 
-// minStepRows is the fewest rows a column takes at a time, whatever
-// its estimate of the page's room.
-const minStepRows = 64
+// A column takes rows a step at a time, as many as its estimate of the
+// page's room says, within these bounds: a page or a dictionary
+// overshoots its bound by one step at most.
+const (
+	minStepRows = 64
+	maxStepRows = 4096
+)
 
 func newColumn(l *leaf) *column {
 	c := &column{leaf: l, vals: newValueWriter(l), compare: comparer(l), perRow: 4}
@@ -86,7 +90,7 @@ func (c *column) write(w *Writer, a, v arrow.Array, lo, hi int) error {
 			}
 			c.vals.fallback()
 		}
-		n := max(minStepRows, (w.opt.PageBytes-c.pageSize())/c.perRow)
+		n := min(maxStepRows, max(minStepRows, (w.opt.PageBytes-c.pageSize())/c.perRow))
 		e := min(hi, lo+n)
 		c.addRows(a, v, lo, e)
 		lo = e
