@@ -59,18 +59,73 @@ func buildFlat(b array.Builder, l *leaf, d *leafData, rows int) error {
 	if n := d.levels(l); n != rows {
 		return fmt.Errorf("%d values for %d rows", n, rows)
 	}
-	k := 0
-	for i := range rows {
-		if l.maxDef > 0 && d.def[i] == 0 {
-			b.AppendNull()
-			continue
+	var valid []bool
+	present := rows
+	if l.maxDef > 0 {
+		valid = make([]bool, rows)
+		present = 0
+		for i, def := range d.def {
+			valid[i] = def != 0
+			present += int(def)
 		}
-		if err := appendValue(b, &d.vals, k); err != nil {
-			return err
+	}
+	v := &d.vals
+	if v.len() != present {
+		return fmt.Errorf("%d values for %d present rows", v.len(), present)
+	}
+	switch b := b.(type) {
+	case *array.Int64Builder:
+		b.AppendValues(dense(v.ints, valid, func(x int64) int64 { return x }), valid)
+	case *array.Uint64Builder:
+		b.AppendValues(dense(v.ints, valid, func(x int64) uint64 { return uint64(x) }), valid)
+	case *array.Int32Builder:
+		b.AppendValues(dense(v.ints, valid, func(x int64) int32 { return int32(x) }), valid)
+	case *array.Uint32Builder:
+		b.AppendValues(dense(v.ints, valid, func(x int64) uint32 { return uint32(x) }), valid)
+	case *array.Float64Builder:
+		b.AppendValues(dense(v.floats, valid, func(x float64) float64 { return x }), valid)
+	case *array.BooleanBuilder:
+		b.AppendValues(dense(v.ints, valid, func(x int64) bool { return x != 0 }), valid)
+	case *array.StringBuilder:
+		b.Reserve(rows)
+		b.ReserveData(len(v.strs))
+		k := 0
+		for i := range rows {
+			if valid != nil && !valid[i] {
+				b.AppendNull()
+				continue
+			}
+			b.BinaryBuilder.Append(v.strs[v.offs[k]:v.offs[k+1]])
+			k++
 		}
-		k++
+	default:
+		k := 0
+		for i := range rows {
+			if valid != nil && !valid[i] {
+				b.AppendNull()
+				continue
+			}
+			if err := appendValue(b, v, k); err != nil {
+				return err
+			}
+			k++
+		}
 	}
 	return nil
+}
+
+// dense converts present values to a column's Go type, one per row,
+// zero where valid says null (valid nil: all present).
+func dense[S, T any](vs []S, valid []bool, conv func(S) T) []T {
+	out := make([]T, max(len(vs), len(valid)))
+	k := 0
+	for i := range out {
+		if valid == nil || valid[i] {
+			out[i] = conv(vs[k])
+			k++
+		}
+	}
+	return out
 }
 
 // appendValue appends value k of v to a builder of its column's type.

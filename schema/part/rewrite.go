@@ -156,7 +156,7 @@ func Rewrite(dst io.Writer, src io.ReaderAt, size int64, t *schema.Table, opt Op
 		if err != nil {
 			return kept, dropped, err
 		}
-		n, err := writeKept(w, rec, keep)
+		n, err := writeKept(w, mem, rec, keep)
 		rec.Release()
 		kept, dropped = kept+n, dropped+rec.NumRows()-n
 		if err != nil {
@@ -166,34 +166,24 @@ func Rewrite(dst io.Writer, src io.ReaderAt, size int64, t *schema.Table, opt Op
 	return kept, dropped, w.Close()
 }
 
-// writeKept writes the rows of rec that keep keeps, in runs, and
-// returns how many.
-func writeKept(w *Writer, rec arrow.RecordBatch, keep func(Row) bool) (int64, error) {
+// writeKept writes the rows of rec that keep keeps, and returns how
+// many.
+func writeKept(w *Writer, mem memory.Allocator, rec arrow.RecordBatch, keep func(Row) bool) (int64, error) {
 	if keep == nil {
 		return rec.NumRows(), w.Write(rec)
 	}
 	row := rowOf(rec)
-	n, start := int64(0), -1
-	flush := func(end int) error {
-		if start < 0 {
-			return nil
-		}
-		s := rec.NewSlice(int64(start), int64(end))
-		defer s.Release()
-		n += int64(end - start)
-		start = -1
-		return w.Write(s)
-	}
-	for row.i = 0; row.i < int(rec.NumRows()); row.i++ {
-		if keep(row) {
-			if start < 0 {
-				start = row.i
-			}
-			continue
-		}
-		if err := flush(row.i); err != nil {
-			return n, err
+	mask := make([]bool, rec.NumRows())
+	n := 0
+	for row.i = range mask {
+		if mask[row.i] = keep(row); mask[row.i] {
+			n++
 		}
 	}
-	return n, flush(int(rec.NumRows()))
+	if n == len(mask) {
+		return int64(n), w.Write(rec)
+	}
+	kept := filterBatch(mem, rec, mask, n)
+	defer kept.Release()
+	return int64(n), w.Write(kept)
 }

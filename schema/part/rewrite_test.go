@@ -297,3 +297,31 @@ func FuzzRead(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkRewriteRecords rewrites a part of a million realistic
+// records, dropping the runs whose id is a multiple of 10 as the
+// dataset drops superseded runs, and reports rows/s.
+func BenchmarkRewriteRecords(b *testing.B) {
+	var buf bytes.Buffer
+	w, err := NewWriter(&buf, schema.Records, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, rec := range benchBatches() {
+		if err := w.Write(rec); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		b.Fatal(err)
+	}
+	data := buf.Bytes()
+	b.ReportAllocs()
+	for b.Loop() {
+		keep := func(r Row) bool { return r.Int64("run_id")%10 != 0 }
+		if _, _, err := Rewrite(&countingWriter{}, bytes.NewReader(data), int64(len(data)), schema.Records, Options{}, keep); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)*float64(len(benchBatches())*benchBatchRows)/b.Elapsed().Seconds(), "rows/s")
+}
