@@ -47,17 +47,17 @@ type valueWriter interface {
 func newValueWriter(l *leaf) valueWriter {
 	switch l.typ.ID() {
 	case arrow.INT64:
-		return new(deltaWriter[int64])
+		return &fixedWriter[int64]{enc: format.DeltaBinaryPacked}
 	case arrow.INT32:
-		return new(deltaWriter[int32])
+		return &fixedWriter[int32]{enc: format.DeltaBinaryPacked}
 	case arrow.UINT32:
-		return new(deltaWriter[uint32])
+		return &fixedWriter[uint32]{enc: format.DeltaBinaryPacked}
 	case arrow.UINT64:
 		return newDictNumWriter[uint64]()
 	case arrow.UINT8:
 		return newDictNumWriter[uint8]()
 	case arrow.FLOAT64:
-		return new(doubleWriter)
+		return &fixedWriter[float64]{enc: format.Plain}
 	case arrow.BOOL:
 		return new(boolWriter)
 	}
@@ -186,23 +186,24 @@ func appendEncoded(dst []byte, enc func([]byte) ([]byte, error)) ([]byte, error)
 	return append(dst, out...), nil
 }
 
-// deltaWriter writes int64, int32 and uint32 leaves in
-// DELTA_BINARY_PACKED: ids, indexes, offsets and counts are sorted or
-// change slowly, and take a few bits each.
-type deltaWriter[T int64 | int32 | uint32] struct {
+// fixedWriter writes leaves of fixed-width numbers, in
+// DELTA_BINARY_PACKED (ids, indexes, offsets and counts, which are
+// sorted or change slowly and take a few bits each) or in PLAIN.
+type fixedWriter[T number] struct {
+	enc  format.Encoding
 	vals []T
 	buf  []byte
 }
 
 var deltaEncoding delta.BinaryPackedEncoding
 
-func (w *deltaWriter[T]) add(a arrow.Array, lo, hi int) {
+func (w *fixedWriter[T]) add(a arrow.Array, lo, hi int) {
 	w.vals = append(w.vals, arrowValues[T](a)[lo:hi]...)
 }
 
-func (w *deltaWriter[T]) size() int { return len(w.vals) * int(unsafe.Sizeof(T(0))) }
+func (w *fixedWriter[T]) size() int { return len(w.vals) * int(unsafe.Sizeof(T(0))) }
 
-func (w *deltaWriter[T]) bounds() ([]byte, []byte, bool) {
+func (w *fixedWriter[T]) bounds() ([]byte, []byte, bool) {
 	lo, hi, ok := minMax(w.vals)
 	if !ok {
 		return nil, nil, false
@@ -212,58 +213,27 @@ func (w *deltaWriter[T]) bounds() ([]byte, []byte, bool) {
 	return l, h, true
 }
 
-func (w *deltaWriter[T]) encode(dst []byte) ([]byte, format.Encoding, error) {
+func (w *fixedWriter[T]) encode(dst []byte) ([]byte, format.Encoding, error) {
+	defer func() { w.vals = w.vals[:0] }()
+	if w.enc == format.Plain {
+		return appendPlainSlice(dst, w.vals), format.Plain, nil
+	}
+	// Unsigned integers are stored as the signed ones of their width;
+	// the deltas wrap the same way.
+	p := unsafe.Pointer(unsafe.SliceData(w.vals))
 	dst, err := appendEncoded(dst, func(b []byte) ([]byte, error) {
-		switch vs := any(w.vals).(type) {
-		case []int64:
-			return deltaEncoding.EncodeInt64(b, vs)
-		case []int32:
-			return deltaEncoding.EncodeInt32(b, vs)
+		if unsafe.Sizeof(T(0)) == 8 {
+			return deltaEncoding.EncodeInt64(b, unsafe.Slice((*int64)(p), len(w.vals)))
 		}
-		// uint32 is stored as INT32; the deltas wrap the same way.
-		return deltaEncoding.EncodeInt32(b, unsafe.Slice((*int32)(unsafe.Pointer(unsafe.SliceData(w.vals))), len(w.vals)))
+		return deltaEncoding.EncodeInt32(b, unsafe.Slice((*int32)(p), len(w.vals)))
 	})
-	w.vals = w.vals[:0]
 	return dst, format.DeltaBinaryPacked, err
 }
 
-func (w *deltaWriter[T]) dictionary(dst []byte) ([]byte, int) { return dst, 0 }
-func (w *deltaWriter[T]) full() bool                          { return false }
-func (w *deltaWriter[T]) fallback()                           {}
-func (w *deltaWriter[T]) reset()                              { w.vals = w.vals[:0] }
-
-// doubleWriter writes float64 leaves in PLAIN.
-type doubleWriter struct {
-	vals []float64
-	buf  []byte
-}
-
-func (w *doubleWriter) add(a arrow.Array, lo, hi int) {
-	w.vals = append(w.vals, arrowValues[float64](a)[lo:hi]...)
-}
-
-func (w *doubleWriter) size() int { return 8 * len(w.vals) }
-
-func (w *doubleWriter) bounds() ([]byte, []byte, bool) {
-	lo, hi, ok := minMax(w.vals)
-	if !ok {
-		return nil, nil, false
-	}
-	var l, h []byte
-	w.buf, l, h = boundsBytes(w.buf, lo, hi)
-	return l, h, true
-}
-
-func (w *doubleWriter) encode(dst []byte) ([]byte, format.Encoding, error) {
-	dst = appendPlainSlice(dst, w.vals)
-	w.vals = w.vals[:0]
-	return dst, format.Plain, nil
-}
-
-func (w *doubleWriter) dictionary(dst []byte) ([]byte, int) { return dst, 0 }
-func (w *doubleWriter) full() bool                          { return false }
-func (w *doubleWriter) fallback()                           {}
-func (w *doubleWriter) reset()                              { w.vals = w.vals[:0] }
+func (w *fixedWriter[T]) dictionary(dst []byte) ([]byte, int) { return dst, 0 }
+func (w *fixedWriter[T]) full() bool                          { return false }
+func (w *fixedWriter[T]) fallback()                           {}
+func (w *fixedWriter[T]) reset()                              { w.vals = w.vals[:0] }
 
 // boolWriter writes boolean leaves in PLAIN: one bit each, the first
 // value in the lowest bit.
