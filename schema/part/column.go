@@ -12,6 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/parquet-go/parquet-go/compress"
+	"github.com/parquet-go/parquet-go/compress/uncompressed"
 	"github.com/parquet-go/parquet-go/encoding/rle"
 	"github.com/parquet-go/parquet-go/format"
 )
@@ -32,16 +33,15 @@ type column struct {
 	perRow   int // bytes buffered per row in the last page: sizes the next step
 
 	codec       compress.Codec // of every chunk, nil when stored
-	codecChosen bool
+	codecChosen bool           // codec is set, from the column's first chunk
 
 	chunk chunk
 }
 
 // chunk is a column chunk of the open row group: its data pages, and
 // what its metadata and page index need, gathered page by page. Pages
-// are compressed as they are cut once the column's codec is known;
-// until then (the part's first chunk of the column) they are kept as
-// they are, for writeChunk to choose the codec.
+// are compressed as they are cut, unless the column was found not
+// worth compressing (writeChunk decides on its first chunk).
 type chunk struct {
 	bodies  []byte     // the pages' data, one after the other
 	pages   []dataPage // where each ends in bodies, and its header's fields
@@ -271,9 +271,15 @@ func (c *column) flushPage(w *Writer) error {
 	if err != nil {
 		return err
 	}
-	ch.packed = c.codecChosen && c.codec != nil
-	if ch.packed {
-		ch.bodies, err = appendEncoded(ch.bodies, func(b []byte) ([]byte, error) { return c.codec.Encode(b, body) })
+	z := w.codec
+	if c.codecChosen {
+		z = c.codec
+	}
+	if _, none := z.(*uncompressed.Codec); none {
+		z = nil
+	}
+	if ch.packed = z != nil; ch.packed {
+		ch.bodies, err = appendEncoded(ch.bodies, func(b []byte) ([]byte, error) { return z.Encode(b, body) })
 	} else {
 		ch.bodies = append(ch.bodies, body...)
 	}

@@ -203,12 +203,19 @@ func (t *wordTable) findFrom(i int, v uint64) (int, bool) {
 	}
 }
 
+// maxWordSlots is the size of a table that holds a full dictionary
+// (dictionaryMaxBytes of words) at most half full.
+const maxWordSlots = 2 * dictionaryMaxBytes / 8
+
 // insert puts v with index+1 e into the empty slot i, growing the table
 // when it is half full; it says whether it did, which moves every slot.
+// A table of maxWordSlots may fill to three quarters: the dictionary
+// passes its bound by a step of rows at most, which would otherwise
+// double the largest tables for a few thousand words.
 func (t *wordTable) insert(i int, v uint64, e int32) bool {
 	t.slots[i] = wordSlot{v, e}
 	t.n++
-	if 2*t.n <= len(t.slots) {
+	if 2*t.n <= len(t.slots) || len(t.slots) >= maxWordSlots && 4*t.n <= 3*len(t.slots) {
 		return false
 	}
 	old := t.slots

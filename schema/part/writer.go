@@ -15,7 +15,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/kdf-tools/kdf/schema"
 	"github.com/parquet-go/parquet-go/compress"
-	"github.com/parquet-go/parquet-go/compress/uncompressed"
 	"github.com/parquet-go/parquet-go/encoding/thrift"
 	"github.com/parquet-go/parquet-go/format"
 )
@@ -218,10 +217,7 @@ func (w *Writer) writeChunk(c *column) (format.ColumnChunk, error) {
 		md.SizeStatistics.DefinitionLevelHistogram = slices.Clone(ch.defHist)
 		md.SizeStatistics.RepetitionLevelHistogram = slices.Clone(ch.repHist)
 	}
-	z, err := w.chunkCodec(c)
-	if err != nil {
-		return format.ColumnChunk{}, err
-	}
+	z := w.chunkCodec(c)
 	if z != nil {
 		md.Codec = z.CompressionCodec()
 	}
@@ -260,54 +256,50 @@ func (w *Writer) writeChunk(c *column) (format.ColumnChunk, error) {
 }
 
 // pageData returns the i-th data page of a column's chunk as it is
-// written: compressed with z, unless it is already or z is nil.
+// written: as it was compressed, or decompressed again when the column
+// is stored (z nil).
 func (w *Writer) pageData(c *column, z compress.Codec, i int) ([]byte, error) {
 	data := c.chunk.page(i)
-	switch {
-	case c.chunk.packed || z == nil:
-		return data, nil
+	if c.chunk.packed && z == nil {
+		var err error
+		w.zpage, err = w.codec.Decode(w.zpage[:0], data)
+		return w.zpage, err
 	}
-	return w.compress(z, data)
+	return data, nil
 }
 
-// minSaving is the share of a page that compression must save for its
-// chunk to be compressed.
+// minSaving is the share of its size that compression must save on a
+// column's first chunk for the column to be compressed.
 const minSaving = 0.05
 
 // chunkCodec returns the codec of a column's chunks: the writer's,
-// unless it saves less than minSaving on probes of the first chunk
-// (nil then: the column is stored). Bit-packed dictionary indexes of
-// symbols, pcs and offsets in functions shrink by 0 to 4% and cost zstd
-// 2 to 4 ns a byte. The probes are up to four pages spread over the
-// chunk: a dictionary's indexes grow more compressible as the
-// dictionary grows, and zstd at its fastest level leaves a page of
-// skewed indexes uncompressed when it finds no match in it, which
-// some pages of a column have and others not. The choice holds for the
-// whole part: parquet-go reads every chunk of a column with the first
-// chunk's codec.
-func (w *Writer) chunkCodec(c *column) (compress.Codec, error) {
+// unless it saved less than minSaving on the column's first chunk (nil
+// then: the column is stored, and the pages of that first chunk are
+// decompressed again). Bit-packed dictionary indexes of symbols, pcs
+// and offsets in functions shrink by 0 to 4% and cost zstd 2 to 4 ns a
+// byte. The whole chunk decides: a dictionary's indexes grow more
+// compressible as the dictionary grows, and zstd at its fastest level
+// leaves a page of skewed indexes uncompressed when it finds no match in
+// it, which some pages of a column have and others not. The choice
+// holds for the whole part: parquet-go reads every chunk of a column
+// with the first chunk's codec.
+func (w *Writer) chunkCodec(c *column) compress.Codec {
 	ch := &c.chunk
 	if c.codecChosen || len(ch.pages) == 0 {
-		return c.codec, nil
+		return c.codec
 	}
 	c.codecChosen = true
-	if _, none := w.codec.(*uncompressed.Codec); none {
-		return nil, nil
+	if !ch.packed {
+		return nil
 	}
-	n := len(ch.pages)
-	raw, packed := 0, 0
-	for _, i := range []int{0, n / 3, 2 * n / 3, n - 1}[:min(n, 4)] {
-		body := ch.page(i)
-		data, err := w.compress(w.codec, body)
-		if err != nil {
-			return nil, err
-		}
-		raw, packed = raw+len(body), packed+len(data)
+	raw := 0
+	for _, p := range ch.pages {
+		raw += int(p.size)
 	}
-	if float64(packed) <= (1-minSaving)*float64(raw) {
+	if float64(len(ch.bodies)) <= (1-minSaving)*float64(raw) {
 		c.codec = w.codec
 	}
-	return c.codec, nil
+	return c.codec
 }
 
 // compress returns a page body compressed with z, or as is when z is
