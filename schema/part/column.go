@@ -156,41 +156,48 @@ func (c *column) addNested(a, v arrow.Array, lo, hi int) {
 	if !c.valuesNullable() {
 		elems = nil
 	}
-	n := hi - lo + int(offs[hi]-offs[lo])
-	c.def, c.rep = slices.Grow(c.def, n), slices.Grow(c.rep, n)
+	k, n := len(c.def), hi-lo+int(offs[hi]-offs[lo])
+	def, rep := slices.Grow(c.def, n)[:k+n], slices.Grow(c.rep, n)[:k+n]
+	top, maxDef := byte(c.top), byte(c.maxDef)
+	var nulls, empty, absent, present int64
 	runLo, runHi := 0, -1
 	for i := lo; i < hi; i++ {
 		s, e := int(offs[i]), int(offs[i+1])
-		if valid != nil && !valid.isSet(i) {
-			c.def, c.rep = append(c.def, 0), append(c.rep, 0)
-			c.defHist[0]++
+		switch {
+		case valid != nil && !valid.isSet(i):
+			def[k], rep[k] = 0, 0
+			k, nulls = k+1, nulls+1
+			continue
+		case s == e:
+			def[k], rep[k] = top, 0
+			k, empty = k+1, empty+1
 			continue
 		}
-		if s == e {
-			c.def, c.rep = append(c.def, byte(c.top)), append(c.rep, 0)
-			c.defHist[c.top]++
-			continue
+		rep[k] = 0
+		for j := k + 1; j < k+e-s; j++ {
+			rep[j] = 1
 		}
-		c.rep = append(c.rep, 0)
-		for range e - s - 1 {
-			c.rep = append(c.rep, 1)
-		}
-		c.repHist[1] += int64(e - s - 1)
-		for j := s; j < e; j++ {
-			d := byte(c.maxDef)
-			if elems != nil && !elems.isSet(j) {
-				d--
+		for j := range e - s {
+			def[k+j] = maxDef
+			if elems != nil && !elems.isSet(s+j) {
+				def[k+j] = maxDef - 1
+				absent++
 			}
-			c.def = append(c.def, d)
-			c.defHist[d]++
 		}
+		k, present = k+e-s, present+int64(e-s)
 		if s != runHi {
 			c.addValues(v, runLo, runHi, elems != nil)
 			runLo = s
 		}
 		runHi = e
 	}
-	c.repHist[0] += int64(hi - lo)
+	c.def, c.rep = def[:k], rep[:k]
+	c.defHist[0] += nulls
+	c.defHist[top] += empty
+	c.defHist[maxDef] += present - absent
+	c.defHist[maxDef-1] += absent
+	c.repHist[0] += int64(hi-lo)
+	c.repHist[1] += present - int64(hi-lo) + nulls + empty
 	c.addValues(v, runLo, runHi, elems != nil)
 }
 

@@ -168,3 +168,33 @@ func TestLayoutRejectsOtherTypes(t *testing.T) {
 		t.Errorf("NewWriter of a date32 column: %v", err)
 	}
 }
+
+// TestLevelHistograms checks the level histograms of every column
+// chunk against its counts: as many levels as values, a repetition
+// level of 0 per row, and as many values below the largest definition
+// level as nulls.
+func TestLevelHistograms(t *testing.T) {
+	for _, tbl := range schema.All {
+		data, _ := writeRandomPart(t, tbl, 700)
+		f, _ := readPart(t, data, tbl)
+		for g, rg := range f.Metadata().RowGroups {
+			for _, c := range rg.Columns {
+				md, name := c.MetaData, strings.Join(c.MetaData.PathInSchema, ".")
+				def, rep := md.SizeStatistics.DefinitionLevelHistogram, md.SizeStatistics.RepetitionLevelHistogram
+				if len(def) == 0 {
+					continue
+				}
+				sum := int64(0)
+				for _, n := range def {
+					sum += n
+				}
+				if sum != md.NumValues || md.NumValues-def[len(def)-1] != md.Statistics.NullCount {
+					t.Errorf("%s group %d %s: definition histogram %v for %d values, %d nulls", tbl.Name, g, name, def, md.NumValues, md.Statistics.NullCount)
+				}
+				if len(rep) > 1 && (rep[0] != rg.NumRows || rep[0]+rep[1] != md.NumValues) {
+					t.Errorf("%s group %d %s: repetition histogram %v for %d rows, %d values", tbl.Name, g, name, rep, rg.NumRows, md.NumValues)
+				}
+			}
+		}
+	}
+}
