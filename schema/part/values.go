@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math"
 	"math/bits"
+	"slices"
 	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -288,11 +289,42 @@ func (w *boolWriter) reset()                              { w.vals, w.seen = w.v
 // RLE_DICTIONARY layout: their bit width in one byte, then the
 // RLE/bit-packed hybrid. The width is the dictionary's, which saves a
 // pass over the indexes to find the largest; it differs from the
-// page's only in a page that adds no entry, and by little.
+// page's only in a page that adds no entry, and by little. Up to 16
+// bits, parquet-go's encoder (vectorised, and finding runs); wider
+// indexes, which it packs several times slower, in one bit-packed run.
 func encodeIndexes(dst []byte, idx []int32, n int) ([]byte, error) {
-	enc := rle.Encoding{BitWidth: bits.Len(uint(n - 1))}
-	dst = append(dst, byte(enc.BitWidth))
+	width := bits.Len(uint(n - 1))
+	dst = append(dst, byte(width))
+	if width > 16 {
+		return appendBitPacked(dst, idx, width), nil
+	}
+	enc := rle.Encoding{BitWidth: width}
 	return appendEncoded(dst, func(b []byte) ([]byte, error) { return enc.EncodeInt32(b, idx) })
+}
+
+// appendBitPacked appends idx as one bit-packed run of the hybrid: its
+// header (the count of groups of 8 values, shifted, with the low bit
+// set), then the values width bits each, the first in the lowest bits,
+// the last group padded with zeros.
+func appendBitPacked(dst []byte, idx []int32, width int) []byte {
+	groups := (len(idx) + 7) / 8
+	dst = binary.AppendUvarint(dst, uint64(groups)<<1|1)
+	n := len(dst)
+	dst = slices.Grow(dst, groups*width)[:n+groups*width]
+	out := dst[n:]
+	var acc uint64
+	nbits, p := 0, 0
+	for _, v := range idx {
+		acc |= uint64(uint32(v)) << nbits
+		if nbits += width; nbits >= 32 {
+			binary.LittleEndian.PutUint32(out[p:], uint32(acc))
+			p, acc, nbits = p+4, acc>>32, nbits-32
+		}
+	}
+	for ; p < len(out); p++ {
+		out[p], acc = byte(acc), acc>>8
+	}
+	return dst
 }
 
 // stringData returns a string array's offsets (offset applied) and the
