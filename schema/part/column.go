@@ -196,7 +196,7 @@ func (c *column) addNested(a, v arrow.Array, lo, hi int) {
 	c.defHist[top] += empty
 	c.defHist[maxDef] += present - absent
 	c.defHist[maxDef-1] += absent
-	c.repHist[0] += int64(hi-lo)
+	c.repHist[0] += int64(hi - lo)
 	c.repHist[1] += present - int64(hi-lo) + nulls + empty
 	c.addValues(v, runLo, runHi, elems != nil)
 }

@@ -12,7 +12,9 @@ import (
 // Parquet: large enough for DuckDB to read in few requests and to
 // parallelise over, small enough for its min/max statistics to skip
 // parts of a campaign. A page cut at 256 KiB of buffered values keeps
-// the writer's working set in cache (1 MiB pages were about 10% slower).
+// the writer's open pages small (the writer holds one per leaf column);
+// 512 KiB made parts 2 to 3.5% smaller at the same speed and 6 MiB more
+// heap per records writer.
 const (
 	DefaultRowGroupRows = 1 << 20
 	DefaultPageBytes    = 256 << 10
@@ -21,7 +23,8 @@ const (
 // dictionaryMaxBytes bounds a column chunk's dictionary: past it the
 // column goes on in PLAIN until the row group ends. Tens of thousands of
 // symbol names fit; random words (most of records.value) overflow it
-// early, where a dictionary would only cost time and bytes.
+// within a million rows, where a dictionary would only cost time and
+// bytes.
 const dictionaryMaxBytes = 1 << 20
 
 // Options configures a Writer. The zero value is the default layout.
@@ -30,10 +33,12 @@ type Options struct {
 	// may have fewer); 0 means DefaultRowGroupRows.
 	RowGroupRows int
 	// PageBytes is the size of a column's buffered values at which a
-	// data page is cut (before encoding and compression); 0 means
-	// DefaultPageBytes.
+	// data page is cut (before encoding and compression: 4 bytes a
+	// dictionary index, the width of other numbers, 4 plus the length
+	// of a string, a byte a level); 0 means DefaultPageBytes.
 	PageBytes int
-	// Compression is the codec of every column; the zero value is Zstd.
+	// Compression is the codec of the columns it shrinks by 5% or more
+	// (the others are stored); the zero value is Zstd.
 	Compression Compression
 }
 

@@ -70,16 +70,12 @@ func openReader(src io.ReaderAt, size int64, t *schema.Table) (*reader, error) {
 		return nil, err
 	}
 	r := &reader{src: src, size: size, table: t, leaves: ls}
-	b, err := r.footerBytes()
+	b, kv, err := r.footerMetadata()
 	if err != nil {
 		return nil, err
 	}
 	// The table's name first: a part of another table has another
 	// schema, which says less.
-	kv, err := readKeyValues(b)
-	if err != nil {
-		return nil, &FormatError{Offset: r.end, Msg: "reading the footer", Err: err}
-	}
 	if name, ok := kv["kdf.table"]; ok && name != t.Name {
 		return nil, &FormatError{Offset: r.end, Msg: fmt.Sprintf("a part of table %s, not %s", name, t.Name)}
 	}
@@ -112,6 +108,19 @@ func (r *reader) footerBytes() ([]byte, error) {
 	r.end = r.size - 8 - n
 	b := make([]byte, n)
 	return b, r.read(b, r.end)
+}
+
+// footerMetadata returns the footer's bytes and its key-value metadata.
+func (r *reader) footerMetadata() ([]byte, map[string]string, error) {
+	b, err := r.footerBytes()
+	if err != nil {
+		return nil, nil, err
+	}
+	kv, err := readKeyValues(b)
+	if err != nil {
+		return nil, nil, &FormatError{Offset: r.end, Msg: "reading the footer", Err: err}
+	}
+	return b, kv, nil
 }
 
 func (r *reader) read(b []byte, off int64) error {

@@ -120,13 +120,9 @@ func Scan(src io.ReaderAt, size int64, cols []string, fn func(Row) error) error 
 // partTable returns the table a part's footer names.
 func partTable(src io.ReaderAt, size int64) (*schema.Table, error) {
 	r := &reader{src: src, size: size}
-	b, err := r.footerBytes()
+	_, kv, err := r.footerMetadata()
 	if err != nil {
 		return nil, err
-	}
-	kv, err := readKeyValues(b)
-	if err != nil {
-		return nil, &FormatError{Offset: r.end, Msg: "reading the footer", Err: err}
 	}
 	for _, t := range schema.All {
 		if t.Name == kv["kdf.table"] {

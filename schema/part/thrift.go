@@ -135,13 +135,22 @@ func (r *thriftReader) list(typ byte, max int) (byte, int, error) {
 	return h & 15, int(n), nil
 }
 
-// fields calls f with the id and type of each field of a structure; f
-// reads the value or calls skip.
-func (r *thriftReader) fields(f func(id int16, typ byte) error) error {
+// nest enters a structure, list or map, within maxThriftDepth; the
+// caller leaves it with r.depth--.
+func (r *thriftReader) nest() error {
 	if r.depth++; r.depth > maxThriftDepth {
 		return errors.New("thrift: nested too deep")
 	}
+	return nil
+}
+
+// fields calls f with the id and type of each field of a structure; f
+// reads the value or calls skip.
+func (r *thriftReader) fields(f func(id int16, typ byte) error) error {
 	defer func() { r.depth-- }()
+	if err := r.nest(); err != nil {
+		return err
+	}
 	id := int16(0)
 	for {
 		h, err := r.byte()
@@ -197,10 +206,10 @@ func (r *thriftReader) skipList(typ byte) error {
 	if err != nil {
 		return err
 	}
-	if r.depth++; r.depth > maxThriftDepth {
-		return errors.New("thrift: nested too deep")
-	}
 	defer func() { r.depth-- }()
+	if err := r.nest(); err != nil {
+		return err
+	}
 	for range n {
 		if et == tBoolTrue || et == tBoolFalse { // a list's booleans take a byte each
 			et = tByte
@@ -224,10 +233,10 @@ func (r *thriftReader) skipMap() error {
 	if err != nil {
 		return err
 	}
-	if r.depth++; r.depth > maxThriftDepth {
-		return errors.New("thrift: nested too deep")
-	}
 	defer func() { r.depth-- }()
+	if err := r.nest(); err != nil {
+		return err
+	}
 	for range n {
 		if err := r.skip(kv >> 4); err != nil {
 			return err

@@ -420,26 +420,24 @@ func (w *Writer) writeFooter() error {
 	}
 	var buf bytes.Buffer
 	enc := thrift.NewEncoder(new(thrift.CompactProtocol).NewWriter(&buf))
+	writeIndex := func(v any, off *int64, length *int32) error {
+		buf.Reset()
+		if err := enc.Encode(v); err != nil {
+			return err
+		}
+		*off, *length = w.offset, int32(buf.Len())
+		return w.write(buf.Bytes())
+	}
 	n := len(w.cols)
 	for i := range w.columnIndex {
 		cc := &w.groups[i/n].Columns[i%n]
-		buf.Reset()
-		if err := enc.Encode(&w.columnIndex[i]); err != nil {
-			return err
-		}
-		cc.ColumnIndexOffset, cc.ColumnIndexLength = w.offset, int32(buf.Len())
-		if err := w.write(buf.Bytes()); err != nil {
+		if err := writeIndex(&w.columnIndex[i], &cc.ColumnIndexOffset, &cc.ColumnIndexLength); err != nil {
 			return err
 		}
 	}
 	for i := range w.offsetIndex {
 		cc := &w.groups[i/n].Columns[i%n]
-		buf.Reset()
-		if err := enc.Encode(&w.offsetIndex[i]); err != nil {
-			return err
-		}
-		cc.OffsetIndexOffset, cc.OffsetIndexLength = w.offset, int32(buf.Len())
-		if err := w.write(buf.Bytes()); err != nil {
+		if err := writeIndex(&w.offsetIndex[i], &cc.OffsetIndexOffset, &cc.OffsetIndexLength); err != nil {
 			return err
 		}
 	}
