@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/binary"
+	"fmt"
 	"math"
 	"math/bits"
 	"slices"
@@ -277,6 +278,10 @@ func (c *column) flushPage(w *Writer) error {
 	w.page = body
 	if err != nil {
 		return err
+	}
+	if len(body) > math.MaxInt32 {
+		// Page sizes are 32-bit: only strings of gigabytes get here.
+		return fmt.Errorf("a page of %d bytes", len(body))
 	}
 	z := w.codec
 	if c.codecChosen {

@@ -336,6 +336,9 @@ func (w *Writer) writeDictionary(c *column, z compress.Codec, md *format.ColumnM
 	if n == 0 {
 		return nil
 	}
+	if len(dict) > math.MaxInt32 {
+		return fmt.Errorf("a dictionary page of %d bytes", len(dict))
+	}
 	data, err := w.compress(z, dict)
 	if err != nil {
 		return err
