@@ -244,7 +244,9 @@ func (t *wordTable) clear() {
 // it costs a call and a pass; on a miss, in a table hashed with
 // maphash, whose slots keep 32 bits of the hash to compare before the
 // bytes. The cache is only a shortcut, so strings made to collide in it
-// cost a table lookup each, no more.
+// cost a table lookup each, no more. A string is checked for UTF-8 when
+// it enters the dictionary, and an invalid one escaped then: a valid
+// string costs one check however often it comes.
 type dictStringWriter struct {
 	page   []byte   // the dictionary page's values
 	starts []uint32 // entry i is page[starts[i]+4 : starts[i+1]]
