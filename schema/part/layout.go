@@ -2,179 +2,172 @@ package part
 
 import (
 	"fmt"
-	"reflect"
-	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/kdf-tools/kdf/schema"
-	"github.com/parquet-go/parquet-go"
-	"github.com/parquet-go/parquet-go/compress"
-	"github.com/parquet-go/parquet-go/encoding"
+	"github.com/parquet-go/parquet-go/deprecated"
+	"github.com/parquet-go/parquet-go/encoding/thrift"
+	"github.com/parquet-go/parquet-go/format"
 )
 
-// layout returns the Parquet schema a part of t is written with: one
-// field per column, in the table's order, with the encodings chosen by
-// encodingOf. It fails on an Arrow type the dataset does not use.
-func layout(t *schema.Table) (*parquet.Schema, error) {
-	fields := make([]parquet.Field, len(t.Columns))
+// nesting says where a leaf's values sit in its column.
+type nesting uint8
+
+const (
+	flat     nesting = iota // the column's own values
+	listElem                // a list's elements
+	mapKey                  // a map's keys
+	mapValue                // a map's values
+)
+
+// A leaf is one Parquet leaf column of a part: a scalar column, a
+// list's elements, or a map's keys or values. Parts of one table have
+// the same leaves, in the same order, whoever wrote them.
+type leaf struct {
+	col     int // the table column
+	path    []string
+	nesting nesting
+	typ     arrow.DataType // the type of the leaf's values
+	phys    format.Type
+	dict    bool // dictionary-encoded
+
+	// top is 1 when the column itself is nullable, maxDef and maxRep
+	// the largest definition and repetition levels (Dremel encoding):
+	// a flat leaf has maxRep 0 and maxDef top; a nested one has maxRep
+	// 1 and maxDef top+1, plus 1 when its values may be null.
+	top, maxDef, maxRep int
+}
+
+// valuesNullable says whether some of the leaf's values may be null.
+func (l *leaf) valuesNullable() bool { return l.maxDef > l.top+l.maxRep }
+
+// leaves returns the leaf columns of t, in schema order. It fails on an
+// Arrow type the dataset does not use.
+func leaves(t *schema.Table) ([]leaf, error) {
+	var out []leaf
 	for i, c := range t.Columns {
-		n, err := columnNode(c)
+		ls, err := columnLeaves(i, c)
 		if err != nil {
 			return nil, fmt.Errorf("part: table %s: column %s: %w", t.Name, c.Name, err)
 		}
-		fields[i] = field{Node: n, name: c.Name}
+		out = append(out, ls...)
 	}
-	return parquet.NewSchema(t.Name, group(fields)), nil
+	return out, nil
 }
 
-// columnNode is the Parquet node of one top-level column: required or
-// optional as the column says.
-func columnNode(c schema.Column) (parquet.Node, error) {
-	n, err := node(c.Type, c.Dict)
-	if err != nil {
-		return nil, err
+func columnLeaves(i int, c schema.Column) ([]leaf, error) {
+	top := level(c.Nullable)
+	nested := func(n nesting, t arrow.DataType, nullable bool, path ...string) (leaf, error) {
+		l, err := scalarLeaf(i, t, true)
+		l.path, l.nesting, l.top, l.maxRep = append([]string{c.Name}, path...), n, top, 1
+		l.maxDef = top + 1 + level(nullable)
+		return l, err
 	}
-	if c.Nullable {
-		return parquet.Optional(n), nil
+	switch t := c.Type.(type) {
+	case *arrow.ListType:
+		// List elements are dictionary-encoded: the dataset's lists hold
+		// words and sizes, which repeat.
+		e, err := nested(listElem, t.Elem(), t.ElemField().Nullable, "list", "element")
+		return []leaf{e}, err
+	case *arrow.MapType:
+		k, err := nested(mapKey, t.KeyType(), false, "key_value", "key")
+		if err != nil {
+			return nil, err
+		}
+		v, err := nested(mapValue, t.ItemType(), t.ItemField().Nullable, "key_value", "value")
+		return []leaf{k, v}, err
 	}
-	return parquet.Required(n), nil
+	l, err := scalarLeaf(i, c.Type, c.Dict)
+	l.path, l.top, l.maxDef = []string{c.Name}, top, top
+	return []leaf{l}, err
 }
 
-// node maps an Arrow type to its Parquet node. Only standard physical
+// scalarLeaf maps a scalar Arrow type to its physical type and
+// encoding (the package documentation has the measurements behind each
+// choice): strings marked Dict, every uint64 and uint8 are
+// dictionary-encoded; other strings, int64, int32, uint32, float64 and
+// bool are not (int64, int32 and uint32 are DELTA_BINARY_PACKED).
+func scalarLeaf(col int, t arrow.DataType, dict bool) (leaf, error) {
+	l := leaf{col: col, typ: t}
+	switch t.ID() {
+	case arrow.INT64:
+		l.phys = format.Int64
+	case arrow.UINT64:
+		l.phys, l.dict = format.Int64, true
+	case arrow.INT32, arrow.UINT32:
+		l.phys = format.Int32
+	case arrow.UINT8:
+		l.phys, l.dict = format.Int32, true
+	case arrow.FLOAT64:
+		l.phys = format.Double
+	case arrow.BOOL:
+		l.phys = format.Boolean
+	case arrow.STRING:
+		l.phys, l.dict = format.ByteArray, dict
+	default:
+		return l, fmt.Errorf("arrow type %s has no Parquet mapping", t)
+	}
+	return l, nil
+}
+
+func level(nullable bool) int {
+	if nullable {
+		return 1
+	}
+	return 0
+}
+
+// schemaElements returns the schema of t's parts as the footer lists
+// it: the root, then each column depth first. Only standard physical
 // and logical types are used, so that DuckDB and every other reader
 // open the columns natively: unsigned integers keep their UINT logical
 // type (DuckDB UBIGINT, UINTEGER, UTINYINT), lists are 3-level LIST
-// groups and maps MAP groups with key_value, key and value. Nested
-// fields are optional exactly when Arrow says they may be null.
-func node(t arrow.DataType, dict bool) (parquet.Node, error) {
-	switch t := t.(type) {
-	case *arrow.MapType:
-		k, err := node(t.KeyType(), true)
-		if err != nil {
-			return nil, err
-		}
-		v, err := node(t.ItemType(), true)
-		if err != nil {
-			return nil, err
-		}
-		return parquet.Map(k, nullable(v, t.ItemField().Nullable)), nil
-	case *arrow.ListType:
-		e, err := node(t.Elem(), false)
-		if err != nil {
-			return nil, err
-		}
-		return parquet.List(nullable(e, t.ElemField().Nullable)), nil
+// groups and maps MAP groups with key_value, key and value. The
+// converted types are set too, for readers that predate logical types.
+func schemaElements(t *schema.Table) []format.SchemaElement {
+	es := []format.SchemaElement{{Name: t.Name, NumChildren: thrift.New(int32(len(t.Columns)))}}
+	for _, c := range t.Columns {
+		es = appendElements(es, c.Name, c.Type, c.Nullable)
 	}
-	var leaf parquet.Node
+	return es
+}
+
+func appendElements(es []format.SchemaElement, name string, t arrow.DataType, nullable bool) []format.SchemaElement {
+	rep := format.Required
+	if nullable {
+		rep = format.Optional
+	}
+	e := format.SchemaElement{Name: name, RepetitionType: thrift.New(rep)}
+	switch t := t.(type) {
+	case *arrow.ListType:
+		e.NumChildren = thrift.New(int32(1))
+		e.LogicalType.Value = &format.ListType{}
+		e.ConvertedType = thrift.New(deprecated.List)
+		es = append(es, e, format.SchemaElement{Name: "list", RepetitionType: thrift.New(format.Repeated), NumChildren: thrift.New(int32(1))})
+		return appendElements(es, "element", t.Elem(), t.ElemField().Nullable)
+	case *arrow.MapType:
+		e.NumChildren = thrift.New(int32(1))
+		e.LogicalType.Value = &format.MapType{}
+		e.ConvertedType = thrift.New(deprecated.Map)
+		es = append(es, e, format.SchemaElement{Name: "key_value", RepetitionType: thrift.New(format.Repeated), NumChildren: thrift.New(int32(2))})
+		es = appendElements(es, "key", t.KeyType(), false)
+		return appendElements(es, "value", t.ItemType(), t.ItemField().Nullable)
+	}
+	l, _ := scalarLeaf(0, t, false) // the table's types were checked by leaves
+	e.Type = thrift.New(l.phys)
 	switch t.ID() {
 	case arrow.INT64:
-		leaf = parquet.Int(64)
-	case arrow.INT32:
-		leaf = parquet.Int(32)
+		e.LogicalType.Value, e.ConvertedType = &format.IntType{BitWidth: 64, IsSigned: true}, thrift.New(deprecated.Int64)
 	case arrow.UINT64:
-		leaf = parquet.Uint(64)
+		e.LogicalType.Value, e.ConvertedType = &format.IntType{BitWidth: 64}, thrift.New(deprecated.Uint64)
+	case arrow.INT32:
+		e.LogicalType.Value, e.ConvertedType = &format.IntType{BitWidth: 32, IsSigned: true}, thrift.New(deprecated.Int32)
 	case arrow.UINT32:
-		leaf = parquet.Uint(32)
+		e.LogicalType.Value, e.ConvertedType = &format.IntType{BitWidth: 32}, thrift.New(deprecated.Uint32)
 	case arrow.UINT8:
-		leaf = parquet.Uint(8)
-	case arrow.FLOAT64:
-		leaf = parquet.Leaf(parquet.DoubleType)
-	case arrow.BOOL:
-		leaf = parquet.Leaf(parquet.BooleanType)
+		e.LogicalType.Value, e.ConvertedType = &format.IntType{BitWidth: 8}, thrift.New(deprecated.Uint8)
 	case arrow.STRING:
-		leaf = parquet.String()
-	default:
-		return nil, fmt.Errorf("arrow type %s has no Parquet mapping", t)
+		e.LogicalType.Value, e.ConvertedType = &format.StringType{}, thrift.New(deprecated.UTF8)
 	}
-	return parquet.Encoded(leaf, encodingOf(t.ID(), dict)), nil
-}
-
-func nullable(n parquet.Node, null bool) parquet.Node {
-	if null {
-		return parquet.Optional(n)
-	}
-	return parquet.Required(n)
-}
-
-// encodingOf chooses a leaf's encoding (the package documentation has
-// the measurements behind each choice):
-//
-//   - strings marked Dict, and every uint64 and uint8: RLE_DICTIONARY.
-//     pcs, offsets in functions, pointers and argument sizes take few
-//     distinct values; dictionary indexes are a fraction of their width
-//     and leave less for zstd to do, which makes the part both smaller
-//     and faster to write. A column whose dictionary outgrows
-//     dictionaryMaxBytes (random words) goes on in PLAIN;
-//   - int64, int32 and uint32 (ids, indexes, offsets, sequence numbers,
-//     counts): DELTA_BINARY_PACKED, a few bits per row when sorted or
-//     slowly changing;
-//   - other strings, float64 and bool: PLAIN, which zstd compresses.
-func encodingOf(id arrow.Type, dict bool) encoding.Encoding {
-	switch {
-	case dict, id == arrow.UINT64, id == arrow.UINT8:
-		return &parquet.RLEDictionary
-	case id == arrow.INT64, id == arrow.INT32, id == arrow.UINT32:
-		return &parquet.DeltaBinaryPacked
-	}
-	return &parquet.Plain
-}
-
-// group is a Parquet group whose fields keep the order they are given
-// in. parquet.Group sorts its fields by name, which would scramble the
-// table's column order in every reader.
-type group []parquet.Field
-
-func (g group) ID() int { return 0 }
-func (g group) String() string {
-	var b strings.Builder
-	parquet.PrintSchema(&b, "", g)
-	return b.String()
-}
-func (g group) Type() parquet.Type          { return parquet.Group(nil).Type() }
-func (g group) Optional() bool              { return false }
-func (g group) Repeated() bool              { return false }
-func (g group) Required() bool              { return true }
-func (g group) Leaf() bool                  { return false }
-func (g group) Fields() []parquet.Field     { return g }
-func (g group) Encoding() encoding.Encoding { return nil }
-func (g group) Compression() compress.Codec { return nil }
-
-// GoType is a struct of the fields' Go types, as parquet.Group has; the
-// writer does not use it, generic readers might.
-func (g group) GoType() reflect.Type {
-	fs := make([]reflect.StructField, len(g))
-	for i, f := range g {
-		fs[i] = reflect.StructField{
-			Name: "F" + fmt.Sprint(i),
-			Type: f.GoType(),
-			Tag:  reflect.StructTag(fmt.Sprintf("parquet:%q", f.Name())),
-		}
-	}
-	return reflect.StructOf(fs)
-}
-
-// field names a node inside a group.
-type field struct {
-	parquet.Node
-	name string
-}
-
-func (f field) Name() string { return f.name }
-
-// Value is used by parquet-go's reflection over Go values, which this
-// package never hands it; it resolves the field by its struct tag.
-func (f field) Value(base reflect.Value) reflect.Value {
-	for base.Kind() == reflect.Pointer {
-		base = base.Elem()
-	}
-	if base.Kind() != reflect.Struct {
-		return reflect.Value{}
-	}
-	t := base.Type()
-	for i := range t.NumField() {
-		if t.Field(i).Tag.Get("parquet") == f.name {
-			return base.Field(i)
-		}
-	}
-	return reflect.Value{}
+	return append(es, e)
 }

@@ -16,7 +16,7 @@ import (
 // writeBatches writes recs to a new part of tbl, releasing each batch
 // once written as callers do, and returns the part and the rows it
 // should hold.
-func writeBatches(t *testing.T, tbl *schema.Table, opt Options, recs []arrow.RecordBatch) ([]byte, [][]any) {
+func writeBatches(t testing.TB, tbl *schema.Table, opt Options, recs []arrow.RecordBatch) ([]byte, [][]any) {
 	t.Helper()
 	var buf bytes.Buffer
 	w, err := NewWriter(&buf, tbl, opt)

@@ -35,8 +35,10 @@ var (
 		}
 		return e
 	})
+	// zstdDecoder reads the pages of parts for Scan and Rewrite; no
+	// page may decompress to more than maxPageBytes.
 	zstdDecoder = sync.OnceValue(func() *zstd.Decoder {
-		d, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(0))
+		d, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(0), zstd.WithDecoderMaxMemory(maxPageBytes))
 		if err != nil {
 			panic(err)
 		}

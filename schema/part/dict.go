@@ -1,0 +1,519 @@
+package part
+
+import (
+	"bytes"
+	"encoding/binary"
+	"hash/maphash"
+	"math/bits"
+	"slices"
+	"unicode/utf8"
+	"unsafe"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/parquet-go/parquet-go/format"
+)
+
+// dictNumWriter writes uint64 and uint8 leaves in RLE_DICTIONARY. pcs,
+// offsets in functions, pointers and argument sizes take few distinct
+// values; their indexes are a fraction of their width. A uint8 finds its
+// index in an array; a uint64 in an open-addressing table (Fibonacci
+// hashing, linear probing), with the previous value checked first,
+// since consecutive records often share their pc.
+type dictNumWriter[T uint64 | uint8] struct {
+	dict  []T
+	small [256]int32 // uint8 value -> index+1
+	table wordTable
+
+	idx   []int32 // the page's indexes
+	plain []T     // the page's values after a fallback
+	fell  bool    // pages are PLAIN until the chunk ends
+	used  bool    // some page of the chunk is dictionary-encoded
+
+	lo, hi T // the page's bounds, when has
+	has    bool
+	buf    []byte
+}
+
+func newDictNumWriter[T uint64 | uint8]() *dictNumWriter[T] {
+	w := new(dictNumWriter[T])
+	if unsafe.Sizeof(T(0)) == 8 {
+		w.table.init(1 << 10)
+	}
+	return w
+}
+
+func (w *dictNumWriter[T]) add(a arrow.Array, lo, hi int) {
+	vs := arrowValues[T](a)[lo:hi]
+	if l, h, ok := minMax(vs); ok {
+		if !w.has {
+			w.lo, w.hi, w.has = l, h, true
+		}
+		w.lo, w.hi = min(w.lo, l), max(w.hi, h)
+	}
+	switch {
+	case w.fell:
+		w.plain = append(w.plain, vs...)
+	case unsafe.Sizeof(T(0)) == 1:
+		w.idx = slices.Grow(w.idx, len(vs))
+		for _, v := range vs {
+			e := w.small[v]
+			if e == 0 {
+				w.dict = append(w.dict, v)
+				e = int32(len(w.dict))
+				w.small[v] = e
+			}
+			w.idx = append(w.idx, e-1)
+		}
+	default:
+		w.addWords(unsafe.Slice((*uint64)(unsafe.Pointer(unsafe.SliceData(vs))), len(vs)))
+	}
+}
+
+func (w *dictNumWriter[T]) addWords(vs []uint64) {
+	t := &w.table
+	w.idx = slices.Grow(w.idx, len(vs))
+	for len(vs) > 0 {
+		block := vs[:min(len(vs), wordBlock)]
+		vs = vs[len(block):]
+		var home [wordBlock]int32
+		t.touch(block, home[:])
+		for k, v := range block {
+			i, found := t.findFrom(int(home[k]), v)
+			e := t.slots[i].e
+			if !found {
+				w.dict = append(w.dict, T(v))
+				e = int32(len(w.dict))
+				if t.insert(i, v, e) {
+					t.touch(block[k+1:], home[k+1:])
+				}
+			}
+			w.idx = append(w.idx, e-1)
+		}
+	}
+}
+
+func (w *dictNumWriter[T]) size() int {
+	if w.fell {
+		return len(w.plain) * int(unsafe.Sizeof(T(0)))
+	}
+	return 4 * len(w.idx)
+}
+
+func (w *dictNumWriter[T]) bounds() ([]byte, []byte, bool) {
+	if !w.has {
+		return nil, nil, false
+	}
+	var l, h []byte
+	w.buf, l, h = boundsBytes(w.buf, w.lo, w.hi)
+	return l, h, true
+}
+
+func (w *dictNumWriter[T]) encode(dst []byte) ([]byte, format.Encoding, error) {
+	defer func() { w.idx, w.plain, w.has = w.idx[:0], w.plain[:0], false }()
+	if w.fell || len(w.idx) == 0 {
+		// A page without values is PLAIN, so that a chunk of nulls
+		// needs no dictionary.
+		return appendPlainSlice(dst, w.plain), format.Plain, nil
+	}
+	w.used = true
+	dst, err := encodeIndexes(dst, w.idx, len(w.dict))
+	return dst, format.RLEDictionary, err
+}
+
+func (w *dictNumWriter[T]) dictionary(dst []byte) ([]byte, int) {
+	if !w.used {
+		return dst, 0
+	}
+	return appendPlainSlice(dst, w.dict), len(w.dict)
+}
+
+func (w *dictNumWriter[T]) full() bool {
+	return !w.fell && len(w.dict)*int(unsafe.Sizeof(T(0))) >= dictionaryMaxBytes
+}
+
+func (w *dictNumWriter[T]) fallback() { w.fell = true }
+
+func (w *dictNumWriter[T]) reset() {
+	if unsafe.Sizeof(T(0)) == 1 {
+		for _, v := range w.dict {
+			w.small[v] = 0
+		}
+	} else {
+		w.table.clear()
+	}
+	w.dict, w.idx, w.plain = w.dict[:0], w.idx[:0], w.plain[:0]
+	w.fell, w.used, w.has = false, false, false
+}
+
+// wordTable maps uint64 words to dictionary indexes. A slot holds a
+// word and its index+1, 0 when empty, side by side so that a lookup
+// touches one cache line. It stays at most half full.
+type wordTable struct {
+	slots   []wordSlot
+	n       int
+	shift   uint
+	touched int32
+}
+
+type wordSlot struct {
+	key uint64
+	e   int32
+}
+
+func (t *wordTable) init(size int) {
+	t.slots, t.n = make([]wordSlot, size), 0
+	t.shift = uint(64 - bits.Len(uint(size-1)))
+}
+
+// wordBlock is how many words are looked up together: their slots are
+// all read first, so that the cache misses of a large table (one per
+// word, the values of records.value spread over megabytes) overlap
+// instead of following one another.
+const wordBlock = 32
+
+// touch computes the home slot of each word and reads it.
+func (t *wordTable) touch(vs []uint64, home []int32) {
+	home = home[:len(vs)]
+	var sum int32
+	for k, v := range vs {
+		i := int32((v * 0x9e3779b97f4a7c15) >> t.shift)
+		home[k] = i
+		sum += t.slots[i].e
+	}
+	t.touched += sum // keeps the reads
+}
+
+// find returns v's slot and true, or the empty slot where it belongs.
+func (t *wordTable) find(v uint64) (int, bool) {
+	return t.findFrom(int((v*0x9e3779b97f4a7c15)>>t.shift), v)
+}
+
+// findFrom is find from v's home slot i.
+func (t *wordTable) findFrom(i int, v uint64) (int, bool) {
+	mask := len(t.slots) - 1
+	for {
+		sl := &t.slots[i]
+		if sl.e == 0 {
+			return i, false
+		}
+		if sl.key == v {
+			return i, true
+		}
+		i = (i + 1) & mask
+	}
+}
+
+// maxWordSlots is the size of a table that holds a full dictionary
+// (dictionaryMaxBytes of words) at most half full.
+const maxWordSlots = 2 * dictionaryMaxBytes / 8
+
+// insert puts v with index+1 e into the empty slot i, growing the table
+// when it is half full; it says whether it did, which moves every slot.
+// A table of maxWordSlots may fill to three quarters: the dictionary
+// passes its bound by a step of rows at most, which would otherwise
+// double the largest tables for a few thousand words.
+func (t *wordTable) insert(i int, v uint64, e int32) bool {
+	t.slots[i] = wordSlot{v, e}
+	t.n++
+	if 2*t.n <= len(t.slots) || len(t.slots) >= maxWordSlots && 4*t.n <= 3*len(t.slots) {
+		return false
+	}
+	old := t.slots
+	t.init(2 * len(old))
+	for _, sl := range old {
+		if sl.e != 0 {
+			k, _ := t.find(sl.key)
+			t.slots[k] = sl
+			t.n++
+		}
+	}
+	return true
+}
+
+func (t *wordTable) clear() {
+	clear(t.slots)
+	t.n = 0
+}
+
+// dictStringWriter writes string leaves in RLE_DICTIONARY: symbol
+// names, kinds, modules, attribute keys and values repeat. The
+// dictionary is kept as its own PLAIN page (length, bytes), which
+// entries index by their start. A string is looked up in a small
+// direct-mapped cache first, by a hash of its length and its first and
+// last 8 bytes, which costs a few multiplications where hashing all of
+// it costs a call and a pass; on a miss, in a table hashed with
+// maphash, whose slots keep 32 bits of the hash to compare before the
+// bytes. The cache is only a shortcut, so strings made to collide in it
+// cost a table lookup each, no more. A string is checked for UTF-8 when
+// it enters the dictionary, and an invalid one escaped then: a valid
+// string costs one check however often it comes.
+type dictStringWriter struct {
+	page   []byte   // the dictionary page's values
+	starts []uint32 // entry i is page[starts[i]+4 : starts[i+1]]
+	slots  []strSlot
+	n      int
+	cache  [1 << stringCacheBits]int32 // index+1, 0 when empty
+	short  wordTable                   // strings shorter than 8 bytes
+
+	idx  []int32
+	seen []uint32 // per entry, the page that last had it (bounds)
+	nth  uint32   // pages encoded, plus 1
+	used bool
+
+	fell  bool
+	plain plainStringWriter // the pages after a fallback
+
+	esc []byte
+
+	lo, hi []byte
+}
+
+type strSlot struct {
+	tag uint32
+	e   int32 // index+1, 0 when empty
+}
+
+var stringSeed = maphash.MakeSeed()
+
+func newDictStringWriter() *dictStringWriter {
+	w := &dictStringWriter{slots: make([]strSlot, 1<<10), starts: []uint32{0}, nth: 1}
+	w.short.init(1 << 6)
+	return w
+}
+
+func (w *dictStringWriter) entry(e int32) []byte {
+	return w.page[w.starts[e]+4 : w.starts[e+1]]
+}
+
+const stringCacheBits = 13
+
+func (w *dictStringWriter) add(a arrow.Array, lo, hi int) {
+	if w.fell {
+		w.plain.add(a, lo, hi)
+		return
+	}
+	offs, data := stringData(a)
+	w.idx = slices.Grow(w.idx, hi-lo)
+	for i := lo; i < hi; i++ {
+		s := data[offs[i]:offs[i+1]]
+		if len(s) < 8 {
+			w.idx = append(w.idx, w.shortIndex(s))
+			continue
+		}
+		k := quickHash(s) >> (64 - stringCacheBits)
+		if e := w.cache[k]; e != 0 && sameBytes(w.entry(e-1), s) {
+			w.idx = append(w.idx, e-1)
+			continue
+		}
+		e := w.index(s)
+		w.cache[k] = e + 1
+		w.idx = append(w.idx, e)
+	}
+}
+
+// shortIndex returns the index of a string shorter than 8 bytes (kinds,
+// statuses, modules, empty strings), which is its own key in a table of
+// words: its bytes, then its length in the top byte.
+func (w *dictStringWriter) shortIndex(s []byte) int32 {
+	var k uint64
+	if n := len(s); cap(s) >= 8 {
+		// Read 8 bytes, the string's and what follows it in the buffer,
+		// and keep the string's: no loop whose length varies.
+		k = binary.LittleEndian.Uint64(s[:8]) & (1<<(8*n) - 1)
+	} else {
+		for i := n - 1; i >= 0; i-- {
+			k = k<<8 | uint64(s[i])
+		}
+	}
+	k |= uint64(len(s)) << 56
+	i, found := w.short.find(k)
+	if found {
+		return w.short.slots[i].e - 1
+	}
+	e := w.index(s)
+	w.short.insert(i, k, e+1)
+	return e
+}
+
+// sameBytes is bytes.Equal for strings of 8 bytes or more, faster on
+// the lengths most symbol names have: up to 40 bytes are compared as
+// five 8-byte words (the last ones overlapping when shorter) without a
+// branch on the length, which varies too much to be predicted.
+func sameBytes(a, b []byte) bool {
+	n := len(a)
+	if n != len(b) {
+		return false
+	}
+	if n > 40 {
+		return bytes.Equal(a, b)
+	}
+	le := binary.LittleEndian
+	x := func(i int) uint64 { return le.Uint64(a[i:]) ^ le.Uint64(b[i:]) }
+	return x(0)|x(min(8, n-8))|x(min(16, n-8))|x(min(24, n-8))|x(n-8) == 0
+}
+
+// quickHash hashes a string of 8 bytes or more by its length and its
+// first and last 8 bytes.
+func quickHash(s []byte) uint64 {
+	n := len(s)
+	a, b := binary.LittleEndian.Uint64(s), binary.LittleEndian.Uint64(s[n-8:])
+	return (a*0x9e3779b97f4a7c15 ^ bits.RotateLeft64(b*0xc2b2ae3d27d4eb4f, 31) ^ uint64(n)) * 0x94d049bb133111eb
+}
+
+// index returns s's dictionary index, adding it when new.
+func (w *dictStringWriter) index(s []byte) int32 {
+	h := maphash.Bytes(stringSeed, s)
+	tag, mask := uint32(h>>32), len(w.slots)-1
+	for i := int(h) & mask; ; i = (i + 1) & mask {
+		sl := w.slots[i]
+		if sl.e == 0 {
+			if !utf8.Valid(s) {
+				// Rare: the escaped string is looked up instead, every
+				// time this one comes again.
+				w.esc = appendEscaped(w.esc[:0], s)
+				return w.index(w.esc)
+			}
+			w.page = binary.LittleEndian.AppendUint32(w.page, uint32(len(s)))
+			w.page = append(w.page, s...)
+			w.starts = append(w.starts, uint32(len(w.page)))
+			w.slots[i] = strSlot{tag, int32(len(w.starts) - 1)}
+			if w.n++; 2*w.n > len(w.slots) {
+				w.grow()
+			}
+			return int32(len(w.starts) - 2)
+		}
+		if sl.tag == tag && bytes.Equal(w.entry(sl.e-1), s) {
+			return sl.e - 1
+		}
+	}
+}
+
+func (w *dictStringWriter) grow() {
+	w.slots = make([]strSlot, 2*len(w.slots))
+	mask := len(w.slots) - 1
+	for e := range len(w.starts) - 1 {
+		h := maphash.Bytes(stringSeed, w.entry(int32(e)))
+		i := int(h) & mask
+		for w.slots[i].e != 0 {
+			i = (i + 1) & mask
+		}
+		w.slots[i] = strSlot{uint32(h >> 32), int32(e + 1)}
+	}
+}
+
+func (w *dictStringWriter) size() int {
+	if w.fell {
+		return w.plain.size()
+	}
+	return 4 * len(w.idx)
+}
+
+// bounds compares each entry the page uses once.
+func (w *dictStringWriter) bounds() ([]byte, []byte, bool) {
+	if w.fell {
+		return w.plain.bounds()
+	}
+	if len(w.idx) == 0 {
+		return nil, nil, false
+	}
+	for len(w.seen) < len(w.starts)-1 {
+		w.seen = append(w.seen, 0)
+	}
+	lo, hi := w.entry(w.idx[0]), w.entry(w.idx[0])
+	for _, e := range w.idx {
+		if w.seen[e] == w.nth {
+			continue
+		}
+		w.seen[e] = w.nth
+		s := w.entry(e)
+		if bytes.Compare(s, lo) < 0 {
+			lo = s
+		} else if bytes.Compare(s, hi) > 0 {
+			hi = s
+		}
+	}
+	w.lo, w.hi = append(w.lo[:0], lo...), append(w.hi[:0], hi...)
+	return w.lo, w.hi, true
+}
+
+func (w *dictStringWriter) encode(dst []byte) ([]byte, format.Encoding, error) {
+	if w.fell {
+		return w.plain.encode(dst)
+	}
+	defer func() { w.idx, w.nth = w.idx[:0], w.nth+1 }()
+	if len(w.idx) == 0 {
+		return dst, format.Plain, nil
+	}
+	w.used = true
+	dst, err := encodeIndexes(dst, w.idx, len(w.starts)-1)
+	return dst, format.RLEDictionary, err
+}
+
+func (w *dictStringWriter) dictionary(dst []byte) ([]byte, int) {
+	if !w.used {
+		return dst, 0
+	}
+	return append(dst, w.page...), len(w.starts) - 1
+}
+
+func (w *dictStringWriter) full() bool { return !w.fell && len(w.page) >= dictionaryMaxBytes }
+func (w *dictStringWriter) fallback()  { w.fell = true }
+
+func (w *dictStringWriter) reset() {
+	clear(w.slots)
+	clear(w.cache[:])
+	w.short.clear()
+	clear(w.seen)
+	w.page, w.starts, w.n = w.page[:0], w.starts[:1], 0
+	w.idx, w.nth, w.used, w.fell = w.idx[:0], 1, false, false
+	w.plain.reset()
+}
+
+// plainStringWriter writes string leaves in PLAIN: each string's length
+// in 4 bytes, then its bytes. Paths and hashes are mostly distinct; a
+// dictionary would only add to them.
+type plainStringWriter struct {
+	page   []byte
+	lo, hi []byte
+	has    bool
+	esc    []byte
+}
+
+func (w *plainStringWriter) add(a arrow.Array, lo, hi int) {
+	offs, data := stringData(a)
+	valid := validStrings(offs[lo:hi+1], data)
+	for i := lo; i < hi; i++ {
+		s := data[offs[i]:offs[i+1]]
+		if !valid && !utf8.Valid(s) {
+			w.esc = appendEscaped(w.esc[:0], s)
+			s = w.esc
+		}
+		w.page = binary.LittleEndian.AppendUint32(w.page, uint32(len(s)))
+		w.page = append(w.page, s...)
+		switch {
+		case !w.has:
+			w.lo, w.hi, w.has = append(w.lo[:0], s...), append(w.hi[:0], s...), true
+		case bytes.Compare(s, w.lo) < 0:
+			w.lo = append(w.lo[:0], s...)
+		case bytes.Compare(s, w.hi) > 0:
+			w.hi = append(w.hi[:0], s...)
+		}
+	}
+}
+
+func (w *plainStringWriter) size() int { return len(w.page) }
+
+func (w *plainStringWriter) bounds() ([]byte, []byte, bool) {
+	return w.lo, w.hi, w.has
+}
+
+func (w *plainStringWriter) encode(dst []byte) ([]byte, format.Encoding, error) {
+	dst = append(dst, w.page...)
+	w.page, w.has = w.page[:0], false
+	return dst, format.Plain, nil
+}
+
+func (w *plainStringWriter) dictionary(dst []byte) ([]byte, int) { return dst, 0 }
+func (w *plainStringWriter) full() bool                          { return false }
+func (w *plainStringWriter) fallback()                           {}
+func (w *plainStringWriter) reset()                              { w.page, w.has = w.page[:0], false }
