@@ -126,7 +126,8 @@ FUZZ        := ./ingest:FuzzDecode \
 	./transform/symbolize:FuzzParseKallsyms ./transform/symbolize:FuzzParseSystemMap \
 	./transform/types:FuzzParseBTF \
 	./ingest/source:FuzzManifest ./ingest/source:FuzzWalkTar \
-	./query/internal/sqltext:FuzzBindVariables
+	./query/internal/sqltext:FuzzBindVariables ./schema/part:FuzzRead \
+	./transform/types:FuzzParseBTF
 fuzz:
 	@set -e; for t in $(FUZZ); do \
 		echo "== $${t#*:} ($${t%%:*}) for $(FUZZTIME)"; \

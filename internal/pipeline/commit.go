@@ -66,7 +66,7 @@ func (wk *worker) addRun(j *job, k key, sha string, runID int64, t *tables, ts *
 	}
 	g := wk.g
 	g.runs = append(g.runs, r)
-	wk.settle(k, heldInput{run: true, sha: digestOf(sha), bytes: j.size, mtimeNS: r.mtimeNS.vOr(-1),
+	wk.settle(j, heldInput{run: true, sha: digestOf(sha), bytes: j.size, mtimeNS: r.mtimeNS.vOr(-1),
 		symbolized: r.kallsyms.ok || r.systemMap.ok, typed: r.typeSource.ok})
 	g.records += st.Records
 	g.calls += r.calls
@@ -280,6 +280,13 @@ func (wk *worker) prepare(since []dataset.Part) ([]functionRow, []*dataset.PartF
 	if len(taken) > 0 {
 		return nil, nil, &takenError{keys: taken}
 	}
+	for k, c := range wk.g.rewrittenAt {
+		if h, ok := wk.in.held.lookup(k); ok && h.commit != c {
+			// Another commit moved the rows this group replaces since
+			// it rewrote their parts: rewrite again.
+			return nil, nil, fmt.Errorf("%w: the rows of %s moved to commit %d", dataset.ErrConflict, k, h.commit)
+		}
+	}
 	funcs := wk.in.held.newFuncs(wk.functionRows())
 	if len(funcs) == 0 {
 		return nil, nil, nil
@@ -362,11 +369,13 @@ func (wk *worker) replacements() ([]dataset.Part, []*dataset.PartFile, error) {
 	}
 	drop := dropRows{runs: map[int64]bool{}, files: map[key]bool{}}
 	commits := map[string]map[int64]bool{"runs": {}, "records": {}, "calls": {}, "rejects": {}}
+	wk.g.rewrittenAt = map[key]int64{}
 	for k := range wk.g.replaces {
 		h, ok := wk.in.held.lookup(k)
 		if !ok {
 			continue
 		}
+		wk.g.rewrittenAt[k] = h.commit
 		if h.run {
 			drop.runs[runIDOf(wk.in.cfg.Campaign, k)] = true
 			for _, t := range []string{"runs", "records", "calls"} {

@@ -23,6 +23,11 @@ type job struct {
 	entry   *source.Entry
 	srcName string // the source's name in the dataset
 	key     key    // the input's identity: srcName and the entry's path
+	// was is what the dataset held of the input when it was decided
+	// (wasHeld false: nothing): a group replaces that, or, if another
+	// ingest commits the input meanwhile, drops it.
+	was     heldInput
+	wasHeld bool
 	// reason, when set, makes the job a reject; detail says why.
 	reason ingest.Reason
 	detail string

@@ -182,7 +182,8 @@ func TestOverlappingIngests(t *testing.T) {
 		paths[i] = r.Path
 	}
 	slices.Sort(paths)
-	if len(slices.Compact(paths)) != len(got) || len(got) != 24 || runs != 24 {
-		t.Errorf("%d runs rows (%d distinct), %d runs committed by the ingests", len(got), len(slices.Compact(paths)), runs)
+	distinct := len(slices.Compact(paths))
+	if distinct != len(got) || len(got) != 24 || runs != 24 {
+		t.Errorf("%d runs rows (%d distinct), %d runs committed by the ingests", len(got), distinct, runs)
 	}
 }

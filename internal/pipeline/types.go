@@ -165,6 +165,7 @@ func (wk *worker) reportTypeFile(s *source.Snapshot, err error) {
 	}
 	wk.in.noteSeen(k)
 	j := &job{entry: &source.Entry{Source: s.Source, Path: s.Path, Size: s.Size}, srcName: name, key: k}
+	j.was, j.wasHeld = wk.in.held.lookup(k)
 	wk.reject(j, k, "", ingest.ReasonBadTypes, err.Error())
 }
 

@@ -44,9 +44,12 @@ type group struct {
 	// it decided (an input not in it was not held).
 	settled  map[key]heldInput
 	replaces map[key]heldInput
-	records  int64
-	calls    int64
-	bytes    int64
+	// rewrittenAt is, for each input replaced, the commit whose parts
+	// this attempt rewrote without its rows.
+	rewrittenAt map[key]int64
+	records     int64
+	calls       int64
+	bytes       int64
 }
 
 type openPart struct {
@@ -141,6 +144,7 @@ func (wk *worker) do(j *job) error {
 	e := j.entry
 	k := j.key
 	h, held := wk.in.held.lookup(k)
+	j.was, j.wasHeld = h, held
 	force := wk.in.cfg.Force
 	if j.reason == "" {
 		wk.tables(e) // every snapshot a buffer of this walk uses is judged, and its problem reported
@@ -212,12 +216,13 @@ func (wk *worker) skip(j *job) {
 	j.release()
 }
 
-// settle notes what the group puts in the dataset for input k.
-func (wk *worker) settle(k key, in heldInput) {
+// settle notes what the group puts in the dataset for a job's input,
+// replacing what the dataset held of it when it was decided.
+func (wk *worker) settle(j *job, in heldInput) {
 	g := wk.g
-	g.settled[k] = in
-	if h, ok := wk.in.held.lookup(k); ok {
-		g.replaces[k] = h
+	g.settled[j.key] = in
+	if j.wasHeld {
+		g.replaces[j.key] = j.was
 	}
 }
 
@@ -402,14 +407,14 @@ func (wk *worker) reportSnapshot(s *source.Snapshot, c *cachedTable, err error) 
 	k := keyOf(name, s.Path)
 	wk.in.noteSeen(k)
 	j := &job{entry: &source.Entry{Source: s.Source, Path: s.Path, Size: s.Size}, srcName: name, key: k}
+	j.was, j.wasHeld = wk.in.held.lookup(k)
 	wk.reject(j, k, "", reason, err.Error())
 }
 
 // reject records an input as a reject, unless the dataset holds the same
 // reject already.
 func (wk *worker) reject(j *job, k key, sha string, reason ingest.Reason, detail string) {
-	h, held := wk.in.held.lookup(k)
-	if held && !h.run && h.reason == string(reason) && h.detail == detail && h.sha == digestOf(sha) && !wk.in.cfg.Force {
+	if h := j.was; j.wasHeld && !h.run && h.reason == string(reason) && h.detail == detail && h.sha == digestOf(sha) && !wk.in.cfg.Force {
 		wk.skip(j)
 		return
 	}
@@ -423,7 +428,7 @@ func (wk *worker) reject(j *job, k key, sha string, reason ingest.Reason, detail
 		r.bytes = some(size)
 	}
 	wk.g.rejects = append(wk.g.rejects, r)
-	wk.settle(k, heldInput{sha: digestOf(sha), bytes: size, mtimeNS: -1, reason: r.reason, detail: detail})
+	wk.settle(j, heldInput{sha: digestOf(sha), bytes: size, mtimeNS: -1, reason: r.reason, detail: detail})
 	if !slices.Contains(wk.g.jobs, j) {
 		wk.g.jobs = append(wk.g.jobs, j)
 	}
