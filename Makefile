@@ -126,8 +126,7 @@ FUZZ        := ./ingest:FuzzDecode \
 	./transform/symbolize:FuzzParseKallsyms ./transform/symbolize:FuzzParseSystemMap \
 	./transform/types:FuzzParseBTF \
 	./ingest/source:FuzzManifest ./ingest/source:FuzzWalkTar \
-	./query/internal/sqltext:FuzzBindVariables ./schema/part:FuzzRead \
-	./transform/types:FuzzParseBTF
+	./query/internal/sqltext:FuzzBindVariables ./schema/part:FuzzRead
 fuzz:
 	@set -e; for t in $(FUZZ); do \
 		echo "== $${t#*:} ($${t%%:*}) for $(FUZZTIME)"; \
