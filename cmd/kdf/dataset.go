@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/kdf-tools/kdf/query"
 	"github.com/kdf-tools/kdf/schema"
 	"github.com/kdf-tools/kdf/schema/dataset"
+	"github.com/kdf-tools/kdf/schema/part"
 )
 
 var compactCommand = &command{
@@ -98,10 +100,44 @@ func check(ctx context.Context, e *env, dir string, repair bool) error {
 	if err != nil {
 		return err
 	}
+	if err := checkFooters(snap); err != nil {
+		return err
+	}
 	var counts []string
 	for _, t := range schema.All {
 		counts = append(counts, fmt.Sprintf("%s %d", t.Name, len(snap.Parts(t.Name))))
 	}
 	fmt.Fprintf(e.stdout, "%s: ok: %d campaigns; parts: %s\n", ds.Dir(), len(snap.Campaigns()), strings.Join(counts, ", "))
 	return nil
+}
+
+// checkFooters reads every part's footer: a part cut short (a disk that
+// filled, a copy that stopped) has none.
+func checkFooters(snap *dataset.Snapshot) error {
+	var bad []string
+	for _, t := range schema.All {
+		for _, p := range snap.Parts(t.Name) {
+			if err := readFooter(p.Path); err != nil {
+				bad = append(bad, fmt.Sprintf("%s: %v", p.Rel(), err))
+			}
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%d damaged parts (their rows are unreadable; move each out of the dataset, then ingest the campaign's sources again with --force to write them anew):\n  %s",
+		len(bad), strings.Join(bad, "\n  "))
+}
+
+func readFooter(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	return part.Scan(f, fi.Size(), nil, func(part.Row) error { return nil })
 }

@@ -32,6 +32,7 @@ func TestCompactAndCheck(t *testing.T) {
 	if out, _ := kdf(t, "check", ds); !strings.Contains(out, ": ok: 1 campaigns") {
 		t.Errorf("kdf check: %q", out)
 	}
+	checkTruncatedPart(t, ds)
 
 	ledger, _ := filepath.Glob(filepath.Join(ds, "_ledger", "*.json"))
 	if len(ledger) != 1 {
@@ -86,5 +87,26 @@ func TestQuerySeveralDatasets(t *testing.T) {
 	err := run(context.Background(), []string{"query", one, one, q}, &stdout, &stderr)
 	if err == nil || !strings.Contains(err.Error(), "NAME=DIR") {
 		t.Errorf("one dataset twice: %v", err)
+	}
+}
+
+// checkTruncatedPart cuts a copy of the dataset's first calls part short:
+// kdf check names it and says what to do.
+func checkTruncatedPart(t *testing.T, ds string) {
+	t.Helper()
+	copyDir := filepath.Join(t.TempDir(), "copy")
+	must(t, os.CopyFS(copyDir, os.DirFS(ds)))
+	parts, _ := filepath.Glob(filepath.Join(copyDir, "calls", "*", "*.parquet"))
+	if len(parts) == 0 {
+		t.Fatal("no calls part")
+	}
+	fi, err := os.Stat(parts[0])
+	must(t, err)
+	must(t, os.Truncate(parts[0], fi.Size()/2))
+	var stdout, stderr bytes.Buffer
+	err = run(context.Background(), []string{"check", copyDir}, &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "1 damaged parts") || !strings.Contains(err.Error(), filepath.Base(parts[0])) ||
+		!strings.Contains(err.Error(), "--force") {
+		t.Errorf("kdf check of a truncated part: %v", err)
 	}
 }
