@@ -14,6 +14,7 @@ import (
 // callCols accumulates the calls table's rows, of many runs. Calls
 // arrive as they close, not in ID order.
 type callCols struct {
+	dict    symbolDict
 	rows    []callRow
 	preRets map[int64]uint64 // the current run's pre-entry return values by the call they precede
 }
@@ -49,21 +50,21 @@ func (c *callCols) build(mem memory.Allocator) arrow.RecordBatch {
 	callID, parent, first, last, recs := f.int64("call_id"), f.int64("parent_id"), f.int64("first_record"), f.int64("last_record"), f.int64("records")
 	depth, seg, nargs := f.int32("depth"), f.int32("segment"), f.int32("nargs")
 	pc, pre := f.uint64("pc"), f.uint64("pre_ret")
-	status := f.string("status")
 	args, sizes := f.list("args"), f.list("arg_sizes")
 	ret, retSize := f.uint64("ret"), f.get("ret_size").(*array.Uint8Builder)
-	fn, dem, mod := f.string("func"), f.string("demangled"), f.string("module")
+	c.dict.reset(n)
+	statuses := make([]pair.Status, 0, n)
 	argNames, retType := f.list("arg_names"), f.string("ret_type")
 	for _, r := range c.rows {
 		call := r.call
 		runID.UnsafeAppend(r.runID)
-		r.syms.appendOne(fn, dem, mod, r.fn)
+		c.dict.add(r.syms, r.fn)
 		callID.UnsafeAppend(call.ID)
 		parent.UnsafeAppend(call.Parent)
 		depth.UnsafeAppend(call.Depth)
 		seg.UnsafeAppend(call.Segment)
 		pc.UnsafeAppend(call.PC)
-		status.Append(call.Status.String())
+		statuses = append(statuses, call.Status)
 		nargs.UnsafeAppend(int32(len(call.Args)))
 		appendArgs(args, sizes, call.Args)
 		appendRet(ret, retSize, call.Ret)
@@ -79,7 +80,19 @@ func (c *callCols) build(mem memory.Allocator) arrow.RecordBatch {
 	}
 	clear(c.rows) // drop the calls for the collector
 	c.rows = c.rows[:0]
-	return b.NewRecordBatch()
+	fn, dem, mod := c.dict.arrays(mem)
+	t := schema.Calls
+	return assemble(callsSchema, b, map[int]arrow.Array{t.Index("func"): fn, t.Index("demangled"): dem,
+		t.Index("module"): mod, t.Index("status"): codeArray(mem, statuses, statusNames())}, n)
+}
+
+// statusNames are the calls table's statuses, by pair.Status.
+func statusNames() []string {
+	names := make([]string, len(pair.Statuses))
+	for i, st := range pair.Statuses {
+		names[i] = st.String()
+	}
+	return names
 }
 
 func appendArgs(vals, sizes *array.ListBuilder, args []pair.Value) {

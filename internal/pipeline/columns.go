@@ -1,6 +1,8 @@
 package pipeline
 
 import (
+	"slices"
+
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -18,29 +20,143 @@ const kindPreRet = 4
 
 var kindNames = [...]string{ingest.KindEntry: "entry", ingest.KindRet: "ret", ingest.KindCmp: "cmp", kindPreRet: "pre_ret"}
 
-// symbolCols resolves symbol IDs to the three string columns at flush
-// time, so the per-record work is one int32.
+// symbolCols resolves symbol IDs to the function's names at flush time,
+// so the per-record work is one int32.
 type symbolCols struct {
 	table *symbolize.Table
 }
 
-func (s symbolCols) appendFunc(fn, dem, mod *array.StringBuilder, ids []int32) {
-	for _, id := range ids {
-		s.appendOne(fn, dem, mod, id)
-	}
+// symbolDict builds one batch's func, demangled and module columns
+// dictionary-encoded: each symbol's names are looked up and copied once
+// per batch, and each row is an index into them, which the Parquet
+// writer takes as it is instead of hashing a string per row.
+type symbolDict struct {
+	slot          map[symKey]int32
+	modSlot       map[string]int32
+	fn, dem, mods []string
+	fnIdx, modIdx []int32
+	valid         []bool
 }
 
-func (s symbolCols) appendOne(fn, dem, mod *array.StringBuilder, id int32) {
+type symKey struct {
+	t  *symbolize.Table
+	id int32
+}
+
+func (d *symbolDict) reset(n int) {
+	if d.slot == nil {
+		d.slot, d.modSlot = map[symKey]int32{}, map[string]int32{}
+	}
+	clear(d.slot)
+	clear(d.modSlot)
+	d.fn, d.dem, d.mods = d.fn[:0], d.dem[:0], d.mods[:0]
+	d.fnIdx, d.modIdx, d.valid = slices.Grow(d.fnIdx[:0], n), slices.Grow(d.modIdx[:0], n), slices.Grow(d.valid[:0], n)
+}
+
+// add appends the row of symbol id of s's table; an unresolved one has
+// no function and the core kernel's empty module.
+func (d *symbolDict) add(s symbolCols, id int32) {
 	if id < 0 || s.table == nil {
-		fn.AppendNull()
-		dem.AppendNull()
-		mod.Append("")
+		d.fnIdx, d.valid = append(d.fnIdx, 0), append(d.valid, false)
+		d.modIdx = append(d.modIdx, d.module(""))
 		return
 	}
-	sym := s.table.Symbol(id)
-	fn.Append(sym.Name)
-	dem.Append(s.table.Demangled(id))
-	mod.Append(sym.Module)
+	k := symKey{s.table, id}
+	e, ok := d.slot[k]
+	if !ok {
+		e = int32(len(d.fn))
+		d.slot[k] = e
+		d.fn, d.dem = append(d.fn, s.table.Symbol(id).Name), append(d.dem, s.table.Demangled(id))
+	}
+	d.fnIdx, d.valid = append(d.fnIdx, e), append(d.valid, true)
+	d.modIdx = append(d.modIdx, d.module(s.table.Symbol(id).Module))
+}
+
+func (d *symbolDict) module(m string) int32 {
+	e, ok := d.modSlot[m]
+	if !ok {
+		e = int32(len(d.mods))
+		d.modSlot[m] = e
+		d.mods = append(d.mods, m)
+	}
+	return e
+}
+
+// arrays returns the func, demangled and module columns.
+func (d *symbolDict) arrays(mem memory.Allocator) (fn, dem, mod arrow.Array) {
+	valid := d.valid
+	if !slices.Contains(valid, false) {
+		valid = nil
+	}
+	fn = dictArray(mem, d.fnIdx, valid, d.fn)
+	dem = dictArray(mem, d.fnIdx, valid, d.dem)
+	mod = dictArray(mem, d.modIdx, nil, d.mods)
+	return fn, dem, mod
+}
+
+// stringDict is the type of a dictionary-encoded string column.
+var stringDict = &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}
+
+// dictArray makes a dictionary-encoded string column of the indices
+// (null where valid says so) into values.
+func dictArray(mem memory.Allocator, idx []int32, valid []bool, values []string) arrow.Array {
+	ib := array.NewInt32Builder(mem)
+	defer ib.Release()
+	ib.AppendValues(idx, valid)
+	vb := array.NewStringBuilder(mem)
+	defer vb.Release()
+	vb.AppendValues(values, nil)
+	indices, dict := ib.NewArray(), vb.NewArray()
+	defer indices.Release()
+	defer dict.Release()
+	return array.NewDictionaryArray(stringDict, indices, dict)
+}
+
+// codeArray makes a dictionary-encoded string column of small codes
+// (kinds, statuses) into their names.
+func codeArray[C ~uint8](mem memory.Allocator, codes []C, names []string) arrow.Array {
+	idx := make([]int32, len(codes))
+	for i, c := range codes {
+		idx[i] = int32(c)
+	}
+	return dictArray(mem, idx, nil, names)
+}
+
+// dictSchema is a table's schema with the named string columns
+// dictionary-encoded, as the batches the Processor emits have them.
+func dictSchema(t *schema.Table, names ...string) *arrow.Schema {
+	fields := slices.Clone(t.Schema().Fields())
+	for i := range fields {
+		if slices.Contains(names, fields[i].Name) {
+			fields[i].Type = stringDict
+		}
+	}
+	md := t.Schema().Metadata()
+	return arrow.NewSchema(fields, &md)
+}
+
+var (
+	recordsSchema = dictSchema(schema.Records, "func", "demangled", "module", "kind")
+	callsSchema   = dictSchema(schema.Calls, "func", "demangled", "module", "status")
+)
+
+// assemble makes the batch of a builder's columns, but for those given
+// (by column index), which replace them; it releases what it is given.
+func assemble(s *arrow.Schema, b *array.RecordBuilder, given map[int]arrow.Array, n int) arrow.RecordBatch {
+	cols := make([]arrow.Array, len(b.Fields()))
+	for i, fb := range b.Fields() {
+		a := fb.NewArray()
+		if g, ok := given[i]; ok {
+			a.Release()
+			a = g
+		}
+		cols[i] = a
+	}
+	rec := array.NewRecordBatch(s, cols, int64(n))
+	for _, a := range cols {
+		a.Release()
+	}
+	return rec
 }
 
 // recordCols accumulates the records table's columns in plain slices,
@@ -49,6 +165,7 @@ func (s symbolCols) appendOne(fn, dem, mod *array.StringBuilder, id int32) {
 // that a small buffer does not cost a small batch; spans say which rows
 // are whose.
 type recordCols struct {
+	dict   symbolDict
 	spans  []span
 	idx    []int64
 	offset []int64
@@ -133,13 +250,16 @@ func (c *recordCols) build(mem memory.Allocator, n int) arrow.RecordBatch {
 	defer b.Release()
 	reserve(b, n)
 	f := builders{b, schema.Records}
-	runID, fn, dem, mod := f.int64("run_id"), f.string("func"), f.string("demangled"), f.string("module")
+	runID := f.int64("run_id")
 	names := f.recordNames()
+	c.dict.reset(n)
 	for i, left := 0, n; left > 0; i++ {
 		k := min(left, c.spans[i].n)
 		appendConst(runID, c.spans[i].runID, k)
 		lo := n - left
-		c.spans[i].syms.appendFunc(fn, dem, mod, c.fn[lo:lo+k])
+		for _, id := range c.fn[lo : lo+k] {
+			c.dict.add(c.spans[i].syms, id)
+		}
 		c.appendNames(names, c.spans[i].names, lo, lo+k)
 		left -= k
 	}
@@ -147,10 +267,6 @@ func (c *recordCols) build(mem memory.Allocator, n int) arrow.RecordBatch {
 	f.int64("offset").AppendValues(c.offset[:n], nil)
 	f.get("seq").(*array.Uint32Builder).AppendValues(c.seq[:n], nil)
 	f.int32("segment").AppendValues(c.seg[:n], nil)
-	kind := f.string("kind")
-	for _, k := range c.kind[:n] {
-		kind.Append(kindNames[k])
-	}
 	f.uint64("pc").AppendValues(c.pc[:n], nil)
 	f.uint64("func_offset").AppendValues(c.fnOff[:n], resolved(c.fn[:n]))
 	f.get("arg_idx").(*array.Uint8Builder).AppendValues(c.argIdx[:n], nil)
@@ -160,7 +276,10 @@ func (c *recordCols) build(mem memory.Allocator, n int) arrow.RecordBatch {
 	f.int32("nvals").AppendValues(c.nvals[:n], nil)
 	appendLists(f.list("fields"), c.fields[:n], true)
 	f.int64("call_id").AppendValues(c.callID[:n], nil)
-	rec := b.NewRecordBatch()
+	fn, dem, mod := c.dict.arrays(mem)
+	t := schema.Records
+	rec := assemble(recordsSchema, b, map[int]arrow.Array{t.Index("func"): fn, t.Index("demangled"): dem,
+		t.Index("module"): mod, t.Index("kind"): codeArray(mem, c.kind[:n], kindNames[:])}, n)
 	c.shift(n)
 	return rec
 }

@@ -95,8 +95,8 @@ func TestProcessSeedSession(t *testing.T) {
 	for _, b := range c.batches["records"] {
 		idx := b.Column(schema.Records.Index("idx")).(*array.Int64)
 		call := b.Column(schema.Records.Index("call_id")).(*array.Int64)
-		kind := b.Column(schema.Records.Index("kind")).(*array.String)
-		fn := b.Column(schema.Records.Index("func")).(*array.String)
+		kind := dictStrings(t, b.Column(schema.Records.Index("kind")))
+		fn := dictStrings(t, b.Column(schema.Records.Index("func")))
 		for j := 0; j < int(b.NumRows()); j, i = j+1, i+1 {
 			if idx.Value(j) != int64(i) || call.Value(j) != links[i].Call || (kind.Value(j) == "pre_ret") != links[i].PreRet {
 				t.Fatalf("record %d: idx %d call %d kind %s, want call %d pre %v", i, idx.Value(j), call.Value(j), kind.Value(j), links[i].Call, links[i].PreRet)
@@ -116,9 +116,9 @@ func TestProcessSeedSession(t *testing.T) {
 	// returned -EFAULT with a struct whose first field (buffer) is 0.
 	found := false
 	for _, b := range c.batches["calls"] {
-		fn := b.Column(schema.Calls.Index("func")).(*array.String)
+		fn := dictStrings(t, b.Column(schema.Calls.Index("func")))
 		ret := b.Column(schema.Calls.Index("ret")).(*array.Uint64)
-		st := b.Column(schema.Calls.Index("status")).(*array.String)
+		st := dictStrings(t, b.Column(schema.Calls.Index("status")))
 		for j := 0; j < int(b.NumRows()); j++ {
 			if fn.Value(j) == "ffi_check_result" {
 				found = ret.Value(j) == 0xfffffff2 && st.Value(j) == "complete"
@@ -128,4 +128,28 @@ func TestProcessSeedSession(t *testing.T) {
 	if !found {
 		t.Error("no complete ffi_check_result call returning 0xfffffff2")
 	}
+}
+
+// dictStrings reads a dictionary-encoded string column, as the
+// Processor emits the symbol, kind and status columns.
+type dictColumn struct {
+	d    *array.Dictionary
+	vals *array.String
+}
+
+func dictStrings(t *testing.T, a arrow.Array) dictColumn {
+	t.Helper()
+	d, ok := a.(*array.Dictionary)
+	if !ok {
+		t.Fatalf("a %s column, not dictionary-encoded", a.DataType())
+	}
+	return dictColumn{d, d.Dictionary().(*array.String)}
+}
+
+func (c dictColumn) IsNull(i int) bool { return c.d.IsNull(i) }
+func (c dictColumn) Value(i int) string {
+	if c.d.IsNull(i) {
+		return ""
+	}
+	return c.vals.Value(c.d.GetValueIndex(i))
 }

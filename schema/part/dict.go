@@ -10,6 +10,8 @@ import (
 	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/parquet-go/parquet-go/format"
 )
 
@@ -266,6 +268,11 @@ type dictStringWriter struct {
 	esc []byte
 
 	lo, hi []byte
+
+	// trans maps the values of the dictionary-encoded column last added
+	// (transFor, one batch's) to entries; -1 where not looked up yet.
+	trans    []int32
+	transFor arrow.ArrayData
 }
 
 type strSlot struct {
@@ -288,6 +295,10 @@ func (w *dictStringWriter) entry(e int32) []byte {
 const stringCacheBits = 13
 
 func (w *dictStringWriter) add(a arrow.Array, lo, hi int) {
+	if d, ok := a.(*array.Dictionary); ok {
+		w.addDict(d, lo, hi)
+		return
+	}
 	if w.fell {
 		w.plain.add(a, lo, hi)
 		return
@@ -295,20 +306,68 @@ func (w *dictStringWriter) add(a arrow.Array, lo, hi int) {
 	offs, data := stringData(a)
 	w.idx = slices.Grow(w.idx, hi-lo)
 	for i := lo; i < hi; i++ {
-		s := data[offs[i]:offs[i+1]]
-		if len(s) < 8 {
-			w.idx = append(w.idx, w.shortIndex(s))
-			continue
+		w.idx = append(w.idx, w.lookup(data[offs[i]:offs[i+1]]))
+	}
+}
+
+// lookup returns the entry of s, adding it if new.
+func (w *dictStringWriter) lookup(s []byte) int32 {
+	if len(s) < 8 {
+		return w.shortIndex(s)
+	}
+	k := quickHash(s) >> (64 - stringCacheBits)
+	if e := w.cache[k]; e != 0 && sameBytes(w.entry(e-1), s) {
+		return e - 1
+	}
+	e := w.index(s)
+	w.cache[k] = e + 1
+	return e
+}
+
+// addDict appends rows of a dictionary-encoded string column: each of
+// its dictionary's values is looked up once per batch, when a row first
+// uses it, and every row after that costs an index into a slice, not a
+// string's hashing. The pipeline builds its symbol columns this way.
+func (w *dictStringWriter) addDict(d *array.Dictionary, lo, hi int) {
+	if w.fell {
+		w.plain.add(decodeDict(d, lo, hi), 0, hi-lo)
+		return
+	}
+	dict := d.Dictionary()
+	if w.transFor != dict.Data() {
+		w.transFor = dict.Data()
+		w.trans = slices.Grow(w.trans[:0], dict.Len())[:dict.Len()]
+		for j := range w.trans {
+			w.trans[j] = -1
 		}
-		k := quickHash(s) >> (64 - stringCacheBits)
-		if e := w.cache[k]; e != 0 && sameBytes(w.entry(e-1), s) {
-			w.idx = append(w.idx, e-1)
-			continue
+	}
+	offs, data := stringData(dict)
+	w.idx = slices.Grow(w.idx, hi-lo)
+	for i := lo; i < hi; i++ {
+		j := d.GetValueIndex(i)
+		e := w.trans[j]
+		if e < 0 {
+			e = w.lookup(data[offs[j]:offs[j+1]])
+			w.trans[j] = e
 		}
-		e := w.index(s)
-		w.cache[k] = e + 1
 		w.idx = append(w.idx, e)
 	}
+}
+
+// decodeDict returns rows [lo, hi) of a dictionary-encoded string
+// column as plain strings: for the plain pages after a fallback.
+func decodeDict(d *array.Dictionary, lo, hi int) arrow.Array {
+	b := array.NewStringBuilder(memory.DefaultAllocator)
+	defer b.Release()
+	dict := d.Dictionary().(*array.String)
+	for i := lo; i < hi; i++ {
+		if d.IsNull(i) {
+			b.AppendNull()
+		} else {
+			b.Append(dict.Value(d.GetValueIndex(i)))
+		}
+	}
+	return b.NewArray()
 }
 
 // shortIndex returns the index of a string shorter than 8 bytes (kinds,
@@ -466,6 +525,7 @@ func (w *dictStringWriter) reset() {
 	clear(w.seen)
 	w.page, w.starts, w.n = w.page[:0], w.starts[:1], 0
 	w.idx, w.nth, w.used, w.fell = w.idx[:0], 1, false, false
+	w.transFor = nil // its entries were this chunk's
 	w.plain.reset()
 }
 

@@ -127,13 +127,22 @@ func (w *Writer) check(rec arrow.RecordBatch) error {
 		switch {
 		case rec.ColumnName(i) != c.Name:
 			return fmt.Errorf("part: table %s: batch column %d is %q, the table's %q", w.table.Name, i, rec.ColumnName(i), c.Name)
-		case !arrow.TypeEqual(a.DataType(), c.Type):
+		case !arrow.TypeEqual(a.DataType(), c.Type) && !dictOf(a.DataType(), c):
 			return fmt.Errorf("part: table %s: column %s is %s, the table says %s", w.table.Name, c.Name, a.DataType(), c.Type)
 		case !c.Nullable && a.NullN() > 0:
 			return fmt.Errorf("part: table %s: column %s is required but has %d nulls", w.table.Name, c.Name, a.NullN())
 		}
 	}
 	return nil
+}
+
+// dictOf reports whether t dictionary-encodes a string column the table
+// marks Dict, with int32 indices: a batch may give such a column so (the
+// values are written the same), which spares the writer a string's
+// hashing per row.
+func dictOf(t arrow.DataType, c schema.Column) bool {
+	d, ok := t.(*arrow.DictionaryType)
+	return ok && c.Dict && d.IndexType.ID() == arrow.INT32 && arrow.TypeEqual(d.ValueType, c.Type)
 }
 
 // header returns a page header in the thrift compact encoding, in a

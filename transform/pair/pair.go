@@ -76,6 +76,47 @@ type Pairer struct {
 	lastIdx  int64
 	nextID   int64
 	stats    Stats
+	slab     slab
+}
+
+// slab hands out calls, values and value words from blocks, one
+// allocation for hundreds of them: a call costs about nine allocations
+// made one by one (the call, its arguments, each argument's words, its
+// return), and the garbage collector's time with them. A block stays
+// alive while any call cut from it does, which is the caller's to keep.
+type slab struct {
+	calls []Call
+	vals  []Value
+	words []uint64
+}
+
+const slabLen = 512
+
+func (s *slab) call() *Call {
+	if len(s.calls) == cap(s.calls) {
+		s.calls = make([]Call, 0, slabLen)
+	}
+	s.calls = s.calls[:len(s.calls)+1]
+	return &s.calls[len(s.calls)-1]
+}
+
+// values returns an empty slice of Values with room for n.
+func (s *slab) values(n int) []Value {
+	if cap(s.vals)-len(s.vals) < n {
+		s.vals = make([]Value, 0, max(slabLen, n))
+	}
+	i := len(s.vals)
+	s.vals = s.vals[:i+n]
+	return s.vals[i:i:i+n]
+}
+
+func (s *slab) copyWords(w []uint64) []uint64 {
+	if cap(s.words)-len(s.words) < len(w) {
+		s.words = make([]uint64, 0, max(4*slabLen, len(w)))
+	}
+	i := len(s.words)
+	s.words = append(s.words, w...)
+	return s.words[i:len(s.words):len(s.words)]
 }
 
 // NewPairer returns a Pairer that hands each call to onCall when it
@@ -129,12 +170,12 @@ func (p *Pairer) Close() {
 
 func (p *Pairer) entry(r *ingest.Record, idx int64) {
 	if c := p.gather; c != nil && c.PC == r.PC && r.ArgIdx > c.Args[len(c.Args)-1].Idx {
-		c.Args = append(c.Args, value(r, idx))
+		c.Args = append(c.Args, p.value(r, idx))
 		p.link(idx, c.ID, false)
 		return
 	}
 	c := p.open(r, idx)
-	c.Args = []Value{value(r, idx)}
+	c.Args = append(p.slab.values(argsRoom), p.value(r, idx))
 	p.stack = append(p.stack, c)
 	p.gather = c
 	p.link(idx, c.ID, false)
@@ -157,7 +198,7 @@ func (p *Pairer) resolve(next *ingest.Record) {
 	}
 	c := p.open(r, idx)
 	c.Status = NoEntry
-	c.Ret = ptr(value(r, idx))
+	c.Ret = p.ret(r, idx)
 	c.Last = idx
 	p.link(idx, c.ID, false)
 	p.emit(c)
@@ -185,7 +226,7 @@ func (p *Pairer) pop(i int, r *ingest.Record, idx int64) {
 	}
 	c := p.stack[i]
 	c.Status = Complete
-	c.Ret = ptr(value(r, idx))
+	c.Ret = p.ret(r, idx)
 	c.Last = idx
 	p.link(idx, c.ID, false)
 	p.stack = p.stack[:i]
@@ -205,7 +246,8 @@ func (p *Pairer) closeAll() {
 
 // open starts a call whose first record is r.
 func (p *Pairer) open(r *ingest.Record, idx int64) *Call {
-	c := &Call{ID: p.nextID, Parent: p.topID(), Depth: int32(len(p.stack)),
+	c := p.slab.call()
+	*c = Call{ID: p.nextID, Parent: p.topID(), Depth: int32(len(p.stack)),
 		Segment: r.Segment, PC: r.PC, First: idx, Last: idx}
 	p.nextID++
 	p.stats.MaxDepth = max(p.stats.MaxDepth, c.Depth)
@@ -239,9 +281,16 @@ func (p *Pairer) topID() int64 {
 	return -1
 }
 
-func value(r *ingest.Record, idx int64) Value {
-	return Value{Record: idx, Idx: r.ArgIdx, Size: r.Size, Addr: r.Addr,
-		Values: append([]uint64(nil), r.Values...)}
+// argsRoom is the arguments a call has room for before its Args grow on
+// the heap: most functions take at most four.
+const argsRoom = 4
+
+func (p *Pairer) value(r *ingest.Record, idx int64) Value {
+	return Value{Record: idx, Idx: r.ArgIdx, Size: r.Size, Addr: r.Addr, Values: p.slab.copyWords(r.Values)}
 }
 
-func ptr(v Value) *Value { return &v }
+func (p *Pairer) ret(r *ingest.Record, idx int64) *Value {
+	v := &p.slab.values(1)[:1][0]
+	*v = p.value(r, idx)
+	return v
+}
