@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/kdf-tools/kdf/query"
@@ -21,6 +22,10 @@ var reportCommand = &command{
 		o.out.register(fs, true)
 		o.db.register(fs)
 		fs.StringVar(&o.plot, "plot", "", "also draw the report as a figure in `FILE` (.svg, .png or .pdf), for reports that draw one")
+		fs.StringVar(&o.columns, "columns", "", "show these columns, in this order: comma-separated `NAMES` or globs (overhead_*), or all; "+
+			"LaTeX leaves out the report's widest columns unless told")
+		fs.StringVar(&o.caption, "caption", "", "the table's caption (table, md, latex): LaTeX puts the table in a float with it")
+		fs.StringVar(&o.label, "label", "", "the table's label (md, latex): \\label{`NAME`}, or pandoc-crossref's {#NAME}")
 		// Every parameter of every report is a flag; a report refuses
 		// the ones it does not take. A default the reports disagree on
 		// is not shown.
@@ -49,10 +54,11 @@ var reportCommand = &command{
 }
 
 type reportOptions struct {
-	fs   *flag.FlagSet
-	out  outputFlags
-	db   dbFlags
-	plot string
+	fs                      *flag.FlagSet
+	out                     outputFlags
+	db                      dbFlags
+	plot                    string
+	columns, caption, label string
 }
 
 func (o *reportOptions) run(ctx context.Context, e *env, args []string) error {
@@ -102,7 +108,7 @@ func (o *reportOptions) write(ctx context.Context, e *env, db *query.DB, r *repo
 	if err != nil {
 		return err
 	}
-	if err := o.out.table(e, t); err != nil || o.plot == "" {
+	if err := o.writeTable(e, r, t); err != nil || o.plot == "" {
 		return err
 	}
 	fig, err := r.Plot(ctx, db, t, vars)
@@ -112,13 +118,39 @@ func (o *reportOptions) write(ctx context.Context, e *env, db *query.DB, r *repo
 	return fig.Save(o.plot)
 }
 
+// writeTable writes the report's table with the columns chosen, its
+// caption and its label; a LaTeX table says which columns it left out.
+func (o *reportOptions) writeTable(e *env, r *report.Report, t *table.Table) error {
+	f, err := table.ParseFormat(o.out.format)
+	if err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	t, left, err := r.Columns(t, o.columns, f)
+	if err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	return o.out.to(e, func(w io.Writer) error {
+		if len(left) > 0 {
+			fmt.Fprintf(w, "%% kdf report %s leaves out for the page: %s (--columns all keeps them)\n", r.Name, strings.Join(left, ", "))
+		}
+		return t.WriteOptions(w, f, table.Options{Caption: o.caption, Label: o.label})
+	})
+}
+
 // check refuses what the report cannot do before anything runs, and
 // reports whether the output is a Parquet or Arrow file.
 func (o *reportOptions) check(r *report.Report) (bool, error) {
 	file, err := o.out.fileFormat()
+	f, ferr := table.ParseFormat(o.out.format)
 	switch {
 	case err != nil:
 		return false, err
+	case file && o.columns != "":
+		return false, fmt.Errorf("%w: --columns goes with a table format, not %s", errUsage, o.out.format)
+	case o.caption != "" && (ferr != nil || !f.Human()):
+		return false, fmt.Errorf("%w: --caption goes with table, md or latex, not %s", errUsage, o.out.format)
+	case o.label != "" && (ferr != nil || f != table.Markdown && f != table.LaTeX):
+		return false, fmt.Errorf("%w: --label goes with md or latex, not %s", errUsage, o.out.format)
 	case file && r.Post != nil:
 		return false, fmt.Errorf("%w: report %s finishes its table in Go: write it as csv or json", errUsage, r.Name)
 	case file && o.plot != "":

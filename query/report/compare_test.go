@@ -60,7 +60,7 @@ func TestCompareKnown(t *testing.T) {
 	r.style(got)
 	for _, name := range []string{"table", "md", "latex", "csv"} {
 		f, _ := table.ParseFormat(name)
-		golden.Check(t, filepath.Join("testdata", "known", "compare."+name), render(t, got, f))
+		golden.Check(t, filepath.Join("testdata", "known", "compare."+name), shown(t, "compare", got, f))
 	}
 	want := []struct {
 		metric, arm, cell string

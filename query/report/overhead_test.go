@@ -82,7 +82,7 @@ func TestOverheadKnown(t *testing.T) {
 	tab := run(t, db, "overhead", map[string]string{"group_by": "arm"})
 	for _, name := range []string{"table", "md", "latex", "csv"} {
 		f, _ := table.ParseFormat(name)
-		golden.Check(t, filepath.Join("testdata", "known", "overhead."+name), render(t, tab, f))
+		golden.Check(t, filepath.Join("testdata", "known", "overhead."+name), shown(t, "overhead", tab, f))
 	}
 	records := map[string][]float64{} // per arm, in path order
 	rows, err := db.Query(context.Background(), "SELECT arm, records FROM runs ORDER BY arm, path", nil)

@@ -60,8 +60,46 @@ type Report struct {
 	// FILE): from its table, or from the dataset with the same
 	// variables (a figure of the runs behind a summary).
 	Plot func(ctx context.Context, db *query.DB, t *table.Table, vars query.Vars) (*plot.Figure, error)
+	// Wide are the columns a LaTeX table leaves out unless --columns
+	// names them: a page is narrower than a terminal.
+	Wide []string
 	// Example marks a documented example query rather than a report.
 	Example bool
+}
+
+// Columns returns the table with the columns to show: those named in
+// columns (comma-separated names or globs, in the order wanted; "all"
+// is every column), or, when columns is empty, every column but the
+// report's Wide ones in LaTeX and every column elsewhere. It also
+// returns the columns Wide left out.
+func (r *Report) Columns(t *table.Table, columns string, f table.Format) (*table.Table, []string, error) {
+	switch strings.TrimSpace(columns) {
+	case "all":
+		return t, nil, nil
+	case "":
+		if f != table.LaTeX {
+			return t, nil, nil
+		}
+		out := t.Drop(r.Wide...)
+		var left []string
+		for _, c := range t.Columns {
+			if out.Index(c.Name) < 0 {
+				left = append(left, c.Name)
+			}
+		}
+		return out, left, nil
+	}
+	var names []string
+	for _, n := range strings.Split(columns, ",") {
+		if n = strings.TrimSpace(n); n != "" {
+			names = append(names, n)
+		}
+	}
+	out, err := t.Select(names...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("report %s: --columns: %w", r.Name, err)
+	}
+	return out, nil, nil
 }
 
 // SQL returns the report's SQL text.

@@ -52,6 +52,7 @@ var reports = []*Report{
 		File:    "values.sql",
 		Params:  []Param{funcParam, moduleParam, campaignParam, argParam, topParam},
 		Styles:  map[string]table.Style{"calls": table.Scaled, "runs": table.Scaled, "distinct_values": table.Scaled},
+		Wide:    []string{"module", "size", "runs", "min", "max", "min_s", "max_s", "top_values", "top_shares", "log2_hist"},
 		Plot:    valuesHistogram,
 	},
 	{
@@ -61,6 +62,7 @@ var reports = []*Report{
 		Params:  []Param{funcParam, moduleParam, campaignParam, topParam},
 		Styles: map[string]table.Style{"calls": table.Scaled, "complete": table.Scaled, "no_return": table.Scaled,
 			"no_entry": table.Scaled, "truncated": table.Scaled, "runs": table.Scaled, "returns": table.Scaled, "recursive": table.Scaled},
+		Wide: []string{"module", "no_entry", "truncated", "runs", "returns", "top_errno_shares", "top_rets", "top_ret_shares", "max_depth", "recursive"},
 	},
 	{
 		Name:    "overhead",
@@ -69,6 +71,7 @@ var reports = []*Report{
 		Params:  []Param{groupByParam("campaign"), campaignParam, costParam},
 		Styles:  overheadStyles,
 		Post:    overheadSummary,
+		Wide:    []string{"words", "bytes", "fill_max", "torn", "callback_ns", "timed", "overhead_geomean", "overhead_p90"},
 		Plot:    overheadCDF,
 	},
 	{
@@ -77,6 +80,7 @@ var reports = []*Report{
 		File:    "overhead_runs.sql",
 		Params:  []Param{groupByParam("campaign"), campaignParam, costParam},
 		Styles:  overheadStyles,
+		Wide:    []string{"campaign", "run_id", "words", "bytes", "torn", "callback_ns", "exec_ns", "baseline_ns"},
 		Plot:    overheadCDF,
 	},
 	{
@@ -85,6 +89,7 @@ var reports = []*Report{
 		File:    "overhead_functions.sql",
 		Params:  []Param{groupByParam("campaign"), campaignParam, funcsTopParam},
 		Styles:  map[string]table.Style{"calls": table.Scaled, "records": table.Scaled, "cum_records": table.Scaled, "records_in_calls": table.Scaled},
+		Wide:    []string{"cum_records", "records_in_calls"},
 		Plot:    functionsTopK,
 	},
 	{
@@ -110,6 +115,7 @@ var reports = []*Report{
 		File:    "compare_growth.sql",
 		Params:  []Param{groupByParam("arm"), campaignParam},
 		Styles:  compareStyles,
+		Wide:    []string{"run_id"},
 		Plot:    growthFigure,
 	},
 	{

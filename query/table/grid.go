@@ -86,7 +86,7 @@ func (g *grid) Close() error {
 	case Markdown:
 		g.markdown(widths)
 	case LaTeX:
-		g.latex(widths)
+		g.latex()
 	}
 	return g.w.Flush()
 }
@@ -136,7 +136,7 @@ func (g *grid) line(open, sep, end string, cells []string, widths []int) {
 		if i > 0 {
 			b.WriteString(sep)
 		}
-		pad := strings.Repeat(" ", widths[i]-width(c))
+		pad := strings.Repeat(" ", max(0, widths[i]-width(c)))
 		if g.cols[i].Kind.numeric() {
 			b.WriteString(pad + c)
 		} else {

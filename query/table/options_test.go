@@ -71,6 +71,11 @@ func TestLaTeXFits(t *testing.T) {
 	for i := range LongRows {
 		long.Add(fmt.Sprintf("func_%02d", i), int64(1000*i), float64(i)/LongRows)
 	}
+	wide := New(Column{Name: "function"}, Column{Name: "distinct_values", Kind: KindInt}, Column{Name: "top_values", Kind: KindList, Style: Hex})
+	for i := range LongRows {
+		wide.Add(fmt.Sprintf("__x64_sys_a_rather_long_syscall_name_%02d", i), int64(i),
+			[]any{uint64(0xffff888104a2c300), uint64(0xffffffff912288ad), uint64(i), uint64(0xbadadd85), nil})
+	}
 	cases := []struct {
 		name string
 		tab  *Table
@@ -79,6 +84,7 @@ func TestLaTeXFits(t *testing.T) {
 		{"small", small, Options{}},
 		{"caption", small, Options{Caption: "Runs per arm, $n = 60$.", Label: "tab:runs"}},
 		{"long", long, Options{Caption: "Calls per function.", Label: "tab:calls"}},
+		{"wide", wide, Options{}},
 	}
 	for _, tc := range cases {
 		var b strings.Builder
@@ -103,7 +109,7 @@ func TestLaTeXFits(t *testing.T) {
 		if tc.o.Caption != "" && !strings.Contains(out, `\caption{`+tc.o.Caption+`}\label{`+tc.o.Label+`}`) {
 			t.Errorf("%s: no caption and label as given", tc.name)
 		}
-		if isLong && strings.Count(out, "function & ") != 2 {
+		if isLong && strings.Count(out, "\\endhead") != 1 || strings.Count(out, "\\toprule") != 1+btoi(isLong) {
 			t.Errorf("%s: the header is not repeated on every page", tc.name)
 		}
 	}
@@ -116,4 +122,58 @@ func TestCaptionOtherFormats(t *testing.T) {
 		Text:     "Arms.\n\narm\n---\na\n",
 		Markdown: "| arm |\n|:----|\n| a   |\n\nTable: Arms. {#tbl:arms}\n",
 	})
+}
+
+// TestLaTeXLayout: a longtable takes the largest font its columns fit
+// at; wider, its widest text columns wrap, evened out from the widest
+// down, never below 12 characters, numbers never.
+func TestLaTeXLayout(t *testing.T) {
+	text, num := Column{Kind: KindString}, Column{Kind: KindInt}
+	w := func(all ...int) []colWidth { // words of 5 characters
+		out := make([]colWidth, len(all))
+		for i, a := range all {
+			out[i] = colWidth{all: a, word: min(a, 5)}
+		}
+		return out
+	}
+	const c = 86 // characters at \scriptsize
+	for _, tc := range []struct {
+		widths []colWidth
+		cols   []Column
+		size   string
+		wrap   []float64
+		fits   bool
+	}{
+		{w(30, 30), []Column{text, num}, `\normalsize`, nil, true},   // 64 characters
+		{w(35, 35), []Column{text, num}, `\small`, nil, true},        // 74
+		{w(38, 38), []Column{text, num}, `\footnotesize`, nil, true}, // 80
+		// 151 characters: the text columns come down to 37, by 3 and 63.
+		{w(40, 5, 100), []Column{text, num, text}, `\scriptsize`, []float64{37.0 / c, 0, 37.0 / c}, true},
+		// 206: both text columns come down to 20, by 40 and 80.
+		{w(60, 40, 100), []Column{text, num, text}, `\scriptsize`, []float64{20.0 / c, 0, 20.0 / c}, true},
+		// A word of 30 characters keeps its column at 30; the other
+		// goes down to 12 and the row is still too wide.
+		{[]colWidth{{all: 60, word: 30}, {all: 40, word: 5}, {all: 100, word: 5}}, []Column{text, num, text}, `\scriptsize`, []float64{30.0 / c, 0, 12.0 / c}, false},
+		// Numbers alone cannot wrap: the smallest font, and no wrap.
+		{w(100, 100), []Column{num, num}, `\scriptsize`, []float64{0, 0}, false},
+	} {
+		size, wrap, fits := latexLayout(tc.widths, tc.cols)
+		if size != tc.size || fmt.Sprint(wrap) != fmt.Sprint(tc.wrap) || fits != tc.fits {
+			t.Errorf("widths %v: %s %v %v, want %s %v %v", tc.widths, size, wrap, fits, tc.size, tc.wrap, tc.fits)
+		}
+	}
+	g := &grid{cols: []Column{text, num}, header: []string{`top\_values`, `distinct\_values`},
+		cells: [][]string{{`[0xffff8880001fd5c0, ---] a\textmu{}s`, "12"}}}
+	// A header wider than its values is stacked, and counts as its
+	// longest word.
+	if got, want := fmt.Sprint(g.visualWidths()), "[{27 21 false} {9 9 true}]"; got != want {
+		t.Errorf("visualWidths = %s, want %s", got, want)
+	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
