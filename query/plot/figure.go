@@ -1,6 +1,7 @@
 package plot
 
 import (
+	"bytes"
 	"fmt"
 	"image/color"
 	"io"
@@ -44,6 +45,8 @@ type Figure struct {
 	DPI           int     // PNG resolution; 0 means DefaultDPI
 
 	plot *gplot.Plot
+	// layout, when set, fits the plot to the width it is drawn at.
+	layout func(width vg.Length)
 }
 
 // Format is an output file format.
@@ -107,7 +110,9 @@ func (f *Figure) Write(w io.Writer, format Format) error {
 	case SVG:
 		c = vgsvg.New(width, height)
 	case PDF:
-		c = vgpdf.New(width, height)
+		pdf := vgpdf.New(width, height)
+		pdf.EmbedFonts(true)
+		c = pdf
 	case PNG:
 		dpi := f.DPI
 		if dpi <= 0 {
@@ -117,11 +122,30 @@ func (f *Figure) Write(w io.Writer, format Format) error {
 	default:
 		return fmt.Errorf("unsupported plot format %q: want svg, png or pdf", format)
 	}
-	dc := draw.New(c)
+	if f.layout != nil {
+		f.layout(width)
+	}
+	var draws vg.CanvasSizer = c
+	text := &outlined{CanvasSizer: c}
+	if format == SVG {
+		draws = text
+	}
+	dc := draw.New(draws)
 	dc.SetColor(color.White) // the margin too, not only the plot
 	dc.Fill(dc.Rectangle.Path())
 	f.plot.Draw(draw.Crop(dc, margin, -margin, margin, -margin))
-	_, err := c.WriteTo(w)
+	if format != SVG {
+		_, err := c.WriteTo(w)
+		return err
+	}
+	var svg bytes.Buffer
+	if _, err := c.WriteTo(&svg); err != nil {
+		return err
+	}
+	out, err := describe(svg.Bytes(), f.plot.Title.Text, text.texts)
+	if err == nil {
+		_, err = w.Write(out)
+	}
 	return err
 }
 

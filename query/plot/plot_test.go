@@ -118,6 +118,9 @@ func TestWriteAllFormats(t *testing.T) {
 					if !bytes.HasPrefix(data, []byte("%PDF")) {
 						t.Errorf("PDF starts with %q", data[:min(8, len(data))])
 					}
+					if !bytes.Contains(data, []byte("/FontFile")) {
+						t.Error("the PDF does not embed its font")
+					}
 				}
 			})
 		}
@@ -146,6 +149,11 @@ func checkSVG(t *testing.T, data []byte, title string) {
 	}
 	if !strings.Contains(text.String(), title) {
 		t.Errorf("SVG text does not contain the title %q", title)
+	}
+	// Text is drawn as outlines: nothing for the viewer to find a
+	// font for.
+	if bytes.Contains(data, []byte("<text")) || bytes.Contains(data, []byte("font-family")) {
+		t.Error("the SVG leaves text for the viewer to set in a font")
 	}
 }
 
@@ -258,10 +266,61 @@ func TestBadInput(t *testing.T) {
 func second(_ *Figure, err error) error { return err }
 
 func TestBucketLabel(t *testing.T) {
-	want := map[int]string{0: "0", 1: "1", 2: "2-3", 3: "4-7", 10: "512-1023", 11: "2^10", 64: "2^63"}
+	want := map[int]string{0: "0", 1: "1", 2: "2", 3: "4", 10: "512", 11: "1Ki", 12: "2Ki", 21: "1Mi", 31: "1Gi", 64: "8Ei"}
 	for k, w := range want {
 		if got := bucketLabel(k); got != w {
 			t.Errorf("bucketLabel(%d) = %q, want %q", k, got, w)
+		}
+	}
+}
+
+// TestHistogramLabels: however many buckets and however wide the
+// figure, no two labels overlap: level ones are their width apart,
+// turned ones their height across the slant; and the labels drawn are
+// the buckets the step keeps.
+func TestHistogramLabels(t *testing.T) {
+	for _, tc := range []struct {
+		first, last int
+		inches      float64
+	}{{0, 64, DefaultWidth}, {0, 64, 3.3}, {0, 64, 7}, {3, 9, DefaultWidth}, {0, 20, DefaultWidth}, {20, 40, 3.3}} {
+		counts := make([]uint64, 65)
+		for k := tc.first; k <= tc.last; k++ {
+			counts[k] = uint64(k + 1)
+		}
+		f, err := Log2Histogram(Labels{Title: "h"}, counts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sty := f.plot.X.Tick.Label
+		width := plotWidth(vg.Length(tc.inches) * vg.Inch)
+		step, rotate := labelStep(sty, tc.first, tc.last, width)
+		spacing := width / vg.Length(tc.last-tc.first+1) * vg.Length(step)
+		var widest vg.Length
+		for _, s := range bucketLabels(tc.first, tc.last, step) {
+			widest = max(widest, sty.Width(s))
+		}
+		if fits := !rotate && spacing >= widest || rotate && spacing*math.Sqrt2/2 >= sty.Height("0"); !fits {
+			t.Errorf("buckets %d-%d at %v in: step %d, rotated %v: labels %v apart overlap", tc.first, tc.last, tc.inches, step, rotate, spacing)
+		}
+		if rotate && step > 1 && vg.Length(step/2)*spacing/vg.Length(step)*math.Sqrt2/2 >= sty.Height("0")*1.2 {
+			t.Errorf("buckets %d-%d at %v in: step %d where %d would do", tc.first, tc.last, tc.inches, step, step/2)
+		}
+		f.Width = tc.inches
+		var b bytes.Buffer
+		if err := f.Write(&b, SVG); err != nil {
+			t.Fatal(err)
+		}
+		want := 0
+		for _, s := range bucketLabels(tc.first, tc.last, step) {
+			if s != "" {
+				want++
+				if !strings.Contains(b.String(), "\n"+s+"\n") {
+					t.Errorf("buckets %d-%d: label %q not drawn", tc.first, tc.last, s)
+				}
+			}
+		}
+		if want == 0 || want > 1+(tc.last-tc.first)/step {
+			t.Errorf("buckets %d-%d: %d labels at step %d", tc.first, tc.last, want, step)
 		}
 	}
 }

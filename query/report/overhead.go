@@ -115,13 +115,13 @@ func overheadCDF(ctx context.Context, db *query.DB, t *table.Table, vars query.V
 			at[name] = i
 			series = append(series, plot.Series{Name: name})
 		}
-		series[i].Values = append(series[i].Values, v)
+		series[i].Values = append(series[i].Values, 100*v) // percent, as the tables show it
 	}
 	if len(series) == 0 {
 		return nil, errors.New("no run has both exec_ns and baseline_ns (with baseline_ns > 0): no overhead to draw")
 	}
 	by := groupName(vars, "campaign")
-	return plot.CDF(plot.Labels{Title: "overhead per run, by " + by, X: "overhead (exec_ns / baseline_ns - 1)", Y: "fraction of runs"}, series...)
+	return plot.CDF(plot.Labels{Title: "overhead per run, by " + by, X: "overhead (%): exec_ns / baseline_ns - 1", Y: "fraction of runs"}, series...)
 }
 
 // functionsTopK draws the listed functions' records as bars with their

@@ -11,11 +11,13 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/kdf-tools/kdf/internal/golden"
 	"github.com/kdf-tools/kdf/internal/synth"
 	"github.com/kdf-tools/kdf/query"
+	"github.com/kdf-tools/kdf/query/plot"
 	"github.com/kdf-tools/kdf/query/stats"
 	"github.com/kdf-tools/kdf/query/table"
 )
@@ -141,6 +143,21 @@ func TestOverheadKnown(t *testing.T) {
 		if a, b := fmt.Sprint(r[cheap.Index("overhead_median")]), fmt.Sprint(tab.Rows[i][tab.Index("overhead_median")]); a != b {
 			t.Errorf("--cost-ns changed the overhead: %s, %s", a, b)
 		}
+	}
+	// The figure's overhead is in percent, as the tables': arm b's
+	// runs reach 100%, and the axis is labelled in percent.
+	r, _ := Lookup("overhead")
+	fig, err := r.Plot(context.Background(), db, tab, map[string]any{"group_by": "arm"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var svg bytes.Buffer
+	if err := fig.Write(&svg, plot.SVG); err != nil {
+		t.Fatal(err)
+	}
+	desc := svg.String()[strings.Index(svg.String(), "<desc>"):strings.Index(svg.String(), "</desc>")]
+	if !strings.Contains(desc, "\n100\n") || !strings.Contains(desc, "overhead (%)") {
+		t.Errorf("the overhead CDF is not in percent: %s", desc)
 	}
 	// Per run: the ratio minus one, in the order of the times.
 	runs := run(t, db, "overhead_runs", map[string]string{"group_by": "arm"})

@@ -146,5 +146,5 @@ func valuesHistogram(_ context.Context, _ *query.DB, t *table.Table, _ query.Var
 		counts[b] = uint64(n)
 	}
 	title := fmt.Sprintf("%v argument %v", row[t.Index("function")], row[t.Index("arg_idx")])
-	return plot.Log2Histogram(plot.Labels{Title: title, X: "value (log2 bucket)", Y: "calls"}, counts)
+	return plot.Log2Histogram(plot.Labels{Title: title, X: "value (log2 buckets, each labelled by its lower bound)", Y: "calls"}, counts)
 }
