@@ -222,6 +222,27 @@ func TestReportTableOptions(t *testing.T) {
 	}
 }
 
+// TestReportMetrics: --metric repeats, reaches compare and
+// compare_trials in order, and a metric that is not one expression is
+// a usage error.
+func TestReportMetrics(t *testing.T) {
+	ds := seedDataset(t)
+	out, _ := kdf(t, "report", "compare", ds, "--metric", "distinct_pcs=count(DISTINCT pc) FROM records", "--metric", "functions",
+		"--metric", "exec_known=count(exec_ns)", "--format", "csv", "--columns", "metric,median [min-max]")
+	if want := "metric,median [min-max]\ndistinct_pcs,29 [29-29]\nfunctions,40 [40-40]\nexec_known,0 [0-0]\n"; out != want {
+		t.Errorf("compare --metric:\n%s\nwant\n%s", out, want)
+	}
+	out, _ = kdf(t, "report", "compare_trials", ds, "--metric", "distinct_pcs=count(DISTINCT pc) FROM records", "--format", "csv")
+	if !strings.HasPrefix(out, "group,campaign,trial,baseline,runs,value_coverage,functions,records,distinct_pcs\n") {
+		t.Errorf("compare_trials --metric:\n%s", out)
+	}
+	for _, m := range []string{"x=count(*); SELECT 1", "nope", "x=count(*) FROM rejects"} {
+		if err := run(context.Background(), []string{"report", "compare", ds, "--metric", m}, &bytes.Buffer{}, &bytes.Buffer{}); !errors.Is(err, errUsage) {
+			t.Errorf("--metric %q: %v, want a usage error", m, err)
+		}
+	}
+}
+
 func TestQueryUsage(t *testing.T) {
 	ds := seedDataset(t)
 	for _, args := range [][]string{

@@ -18,7 +18,7 @@ var reportCommand = &command{
 	args:    "NAME DATASET... [options] | sql NAME | list",
 	summary: "run a canned report (values, pairs, ...) or example over a dataset; `report sql NAME` prints its SQL",
 	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
-		o := &reportOptions{fs: fs}
+		o := &reportOptions{fs: fs, lists: map[string]*[]string{}}
 		o.out.register(fs, true)
 		o.db.register(fs)
 		fs.StringVar(&o.plot, "plot", "", "also draw the report as a figure in `FILE` (.svg, .png or .pdf), for reports that draw one")
@@ -29,7 +29,7 @@ var reportCommand = &command{
 		// Every parameter of every report is a flag; a report refuses
 		// the ones it does not take. A default the reports disagree on
 		// is not shown.
-		defaults, docs := map[string]string{}, map[string]string{}
+		defaults, docs, lists := map[string]string{}, map[string]string{}, map[string]bool{}
 		var names []string
 		for _, r := range report.All() {
 			for _, p := range r.Params {
@@ -40,14 +40,19 @@ var reportCommand = &command{
 				name := p.FlagName()
 				if old, ok := defaults[name]; !ok {
 					names = append(names, name)
-					defaults[name], docs[name] = def, p.Doc
+					defaults[name], docs[name], lists[name] = def, p.Doc, p.Type == report.Strings
 				} else if old != def {
 					defaults[name] = ""
 				}
 			}
 		}
 		for _, name := range names {
-			fs.String(name, defaults[name], docs[name])
+			if lists[name] {
+				o.lists[name] = new([]string)
+				fs.Var(listFlag{o.lists[name]}, name, docs[name]+"; repeatable")
+			} else {
+				fs.String(name, defaults[name], docs[name])
+			}
 		}
 		return o.run
 	},
@@ -59,6 +64,7 @@ type reportOptions struct {
 	db                      dbFlags
 	plot                    string
 	columns, caption, label string
+	lists                   map[string]*[]string // the repeatable flags' values
 }
 
 func (o *reportOptions) run(ctx context.Context, e *env, args []string) error {
@@ -79,7 +85,7 @@ func (o *reportOptions) run(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
-	file, err := o.check(r)
+	file, err := o.check(r, vars)
 	if err != nil {
 		return err
 	}
@@ -96,7 +102,7 @@ func (o *reportOptions) run(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		return o.out.writeFile(ctx, db, text, vars)
+		return o.out.writeFile(ctx, db, text, r.SQLVars(vars))
 	}
 	return o.write(ctx, e, db, r, vars)
 }
@@ -139,7 +145,7 @@ func (o *reportOptions) writeTable(e *env, r *report.Report, t *table.Table) err
 
 // check refuses what the report cannot do before anything runs, and
 // reports whether the output is a Parquet or Arrow file.
-func (o *reportOptions) check(r *report.Report) (bool, error) {
+func (o *reportOptions) check(r *report.Report, vars query.Vars) (bool, error) {
 	file, err := o.out.fileFormat()
 	f, ferr := table.ParseFormat(o.out.format)
 	switch {
@@ -151,7 +157,7 @@ func (o *reportOptions) check(r *report.Report) (bool, error) {
 		return false, fmt.Errorf("%w: --caption goes with table, md or latex, not %s", errUsage, o.out.format)
 	case o.label != "" && (ferr != nil || f != table.Markdown && f != table.LaTeX):
 		return false, fmt.Errorf("%w: --label goes with md or latex, not %s", errUsage, o.out.format)
-	case file && r.Post != nil:
+	case file && r.Finished(vars):
 		return false, fmt.Errorf("%w: report %s finishes its table in Go: write it as csv or json", errUsage, r.Name)
 	case file && o.plot != "":
 		return false, fmt.Errorf("%w: --plot goes with a table format, not %s", errUsage, o.out.format)
@@ -184,8 +190,12 @@ func (o *reportOptions) given() map[string]string {
 	o.fs.Visit(func(f *flag.Flag) {
 		for _, r := range report.All() {
 			for _, p := range r.Params {
-				if p.FlagName() == f.Name {
-					given[p.Name] = f.Value.String()
+				if p.FlagName() != f.Name {
+					continue
+				}
+				given[p.Name] = f.Value.String()
+				if l, ok := o.lists[f.Name]; ok {
+					given[p.Name] = strings.Join(*l, report.ListSep)
 				}
 			}
 		}

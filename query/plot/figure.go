@@ -44,7 +44,9 @@ type Figure struct {
 	Width, Height float64 // inches
 	DPI           int     // PNG resolution; 0 means DefaultDPI
 
-	plot *gplot.Plot
+	plot  *gplot.Plot
+	tiles [][]*gplot.Plot // instead of plot: panels, aligned
+	title string          // the figure's, for the SVG's <title>
 	// layout, when set, fits the plot to the width it is drawn at.
 	layout func(width vg.Length)
 }
@@ -133,7 +135,18 @@ func (f *Figure) Write(w io.Writer, format Format) error {
 	dc := draw.New(draws)
 	dc.SetColor(color.White) // the margin too, not only the plot
 	dc.Fill(dc.Rectangle.Path())
-	f.plot.Draw(draw.Crop(dc, margin, -margin, margin, -margin))
+	area := draw.Crop(dc, margin, -margin, margin, -margin)
+	if f.tiles != nil {
+		tiles := draw.Tiles{Rows: len(f.tiles), Cols: len(f.tiles[0]), PadX: vg.Points(12), PadY: vg.Points(12)}
+		canvases := gplot.Align(f.tiles, tiles, area)
+		for i := range f.tiles {
+			for j, p := range f.tiles[i] {
+				p.Draw(canvases[i][j])
+			}
+		}
+	} else {
+		f.plot.Draw(area)
+	}
 	if format != SVG {
 		_, err := c.WriteTo(w)
 		return err
@@ -142,7 +155,7 @@ func (f *Figure) Write(w io.Writer, format Format) error {
 	if _, err := c.WriteTo(&svg); err != nil {
 		return err
 	}
-	out, err := describe(svg.Bytes(), f.plot.Title.Text, text.texts)
+	out, err := describe(svg.Bytes(), f.title, text.texts)
 	if err == nil {
 		_, err = w.Write(out)
 	}
@@ -168,7 +181,7 @@ func newFigure(l Labels) *Figure {
 	p.X.Label.Text = l.X
 	p.Y.Label.Text = l.Y
 	p.Legend.ThumbnailWidth = vg.Points(24)
-	return &Figure{plot: p}
+	return &Figure{plot: p, title: l.Title}
 }
 
 // palette is Okabe and Ito's colour-blind-safe set, reordered so that

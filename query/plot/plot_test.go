@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 
 	"github.com/kdf-tools/kdf/internal/golden"
@@ -72,6 +73,22 @@ func samples(t *testing.T) map[string]*Figure {
 	}
 	f, err = TopK(Labels{Title: "Functions costing the most records", X: "records"}, items, 2500000)
 	must("topk", f, err)
+	var panels []Panel
+	for _, metric := range []string{"value coverage", "distinct pcs", "bugs"} {
+		pn := Panel{Title: metric}
+		for a, name := range []string{"dataflow", "coverage", "baseline"} {
+			g := Series{Name: name}
+			for range 5 {
+				g.Values = append(g.Values, float64(1000*(3-a)+rng.IntN(500)))
+			}
+			pn.Groups = append(pn.Groups, g)
+		}
+		panels = append(panels, pn)
+	}
+	panels[2].Groups[1].Values = []float64{2, 2, 2, 3, 5}
+	panels[2].Groups[2].Values = nil // a group without trials
+	f, err = Trials("Trials per arm", panels...)
+	must("trials", f, err)
 	return figs
 }
 
@@ -94,6 +111,7 @@ func TestWriteAllFormats(t *testing.T) {
 	titles := map[string]string{
 		"histogram": "Values of len (kmalloc)", "cdf": "Overhead per run",
 		"growth": "Value coverage growth", "topk": "Functions costing the most records",
+		"trials": "Trials per arm",
 	}
 	for name, fig := range samples(t) {
 		for _, ext := range []string{".svg", ".png", ".pdf"} {
@@ -254,6 +272,9 @@ func TestBadInput(t *testing.T) {
 		{"growth unsorted", second(Growth(Labels{}, IQR, Arm{"a", []Curve{{X: []float64{2, 1}, Y: []float64{1, 2}}}})), "X decreases"},
 		{"growth inf", second(Growth(Labels{}, IQR, Arm{"a", []Curve{{X: []float64{1}, Y: []float64{math.Inf(1)}}}})), "+Inf"},
 		{"topk none", second(TopK(Labels{}, nil, 0)), "no items"},
+		{"trials none", second(Trials("t")), "no panels"},
+		{"trials no groups", second(Trials("t", Panel{Title: "m"})), `panel "m" has no groups`},
+		{"trials nan", second(Trials("t", Panel{"m", []Series{{"a", []float64{math.NaN()}}}})), `m, group "a": value 0 is NaN`},
 		{"topk negative", second(TopK(Labels{}, []Item{{"f", -1}}, 0)), "negative"},
 	}
 	for _, tt := range tests {
@@ -370,6 +391,17 @@ func TestSummarizeTrials(t *testing.T) {
 	for i := range wantMed {
 		if med[i].X != float64(i+1) || med[i].Y != wantMed[i] || lo[i].Y != wantLo[i] || hi[i].Y != wantHi[i] {
 			t.Errorf("x=%d: median %v lo %v hi %v, want %v %v %v", i+1, med[i].Y, lo[i].Y, hi[i].Y, wantMed[i], wantLo[i], wantHi[i])
+		}
+	}
+}
+
+func TestSpread(t *testing.T) {
+	got := spread(2, []float64{1, 3, 3, 3, 4})
+	want := plotter.XYs{{X: 2, Y: 1}, {X: 1.88, Y: 3}, {X: 2, Y: 3}, {X: 2.12, Y: 3}, {X: 2, Y: 4}}
+	for i := range want {
+		if math.Abs(got[i].X-want[i].X) > 1e-12 || got[i].Y != want[i].Y {
+			t.Errorf("spread: %v, want %v", got, want)
+			break
 		}
 	}
 }

@@ -46,9 +46,10 @@
 //	                    inside their calls; --plot draws them as bars
 //	compare             per group (arm) over its trials: median
 //	                    [min-max] of value coverage, functions reached
-//	                    and records, with the Mann-Whitney U p-value and
-//	                    the Vargha-Delaney A12 against the baseline;
-//	                    --plot draws value coverage growth
+//	                    and records, or of each --metric, with the
+//	                    Mann-Whitney U p-value and the Vargha-Delaney
+//	                    A12 against the baseline; --plot draws value
+//	                    coverage growth, or each metric's trials
 //	compare_trials      the trials' values compare summarizes
 //	compare_growth      distinct (function, argument, value) tuples after
 //	                    each run of each trial, in campaign order
@@ -58,6 +59,17 @@
 //	ffi_null_buffer  the seed's FFI contract question: calls of
 //	                 ffi_check_result whose struct argument has a NULL
 //	                 buffer right after ffi_alloc_buf returned 0
+//
+// A metric of compare is any number per trial, given to --metric as
+// NAME=AGGREGATE [FROM TABLE] [WHERE CONDITION] (see Metric): an
+// aggregate over the trial's runs (a manifest field is attrs['KEY']),
+// records, calls, args, arg_fields or rets, several at once; the SQL
+// runs in the same locked-down DuckDB as the reports, wrapped so that
+// it reads one table's rows of one trial at a time.
+//
+// Every report's table can be narrowed to some columns (kdf report
+// --columns), and a LaTeX one leaves out the report's Wide columns
+// unless told, so that it fits a page.
 //
 // The example, as `kdf report sql ffi_null_buffer` prints it:
 //

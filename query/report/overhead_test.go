@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -46,34 +47,52 @@ func timedSources(t testing.TB) string {
 	cfg := synth.DefaultConfig()
 	cfg.Arms, cfg.Trials, cfg.Boots, cfg.Programs = []string{"a", "b"}, 2, 1, 2
 	dir := genSources(t, cfg)
-	for arm, times := range handTimes {
-		for trial := 1; trial <= 2; trial++ {
-			path := filepath.Join(dir, "arm="+arm, fmt.Sprintf("trial=%d", trial), "boot=1", "manifest.jsonl")
-			b, err := os.ReadFile(path)
-			if err != nil {
+	rewriteManifests(t, dir, func(arm string, trial, i int, m map[string]any) {
+		tt := handTimes[arm][(trial-1)*2+i]
+		m["exec_ns"], m["baseline_ns"] = tt[0], tt[1]
+	})
+	return dir
+}
+
+// rewriteManifests changes the manifest line of every program of a
+// generated campaign's boot 1: edit gets its arm, trial, index in the
+// boot (from 0) and fields.
+func rewriteManifests(t testing.TB, dir string, edit func(arm string, trial, i int, m map[string]any)) {
+	t.Helper()
+	paths, err := filepath.Glob(filepath.Join(dir, "arm=*", "trial=*", "boot=1", "manifest.jsonl"))
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no manifests in %s: %v", dir, err)
+	}
+	for _, path := range paths {
+		rel, _ := filepath.Rel(dir, path)
+		parts := strings.Split(filepath.ToSlash(rel), "/")
+		arm := strings.TrimPrefix(parts[0], "arm=")
+		trial, err := strconv.Atoi(strings.TrimPrefix(parts[1], "trial="))
+		if err != nil {
+			t.Fatalf("%s: %v", rel, err)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out bytes.Buffer
+		sc := bufio.NewScanner(bytes.NewReader(b))
+		sc.Buffer(nil, 1<<20)
+		for i := 0; sc.Scan(); i++ {
+			var m map[string]any
+			dec := json.NewDecoder(bytes.NewReader(sc.Bytes()))
+			dec.UseNumber()
+			if err := dec.Decode(&m); err != nil {
 				t.Fatal(err)
 			}
-			var out bytes.Buffer
-			sc := bufio.NewScanner(bytes.NewReader(b))
-			sc.Buffer(nil, 1<<20)
-			for i := 0; sc.Scan(); i++ {
-				var m map[string]any
-				dec := json.NewDecoder(bytes.NewReader(sc.Bytes()))
-				dec.UseNumber()
-				if err := dec.Decode(&m); err != nil {
-					t.Fatal(err)
-				}
-				tt := times[(trial-1)*2+i]
-				m["exec_ns"], m["baseline_ns"] = tt[0], tt[1]
-				line, _ := json.Marshal(m)
-				out.Write(append(line, '\n'))
-			}
-			if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
-				t.Fatal(err)
-			}
+			edit(arm, trial, i, m)
+			line, _ := json.Marshal(m)
+			out.Write(append(line, '\n'))
+		}
+		if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
 		}
 	}
-	return dir
 }
 
 // TestOverheadKnown: over runs with hand-made times, the overhead
