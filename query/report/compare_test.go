@@ -191,6 +191,7 @@ func TestCompareAgainstGo(t *testing.T) {
 				cmp.Compare(a.path, b.path), cmp.Compare(a.runID, b.runID))
 		})
 		seen := map[string]bool{}
+		var execNS int64
 		for i, r := range ts.order {
 			n := 0
 			for _, tuple := range firstSeen[r.runID] {
@@ -199,7 +200,12 @@ func TestCompareAgainstGo(t *testing.T) {
 					n++
 				}
 			}
-			want = append(want, fmt.Sprint([]any{ts.group, ts.campaign, ts.trial, int64(i + 1), r.runID, int64(n), int64(len(seen))}))
+			// No round; seconds since the trial's first run; execution
+			// so far.
+			execNS += r.exec.(int64)
+			elapsed := float64(micros(t, r.timestamp).Sub(micros(t, ts.order[0].timestamp)).Microseconds()) / 1e6
+			want = append(want, fmt.Sprint([]any{ts.group, ts.campaign, ts.trial, int64(i + 1), r.runID, nil,
+				elapsed, float64(execNS) / 1e9, int64(n), int64(len(seen))}))
 		}
 		if len(seen) != len(ts.values) {
 			t.Errorf("trial %s: growth ends at %d, the trial saw %d", k, len(seen), len(ts.values))
