@@ -37,9 +37,13 @@
 //	                    and from the manifests' exec_ns and baseline_ns
 //	                    the overhead's median with a bootstrap 95%
 //	                    interval, geometric mean and p90, the median
-//	                    extra time and ns per record; --plot draws the
-//	                    CDF of the per-run overhead of each group
+//	                    extra time and ns per record, times divided by
+//	                    the manifests' iterations; per run, or with
+//	                    --per program each program's best of N; --plot
+//	                    draws the CDF of the overhead of each group
 //	overhead_runs       the same per run, the CDF's data
+//	overhead_programs   per program, best of N: its fastest execution
+//	                    with recording on and off, the overhead
 //	overhead_functions  per campaign or --by group, the functions that
 //	                    cost the most records, their cumulative share
 //	                    (what excluding them saves) and the records

@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/kdf-tools/kdf/internal/golden"
-	"github.com/kdf-tools/kdf/internal/synth"
 	"github.com/kdf-tools/kdf/query/plot"
 	"github.com/kdf-tools/kdf/query/stats"
 	"github.com/kdf-tools/kdf/query/table"
@@ -67,17 +66,13 @@ func TestParseMetric(t *testing.T) {
 // trial 1 of each arm only: trial 2 is missing, so it counts one trial
 // each, 21 and 21: a tie, A12 = 0.5 and p = 1.
 func TestMetricKnown(t *testing.T) {
-	cfg := synth.DefaultConfig()
-	cfg.Arms, cfg.Trials, cfg.Boots, cfg.Programs = []string{"a", "b"}, 2, 1, 2
-	dir := genSources(t, cfg)
 	bugs := map[string][]int{"a": {1, 2, 2, 3}, "b": {4, 3, 5, 4}}
-	rewriteManifests(t, dir, func(arm string, trial, i int, m map[string]any) {
+	db := openDataset(t, "hand", handSources(t, func(arm string, trial, i int, m map[string]any) {
 		m["bugs"] = bugs[arm][(trial-1)*2+i]
 		if trial == 1 {
 			m["corpus"] = fmt.Sprint(10*(i+1) + len(arm))
 		}
-	})
-	db := openDataset(t, "hand", dir)
+	}))
 	given := map[string]string{"group_by": "arm", "metric": strings.Join([]string{
 		"bugs=sum(attrs['bugs']::BIGINT)", "corpus=max(attrs['corpus']::BIGINT)", "runs"}, ListSep)}
 	tab := run(t, db, "compare", given)

@@ -41,16 +41,26 @@ var handTimes = map[string][][2]int64{
 }
 
 // timedSources writes a campaign of 2 arms x 2 trials x 1 boot x 2
-// programs and rewrites its manifests with handTimes.
-func timedSources(t testing.TB) string {
+// programs and rewrites its manifests with handTimes, and with more.
+func timedSources(t testing.TB, more ...func(arm string, trial, i int, m map[string]any)) string {
+	t.Helper()
+	return handSources(t, func(arm string, trial, i int, m map[string]any) {
+		tt := handTimes[arm][(trial-1)*2+i]
+		m["exec_ns"], m["baseline_ns"] = tt[0], tt[1]
+		for _, f := range more {
+			f(arm, trial, i, m)
+		}
+	})
+}
+
+// handSources writes a campaign of arms a and b x 2 trials x 1 boot x 2
+// programs, whose manifests edit rewrites.
+func handSources(t testing.TB, edit func(arm string, trial, i int, m map[string]any)) string {
 	t.Helper()
 	cfg := synth.DefaultConfig()
 	cfg.Arms, cfg.Trials, cfg.Boots, cfg.Programs = []string{"a", "b"}, 2, 1, 2
 	dir := genSources(t, cfg)
-	rewriteManifests(t, dir, func(arm string, trial, i int, m map[string]any) {
-		tt := handTimes[arm][(trial-1)*2+i]
-		m["exec_ns"], m["baseline_ns"] = tt[0], tt[1]
-	})
+	rewriteManifests(t, dir, edit)
 	return dir
 }
 
@@ -402,4 +412,92 @@ func functionsByGo(t *testing.T, db *query.DB, groupOf map[int64]any) []string {
 		}
 	}
 	return out
+}
+
+// TestOverheadBestOfN: each trial's two runs are one program, run
+// twice, and their times are totals of 2 iterations. Per run, the
+// ratios are handTimes' and the extra time halves: arm a's 100k, 200k,
+// 300k and 500k extra ns are 50k, 100k, 150k and 250k per iteration,
+// median 125k. Per program, best of 2: a's first program runs in 1.1M
+// and 1.2M ns against 1M twice, so its best is 1.1M / 1M, 10% and 50k
+// ns an iteration; its second 1.3M / 1M, 30% and 150k: median 20% and
+// 100k. b's are 2.1M / 2M (5%, 50k) and 2.5M / 2M (25%, 250k): median
+// 15% and 150k.
+func TestOverheadBestOfN(t *testing.T) {
+	db := openDataset(t, "best", timedSources(t, func(arm string, trial, i int, m map[string]any) {
+		m["program"], m["iterations"] = fmt.Sprintf("p%d", trial), 2
+	}))
+	col := func(tab *table.Table, row int, name string) any { return tab.Rows[row][tab.Index(name)] }
+	for _, tc := range []struct {
+		per           string
+		timed         int64
+		median, extra [2]float64 // arms a and b
+	}{
+		{"run", 4, [2]float64{0.25, 0.15}, [2]float64{125_000, 150_000}},
+		{"program", 2, [2]float64{0.2, 0.15}, [2]float64{100_000, 150_000}},
+	} {
+		tab := run(t, db, "overhead", map[string]string{"group_by": "arm", "per": tc.per})
+		for i := range 2 {
+			if col(tab, i, "timed") != tc.timed || col(tab, i, "runs") != int64(4) {
+				t.Errorf("--per %s, arm %v: %v timed of %v runs, want %d of 4", tc.per, col(tab, i, "arm"), col(tab, i, "timed"), col(tab, i, "runs"), tc.timed)
+			}
+			for name, want := range map[string]float64{"overhead_median": tc.median[i], "extra_ns": tc.extra[i]} {
+				if got := col(tab, i, name).(float64); math.Abs(got-want) > 1e-9*math.Max(1, want) {
+					t.Errorf("--per %s, arm %v: %s %v, by hand %v", tc.per, col(tab, i, "arm"), name, got, want)
+				}
+			}
+		}
+	}
+	programs := run(t, db, "overhead_programs", map[string]string{"group_by": "arm"})
+	golden.Check(t, filepath.Join("testdata", "known", "overhead_programs.table"), render(t, programs, table.Text))
+	want := []string{"a 2 2 550000 500000 50000", "a 2 2 650000 500000 150000", "b 2 2 1.05e+06 1e+06 50000", "b 2 2 1.25e+06 1e+06 250000"}
+	if len(programs.Rows) != len(want) {
+		t.Fatalf("%d programs:\n%s", len(programs.Rows), programs)
+	}
+	for i, w := range want {
+		g := fmt.Sprintf("%v %v %v %v %v %v", col(programs, i, "group"), col(programs, i, "runs"), col(programs, i, "timed"), col(programs, i, "exec_ns"),
+			col(programs, i, "baseline_ns"), col(programs, i, "extra_ns"))
+		if g != w {
+			t.Errorf("program %d: %s, want %s", i, g, w)
+		}
+	}
+	// Per run, the extra time is per iteration too.
+	runs := run(t, db, "overhead_runs", map[string]string{"group_by": "arm"})
+	for i := range runs.Rows {
+		tt := handTimes[col(runs, i, "group").(string)][i%4]
+		if got, want := col(runs, i, "extra_ns"), float64(tt[0]-tt[1])/2; got != want || col(runs, i, "iterations") != 2.0 {
+			t.Errorf("run %d: extra_ns %v over %v iterations, want %v over 2", i, got, col(runs, i, "iterations"), want)
+		}
+	}
+	r, _ := Lookup("overhead")
+	vars, _ := r.Vars(map[string]string{"group_by": "arm", "per": "program"})
+	fig, err := r.Plot(context.Background(), db, run(t, db, "overhead", map[string]string{"group_by": "arm", "per": "program"}), vars)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var svg bytes.Buffer
+	if err := fig.Write(&svg, plot.SVG); err != nil {
+		t.Fatal(err)
+	}
+	if text := svgText(t, svg.Bytes()); !strings.Contains(text, "overhead per program, best of N, by arm") {
+		t.Errorf("--per program --plot:\n%s", text)
+	}
+	if _, err := r.Vars(map[string]string{"per": "boot"}); err == nil {
+		t.Error("--per boot accepted")
+	}
+}
+
+// TestIterationsOf: the macro reads iterations, else iters, else 1; a
+// value that is no positive number gives no per-iteration time.
+func TestIterationsOf(t *testing.T) {
+	db := openDataset(t, "seed", seedSources(t, "eight_args_c"))
+	got, err := db.Query(context.Background(), `SELECT iterations_of(MAP {'iterations': '10'}), iterations_of(MAP {'iters': '4'}),
+       iterations_of(MAP {'iterations': '3', 'iters': '4'}), iterations_of(MAP {'arm': 'a'}),
+       iterations_of(MAP {'iterations': '0'}), iterations_of(MAP {'iters': 'many'})`, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g, w := fmt.Sprint(got.Rows[0]), "[10 4 3 1 <nil> <nil>]"; g != w {
+		t.Errorf("iterations_of: %s, want %s", g, w)
+	}
 }

@@ -24,6 +24,13 @@ var (
 	costParam     = Param{Name: "cost_ns", Type: Float, Default: 27.0, Doc: "estimated cost of one callback in `nanoseconds` (the seed measured about 27)"}
 	baselineParam = Param{Name: "baseline", Doc: "compare every group with this one (default: the first by name)"}
 	funcsTopParam = Param{Name: "top", Type: Int, Default: int64(10), Doc: "how many of the costliest functions to list (default 10, 0 for all)"}
+	perParam      = Param{Name: "per", Default: "run", Doc: "time `SAMPLE`s: run (each run), or program (each program's best of its runs)",
+		Check: func(text string) error {
+			if text != "run" && text != "program" {
+				return fmt.Errorf("%q: overhead is per run or per program", text)
+			}
+			return nil
+		}}
 )
 
 // groupByParam groups runs by campaign or by an attribute; the
@@ -66,9 +73,9 @@ var reports = []*Report{
 	},
 	{
 		Name:    "overhead",
-		Summary: "per campaign or --by group: runs, records, words, bytes, buffer fill, saturated and torn runs, estimated callback time, measured overhead (median with bootstrap 95% interval, geometric mean, p90) and ns per record",
+		Summary: "per campaign or --by group: runs, records, words, bytes, buffer fill, saturated and torn runs, estimated callback time, measured overhead (median with bootstrap 95% interval, geometric mean, p90; per run or --per program, best of N) and ns per record, times per iteration",
 		File:    "overhead.sql",
-		Params:  []Param{groupByParam("campaign"), campaignParam, costParam},
+		Params:  []Param{groupByParam("campaign"), campaignParam, costParam, perParam},
 		Styles:  overheadStyles,
 		Post:    overheadSummary,
 		Wide:    []string{"words", "bytes", "fill_max", "torn", "callback_ns", "timed", "overhead_geomean", "overhead_p90"},
@@ -80,7 +87,16 @@ var reports = []*Report{
 		File:    "overhead_runs.sql",
 		Params:  []Param{groupByParam("campaign"), campaignParam, costParam},
 		Styles:  overheadStyles,
-		Wide:    []string{"campaign", "run_id", "words", "bytes", "torn", "callback_ns", "exec_ns", "baseline_ns"},
+		Wide:    []string{"campaign", "run_id", "words", "bytes", "torn", "callback_ns", "exec_ns", "baseline_ns", "iterations"},
+		Plot:    overheadCDF,
+	},
+	{
+		Name:    "overhead_programs",
+		Summary: "per program, best of N: its fastest execution with recording on and off (times per iteration), overhead, extra time and ns per record",
+		File:    "overhead_programs.sql",
+		Params:  []Param{groupByParam("campaign"), campaignParam},
+		Styles:  overheadStyles,
+		Wide:    []string{"campaign", "program_id", "exec_ns", "baseline_ns"},
 		Plot:    overheadCDF,
 	},
 	{

@@ -52,3 +52,13 @@ CREATE MACRO run_group(group_by, campaign, attrs) AS CASE group_by
   WHEN 'campaign' THEN campaign
   ELSE attrs[group_by]
 END;
+
+-- iterations_of(attrs): how many executions a run's exec_ns and
+-- baseline_ns add up, from its manifest's iterations (or iters) field:
+-- 1 without one, NULL when it is not a number above 0. Called with the
+-- run's attrs; exec_ns / iterations_of(attrs) is the time of one.
+CREATE MACRO iterations_of(attrs) AS CASE
+  WHEN coalesce(attrs['iterations'], attrs['iters']) IS NULL THEN 1
+  WHEN try_cast(coalesce(attrs['iterations'], attrs['iters']) AS DOUBLE) > 0
+    THEN try_cast(coalesce(attrs['iterations'], attrs['iters']) AS DOUBLE)
+END;
