@@ -5,13 +5,11 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/kdf-tools/kdf/internal/golden"
 	"github.com/kdf-tools/kdf/query/stats"
 	"github.com/kdf-tools/kdf/query/table"
 )
@@ -58,10 +56,7 @@ func TestCompareKnown(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.style(got)
-	for _, name := range []string{"table", "md", "latex", "csv"} {
-		f, _ := table.ParseFormat(name)
-		golden.Check(t, filepath.Join("testdata", "known", "compare."+name), shown(t, "compare", got, f))
-	}
+	checkPaper(t, "compare", "compare", got)
 	want := []struct {
 		metric, arm, cell string
 		p, a12            any

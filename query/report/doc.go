@@ -28,6 +28,12 @@
 //	pairs   per function: calls by status (complete, no_return,
 //	        no_entry, truncated), error-return share with the top
 //	        errnos, top return values, maximum depth, recursion
+//	fields  per function, struct argument (or returned struct) and
+//	        field: how often the struct was read again in the run
+//	        (same address, shape and type), inside the call or after
+//	        it, and how often and to what the field had changed.
+//	        kcov_dataflow writes no argument at a function's return:
+//	        a later read of the same struct is what shows a change
 //
 // and, over groups of runs (--by campaign, arm or any attribute):
 //

@@ -76,10 +76,7 @@ func TestMetricKnown(t *testing.T) {
 	given := map[string]string{"group_by": "arm", "metric": strings.Join([]string{
 		"bugs=sum(attrs['bugs']::BIGINT)", "corpus=max(attrs['corpus']::BIGINT)", "runs"}, ListSep)}
 	tab := run(t, db, "compare", given)
-	for _, name := range []string{"table", "md", "latex", "csv"} {
-		f, _ := table.ParseFormat(name)
-		golden.Check(t, filepath.Join("testdata", "known", "compare_metric."+name), shown(t, "compare", tab, f))
-	}
+	checkPaper(t, "compare_metric", "compare", tab)
 	want := []string{
 		"[bugs a 2 4 [3-5] <nil> <nil> baseline]",
 		"[bugs b 2 8 [7-9] 0.3333333333333333 1 large]",

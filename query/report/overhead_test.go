@@ -111,10 +111,7 @@ func rewriteManifests(t testing.TB, dir string, edit func(arm string, trial, i i
 func TestOverheadKnown(t *testing.T) {
 	db := openDataset(t, "hand", timedSources(t))
 	tab := run(t, db, "overhead", map[string]string{"group_by": "arm"})
-	for _, name := range []string{"table", "md", "latex", "csv"} {
-		f, _ := table.ParseFormat(name)
-		golden.Check(t, filepath.Join("testdata", "known", "overhead."+name), shown(t, "overhead", tab, f))
-	}
+	checkPaper(t, "overhead", "overhead", tab)
 	records := map[string][]float64{} // per arm, in path order
 	rows, err := db.Query(context.Background(), "SELECT arm, records FROM runs ORDER BY arm, path", nil)
 	if err != nil {

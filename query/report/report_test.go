@@ -108,6 +108,16 @@ func shown(t *testing.T, name string, tab *table.Table, f table.Format) []byte {
 	return out
 }
 
+// checkPaper compares the report's table, in the formats that go into a
+// paper or a notebook, with testdata/known/file.FORMAT.
+func checkPaper(t *testing.T, file, report string, tab *table.Table) {
+	t.Helper()
+	for _, name := range []string{"table", "md", "latex", "csv"} {
+		f, _ := table.ParseFormat(name)
+		golden.Check(t, filepath.Join("testdata", "known", file+"."+name), shown(t, report, tab, f))
+	}
+}
+
 // TestSeedReports: each report over the seed's three sessions, a table
 // small enough to check by hand against the printed trees, in every
 // format.

@@ -72,6 +72,14 @@ var reports = []*Report{
 		Wide: []string{"module", "no_entry", "truncated", "runs", "returns", "top_errno_shares", "top_rets", "top_ret_shares", "max_depth", "recursive"},
 	},
 	{
+		Name:    "fields",
+		Summary: "per function, struct argument (or returned struct) and field: how often the struct was read again in the run, inside the call or after it, and how often and to what the field had changed",
+		File:    "fields.sql",
+		Params:  []Param{funcParam, moduleParam, campaignParam, argParam, topParam},
+		Styles:  map[string]table.Style{"reads": table.Scaled, "reread": table.Scaled, "inside": table.Scaled, "changed": table.Scaled},
+		Wide:    []string{"module", "read", "field_idx", "reads", "top_change_shares", "next_readers"},
+	},
+	{
 		Name:    "overhead",
 		Summary: "per campaign or --by group: runs, records, words, bytes, buffer fill, saturated and torn runs, estimated callback time, measured overhead (median with bootstrap 95% interval, geometric mean, p90; per run or --per program, best of N) and ns per record, times per iteration",
 		File:    "overhead.sql",
