@@ -141,7 +141,9 @@ func (f *Figure) Write(w io.Writer, format Format) error {
 		canvases := gplot.Align(f.tiles, tiles, area)
 		for i := range f.tiles {
 			for j, p := range f.tiles[i] {
-				p.Draw(canvases[i][j])
+				if p != nil {
+					p.Draw(canvases[i][j])
+				}
 			}
 		}
 	} else {

@@ -19,27 +19,37 @@ type Panel struct {
 	Groups []Series
 }
 
-// Trials draws panels side by side, one per metric: for each group a
-// dot per trial (spread sideways when they would overlap), a bar at the
-// median and a line from the lowest to the highest trial, the picture
-// of a median [min-max] cell. A group without trials is left empty.
+// panelsPerRow is how many panels of Trials share a row: three fill a
+// page's width, each wide enough for its groups' names.
+const panelsPerRow = 3
+
+// Trials draws panels, one per metric, three to a row: for each group
+// a dot per trial (spread sideways when they would overlap), a bar at
+// the median and a line from the lowest to the highest trial, the
+// picture of a median [min-max] cell. A group without trials is left
+// empty. The figure is as wide as a page (7 inches) with more than one
+// panel, and 2.6 inches tall per row.
 func Trials(title string, panels ...Panel) (*Figure, error) {
 	if len(panels) == 0 {
 		return nil, errors.New("trials: no panels")
 	}
-	f := &Figure{title: title}
-	if n := len(panels); n > 2 {
-		f.Width = min(7, 1.4+1.8*float64(n))
+	cols := min(len(panels), panelsPerRow)
+	rows := (len(panels) + cols - 1) / cols
+	f := &Figure{title: title, Height: max(DefaultHeight, 2.6*float64(rows))}
+	if cols > 1 {
+		f.Width = 7
 	}
-	row := make([]*gplot.Plot, len(panels))
+	f.tiles = make([][]*gplot.Plot, rows)
+	for r := range f.tiles {
+		f.tiles[r] = make([]*gplot.Plot, cols) // nil: an empty tile
+	}
 	for i, pn := range panels {
 		p, err := trialsPanel(pn)
 		if err != nil {
 			return nil, err
 		}
-		row[i] = p
+		f.tiles[i/cols][i%cols] = p
 	}
-	f.tiles = [][]*gplot.Plot{row}
 	return f, nil
 }
 
