@@ -170,7 +170,7 @@ ax.set_xlabel("overhead (%): exec_ns / baseline_ns - 1"); ax.set_ylabel("fractio
 plt.tight_layout(); plt.savefig(f"{FIGURES}/overhead-cdf.png", dpi=150); plt.show()'''),
     md("""## Per iteration, best of N
 
-Where a manifest says a run's times cover several executions (`iterations`),
+Where a manifest says a run's times cover several executions (`iters`),
 kdf divides them; where a program ran several times (the same `program`),
 `--per program` takes its best run, as benchmarks do."""),
     code('''kdf_csv("report", "overhead", DATASET, "--by", GROUP_BY, "--per", "program",
@@ -262,7 +262,7 @@ kdf_csv("report", "compare", DATASET, "--by", BY, "--baseline", BASELINE, *metri
 figure("fig-growth-rounds", "compare_growth", DATASET, "--by", BY, "--axis", "round")'''),
     md("""## Table: what recording costs
 
-Times per execution (the manifests' `iterations`), each program's best of
+Times per execution (the manifests' `iters`), each program's best of
 its runs (`--per program`), in percent; LaTeX shows the columns a page has
 room for (`--columns all` shows every one)."""),
     code('''paper("tab-overhead", "overhead", DATASET, "--by", BY, "--per", "program",

@@ -41,7 +41,7 @@ var genCommand = &command{
 		fs.IntVar(&c.RoundPrograms, "round", 0, "write each program's fuzzing round in its manifest (round), `N` programs a round over the trial")
 		fs.DurationVar(&c.Interval, "interval", 0, "space programs' timestamps about `DURATION` apart (default: back to back)")
 		fs.IntVar(&c.Repeats, "repeat", 0, "run each program `N` times in a row, the same program (manifest repeat): what best-of-N overhead takes the fastest of")
-		fs.IntVar(&c.Iterations, "iterations", 0, "time `N` executions per run: exec_ns and baseline_ns are their totals (manifest iterations)")
+		fs.IntVar(&c.Iters, "iters", 0, "time `N` executions per run, as a benchmark times a loop: exec_ns and baseline_ns are their totals (manifest iters)")
 		return g.run
 	},
 }

@@ -189,14 +189,14 @@ func TestConfigValidate(t *testing.T) {
 	}
 }
 
-// TestEvaluationFields: rounds, repeats, iterations and an interval
+// TestEvaluationFields: rounds, repeats, iters and an interval
 // between programs, each written as asked: a repeat is the same program
-// again, a round counts programs over the trial's boots, iterations
+// again, a round counts programs over the trial's boots, iters
 // multiply the times, and timestamps are about the interval apart.
 func TestEvaluationFields(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Arms, cfg.Trials, cfg.Boots, cfg.Programs = []string{"a"}, 1, 2, 4
-	cfg.RoundPrograms, cfg.Repeats, cfg.Iterations, cfg.Interval = 3, 3, 5, time.Minute
+	cfg.RoundPrograms, cfg.Repeats, cfg.Iters, cfg.Interval = 3, 3, 5, time.Minute
 	dir := t.TempDir()
 	sum, err := WriteCampaign(dir, cfg)
 	if err != nil {
@@ -221,8 +221,8 @@ func TestEvaluationFields(t *testing.T) {
 			program, repeat := i/3, i%3+1
 			ts, _ := time.Parse(time.RFC3339Nano, m.Timestamp)
 			switch {
-			case m.Repeat != repeat || m.Iterations != 5 || m.Round != wantRounds[boot][program]:
-				t.Errorf("boot %d line %d: repeat %d, iterations %d, round %d", boot, i, m.Repeat, m.Iterations, m.Round)
+			case m.Repeat != repeat || m.Iters != 5 || m.Round != wantRounds[boot][program]:
+				t.Errorf("boot %d line %d: repeat %d, iters %d, round %d", boot, i, m.Repeat, m.Iters, m.Round)
 			case repeat > 1 && (m.Program != prev.Program || m.BaselineNS != prev.BaselineNS):
 				t.Errorf("boot %d line %d: repeat %d is another program", boot, i, repeat)
 			case repeat == 1 && i > 0 && m.Program == prev.Program:

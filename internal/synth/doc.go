@@ -88,7 +88,7 @@
 // noise), baseline_ns, vm, timestamp (RFC 3339, increasing), capacity_words
 // and layout; for an evaluation, Config adds round (the program's
 // fuzzing round in its trial), repeat (the same program run again, for
-// best-of-N) and iterations (executions the times add up), and spaces
+// best-of-N) and iters (executions the times add up), and spaces
 // timestamps by an interval. Campaign gives the same buffers in memory
 // with their truth.
 // Boots are written in parallel; each is deterministic on its own.

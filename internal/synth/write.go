@@ -24,9 +24,9 @@ type ManifestEntry struct {
 	CapacityWords int    `json:"capacity_words"`
 	Layout        string `json:"layout"`
 	// Written when Config asks for them.
-	Round      int `json:"round,omitempty"`
-	Repeat     int `json:"repeat,omitempty"`
-	Iterations int `json:"iterations,omitempty"`
+	Round  int `json:"round,omitempty"`
+	Repeat int `json:"repeat,omitempty"`
+	Iters  int `json:"iters,omitempty"`
 }
 
 // Buffer is one program's buffer in a campaign.
@@ -60,7 +60,7 @@ func (c *Campaign) RunBoot(br *BootRun, truth bool, fn func(*Buffer) error) erro
 			n++
 			b := &Buffer{Boot: br, Index: n, File: fmt.Sprintf("prog-%06d.kcdf", n), Program: p}
 			exec, base := execNS(rng, prof, p), p.BaselineNS
-			for range c.cfg.Iterations - 1 {
+			for range c.cfg.Iters - 1 {
 				exec, base = exec+execNS(rng, prof, p), base+p.BaselineNS
 			}
 			b.Manifest = ManifestEntry{
@@ -83,7 +83,7 @@ func (c *Campaign) RunBoot(br *BootRun, truth bool, fn func(*Buffer) error) erro
 }
 
 // evaluation fills the manifest fields Config asks for: the program's
-// round in its trial, its repeat, the iterations timed.
+// round in its trial, its repeat, the executions timed.
 func (c *Campaign) evaluation(m *ManifestEntry, br *BootRun, program, repeat int) {
 	if c.cfg.RoundPrograms > 0 {
 		m.Round = ((br.Boot-1)*c.cfg.Programs+program-1)/c.cfg.RoundPrograms + 1
@@ -91,8 +91,8 @@ func (c *Campaign) evaluation(m *ManifestEntry, br *BootRun, program, repeat int
 	if c.cfg.Repeats > 1 {
 		m.Repeat = repeat
 	}
-	if c.cfg.Iterations > 1 {
-		m.Iterations = c.cfg.Iterations
+	if c.cfg.Iters > 1 {
+		m.Iters = c.cfg.Iters
 	}
 }
 

@@ -44,7 +44,7 @@
 //	                    the overhead's median with a bootstrap 95%
 //	                    interval, geometric mean and p90, the median
 //	                    extra time and ns per record, times divided by
-//	                    the manifests' iterations; per run, or with
+//	                    the manifests' iters; per run, or with
 //	                    --per program each program's best of N; --plot
 //	                    draws the CDF of the overhead of each group
 //	overhead_runs       the same per run, the CDF's data

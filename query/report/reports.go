@@ -95,7 +95,7 @@ var reports = []*Report{
 		File:    "overhead_runs.sql",
 		Params:  []Param{groupByParam("campaign"), campaignParam, costParam},
 		Styles:  overheadStyles,
-		Wide:    []string{"campaign", "run_id", "words", "bytes", "torn", "callback_ns", "exec_ns", "baseline_ns", "iterations"},
+		Wide:    []string{"campaign", "run_id", "words", "bytes", "torn", "callback_ns", "exec_ns", "baseline_ns", "iters"},
 		Plot:    overheadCDF,
 	},
 	{

@@ -53,12 +53,13 @@ CREATE MACRO run_group(group_by, campaign, attrs) AS CASE group_by
   ELSE attrs[group_by]
 END;
 
--- iterations_of(attrs): how many executions a run's exec_ns and
--- baseline_ns add up, from its manifest's iterations (or iters) field:
--- 1 without one, NULL when it is not a number above 0. Called with the
--- run's attrs; exec_ns / iterations_of(attrs) is the time of one.
-CREATE MACRO iterations_of(attrs) AS CASE
-  WHEN coalesce(attrs['iterations'], attrs['iters']) IS NULL THEN 1
-  WHEN try_cast(coalesce(attrs['iterations'], attrs['iters']) AS DOUBLE) > 0
-    THEN try_cast(coalesce(attrs['iterations'], attrs['iters']) AS DOUBLE)
+-- iters_of(attrs): how many executions a run's exec_ns and baseline_ns
+-- add up, from its manifest's iters field (a benchmark that times a
+-- loop): 1 without one, NULL when it is not a number above 0. Called
+-- with the run's attrs; exec_ns / iters_of(attrs) is the time of one.
+-- kdf record's iterations is another thing, the runs whose medians its
+-- times are: those are the times of one execution already.
+CREATE MACRO iters_of(attrs) AS CASE
+  WHEN attrs['iters'] IS NULL THEN 1
+  WHEN try_cast(attrs['iters'] AS DOUBLE) > 0 THEN try_cast(attrs['iters'] AS DOUBLE)
 END;

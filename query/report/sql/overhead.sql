@@ -27,9 +27,10 @@
 --   ns_per_record  extra_ns / records of each timed sample with
 --                  records, increasing
 --
--- A run's times cover iterations_of(attrs) executions (its manifest's
--- iterations or iters, else 1): they are divided by it, one execution's
--- times. With per = 'program' a sample is a program's best of N: the
+-- A run's times cover iters_of(attrs) executions (its manifest's iters,
+-- else 1): they are divided by it, one execution's times. (kdf
+-- record's iterations counts the runs its times are the medians of:
+-- they are one execution's already.) With per = 'program' a sample is a program's best of N: the
 -- fastest execution of its runs with recording on over the fastest with
 -- it off (and the records of that fastest run); a run without a
 -- program attribute is a program of its own.
@@ -56,7 +57,7 @@ WITH r AS (
   SELECT run_group(coalesce(getvariable('group_by'), 'campaign'), campaign, attrs) AS "group",
          campaign, path, records, words, fill, saturated, torn,
          CASE WHEN getvariable('per') = 'program' AND program IS NOT NULL THEN 'p' || program ELSE 'r' || run_id END AS sample,
-         exec_ns / iterations_of(attrs) AS exec_ns, baseline_ns / iterations_of(attrs) AS baseline_ns
+         exec_ns / iters_of(attrs) AS exec_ns, baseline_ns / iters_of(attrs) AS baseline_ns
   FROM runs
   WHERE (getvariable('campaign') IS NULL OR campaign = getvariable('campaign'))
 ),

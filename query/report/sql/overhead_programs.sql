@@ -15,7 +15,7 @@
 --   timed          baseline_ns > 0): N
 --   exec_ns        the fastest execution of its timed runs with
 --   baseline_ns    recording on, and with it off (a run's times divided
---                  by its iterations, iterations_of)
+--                  by its iters, iters_of)
 --   overhead       exec_ns / baseline_ns - 1
 --   extra_ns       exec_ns - baseline_ns
 --   records        records of the fastest run
@@ -33,8 +33,8 @@ WITH r AS (
   SELECT run_group(coalesce(getvariable('group_by'), 'campaign'), campaign, attrs) AS "group",
          campaign, path, run_id, records, program,
          CASE WHEN program IS NOT NULL THEN 'p' || program ELSE 'r' || run_id END AS sample,
-         CASE WHEN baseline_ns > 0 THEN exec_ns / iterations_of(attrs) END AS exec_ns,
-         CASE WHEN baseline_ns > 0 THEN baseline_ns / iterations_of(attrs) END AS baseline_ns
+         CASE WHEN baseline_ns > 0 THEN exec_ns / iters_of(attrs) END AS exec_ns,
+         CASE WHEN baseline_ns > 0 THEN baseline_ns / iters_of(attrs) END AS baseline_ns
   FROM runs
   WHERE (getvariable('campaign') IS NULL OR campaign = getvariable('campaign'))
 ),
