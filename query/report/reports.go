@@ -16,7 +16,7 @@ var (
 	moduleParam   = Param{Name: "module", Doc: "only functions of this module ('' is the core kernel)"}
 	campaignParam = Param{Name: "campaign", Doc: "only this campaign"}
 	argParam      = Param{Name: "arg", Type: Int, Doc: "only this argument index (from 0)"}
-	topParam      = Param{Name: "top", Type: Int, Default: int64(5), Doc: "how many of the most common values to list (values, pairs: default 5), or of the costliest functions (overhead_functions: default 10, 0 for all)"}
+	topParam      = Param{Name: "top", Type: Int, Default: int64(5), Doc: "how many of the most common values to list (values, pairs, fields: default 5), or of the costliest functions (overhead_functions: default 10, 0 for all)"}
 )
 
 // The parameters of the reports over groups of runs.
