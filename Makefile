@@ -55,8 +55,10 @@ demo: build
 	@$(BIN) report compare $(DEMO_DATASET) --by arm --plot $(DEMO_OUT)/coverage-growth.png >/dev/null
 	@echo; echo "== figures and LaTeX tables are in $(DEMO_OUT):"; ls $(DEMO_OUT)
 
-# Every notebook executed headless against a generated campaign; a cell
-# that fails fails the target. It needs Jupyter, pandas and matplotlib
+# Every notebook executed headless against a generated campaign (with
+# the fields of an evaluation: rounds, two hours of timestamps, each
+# program run twice, times over 10 executions); a cell that fails fails
+# the target. It needs Jupyter, pandas and matplotlib
 # for the system's Python: notebooks-deps checks them first and, if one
 # is missing, says the one command that installs them (.ci/run runs it).
 NB_WORK := $(DEMO)/notebooks
@@ -71,7 +73,8 @@ notebooks-debs:
 	@echo $(NB_DEBS)
 notebooks: notebooks-deps build
 	@rm -rf $(NB_WORK) && mkdir -p $(NB_WORK)/out
-	$(BIN) gen -o $(NB_WORK)/campaign --arms dataflow,coverage,random --trials 3 --boots 1 --programs 20 >/dev/null
+	$(BIN) gen -o $(NB_WORK)/campaign --arms dataflow,coverage,random --trials 3 --boots 1 --programs 20 \
+	  --round 5 --interval 6m --repeat 2 --iters 10 >/dev/null
 	$(BIN) ingest -q $(NB_WORK)/campaign -o $(NB_WORK)/dataset --campaign nb
 	cd notebooks && for nb in *.ipynb; do \
 	  echo "== $$nb"; \

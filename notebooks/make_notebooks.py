@@ -92,16 +92,19 @@ and a log2 histogram."""),
 values'''),
     md("## The histogram of each argument, over log2 buckets"),
     code('''args = sql(f"""
-    SELECT arg_idx, log2_bucket(value) AS bucket, count(*) AS n
-    FROM args WHERE func = '{FUNCTION}' GROUP BY ALL ORDER BY ALL""")
+    SELECT arg_idx, min(arg_name) AS arg_name, log2_bucket(value) AS bucket, count(*) AS n
+    FROM args WHERE func = '{FUNCTION}' GROUP BY arg_idx, bucket ORDER BY ALL""")
 fig, axes = plt.subplots(1, max(1, args.arg_idx.nunique()), figsize=(3 * max(1, args.arg_idx.nunique()), 3), squeeze=False)
 for ax, (idx, g) in zip(axes[0], args.groupby("arg_idx")):
-    ax.bar(g.bucket, g.n); ax.set_xlim(-1, 65); ax.set_title(f"{FUNCTION} arg {idx}"); ax.set_xlabel("log2 bucket")
+    ax.bar(g.bucket, g.n); ax.set_xlim(-1, 65); ax.set_title(f"{FUNCTION}: {next(iter(g.arg_name.dropna()), f'arg {idx}')}"); ax.set_xlabel("log2 bucket")
 axes[0][0].set_ylabel("calls")
 plt.tight_layout(); plt.savefig(f"{FIGURES}/values-{FUNCTION}.png", dpi=150); plt.show()'''),
-    md("## Struct arguments, field by field"),
+    md("""## Struct arguments, field by field
+
+With the kernel's types (BTF beside the buffers, or `kdf ingest --btf`),
+arguments and struct fields carry their names: `arg_name`, `field_name`."""),
     code('''sql(f"""
-    SELECT arg_idx, field_idx, count(*) AS n, count(DISTINCT field_value) AS distinct_values,
+    SELECT arg_idx, arg_name, field_idx, field_name, count(*) AS n, count(DISTINCT field_value) AS distinct_values,
            avg((field_value = 0)::INT) AS zero_share
     FROM arg_fields WHERE func = '{FUNCTION}' AND nvals > 1 GROUP BY ALL ORDER BY ALL""")'''),
 ]
@@ -159,12 +162,19 @@ plt.tight_layout(); plt.savefig(f"{FIGURES}/cost-functions.png", dpi=150); plt.s
     code('''runs = kdf_csv("report", "overhead_runs", DATASET, "--by", GROUP_BY)
 runs.head()'''),
     code('''kdf("report", "overhead", DATASET, "--by", GROUP_BY, "--plot", f"{FIGURES}/overhead-cdf.svg")
-ratio = sql(f"SELECT {GROUP_BY} AS g, exec_ns::DOUBLE / baseline_ns AS ratio FROM runs WHERE baseline_ns > 0")
 fig, ax = plt.subplots(figsize=(6, 3.5))
-for g, d in ratio.groupby("g"):
-    v = d.ratio.sort_values(); ax.step(v, [i / len(v) for i in range(1, len(v) + 1)], label=g)
-ax.set_xlabel("exec_ns / baseline_ns"); ax.set_ylabel("share of runs"); ax.legend()
+for g, d in runs.dropna(subset=["overhead"]).groupby("group"):
+    v = (100 * d.overhead).sort_values()   # percent, as kdf's tables and figures show it
+    ax.step(v, [i / len(v) for i in range(1, len(v) + 1)], label=g)
+ax.set_xlabel("overhead (%): exec_ns / baseline_ns - 1"); ax.set_ylabel("fraction of runs"); ax.legend()
 plt.tight_layout(); plt.savefig(f"{FIGURES}/overhead-cdf.png", dpi=150); plt.show()'''),
+    md("""## Per iteration, best of N
+
+Where a manifest says a run's times cover several executions (`iters`),
+kdf divides them; where a program ran several times (the same `program`),
+`--per program` takes its best run, as benchmarks do."""),
+    code('''kdf_csv("report", "overhead", DATASET, "--by", GROUP_BY, "--per", "program",
+        "--columns", f"{GROUP_BY},timed,overhead_median,overhead_lo,overhead_hi,extra_ns,ns_per_record")'''),
 ]
 
 NOTEBOOKS["05-arm-comparison"] = [
@@ -185,6 +195,7 @@ open(f"{FIGURES}/compare.tex", "w").write(latex)
 print(latex)'''),
     md("## Value coverage growth"),
     code('''kdf("report", "compare", DATASET, "--by", BY, "--plot", f"{FIGURES}/coverage-growth.svg")
+kdf("report", "compare_growth", DATASET, "--by", BY, "--axis", "time", "--plot", f"{FIGURES}/coverage-growth-hours.svg")
 growth = kdf_csv("report", "compare_growth", DATASET, "--by", BY)
 growth.head()'''),
     code('''fig, ax = plt.subplots(figsize=(6, 3.5))
@@ -192,6 +203,88 @@ for (group, trial), d in growth.groupby(["group", "trial"]):
     ax.plot(d["run"], d["value_coverage"], label=f"{group} {trial}", alpha=0.8)
 ax.set_xlabel("run"); ax.set_ylabel("distinct (function, argument, value)"); ax.legend(fontsize=7, ncol=3)
 plt.tight_layout(); plt.savefig(f"{FIGURES}/coverage-growth.png", dpi=150); plt.show()'''),
+]
+
+NOTEBOOKS["06-paper-evaluation"] = [
+    md("""# A paper's evaluation section
+
+The tables and figures of a kcov_dataflow fuzzing paper's evaluation, from
+the dataset alone: the arms compared on metrics of the paper's own choosing
+(median [min-max] over trials, Mann-Whitney U, Vargha-Delaney A12), coverage
+growth over hours and over fuzzing rounds, the overhead of recording per
+execution and best of N, and how calls changed the structs they were given.
+Every table is written as LaTeX that fits `\\linewidth`, with a caption and
+a label, and every figure as SVG (text drawn as outlines) and PDF (fonts
+embedded), ready for `\\input` and `\\includegraphics`. The files land in
+`FIGURES`."""),
+    code(SETUP),
+    code('''from IPython.display import SVG, display
+
+BY = "arm"
+BASELINE = "random"
+
+def paper(name, *args, caption, label):
+    """Writes a report's LaTeX table to FIGURES/name.tex and shows it."""
+    tex = kdf("report", *args, "--format", "latex", "--caption", caption, "--label", label)
+    with open(f"{FIGURES}/{name}.tex", "w") as f:
+        f.write(tex)
+    print(tex)
+
+def figure(name, *args):
+    """Draws a report's figure as FIGURES/name.svg and .pdf and shows it."""
+    for ext in ("svg", "pdf"):
+        kdf("report", *args, "--plot", f"{FIGURES}/{name}.{ext}")
+    display(SVG(filename=f"{FIGURES}/{name}.svg"))'''),
+    md("""## The metrics
+
+Besides kdf's value coverage and functions reached, a metric is any number
+per trial: an aggregate over the trial's runs (a manifest field is
+`attrs['KEY']`), records, calls, args, arg_fields or rets, with `WHERE` to
+narrow them."""),
+    code('''METRICS = [
+    "value_coverage",
+    "functions",
+    "distinct_pcs=count(DISTINCT pc) FROM records",
+    "ioctl_cmds=count(DISTINCT value) FROM args WHERE func = 'do_vfs_ioctl' AND arg_idx = 2",
+    "errors=count(*) FROM rets WHERE errno IS NOT NULL",
+    "rounds=max(attrs['round']::INT)",
+]
+metric_flags = [f for m in METRICS for f in ("--metric", m)]
+kdf_csv("report", "compare", DATASET, "--by", BY, "--baseline", BASELINE, *metric_flags)'''),
+    md("## Table: the arms compared"),
+    code('''paper("tab-arms", "compare", DATASET, "--by", BY, "--baseline", BASELINE, *metric_flags,
+      caption=f"Each arm against {BASELINE} over three trials: median [min--max], "
+              r"two-sided Mann-Whitney $U$ $p$-value and Vargha-Delaney $\\hat{A}_{12}$.",
+      label="tab:arms")'''),
+    code('''figure("fig-metrics", "compare", DATASET, "--by", BY, *metric_flags)'''),
+    md("## Figure: value coverage over hours and over rounds"),
+    code('''figure("fig-growth-hours", "compare_growth", DATASET, "--by", BY, "--axis", "time")
+figure("fig-growth-rounds", "compare_growth", DATASET, "--by", BY, "--axis", "round")'''),
+    md("""## Table: what recording costs
+
+Times per execution (the manifests' `iters`), each program's best of
+its runs (`--per program`), in percent; LaTeX shows the columns a page has
+room for (`--columns all` shows every one)."""),
+    code('''paper("tab-overhead", "overhead", DATASET, "--by", BY, "--per", "program",
+      caption="Overhead of recording per arm, best of $N$ runs of each program, per execution: "
+              r"median with its bootstrap 95\\% interval.",
+      label="tab:overhead")
+figure("fig-overhead", "overhead", DATASET, "--by", BY, "--per", "program")'''),
+    md("""## Table: structs calls changed
+
+kcov_dataflow records a struct's fields when a function is entered with a
+pointer to it, not when it returns; the `fields` report compares them with
+the next read of the same struct in the run (by a callee, inside the call, or
+after it)."""),
+    code('''fields = kdf_csv("report", "fields", DATASET)
+fields.head(10)'''),
+    code('''paper("tab-fields", "fields", DATASET, "--columns", "function,arg_name,field_name,reread,inside,changed,top_changes",
+      caption="Struct fields read again later in their run, and how often they had changed.", label="tab:fields")'''),
+    md("## Table: one function's argument values"),
+    code('''paper("tab-values", "values", DATASET, "--func", "vfs_write", "--top", "3",
+      "--columns", "function,arg_name,calls,distinct_values,zero_share,fault_share,top_values",
+      caption=r"Values of \\texttt{vfs\\_write}'s arguments.", label="tab:values")'''),
+    code('''sorted(os.listdir(FIGURES))'''),
 ]
 
 for name, cells in NOTEBOOKS.items():

@@ -60,6 +60,8 @@
 //	run_group(group_by, campaign, attrs)
 //	                     a run's group as the reports' --by makes it:
 //	                     its campaign for 'campaign', else attrs[group_by]
+//	iters_of(attrs)      executions a run's times add up: its manifest's
+//	                     iters, 1 without
 //
 // Their SQL is in sql/macros.sql and sql/views.sql, each statement with
 // its documentation; Definitions returns every statement Open ran, so

@@ -38,6 +38,10 @@ var genCommand = &command{
 		fs.Float64Var(&c.HiddenKallsymsProb, "hidden-kallsyms", c.HiddenKallsymsProb, "chance that a boot's kallsyms has all-zero addresses")
 		fs.BoolVar(&c.Compare, "compare", c.Compare, "write compare records in layout-B boots")
 		fs.BoolVar(&c.Kernel.Hostile, "hostile", false, "include structs of 16+ fields, whose layout-A headers are corrupt")
+		fs.IntVar(&c.RoundPrograms, "round", 0, "write each program's fuzzing round in its manifest (round), `N` programs a round over the trial")
+		fs.DurationVar(&c.Interval, "interval", 0, "space programs' timestamps about `DURATION` apart (default: back to back)")
+		fs.IntVar(&c.Repeats, "repeat", 0, "run each program `N` times in a row, the same program (manifest repeat): what best-of-N overhead takes the fastest of")
+		fs.IntVar(&c.Iters, "iters", 0, "time `N` executions per run, as a benchmark times a loop: exec_ns and baseline_ns are their totals (manifest iters)")
 		return g.run
 	},
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/kdf-tools/kdf/internal/seedsession"
 	"github.com/kdf-tools/kdf/query"
 	"github.com/kdf-tools/kdf/query/report"
+	"github.com/kdf-tools/kdf/query/table"
 )
 
 // seedDataset ingests the seed's three sessions with kdf ingest.
@@ -194,6 +195,54 @@ func TestReportFlags(t *testing.T) {
 	}
 }
 
+// TestReportTableOptions: --columns picks and orders columns in every
+// format, LaTeX leaves a report's wide columns out unless told and says
+// so, and --caption and --label reach the table.
+func TestReportTableOptions(t *testing.T) {
+	ds := seedDataset(t)
+	out, _ := kdf(t, "report", "compare", ds, "--columns", "arm, median*,p", "--format", "csv")
+	if want := "arm,median [min-max],p\n"; !strings.HasPrefix(out, want) || strings.Count(out, "\n") != 4 {
+		t.Errorf("--columns in CSV:\n%s", out)
+	}
+	out, _ = kdf(t, "report", "overhead", ds, "--format", "latex", "--caption", "Overhead.", "--label", "tab:o")
+	if !strings.HasPrefix(out, "% kdf report overhead leaves out for the page: words, bytes,") ||
+		!strings.Contains(out, `\caption{Overhead.}\label{tab:o}`) || strings.Contains(out, "overhead\\_p90") {
+		t.Errorf("overhead in LaTeX:\n%s", out)
+	}
+	if err := table.CheckLaTeX(out); err != nil {
+		t.Error(err)
+	}
+	out, _ = kdf(t, "report", "overhead", ds, "--format", "latex", "--columns", "all")
+	if strings.HasPrefix(out, "% kdf report") || !strings.Contains(out, "p90") {
+		t.Errorf("--columns all in LaTeX:\n%s", out)
+	}
+	out, _ = kdf(t, "report", "overhead", ds, "--format", "md", "--caption", "Overhead.", "--label", "tbl:o")
+	if !strings.HasSuffix(out, "\nTable: Overhead. {#tbl:o}\n") {
+		t.Errorf("a caption in Markdown:\n%s", out)
+	}
+}
+
+// TestReportMetrics: --metric repeats, reaches compare and
+// compare_trials in order, and a metric that is not one expression is
+// a usage error.
+func TestReportMetrics(t *testing.T) {
+	ds := seedDataset(t)
+	out, _ := kdf(t, "report", "compare", ds, "--metric", "distinct_pcs=count(DISTINCT pc) FROM records", "--metric", "functions",
+		"--metric", "exec_known=count(exec_ns)", "--format", "csv", "--columns", "metric,median [min-max]")
+	if want := "metric,median [min-max]\ndistinct_pcs,29 [29-29]\nfunctions,40 [40-40]\nexec_known,0 [0-0]\n"; out != want {
+		t.Errorf("compare --metric:\n%s\nwant\n%s", out, want)
+	}
+	out, _ = kdf(t, "report", "compare_trials", ds, "--metric", "distinct_pcs=count(DISTINCT pc) FROM records", "--format", "csv")
+	if !strings.HasPrefix(out, "group,campaign,trial,baseline,runs,value_coverage,functions,records,distinct_pcs\n") {
+		t.Errorf("compare_trials --metric:\n%s", out)
+	}
+	for _, m := range []string{"x=count(*); SELECT 1", "nope", "x=count(*) FROM rejects"} {
+		if err := run(context.Background(), []string{"report", "compare", ds, "--metric", m}, &bytes.Buffer{}, &bytes.Buffer{}); !errors.Is(err, errUsage) {
+			t.Errorf("--metric %q: %v, want a usage error", m, err)
+		}
+	}
+}
+
 func TestQueryUsage(t *testing.T) {
 	ds := seedDataset(t)
 	for _, args := range [][]string{
@@ -210,6 +259,10 @@ func TestQueryUsage(t *testing.T) {
 		{"report", "values", ds, "--plot", "x.gif"},
 		{"report", "values", ds, "--cost-ns", "3"},
 		{"report", "overhead", ds, "--cost-ns", "cheap"},
+		{"report", "overhead", ds, "--columns", "runs,nope"},
+		{"report", "overhead", ds, "--columns", "runs", "--format", "parquet", "-o", "x.parquet"},
+		{"report", "overhead", ds, "--caption", "Overhead.", "--format", "csv"},
+		{"report", "overhead", ds, "--label", "tab:o", "--format", "table"},
 	} {
 		err := run(context.Background(), args, &bytes.Buffer{}, &bytes.Buffer{})
 		if !errors.Is(err, errUsage) {

@@ -40,6 +40,17 @@ type Config struct {
 	Compare bool
 	// Kernel selects the hostile 16+-field structs and in-function pcs.
 	Kernel Options
+	// What an evaluation's manifests carry beyond the defaults; zero
+	// leaves a campaign's bytes as they were. RoundPrograms is the
+	// programs of a fuzzing round (manifest round, from 1 over the
+	// trial); Interval the mean time between programs' timestamps
+	// (else they follow back to back); Repeats runs each program that
+	// many times in a row, the same program (manifest repeat, from 1:
+	// a benchmark's best-of-N); Iters times that many executions per
+	// run, as a benchmark times a loop (manifest iters; exec_ns and
+	// baseline_ns are their totals).
+	RoundPrograms, Repeats, Iters int
+	Interval                      time.Duration
 }
 
 // DefaultConfig is a small demo campaign, written in well under a second:
@@ -103,6 +114,8 @@ func (c *Config) Validate() error {
 		return errors.New("synth: a campaign needs buffer capacities and syscalls per program")
 	case c.Layout != ingest.LayoutA && c.Layout != ingest.LayoutB && c.Layout != ingest.LayoutUnknown:
 		return fmt.Errorf("synth: layout %v", c.Layout)
+	case c.RoundPrograms < 0 || c.Repeats < 0 || c.Iters < 0 || c.Interval < 0:
+		return errors.New("synth: rounds, repeats, iters and the interval cannot be negative")
 	}
 	if err := c.Sizes.Validate(); err != nil {
 		return err

@@ -176,6 +176,7 @@ func TestConfigValidate(t *testing.T) {
 		"probability":  func(c *Config) { c.TornProb = 2 },
 		"layout":       func(c *Config) { c.Layout = 'C' },
 		"sizes":        func(c *Config) { c.Sizes = SizeDist{Median: 800, Sigma: -1} },
+		"repeats":      func(c *Config) { c.Repeats = -1 },
 	} {
 		c := DefaultConfig()
 		mut(&c)
@@ -185,5 +186,53 @@ func TestConfigValidate(t *testing.T) {
 	}
 	if c := DefaultConfig(); c.Validate() != nil {
 		t.Error("default config rejected")
+	}
+}
+
+// TestEvaluationFields: rounds, repeats, iters and an interval
+// between programs, each written as asked: a repeat is the same program
+// again, a round counts programs over the trial's boots, iters
+// multiply the times, and timestamps are about the interval apart.
+func TestEvaluationFields(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Arms, cfg.Trials, cfg.Boots, cfg.Programs = []string{"a"}, 1, 2, 4
+	cfg.RoundPrograms, cfg.Repeats, cfg.Iters, cfg.Interval = 3, 3, 5, time.Minute
+	dir := t.TempDir()
+	sum, err := WriteCampaign(dir, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Buffers != 2*4*3 {
+		t.Errorf("%d buffers, want 24", sum.Buffers)
+	}
+	wantRounds := map[int][]int{1: {1, 1, 1, 2}, 2: {2, 2, 3, 3}} // 4 programs a boot, 3 a round
+	for boot := 1; boot <= 2; boot++ {
+		b, err := os.ReadFile(filepath.Join(dir, "arm=a", "trial=1", "boot="+string(rune('0'+boot)), "manifest.jsonl"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var prev ManifestEntry
+		var last time.Time
+		for i, line := range bytes.Split(bytes.TrimSpace(b), []byte("\n")) {
+			var m ManifestEntry
+			if err := json.Unmarshal(line, &m); err != nil {
+				t.Fatal(err)
+			}
+			program, repeat := i/3, i%3+1
+			ts, _ := time.Parse(time.RFC3339Nano, m.Timestamp)
+			switch {
+			case m.Repeat != repeat || m.Iters != 5 || m.Round != wantRounds[boot][program]:
+				t.Errorf("boot %d line %d: repeat %d, iters %d, round %d", boot, i, m.Repeat, m.Iters, m.Round)
+			case repeat > 1 && (m.Program != prev.Program || m.BaselineNS != prev.BaselineNS):
+				t.Errorf("boot %d line %d: repeat %d is another program", boot, i, repeat)
+			case repeat == 1 && i > 0 && m.Program == prev.Program:
+				t.Errorf("boot %d line %d: a new program is the last one again", boot, i)
+			case m.BaselineNS%5 != 0 || m.ExecNS < m.BaselineNS/2:
+				t.Errorf("boot %d line %d: times %d, %d over 5 iterations", boot, i, m.ExecNS, m.BaselineNS)
+			case i > 0 && (ts.Sub(last) < 30*time.Second || ts.Sub(last) > 90*time.Second+time.Duration(prev.ExecNS)):
+				t.Errorf("boot %d line %d: %v after the last", boot, i, ts.Sub(last))
+			}
+			prev, last = m, ts
+		}
 	}
 }

@@ -86,7 +86,11 @@
 // manifest.jsonl has one object per buffer: file, program (syzkaller-like
 // text), exec_ns (baseline_ns plus about 27 ns per hook, per arm, plus
 // noise), baseline_ns, vm, timestamp (RFC 3339, increasing), capacity_words
-// and layout. Campaign gives the same buffers in memory with their truth.
+// and layout; for an evaluation, Config adds round (the program's
+// fuzzing round in its trial), repeat (the same program run again, for
+// best-of-N) and iters (executions the times add up), and spaces
+// timestamps by an interval. Campaign gives the same buffers in memory
+// with their truth.
 // Boots are written in parallel; each is deterministic on its own.
 // DefaultConfig is a demo; BenchConfig(n) yields about n records (10
 // million take about a second to generate).

@@ -23,6 +23,10 @@ type ManifestEntry struct {
 	Timestamp     string `json:"timestamp"` // RFC 3339, increasing
 	CapacityWords int    `json:"capacity_words"`
 	Layout        string `json:"layout"`
+	// Written when Config asks for them.
+	Round  int `json:"round,omitempty"`
+	Repeat int `json:"repeat,omitempty"`
+	Iters  int `json:"iters,omitempty"`
 }
 
 // Buffer is one program's buffer in a campaign.
@@ -45,24 +49,51 @@ func (c *Campaign) RunBoot(br *BootRun, truth bool, fn func(*Buffer) error) erro
 	prof := profileOf(br.ArmIndex, br.Arm)
 	rng := rand.New(rand.NewPCG(mix(c.cfg.Seed, 0x9a, uint64(br.global)), 3))
 	ts := br.Start
+	repeats, n := max(1, c.cfg.Repeats), 0
 	for i := 1; i <= c.cfg.Programs; i++ {
-		p, err := RunProgram(br.Booted, w, c.programConfig(rng, prof, br, i, truth))
-		if err != nil {
-			return err
-		}
-		b := &Buffer{Boot: br, Index: i, File: fmt.Sprintf("prog-%06d.kcdf", i), Program: p}
-		exec := execNS(rng, prof, p)
-		b.Manifest = ManifestEntry{
-			File: b.File, Program: p.Text, ExecNS: exec, BaselineNS: p.BaselineNS,
-			VM: fmt.Sprintf("vm-%d", br.Boot-1), Timestamp: ts.Format(time.RFC3339Nano),
-			CapacityWords: br.Capacity, Layout: br.Layout.String(),
-		}
-		ts = ts.Add(time.Duration(exec) + time.Duration(50_000+rng.IntN(2_000_000)))
-		if err := fn(b); err != nil {
-			return err
+		pc := c.programConfig(rng, prof, br, i, truth)
+		for rep := 1; rep <= repeats; rep++ {
+			p, err := RunProgram(br.Booted, w, pc)
+			if err != nil {
+				return err
+			}
+			n++
+			b := &Buffer{Boot: br, Index: n, File: fmt.Sprintf("prog-%06d.kcdf", n), Program: p}
+			exec, base := execNS(rng, prof, p), p.BaselineNS
+			for range c.cfg.Iters - 1 {
+				exec, base = exec+execNS(rng, prof, p), base+p.BaselineNS
+			}
+			b.Manifest = ManifestEntry{
+				File: b.File, Program: p.Text, ExecNS: exec, BaselineNS: base,
+				VM: fmt.Sprintf("vm-%d", br.Boot-1), Timestamp: ts.Format(time.RFC3339Nano),
+				CapacityWords: br.Capacity, Layout: br.Layout.String(),
+			}
+			c.evaluation(&b.Manifest, br, i, rep)
+			gap := time.Duration(50_000 + rng.IntN(2_000_000))
+			if c.cfg.Interval > 0 { // the same draw, spread around the interval
+				gap = c.cfg.Interval/2 + c.cfg.Interval*(gap-50_000)/2_000_000
+			}
+			ts = ts.Add(time.Duration(exec) + gap)
+			if err := fn(b); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
+}
+
+// evaluation fills the manifest fields Config asks for: the program's
+// round in its trial, its repeat, the executions timed.
+func (c *Campaign) evaluation(m *ManifestEntry, br *BootRun, program, repeat int) {
+	if c.cfg.RoundPrograms > 0 {
+		m.Round = ((br.Boot-1)*c.cfg.Programs+program-1)/c.cfg.RoundPrograms + 1
+	}
+	if c.cfg.Repeats > 1 {
+		m.Repeat = repeat
+	}
+	if c.cfg.Iters > 1 {
+		m.Iters = c.cfg.Iters
+	}
 }
 
 func (c *Campaign) programConfig(rng *rand.Rand, prof armProfile, br *BootRun, i int, truth bool) ProgramConfig {

@@ -11,11 +11,14 @@
 // blank or misleading picture.
 //
 // Text uses the Liberation fonts compiled into gonum/plot, so rendering
-// needs no system fonts. PNG and PDF carry the glyphs; SVG names the
-// font family ("Liberation Serif") for the viewer to resolve, which
-// keeps files small enough to diff. SVG output is a pure function of
-// the input: the same figure gives the same bytes, so tests compare
-// files. PDF output is not (the PDF library stamps a creation date).
+// needs no system fonts, and no figure needs one to be shown or
+// printed: PDF embeds the font, PNG is pixels, and SVG draws every
+// glyph as its outline (a path), so that a paper's build converting it
+// (Inkscape, rsvg-convert) or a browser without Liberation shows the
+// same letters; the SVG's <title> and <desc> keep the figure's texts
+// for screen readers and search. SVG output is a pure function of the
+// input: the same figure gives the same bytes, so tests compare files.
+// PDF output is not (the PDF library stamps a creation date).
 //
 // Styling aims at print: the Okabe-Ito colour-blind-safe palette, and
 // a different dash pattern per line so figures survive greyscale.

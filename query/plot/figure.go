@@ -1,6 +1,7 @@
 package plot
 
 import (
+	"bytes"
 	"fmt"
 	"image/color"
 	"io"
@@ -43,7 +44,11 @@ type Figure struct {
 	Width, Height float64 // inches
 	DPI           int     // PNG resolution; 0 means DefaultDPI
 
-	plot *gplot.Plot
+	plot  *gplot.Plot
+	tiles [][]*gplot.Plot // instead of plot: panels, aligned
+	title string          // the figure's, for the SVG's <title>
+	// layout, when set, fits the plot to the width it is drawn at.
+	layout func(width vg.Length)
 }
 
 // Format is an output file format.
@@ -107,7 +112,9 @@ func (f *Figure) Write(w io.Writer, format Format) error {
 	case SVG:
 		c = vgsvg.New(width, height)
 	case PDF:
-		c = vgpdf.New(width, height)
+		pdf := vgpdf.New(width, height)
+		pdf.EmbedFonts(true)
+		c = pdf
 	case PNG:
 		dpi := f.DPI
 		if dpi <= 0 {
@@ -117,11 +124,43 @@ func (f *Figure) Write(w io.Writer, format Format) error {
 	default:
 		return fmt.Errorf("unsupported plot format %q: want svg, png or pdf", format)
 	}
-	dc := draw.New(c)
+	if f.layout != nil {
+		f.layout(width)
+	}
+	var draws vg.CanvasSizer = c
+	text := &outlined{CanvasSizer: c}
+	if format == SVG {
+		draws = text
+	}
+	dc := draw.New(draws)
 	dc.SetColor(color.White) // the margin too, not only the plot
 	dc.Fill(dc.Rectangle.Path())
-	f.plot.Draw(draw.Crop(dc, margin, -margin, margin, -margin))
-	_, err := c.WriteTo(w)
+	area := draw.Crop(dc, margin, -margin, margin, -margin)
+	if f.tiles != nil {
+		tiles := draw.Tiles{Rows: len(f.tiles), Cols: len(f.tiles[0]), PadX: vg.Points(12), PadY: vg.Points(12)}
+		canvases := gplot.Align(f.tiles, tiles, area)
+		for i := range f.tiles {
+			for j, p := range f.tiles[i] {
+				if p != nil {
+					p.Draw(canvases[i][j])
+				}
+			}
+		}
+	} else {
+		f.plot.Draw(area)
+	}
+	if format != SVG {
+		_, err := c.WriteTo(w)
+		return err
+	}
+	var svg bytes.Buffer
+	if _, err := c.WriteTo(&svg); err != nil {
+		return err
+	}
+	out, err := describe(svg.Bytes(), f.title, text.texts)
+	if err == nil {
+		_, err = w.Write(out)
+	}
 	return err
 }
 
@@ -144,7 +183,7 @@ func newFigure(l Labels) *Figure {
 	p.X.Label.Text = l.X
 	p.Y.Label.Text = l.Y
 	p.Legend.ThumbnailWidth = vg.Points(24)
-	return &Figure{plot: p}
+	return &Figure{plot: p, title: l.Title}
 }
 
 // palette is Okabe and Ito's colour-blind-safe set, reordered so that

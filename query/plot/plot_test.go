@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 
 	"github.com/kdf-tools/kdf/internal/golden"
@@ -72,6 +73,22 @@ func samples(t *testing.T) map[string]*Figure {
 	}
 	f, err = TopK(Labels{Title: "Functions costing the most records", X: "records"}, items, 2500000)
 	must("topk", f, err)
+	var panels []Panel
+	for _, metric := range []string{"value coverage", "distinct pcs", "bugs"} {
+		pn := Panel{Title: metric}
+		for a, name := range []string{"dataflow", "coverage", "baseline"} {
+			g := Series{Name: name}
+			for range 5 {
+				g.Values = append(g.Values, float64(1000*(3-a)+rng.IntN(500)))
+			}
+			pn.Groups = append(pn.Groups, g)
+		}
+		panels = append(panels, pn)
+	}
+	panels[2].Groups[1].Values = []float64{2, 2, 2, 3, 5}
+	panels[2].Groups[2].Values = nil // a group without trials
+	f, err = Trials("Trials per arm", panels...)
+	must("trials", f, err)
 	return figs
 }
 
@@ -94,6 +111,7 @@ func TestWriteAllFormats(t *testing.T) {
 	titles := map[string]string{
 		"histogram": "Values of len (kmalloc)", "cdf": "Overhead per run",
 		"growth": "Value coverage growth", "topk": "Functions costing the most records",
+		"trials": "Trials per arm",
 	}
 	for name, fig := range samples(t) {
 		for _, ext := range []string{".svg", ".png", ".pdf"} {
@@ -117,6 +135,9 @@ func TestWriteAllFormats(t *testing.T) {
 				case ".pdf":
 					if !bytes.HasPrefix(data, []byte("%PDF")) {
 						t.Errorf("PDF starts with %q", data[:min(8, len(data))])
+					}
+					if !bytes.Contains(data, []byte("/FontFile")) {
+						t.Error("the PDF does not embed its font")
 					}
 				}
 			})
@@ -146,6 +167,11 @@ func checkSVG(t *testing.T, data []byte, title string) {
 	}
 	if !strings.Contains(text.String(), title) {
 		t.Errorf("SVG text does not contain the title %q", title)
+	}
+	// Text is drawn as outlines: nothing for the viewer to find a
+	// font for.
+	if bytes.Contains(data, []byte("<text")) || bytes.Contains(data, []byte("font-family")) {
+		t.Error("the SVG leaves text for the viewer to set in a font")
 	}
 }
 
@@ -246,6 +272,9 @@ func TestBadInput(t *testing.T) {
 		{"growth unsorted", second(Growth(Labels{}, IQR, Arm{"a", []Curve{{X: []float64{2, 1}, Y: []float64{1, 2}}}})), "X decreases"},
 		{"growth inf", second(Growth(Labels{}, IQR, Arm{"a", []Curve{{X: []float64{1}, Y: []float64{math.Inf(1)}}}})), "+Inf"},
 		{"topk none", second(TopK(Labels{}, nil, 0)), "no items"},
+		{"trials none", second(Trials("t")), "no panels"},
+		{"trials no groups", second(Trials("t", Panel{Title: "m"})), `panel "m" has no groups`},
+		{"trials nan", second(Trials("t", Panel{"m", []Series{{"a", []float64{math.NaN()}}}})), `m, group "a": value 0 is NaN`},
 		{"topk negative", second(TopK(Labels{}, []Item{{"f", -1}}, 0)), "negative"},
 	}
 	for _, tt := range tests {
@@ -258,10 +287,61 @@ func TestBadInput(t *testing.T) {
 func second(_ *Figure, err error) error { return err }
 
 func TestBucketLabel(t *testing.T) {
-	want := map[int]string{0: "0", 1: "1", 2: "2-3", 3: "4-7", 10: "512-1023", 11: "2^10", 64: "2^63"}
+	want := map[int]string{0: "0", 1: "1", 2: "2", 3: "4", 10: "512", 11: "1Ki", 12: "2Ki", 21: "1Mi", 31: "1Gi", 64: "8Ei"}
 	for k, w := range want {
 		if got := bucketLabel(k); got != w {
 			t.Errorf("bucketLabel(%d) = %q, want %q", k, got, w)
+		}
+	}
+}
+
+// TestHistogramLabels: however many buckets and however wide the
+// figure, no two labels overlap: level ones are their width apart,
+// turned ones their height across the slant; and the labels drawn are
+// the buckets the step keeps.
+func TestHistogramLabels(t *testing.T) {
+	for _, tc := range []struct {
+		first, last int
+		inches      float64
+	}{{0, 64, DefaultWidth}, {0, 64, 3.3}, {0, 64, 7}, {3, 9, DefaultWidth}, {0, 20, DefaultWidth}, {20, 40, 3.3}} {
+		counts := make([]uint64, 65)
+		for k := tc.first; k <= tc.last; k++ {
+			counts[k] = uint64(k + 1)
+		}
+		f, err := Log2Histogram(Labels{Title: "h"}, counts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sty := f.plot.X.Tick.Label
+		width := plotWidth(vg.Length(tc.inches) * vg.Inch)
+		step, rotate := labelStep(sty, tc.first, tc.last, width)
+		spacing := width / vg.Length(tc.last-tc.first+1) * vg.Length(step)
+		var widest vg.Length
+		for _, s := range bucketLabels(tc.first, tc.last, step) {
+			widest = max(widest, sty.Width(s))
+		}
+		if fits := !rotate && spacing >= widest || rotate && spacing*math.Sqrt2/2 >= sty.Height("0"); !fits {
+			t.Errorf("buckets %d-%d at %v in: step %d, rotated %v: labels %v apart overlap", tc.first, tc.last, tc.inches, step, rotate, spacing)
+		}
+		if rotate && step > 1 && vg.Length(step/2)*spacing/vg.Length(step)*math.Sqrt2/2 >= sty.Height("0")*1.2 {
+			t.Errorf("buckets %d-%d at %v in: step %d where %d would do", tc.first, tc.last, tc.inches, step, step/2)
+		}
+		f.Width = tc.inches
+		var b bytes.Buffer
+		if err := f.Write(&b, SVG); err != nil {
+			t.Fatal(err)
+		}
+		want := 0
+		for _, s := range bucketLabels(tc.first, tc.last, step) {
+			if s != "" {
+				want++
+				if !strings.Contains(b.String(), "\n"+s+"\n") {
+					t.Errorf("buckets %d-%d: label %q not drawn", tc.first, tc.last, s)
+				}
+			}
+		}
+		if want == 0 || want > 1+(tc.last-tc.first)/step {
+			t.Errorf("buckets %d-%d: %d labels at step %d", tc.first, tc.last, want, step)
 		}
 	}
 }
@@ -311,6 +391,17 @@ func TestSummarizeTrials(t *testing.T) {
 	for i := range wantMed {
 		if med[i].X != float64(i+1) || med[i].Y != wantMed[i] || lo[i].Y != wantLo[i] || hi[i].Y != wantHi[i] {
 			t.Errorf("x=%d: median %v lo %v hi %v, want %v %v %v", i+1, med[i].Y, lo[i].Y, hi[i].Y, wantMed[i], wantLo[i], wantHi[i])
+		}
+	}
+}
+
+func TestSpread(t *testing.T) {
+	got := spread(2, []float64{1, 3, 3, 3, 4})
+	want := plotter.XYs{{X: 2, Y: 1}, {X: 1.88, Y: 3}, {X: 2, Y: 3}, {X: 2.12, Y: 3}, {X: 2, Y: 4}}
+	for i := range want {
+		if math.Abs(got[i].X-want[i].X) > 1e-12 || got[i].Y != want[i].Y {
+			t.Errorf("spread: %v, want %v", got, want)
+			break
 		}
 	}
 }

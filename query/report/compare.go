@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
+	"slices"
 	"strings"
 
 	"github.com/kdf-tools/kdf/query"
@@ -12,9 +14,47 @@ import (
 	"github.com/kdf-tools/kdf/query/table"
 )
 
-// compareMetrics are the per-trial columns compare summarizes, in the
-// order of its rows.
-var compareMetrics = []string{"value_coverage", "functions", "records"}
+// metricParam adds metrics to compare, or chooses among the built-in
+// ones (see Metric).
+var metricParam = Param{Name: "metric", Type: Strings, Go: true,
+	Check: func(text string) error { _, err := ParseMetric(text); return err },
+	Doc: "compare `NAME=SQL` per trial: an aggregate over the trial's runs, or FROM records, calls, args, arg_fields or rets, " +
+		"WHERE narrows them (distinct_pcs='count(DISTINCT pc) FROM records'); a built-in by NAME alone: value_coverage, functions, records, runs"}
+
+// metricsOf returns the metrics the variables ask for: those of
+// --metric in order, or the first three built-in ones.
+func metricsOf(vars query.Vars) []Metric {
+	specs, _ := vars["metric"].([]string)
+	if len(specs) == 0 {
+		specs = builtinMetrics[:3]
+	}
+	var out []Metric
+	for _, s := range specs {
+		m, err := ParseMetric(s)
+		if err != nil {
+			panic(err) // Vars checked every one
+		}
+		if !slices.ContainsFunc(out, func(o Metric) bool { return o.Name == m.Name }) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// hasMetrics: compare_trials is its SQL alone without --metric.
+func hasMetrics(vars query.Vars) bool {
+	specs, _ := vars["metric"].([]string)
+	return slices.ContainsFunc(specs, func(s string) bool { return strings.Contains(s, "=") })
+}
+
+// compareTrials is compare_trials: compare.sql's table with a column
+// per metric defined with --metric.
+func compareTrials(ctx context.Context, db *query.DB, t *table.Table, vars query.Vars) (*table.Table, error) {
+	if err := addMetrics(ctx, db, t, metricsOf(vars), vars); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
 
 // trialGroup is one group's trials: its per-trial value of each metric.
 type trialGroup struct {
@@ -27,9 +67,15 @@ type trialGroup struct {
 // and group, median [min-max] across trials and, for every group but
 // the baseline, the two-sided Mann-Whitney U p-value and the Vargha-
 // Delaney A12 of the group's trials over the baseline's. The baseline
-// comes first in each metric's rows, the others follow by name.
-func compareSummary(_ context.Context, _ *query.DB, t *table.Table, vars query.Vars) (*table.Table, error) {
-	groups, err := trialGroups(t)
+// comes first in each metric's rows, the others follow by name. A
+// trial where a metric is NULL is left out of that metric's numbers
+// (trials says how many count).
+func compareSummary(ctx context.Context, db *query.DB, t *table.Table, vars query.Vars) (*table.Table, error) {
+	metrics := metricsOf(vars)
+	if err := addMetrics(ctx, db, t, metrics, vars); err != nil {
+		return nil, err
+	}
+	groups, err := trialGroups(t, metrics)
 	if err != nil {
 		return nil, err
 	}
@@ -54,13 +100,19 @@ func compareSummary(_ context.Context, _ *query.DB, t *table.Table, vars query.V
 		}
 		return nil, fmt.Errorf("no %s %v to compare with: the %ss are %s", by, vars["baseline"], by, strings.Join(names, ", "))
 	}
-	for _, m := range compareMetrics {
+	for _, m := range metrics {
 		for _, g := range groups {
-			x := g.metrics[m]
-			row := []any{m, g.value, int64(len(x)), stats.Summarize(x).MedianRange(-1), nil, nil, "baseline"}
+			x := g.metrics[m.Name]
+			row := []any{m.Name, g.value, int64(len(x)), stats.Summarize(x).MedianRange(digits(x)), nil, nil, "baseline"}
+			if len(x) == 0 {
+				row[3] = nil
+			}
 			if g != base {
-				u := stats.MannWhitney(x, base.metrics[m])
+				u := stats.MannWhitney(x, base.metrics[m.Name])
 				row[4], row[5], row[6] = nullNaN(u.P), nullNaN(u.A12), u.Magnitude().String()
+				if len(x) == 0 || len(base.metrics[m.Name]) == 0 {
+					row[6] = nil
+				}
 			}
 			out.Rows = append(out.Rows, row)
 		}
@@ -68,16 +120,34 @@ func compareSummary(_ context.Context, _ *query.DB, t *table.Table, vars query.V
 	return out, nil
 }
 
-// trialGroups reads the per-trial table into groups, the baseline first
-// and the others in the table's order.
-func trialGroups(t *table.Table) ([]*trialGroup, error) {
-	g, b := t.Index("group"), t.Index("baseline")
-	cols := make([]int, len(compareMetrics))
-	for i, m := range compareMetrics {
-		cols[i] = t.Index(m)
+// digits is the precision of a median [min-max] cell: every digit of
+// counts (-1), four significant ones of the largest value otherwise.
+func digits(x []float64) int {
+	largest := 0.0
+	whole := true
+	for _, v := range x {
+		whole = whole && v == math.Trunc(v)
+		largest = max(largest, math.Abs(v))
 	}
-	if g < 0 || b < 0 || cols[0] < 0 || cols[1] < 0 || cols[2] < 0 {
-		return nil, errors.New("the compare query lacks group, baseline or a metric")
+	if whole || largest == 0 {
+		return -1
+	}
+	return max(0, 3-int(math.Floor(math.Log10(largest))))
+}
+
+// trialGroups reads the per-trial table into groups, the baseline first
+// and the others in the table's order, with each metric's values of
+// the trials where it is not NULL.
+func trialGroups(t *table.Table, metrics []Metric) ([]*trialGroup, error) {
+	g, b := t.Index("group"), t.Index("baseline")
+	if g < 0 || b < 0 {
+		return nil, errors.New("the compare query lacks group or baseline")
+	}
+	cols := make([]int, len(metrics))
+	for i, m := range metrics {
+		if cols[i] = t.Index(m.Name); cols[i] < 0 {
+			return nil, fmt.Errorf("the per-trial table has no metric %s", m.Name)
+		}
 	}
 	var groups []*trialGroup
 	byKey := map[string]*trialGroup{}
@@ -97,58 +167,52 @@ func trialGroups(t *table.Table) ([]*trialGroup, error) {
 				groups = append(groups, tg)
 			}
 		}
-		for i, m := range compareMetrics {
-			n, ok := row[cols[i]].(int64)
-			if !ok {
-				return nil, fmt.Errorf("%s of a trial is %T, not an integer", m, row[cols[i]])
+		for i, m := range metrics {
+			v, err := number(row[cols[i]])
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", m.Name, err)
 			}
-			tg.metrics[m] = append(tg.metrics[m], float64(n))
+			if v != nil {
+				tg.metrics[m.Name] = append(tg.metrics[m.Name], v.(float64))
+			}
 		}
 	}
 	return groups, nil
 }
 
-// growthFigure draws value coverage growth: per group, the median over
-// its trials with the band from the lowest to the highest trial, from
-// the compare_growth table (the report's own, or one made with the
-// same variables).
-func growthFigure(ctx context.Context, db *query.DB, t *table.Table, vars query.Vars) (*plot.Figure, error) {
-	if t.Index("new_values") < 0 {
-		var err error
-		if t, err = runWith(ctx, db, "compare_growth", vars); err != nil {
-			return nil, err
+// compareFigure draws, with --metric, each metric's trials per group
+// (trialsFigure); without, value coverage growth (growthFigure).
+func compareFigure(ctx context.Context, db *query.DB, t *table.Table, vars query.Vars) (*plot.Figure, error) {
+	if specs, _ := vars["metric"].([]string); len(specs) > 0 {
+		return trialsFigure(ctx, db, vars)
+	}
+	return growthFigure(ctx, db, t, vars)
+}
+
+// trialsFigure draws a panel per metric: each group's trials, with
+// their median and range, from the compare_trials table made with the
+// same variables.
+func trialsFigure(ctx context.Context, db *query.DB, vars query.Vars) (*plot.Figure, error) {
+	t, err := runWith(ctx, db, "compare_trials", vars)
+	if err != nil {
+		return nil, err
+	}
+	metrics := metricsOf(vars)
+	groups, err := trialGroups(t, metrics)
+	if err != nil {
+		return nil, err
+	}
+	if len(groups) == 0 {
+		return nil, errors.New("no runs: no trials to draw")
+	}
+	slices.SortStableFunc(groups, func(a, b *trialGroup) int { return strings.Compare(groupLabel(a.value), groupLabel(b.value)) })
+	var panels []plot.Panel
+	for _, m := range metrics {
+		pn := plot.Panel{Title: m.Name}
+		for _, g := range groups {
+			pn.Groups = append(pn.Groups, plot.Series{Name: groupLabel(g.value), Values: g.metrics[m.Name]})
 		}
+		panels = append(panels, pn)
 	}
-	g, c, tr, run, cov := t.Index("group"), t.Index("campaign"), t.Index("trial"), t.Index("run"), t.Index("value_coverage")
-	if g < 0 || c < 0 || tr < 0 || run < 0 || cov < 0 {
-		return nil, errors.New("the compare_growth table lacks group, campaign, trial, run or value_coverage")
-	}
-	var arms []plot.Arm
-	armAt, trialAt := map[string]int{}, map[string]int{}
-	for _, row := range t.Rows {
-		name := groupLabel(row[g])
-		a, ok := armAt[name]
-		if !ok {
-			a = len(arms)
-			armAt[name] = a
-			arms = append(arms, plot.Arm{Name: name})
-		}
-		trial := fmt.Sprint(name, "\x00", row[c], "\x00", row[tr])
-		i, ok := trialAt[trial]
-		if !ok {
-			i = len(arms[a].Trials)
-			trialAt[trial] = i
-			arms[a].Trials = append(arms[a].Trials, plot.Curve{})
-		}
-		x, _ := row[run].(int64)
-		y, _ := row[cov].(int64)
-		curve := &arms[a].Trials[i]
-		curve.X = append(curve.X, float64(x))
-		curve.Y = append(curve.Y, float64(y))
-	}
-	if len(arms) == 0 {
-		return nil, errors.New("no runs: no growth to draw")
-	}
-	by := groupName(vars, "arm")
-	return plot.Growth(plot.Labels{Title: "value coverage growth, by " + by, X: "run", Y: "distinct (function, argument, value)"}, plot.MinMax, arms...)
+	return plot.Trials("trials by "+groupName(vars, "arm"), panels...)
 }

@@ -5,13 +5,11 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/kdf-tools/kdf/internal/golden"
 	"github.com/kdf-tools/kdf/query/stats"
 	"github.com/kdf-tools/kdf/query/table"
 )
@@ -58,10 +56,7 @@ func TestCompareKnown(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.style(got)
-	for _, name := range []string{"table", "md", "latex", "csv"} {
-		f, _ := table.ParseFormat(name)
-		golden.Check(t, filepath.Join("testdata", "known", "compare."+name), render(t, got, f))
-	}
+	checkPaper(t, "compare", "compare", got)
 	want := []struct {
 		metric, arm, cell string
 		p, a12            any
@@ -191,6 +186,7 @@ func TestCompareAgainstGo(t *testing.T) {
 				cmp.Compare(a.path, b.path), cmp.Compare(a.runID, b.runID))
 		})
 		seen := map[string]bool{}
+		var execNS int64
 		for i, r := range ts.order {
 			n := 0
 			for _, tuple := range firstSeen[r.runID] {
@@ -199,7 +195,12 @@ func TestCompareAgainstGo(t *testing.T) {
 					n++
 				}
 			}
-			want = append(want, fmt.Sprint([]any{ts.group, ts.campaign, ts.trial, int64(i + 1), r.runID, int64(n), int64(len(seen))}))
+			// No round; seconds since the trial's first run; execution
+			// so far.
+			execNS += r.exec.(int64)
+			elapsed := float64(micros(t, r.timestamp).Sub(micros(t, ts.order[0].timestamp)).Microseconds()) / 1e6
+			want = append(want, fmt.Sprint([]any{ts.group, ts.campaign, ts.trial, int64(i + 1), r.runID, nil,
+				elapsed, float64(execNS) / 1e9, int64(n), int64(len(seen))}))
 		}
 		if len(seen) != len(ts.values) {
 			t.Errorf("trial %s: growth ends at %d, the trial saw %d", k, len(seen), len(ts.values))

@@ -28,6 +28,12 @@
 //	pairs   per function: calls by status (complete, no_return,
 //	        no_entry, truncated), error-return share with the top
 //	        errnos, top return values, maximum depth, recursion
+//	fields  per function, struct argument (or returned struct) and
+//	        field: how often the struct was read again in the run
+//	        (same address, shape and type), inside the call or after
+//	        it, and how often and to what the field had changed.
+//	        kcov_dataflow writes no argument at a function's return:
+//	        a later read of the same struct is what shows a change
 //
 // and, over groups of runs (--by campaign, arm or any attribute):
 //
@@ -37,18 +43,23 @@
 //	                    and from the manifests' exec_ns and baseline_ns
 //	                    the overhead's median with a bootstrap 95%
 //	                    interval, geometric mean and p90, the median
-//	                    extra time and ns per record; --plot draws the
-//	                    CDF of the per-run overhead of each group
+//	                    extra time and ns per record, times divided by
+//	                    the manifests' iters; per run, or with
+//	                    --per program each program's best of N; --plot
+//	                    draws the CDF of the overhead of each group
 //	overhead_runs       the same per run, the CDF's data
+//	overhead_programs   per program, best of N: its fastest execution
+//	                    with recording on and off, the overhead
 //	overhead_functions  per campaign or --by group, the functions that
 //	                    cost the most records, their cumulative share
 //	                    (what excluding them saves) and the records
 //	                    inside their calls; --plot draws them as bars
 //	compare             per group (arm) over its trials: median
 //	                    [min-max] of value coverage, functions reached
-//	                    and records, with the Mann-Whitney U p-value and
-//	                    the Vargha-Delaney A12 against the baseline;
-//	                    --plot draws value coverage growth
+//	                    and records, or of each --metric, with the
+//	                    Mann-Whitney U p-value and the Vargha-Delaney
+//	                    A12 against the baseline; --plot draws value
+//	                    coverage growth, or each metric's trials
 //	compare_trials      the trials' values compare summarizes
 //	compare_growth      distinct (function, argument, value) tuples after
 //	                    each run of each trial, in campaign order
@@ -58,6 +69,17 @@
 //	ffi_null_buffer  the seed's FFI contract question: calls of
 //	                 ffi_check_result whose struct argument has a NULL
 //	                 buffer right after ffi_alloc_buf returned 0
+//
+// A metric of compare is any number per trial, given to --metric as
+// NAME=AGGREGATE [FROM TABLE] [WHERE CONDITION] (see Metric): an
+// aggregate over the trial's runs (a manifest field is attrs['KEY']),
+// records, calls, args, arg_fields or rets, several at once; the SQL
+// runs in the same locked-down DuckDB as the reports, wrapped so that
+// it reads one table's rows of one trial at a time.
+//
+// Every report's table can be narrowed to some columns (kdf report
+// --columns), and a LaTeX one leaves out the report's Wide columns
+// unless told, so that it fits a page.
 //
 // The example, as `kdf report sql ffi_null_buffer` prints it:
 //

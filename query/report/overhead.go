@@ -91,11 +91,18 @@ func summarizeOverhead(ratios, extra, perRecord []float64) overheadStats {
 // the overhead_runs table (the report's own, or one made with the same
 // variables).
 func overheadCDF(ctx context.Context, db *query.DB, t *table.Table, vars query.Vars) (*plot.Figure, error) {
+	per := "run"
 	if t.Index("overhead") < 0 {
+		from := "overhead_runs"
+		if vars["per"] == "program" {
+			from, per = "overhead_programs", "program"
+		}
 		var err error
-		if t, err = runWith(ctx, db, "overhead_runs", vars); err != nil {
+		if t, err = runWith(ctx, db, from, vars); err != nil {
 			return nil, err
 		}
+	} else if t.Index("program_id") >= 0 {
+		per = "program"
 	}
 	g, o := t.Index("group"), t.Index("overhead")
 	if g < 0 || o < 0 {
@@ -115,13 +122,16 @@ func overheadCDF(ctx context.Context, db *query.DB, t *table.Table, vars query.V
 			at[name] = i
 			series = append(series, plot.Series{Name: name})
 		}
-		series[i].Values = append(series[i].Values, v)
+		series[i].Values = append(series[i].Values, 100*v) // percent, as the tables show it
 	}
 	if len(series) == 0 {
 		return nil, errors.New("no run has both exec_ns and baseline_ns (with baseline_ns > 0): no overhead to draw")
 	}
 	by := groupName(vars, "campaign")
-	return plot.CDF(plot.Labels{Title: "overhead per run, by " + by, X: "overhead (exec_ns / baseline_ns - 1)", Y: "fraction of runs"}, series...)
+	if per == "program" {
+		return plot.CDF(plot.Labels{Title: "overhead per program, best of N, by " + by, X: "overhead (%): fastest exec_ns / fastest baseline_ns - 1", Y: "fraction of programs"}, series...)
+	}
+	return plot.CDF(plot.Labels{Title: "overhead per run, by " + by, X: "overhead (%): exec_ns / baseline_ns - 1", Y: "fraction of runs"}, series...)
 }
 
 // functionsTopK draws the listed functions' records as bars with their

@@ -11,11 +11,14 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/kdf-tools/kdf/internal/golden"
 	"github.com/kdf-tools/kdf/internal/synth"
 	"github.com/kdf-tools/kdf/query"
+	"github.com/kdf-tools/kdf/query/plot"
 	"github.com/kdf-tools/kdf/query/stats"
 	"github.com/kdf-tools/kdf/query/table"
 )
@@ -38,40 +41,68 @@ var handTimes = map[string][][2]int64{
 }
 
 // timedSources writes a campaign of 2 arms x 2 trials x 1 boot x 2
-// programs and rewrites its manifests with handTimes.
-func timedSources(t testing.TB) string {
+// programs and rewrites its manifests with handTimes, and with more.
+func timedSources(t testing.TB, more ...func(arm string, trial, i int, m map[string]any)) string {
+	t.Helper()
+	return handSources(t, func(arm string, trial, i int, m map[string]any) {
+		tt := handTimes[arm][(trial-1)*2+i]
+		m["exec_ns"], m["baseline_ns"] = tt[0], tt[1]
+		for _, f := range more {
+			f(arm, trial, i, m)
+		}
+	})
+}
+
+// handSources writes a campaign of arms a and b x 2 trials x 1 boot x 2
+// programs, whose manifests edit rewrites.
+func handSources(t testing.TB, edit func(arm string, trial, i int, m map[string]any)) string {
 	t.Helper()
 	cfg := synth.DefaultConfig()
 	cfg.Arms, cfg.Trials, cfg.Boots, cfg.Programs = []string{"a", "b"}, 2, 1, 2
 	dir := genSources(t, cfg)
-	for arm, times := range handTimes {
-		for trial := 1; trial <= 2; trial++ {
-			path := filepath.Join(dir, "arm="+arm, fmt.Sprintf("trial=%d", trial), "boot=1", "manifest.jsonl")
-			b, err := os.ReadFile(path)
-			if err != nil {
+	rewriteManifests(t, dir, edit)
+	return dir
+}
+
+// rewriteManifests changes the manifest line of every program of a
+// generated campaign's boot 1: edit gets its arm, trial, index in the
+// boot (from 0) and fields.
+func rewriteManifests(t testing.TB, dir string, edit func(arm string, trial, i int, m map[string]any)) {
+	t.Helper()
+	paths, err := filepath.Glob(filepath.Join(dir, "arm=*", "trial=*", "boot=1", "manifest.jsonl"))
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no manifests in %s: %v", dir, err)
+	}
+	for _, path := range paths {
+		rel, _ := filepath.Rel(dir, path)
+		parts := strings.Split(filepath.ToSlash(rel), "/")
+		arm := strings.TrimPrefix(parts[0], "arm=")
+		trial, err := strconv.Atoi(strings.TrimPrefix(parts[1], "trial="))
+		if err != nil {
+			t.Fatalf("%s: %v", rel, err)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out bytes.Buffer
+		sc := bufio.NewScanner(bytes.NewReader(b))
+		sc.Buffer(nil, 1<<20)
+		for i := 0; sc.Scan(); i++ {
+			var m map[string]any
+			dec := json.NewDecoder(bytes.NewReader(sc.Bytes()))
+			dec.UseNumber()
+			if err := dec.Decode(&m); err != nil {
 				t.Fatal(err)
 			}
-			var out bytes.Buffer
-			sc := bufio.NewScanner(bytes.NewReader(b))
-			sc.Buffer(nil, 1<<20)
-			for i := 0; sc.Scan(); i++ {
-				var m map[string]any
-				dec := json.NewDecoder(bytes.NewReader(sc.Bytes()))
-				dec.UseNumber()
-				if err := dec.Decode(&m); err != nil {
-					t.Fatal(err)
-				}
-				tt := times[(trial-1)*2+i]
-				m["exec_ns"], m["baseline_ns"] = tt[0], tt[1]
-				line, _ := json.Marshal(m)
-				out.Write(append(line, '\n'))
-			}
-			if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
-				t.Fatal(err)
-			}
+			edit(arm, trial, i, m)
+			line, _ := json.Marshal(m)
+			out.Write(append(line, '\n'))
+		}
+		if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
 		}
 	}
-	return dir
 }
 
 // TestOverheadKnown: over runs with hand-made times, the overhead
@@ -80,10 +111,7 @@ func timedSources(t testing.TB) string {
 func TestOverheadKnown(t *testing.T) {
 	db := openDataset(t, "hand", timedSources(t))
 	tab := run(t, db, "overhead", map[string]string{"group_by": "arm"})
-	for _, name := range []string{"table", "md", "latex", "csv"} {
-		f, _ := table.ParseFormat(name)
-		golden.Check(t, filepath.Join("testdata", "known", "overhead."+name), render(t, tab, f))
-	}
+	checkPaper(t, "overhead", "overhead", tab)
 	records := map[string][]float64{} // per arm, in path order
 	rows, err := db.Query(context.Background(), "SELECT arm, records FROM runs ORDER BY arm, path", nil)
 	if err != nil {
@@ -141,6 +169,21 @@ func TestOverheadKnown(t *testing.T) {
 		if a, b := fmt.Sprint(r[cheap.Index("overhead_median")]), fmt.Sprint(tab.Rows[i][tab.Index("overhead_median")]); a != b {
 			t.Errorf("--cost-ns changed the overhead: %s, %s", a, b)
 		}
+	}
+	// The figure's overhead is in percent, as the tables': arm b's
+	// runs reach 100%, and the axis is labelled in percent.
+	r, _ := Lookup("overhead")
+	fig, err := r.Plot(context.Background(), db, tab, map[string]any{"group_by": "arm"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var svg bytes.Buffer
+	if err := fig.Write(&svg, plot.SVG); err != nil {
+		t.Fatal(err)
+	}
+	desc := svg.String()[strings.Index(svg.String(), "<desc>"):strings.Index(svg.String(), "</desc>")]
+	if !strings.Contains(desc, "\n100\n") || !strings.Contains(desc, "overhead (%)") {
+		t.Errorf("the overhead CDF is not in percent: %s", desc)
 	}
 	// Per run: the ratio minus one, in the order of the times.
 	runs := run(t, db, "overhead_runs", map[string]string{"group_by": "arm"})
@@ -366,4 +409,95 @@ func functionsByGo(t *testing.T, db *query.DB, groupOf map[int64]any) []string {
 		}
 	}
 	return out
+}
+
+// TestOverheadBestOfN: each trial's two runs are one program, run
+// twice, and their times are totals of 2 executions (iters; the
+// iterations kdf record writes divide nothing). Per run, the
+// ratios are handTimes' and the extra time halves: arm a's 100k, 200k,
+// 300k and 500k extra ns are 50k, 100k, 150k and 250k per iteration,
+// median 125k. Per program, best of 2: a's first program runs in 1.1M
+// and 1.2M ns against 1M twice, so its best is 1.1M / 1M, 10% and 50k
+// ns an iteration; its second 1.3M / 1M, 30% and 150k: median 20% and
+// 100k. b's are 2.1M / 2M (5%, 50k) and 2.5M / 2M (25%, 250k): median
+// 15% and 150k.
+func TestOverheadBestOfN(t *testing.T) {
+	db := openDataset(t, "best", timedSources(t, func(arm string, trial, i int, m map[string]any) {
+		m["program"], m["iters"] = fmt.Sprintf("p%d", trial), 2
+		m["iterations"] = 9 // as kdf record writes it: its times are medians, one execution's
+	}))
+	col := func(tab *table.Table, row int, name string) any { return tab.Rows[row][tab.Index(name)] }
+	for _, tc := range []struct {
+		per           string
+		timed         int64
+		median, extra [2]float64 // arms a and b
+	}{
+		{"run", 4, [2]float64{0.25, 0.15}, [2]float64{125_000, 150_000}},
+		{"program", 2, [2]float64{0.2, 0.15}, [2]float64{100_000, 150_000}},
+	} {
+		tab := run(t, db, "overhead", map[string]string{"group_by": "arm", "per": tc.per})
+		for i := range 2 {
+			if col(tab, i, "timed") != tc.timed || col(tab, i, "runs") != int64(4) {
+				t.Errorf("--per %s, arm %v: %v timed of %v runs, want %d of 4", tc.per, col(tab, i, "arm"), col(tab, i, "timed"), col(tab, i, "runs"), tc.timed)
+			}
+			for name, want := range map[string]float64{"overhead_median": tc.median[i], "extra_ns": tc.extra[i]} {
+				if got := col(tab, i, name).(float64); math.Abs(got-want) > 1e-9*math.Max(1, want) {
+					t.Errorf("--per %s, arm %v: %s %v, by hand %v", tc.per, col(tab, i, "arm"), name, got, want)
+				}
+			}
+		}
+	}
+	programs := run(t, db, "overhead_programs", map[string]string{"group_by": "arm"})
+	golden.Check(t, filepath.Join("testdata", "known", "overhead_programs.table"), render(t, programs, table.Text))
+	want := []string{"a 2 2 550000 500000 50000", "a 2 2 650000 500000 150000", "b 2 2 1.05e+06 1e+06 50000", "b 2 2 1.25e+06 1e+06 250000"}
+	if len(programs.Rows) != len(want) {
+		t.Fatalf("%d programs:\n%s", len(programs.Rows), programs)
+	}
+	for i, w := range want {
+		g := fmt.Sprintf("%v %v %v %v %v %v", col(programs, i, "group"), col(programs, i, "runs"), col(programs, i, "timed"), col(programs, i, "exec_ns"),
+			col(programs, i, "baseline_ns"), col(programs, i, "extra_ns"))
+		if g != w {
+			t.Errorf("program %d: %s, want %s", i, g, w)
+		}
+	}
+	// Per run, the extra time is per iteration too.
+	runs := run(t, db, "overhead_runs", map[string]string{"group_by": "arm"})
+	for i := range runs.Rows {
+		tt := handTimes[col(runs, i, "group").(string)][i%4]
+		if got, want := col(runs, i, "extra_ns"), float64(tt[0]-tt[1])/2; got != want || col(runs, i, "iters") != 2.0 {
+			t.Errorf("run %d: extra_ns %v over %v iters, want %v over 2", i, got, col(runs, i, "iters"), want)
+		}
+	}
+	r, _ := Lookup("overhead")
+	vars, _ := r.Vars(map[string]string{"group_by": "arm", "per": "program"})
+	fig, err := r.Plot(context.Background(), db, run(t, db, "overhead", map[string]string{"group_by": "arm", "per": "program"}), vars)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var svg bytes.Buffer
+	if err := fig.Write(&svg, plot.SVG); err != nil {
+		t.Fatal(err)
+	}
+	if text := svgText(t, svg.Bytes()); !strings.Contains(text, "overhead per program, best of N, by arm") {
+		t.Errorf("--per program --plot:\n%s", text)
+	}
+	if _, err := r.Vars(map[string]string{"per": "boot"}); err == nil {
+		t.Error("--per boot accepted")
+	}
+}
+
+// TestItersOf: the macro reads iters, else 1, and not kdf record's
+// iterations; a value that is no positive number gives no time per
+// execution.
+func TestItersOf(t *testing.T) {
+	db := openDataset(t, "seed", seedSources(t, "eight_args_c"))
+	got, err := db.Query(context.Background(), `SELECT iters_of(MAP {'iters': '10'}), iters_of(MAP {'iterations': '4'}),
+       iters_of(MAP {'iterations': '3', 'iters': '4'}), iters_of(MAP {'arm': 'a'}),
+       iters_of(MAP {'iters': '0'}), iters_of(MAP {'iters': 'many'})`, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g, w := fmt.Sprint(got.Rows[0]), "[10 1 4 1 <nil> <nil>]"; g != w {
+		t.Errorf("iters_of: %s, want %s", g, w)
+	}
 }

@@ -23,7 +23,14 @@ const (
 	String Type = iota
 	Int
 	Float
+	// Strings is a flag given any number of times; its values are a
+	// []string. Given as one text, they are separated by ListSep.
+	Strings
 )
+
+// ListSep separates the values of a Strings parameter given as one
+// text: NUL, which no command-line argument can hold.
+const ListSep = "\x00"
 
 // Param is one parameter of a report: a SQL variable the report's file
 // reads with getvariable(Name), and the flag kdf report sets it with.
@@ -38,6 +45,12 @@ type Param struct {
 	// Default is the value when the parameter is not given: nil (NULL,
 	// which the filters read as "no filter"), or a value of Type.
 	Default any
+	// Go marks a parameter the report's Go hooks read (Post, Plot), not
+	// its SQL: it is not set as a SQL variable.
+	Go bool
+	// Check, when set, refuses a value (each value of Strings) before
+	// anything runs.
+	Check func(text string) error
 }
 
 // Report is one canned report: a SQL file and how to run it.
@@ -56,12 +69,53 @@ type Report struct {
 	// report's table then cannot be written as Parquet or Arrow by
 	// DuckDB directly.
 	Post func(ctx context.Context, db *query.DB, t *table.Table, vars query.Vars) (*table.Table, error)
+	// PostWhen, when set, says whether Post has anything to do with
+	// these variables; when it has not, the report is its SQL alone.
+	PostWhen func(vars query.Vars) bool
 	// Plot, when set, draws the report as a figure (kdf report --plot
 	// FILE): from its table, or from the dataset with the same
 	// variables (a figure of the runs behind a summary).
 	Plot func(ctx context.Context, db *query.DB, t *table.Table, vars query.Vars) (*plot.Figure, error)
+	// Wide are the columns a LaTeX table leaves out unless --columns
+	// names them: a page is narrower than a terminal.
+	Wide []string
 	// Example marks a documented example query rather than a report.
 	Example bool
+}
+
+// Columns returns the table with the columns to show: those named in
+// columns (comma-separated names or globs, in the order wanted; "all"
+// is every column), or, when columns is empty, every column but the
+// report's Wide ones in LaTeX and every column elsewhere. It also
+// returns the columns Wide left out.
+func (r *Report) Columns(t *table.Table, columns string, f table.Format) (*table.Table, []string, error) {
+	switch strings.TrimSpace(columns) {
+	case "all":
+		return t, nil, nil
+	case "":
+		if f != table.LaTeX {
+			return t, nil, nil
+		}
+		out := t.Drop(r.Wide...)
+		var left []string
+		for _, c := range t.Columns {
+			if out.Index(c.Name) < 0 {
+				left = append(left, c.Name)
+			}
+		}
+		return out, left, nil
+	}
+	var names []string
+	for _, n := range strings.Split(columns, ",") {
+		if n = strings.TrimSpace(n); n != "" {
+			names = append(names, n)
+		}
+	}
+	out, err := t.Select(names...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("report %s: --columns: %w", r.Name, err)
+	}
+	return out, nil, nil
 }
 
 // SQL returns the report's SQL text.
@@ -115,6 +169,22 @@ func (p Param) FlagName() string {
 }
 
 func (p Param) parse(text string) (any, error) {
+	if p.Type == Strings {
+		values := strings.Split(text, ListSep)
+		for _, v := range values {
+			if p.Check != nil {
+				if err := p.Check(v); err != nil {
+					return nil, err
+				}
+			}
+		}
+		return values, nil
+	}
+	if p.Check != nil {
+		if err := p.Check(text); err != nil {
+			return nil, err
+		}
+	}
 	switch p.Type {
 	case Int:
 		return strconv.ParseInt(text, 10, 64)
@@ -122,6 +192,24 @@ func (p Param) parse(text string) (any, error) {
 		return strconv.ParseFloat(text, 64)
 	}
 	return text, nil
+}
+
+// Finished reports whether Post finishes the report's table in Go
+// with these variables: then DuckDB cannot write it as a file itself.
+func (r *Report) Finished(vars query.Vars) bool {
+	return r.Post != nil && (r.PostWhen == nil || r.PostWhen(vars))
+}
+
+// SQLVars are the variables the report's SQL reads: those of Go
+// parameters left out.
+func (r *Report) SQLVars(vars query.Vars) query.Vars {
+	out := query.Vars{}
+	for k, v := range vars {
+		if i := slices.IndexFunc(r.Params, func(p Param) bool { return p.Name == k }); i < 0 || !r.Params[i].Go {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // Run runs the report over the dataset with the variables (Vars makes
@@ -137,11 +225,11 @@ func (r *Report) Run(ctx context.Context, db *query.DB, vars query.Vars) (*table
 	if err != nil {
 		return nil, err
 	}
-	t, err := db.Query(ctx, text, vars)
+	t, err := db.Query(ctx, text, r.SQLVars(vars))
 	if err != nil {
 		return nil, fmt.Errorf("report %s: %w", r.Name, err)
 	}
-	if r.Post != nil {
+	if r.Finished(vars) {
 		if t, err = r.Post(ctx, db, t, vars); err != nil {
 			return nil, fmt.Errorf("report %s: %w", r.Name, err)
 		}

@@ -16,7 +16,7 @@ var (
 	moduleParam   = Param{Name: "module", Doc: "only functions of this module ('' is the core kernel)"}
 	campaignParam = Param{Name: "campaign", Doc: "only this campaign"}
 	argParam      = Param{Name: "arg", Type: Int, Doc: "only this argument index (from 0)"}
-	topParam      = Param{Name: "top", Type: Int, Default: int64(5), Doc: "how many of the most common values to list (values, pairs: default 5), or of the costliest functions (overhead_functions: default 10, 0 for all)"}
+	topParam      = Param{Name: "top", Type: Int, Default: int64(5), Doc: "how many of the most common values to list (values, pairs, fields: default 5), or of the costliest functions (overhead_functions: default 10, 0 for all)"}
 )
 
 // The parameters of the reports over groups of runs.
@@ -24,6 +24,13 @@ var (
 	costParam     = Param{Name: "cost_ns", Type: Float, Default: 27.0, Doc: "estimated cost of one callback in `nanoseconds` (the seed measured about 27)"}
 	baselineParam = Param{Name: "baseline", Doc: "compare every group with this one (default: the first by name)"}
 	funcsTopParam = Param{Name: "top", Type: Int, Default: int64(10), Doc: "how many of the costliest functions to list (default 10, 0 for all)"}
+	perParam      = Param{Name: "per", Default: "run", Doc: "time `SAMPLE`s: run (each run), or program (each program's best of its runs)",
+		Check: func(text string) error {
+			if text != "run" && text != "program" {
+				return fmt.Errorf("%q: overhead is per run or per program", text)
+			}
+			return nil
+		}}
 )
 
 // groupByParam groups runs by campaign or by an attribute; the
@@ -52,6 +59,7 @@ var reports = []*Report{
 		File:    "values.sql",
 		Params:  []Param{funcParam, moduleParam, campaignParam, argParam, topParam},
 		Styles:  map[string]table.Style{"calls": table.Scaled, "runs": table.Scaled, "distinct_values": table.Scaled},
+		Wide:    []string{"module", "size", "runs", "min", "max", "min_s", "max_s", "top_values", "top_shares", "log2_hist"},
 		Plot:    valuesHistogram,
 	},
 	{
@@ -61,14 +69,24 @@ var reports = []*Report{
 		Params:  []Param{funcParam, moduleParam, campaignParam, topParam},
 		Styles: map[string]table.Style{"calls": table.Scaled, "complete": table.Scaled, "no_return": table.Scaled,
 			"no_entry": table.Scaled, "truncated": table.Scaled, "runs": table.Scaled, "returns": table.Scaled, "recursive": table.Scaled},
+		Wide: []string{"module", "no_entry", "truncated", "runs", "returns", "top_errno_shares", "top_rets", "top_ret_shares", "max_depth", "recursive"},
+	},
+	{
+		Name:    "fields",
+		Summary: "per function, struct argument (or returned struct) and field: how often the struct was read again in the run, inside the call or after it, and how often and to what the field had changed",
+		File:    "fields.sql",
+		Params:  []Param{funcParam, moduleParam, campaignParam, argParam, topParam},
+		Styles:  map[string]table.Style{"reads": table.Scaled, "reread": table.Scaled, "inside": table.Scaled, "changed": table.Scaled},
+		Wide:    []string{"module", "read", "field_idx", "reads", "top_change_shares", "next_readers"},
 	},
 	{
 		Name:    "overhead",
-		Summary: "per campaign or --by group: runs, records, words, bytes, buffer fill, saturated and torn runs, estimated callback time, measured overhead (median with bootstrap 95% interval, geometric mean, p90) and ns per record",
+		Summary: "per campaign or --by group: runs, records, words, bytes, buffer fill, saturated and torn runs, estimated callback time, measured overhead (median with bootstrap 95% interval, geometric mean, p90; per run or --per program, best of N) and ns per record, times per iteration",
 		File:    "overhead.sql",
-		Params:  []Param{groupByParam("campaign"), campaignParam, costParam},
+		Params:  []Param{groupByParam("campaign"), campaignParam, costParam, perParam},
 		Styles:  overheadStyles,
 		Post:    overheadSummary,
+		Wide:    []string{"words", "bytes", "fill_max", "torn", "callback_ns", "timed", "overhead_geomean", "overhead_p90"},
 		Plot:    overheadCDF,
 	},
 	{
@@ -77,6 +95,16 @@ var reports = []*Report{
 		File:    "overhead_runs.sql",
 		Params:  []Param{groupByParam("campaign"), campaignParam, costParam},
 		Styles:  overheadStyles,
+		Wide:    []string{"campaign", "run_id", "words", "bytes", "torn", "callback_ns", "exec_ns", "baseline_ns", "iters"},
+		Plot:    overheadCDF,
+	},
+	{
+		Name:    "overhead_programs",
+		Summary: "per program, best of N: its fastest execution with recording on and off (times per iteration), overhead, extra time and ns per record",
+		File:    "overhead_programs.sql",
+		Params:  []Param{groupByParam("campaign"), campaignParam},
+		Styles:  overheadStyles,
+		Wide:    []string{"campaign", "program_id", "exec_ns", "baseline_ns"},
 		Plot:    overheadCDF,
 	},
 	{
@@ -85,31 +113,35 @@ var reports = []*Report{
 		File:    "overhead_functions.sql",
 		Params:  []Param{groupByParam("campaign"), campaignParam, funcsTopParam},
 		Styles:  map[string]table.Style{"calls": table.Scaled, "records": table.Scaled, "cum_records": table.Scaled, "records_in_calls": table.Scaled},
+		Wide:    []string{"cum_records", "records_in_calls"},
 		Plot:    functionsTopK,
 	},
 	{
 		Name:    "compare",
-		Summary: "per --by group (arm) over trials: median [min-max] of value coverage, functions reached and records, with Mann-Whitney U p-values and Vargha-Delaney A12 against the baseline",
+		Summary: "per --by group (arm) over trials: median [min-max] of value coverage, functions reached and records, or of each --metric, with Mann-Whitney U p-values and Vargha-Delaney A12 against the baseline",
 		File:    "compare.sql",
-		Params:  []Param{groupByParam("arm"), campaignParam, baselineParam},
+		Params:  []Param{groupByParam("arm"), campaignParam, baselineParam, metricParam, axisParam},
 		Styles:  compareStyles,
 		Post:    compareSummary,
-		Plot:    growthFigure,
+		Plot:    compareFigure,
 	},
 	{
-		Name:    "compare_trials",
-		Summary: "per --by group (arm) and trial: runs, value coverage, functions reached, records (the sample points of compare)",
-		File:    "compare.sql",
-		Params:  []Param{groupByParam("arm"), campaignParam, baselineParam},
-		Styles:  compareStyles,
-		Plot:    growthFigure,
+		Name:     "compare_trials",
+		Summary:  "per --by group (arm) and trial: runs, value coverage, functions reached, records and each --metric (the sample points of compare)",
+		File:     "compare.sql",
+		Params:   []Param{groupByParam("arm"), campaignParam, baselineParam, metricParam, axisParam},
+		Styles:   compareStyles,
+		Post:     compareTrials,
+		PostWhen: hasMetrics,
+		Plot:     compareFigure,
 	},
 	{
 		Name:    "compare_growth",
-		Summary: "per --by group (arm), trial and run in order: new and cumulative distinct (function, argument, value) tuples",
+		Summary: "per --by group (arm), trial and run in order: round, time since the trial's start, cumulative execution time, new and cumulative distinct (function, argument, value) tuples; --plot draws growth over --axis",
 		File:    "compare_growth.sql",
-		Params:  []Param{groupByParam("arm"), campaignParam},
+		Params:  []Param{groupByParam("arm"), campaignParam, axisParam},
 		Styles:  compareStyles,
+		Wide:    []string{"run_id"},
 		Plot:    growthFigure,
 	},
 	{
@@ -140,5 +172,5 @@ func valuesHistogram(_ context.Context, _ *query.DB, t *table.Table, _ query.Var
 		counts[b] = uint64(n)
 	}
 	title := fmt.Sprintf("%v argument %v", row[t.Index("function")], row[t.Index("arg_idx")])
-	return plot.Log2Histogram(plot.Labels{Title: title, X: "value (log2 bucket)", Y: "calls"}, counts)
+	return plot.Log2Histogram(plot.Labels{Title: title, X: "value (log2 buckets, each labelled by its lower bound)", Y: "calls"}, counts)
 }

@@ -52,3 +52,14 @@ CREATE MACRO run_group(group_by, campaign, attrs) AS CASE group_by
   WHEN 'campaign' THEN campaign
   ELSE attrs[group_by]
 END;
+
+-- iters_of(attrs): how many executions a run's exec_ns and baseline_ns
+-- add up, from its manifest's iters field (a benchmark that times a
+-- loop): 1 without one, NULL when it is not a number above 0. Called
+-- with the run's attrs; exec_ns / iters_of(attrs) is the time of one.
+-- kdf record's iterations is another thing, the runs whose medians its
+-- times are: those are the times of one execution already.
+CREATE MACRO iters_of(attrs) AS CASE
+  WHEN attrs['iters'] IS NULL THEN 1
+  WHEN try_cast(attrs['iters'] AS DOUBLE) > 0 THEN try_cast(attrs['iters'] AS DOUBLE)
+END;

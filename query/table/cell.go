@@ -47,11 +47,11 @@ func human(v any, s Style) string {
 }
 
 // nested renders lists as [a, b], maps as {k: v} and structs as
-// {name: v}, each element by el; NULL elements read NULL.
+// {name: v}, each element by el; NULL elements read as Missing.
 func nested(v any, el func(any) string) string {
 	one := func(e any) string {
 		if e == nil {
-			return "NULL"
+			return Missing
 		}
 		return el(e)
 	}

@@ -57,12 +57,13 @@ func csvField(v any) string {
 }
 
 // tsvField escapes what would break the line structure, as PostgreSQL's
-// text format does; NULL is \N.
+// text format does; NULL is an empty field, as in CSV (an empty string
+// is one too: CSV and JSON tell them apart).
 var tsvEscaper = strings.NewReplacer(`\`, `\\`, "\t", `\t`, "\n", `\n`, "\r", `\r`)
 
 func tsvField(v any) string {
 	if v == nil {
-		return `\N`
+		return ""
 	}
 	return tsvEscaper.Replace(exact(v))
 }

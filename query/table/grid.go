@@ -11,13 +11,14 @@ import (
 type grid struct {
 	w      *bufio.Writer
 	f      Format
+	o      Options
 	cols   []Column
 	header []string
 	cells  [][]string
 }
 
-func newGrid(w *bufio.Writer, f Format, cols []Column) *grid {
-	g := &grid{w: w, f: f, cols: cols}
+func newGrid(w *bufio.Writer, f Format, cols []Column, o Options) *grid {
+	g := &grid{w: w, f: f, o: o, cols: cols}
 	for _, c := range cols {
 		g.header = append(g.header, g.escape(c.Name))
 	}
@@ -38,12 +39,18 @@ func (g *grid) Write(row []any) error {
 
 func (g *grid) cell(v any, c Column) string {
 	if v == nil {
-		if g.f == LaTeX {
-			return "--"
-		}
-		return "NULL"
+		return g.missing()
 	}
 	return g.escape(human(v, c.Style))
+}
+
+// missing is how the human formats show NULL, in a cell or inside a
+// list: an em dash, as papers mark a value that is not there.
+func (g *grid) missing() string {
+	if g.f == LaTeX {
+		return "---"
+	}
+	return Missing
 }
 
 func (g *grid) escape(s string) string {
@@ -51,7 +58,8 @@ func (g *grid) escape(s string) string {
 	case Markdown:
 		return escapeMarkdown(s)
 	case LaTeX:
-		return escapeLaTeX(s)
+		// The em dash of a NULL inside a list becomes LaTeX's.
+		return strings.ReplaceAll(escapeLaTeX(s), Missing, "---")
 	}
 	return s
 }
@@ -71,11 +79,14 @@ func (g *grid) Close() error {
 	}
 	switch g.f {
 	case Text:
+		if g.o.Caption != "" {
+			g.w.WriteString(g.o.Caption + "\n\n")
+		}
 		g.text(widths)
 	case Markdown:
 		g.markdown(widths)
 	case LaTeX:
-		g.latex(widths)
+		g.latex()
 	}
 	return g.w.Flush()
 }
@@ -106,23 +117,14 @@ func (g *grid) markdown(widths []int) {
 	for _, r := range g.cells {
 		g.line("| ", " | ", " |", r, widths)
 	}
-}
-
-func (g *grid) latex(widths []int) {
-	spec := make([]byte, len(g.cols))
-	for i, c := range g.cols {
-		spec[i] = 'l'
-		if c.Kind.numeric() {
-			spec[i] = 'r'
+	// Pandoc's table caption, with pandoc-crossref's label.
+	if g.o.Caption != "" || g.o.Label != "" {
+		caption := g.o.Caption
+		if g.o.Label != "" {
+			caption = strings.TrimSpace(caption + " {#" + g.o.Label + "}")
 		}
+		g.w.WriteString("\nTable: " + caption + "\n")
 	}
-	g.w.WriteString("\\begin{tabular}{" + string(spec) + "}\n\\toprule\n")
-	g.line("", " & ", ` \\`, g.header, widths)
-	g.w.WriteString("\\midrule\n")
-	for _, r := range g.cells {
-		g.line("", " & ", ` \\`, r, widths)
-	}
-	g.w.WriteString("\\bottomrule\n\\end{tabular}\n")
 }
 
 // line writes one row: numbers right-aligned, the rest left-aligned,
@@ -134,7 +136,7 @@ func (g *grid) line(open, sep, end string, cells []string, widths []int) {
 		if i > 0 {
 			b.WriteString(sep)
 		}
-		pad := strings.Repeat(" ", widths[i]-width(c))
+		pad := strings.Repeat(" ", max(0, widths[i]-width(c)))
 		if g.cols[i].Kind.numeric() {
 			b.WriteString(pad + c)
 		} else {
@@ -157,13 +159,3 @@ var markdownEscaper = strings.NewReplacer(`\`, `\\`, `|`, `\|`, `*`, `\*`, `_`, 
 	`<`, `\<`, `>`, `\>`, `$`, `\$`, `~`, `\~`)
 
 func escapeMarkdown(s string) string { return markdownEscaper.Replace(s) }
-
-// escapeLaTeX escapes the ten characters LaTeX treats specially in
-// text; < and > get their text commands, since the default font
-// encoding prints other glyphs for them.
-var latexEscaper = strings.NewReplacer(
-	`\`, `\textbackslash{}`, `{`, `\{`, `}`, `\}`, `$`, `\$`, `&`, `\&`, `#`, `\#`,
-	`%`, `\%`, `_`, `\_`, `~`, `\textasciitilde{}`, `^`, `\textasciicircum{}`,
-	`<`, `\textless{}`, `>`, `\textgreater{}`)
-
-func escapeLaTeX(s string) string { return latexEscaper.Replace(s) }

@@ -124,7 +124,7 @@ func TestHuman(t *testing.T) {
 		{int64(1536), Size, "1.50 KiB"},
 		{Dec{big.NewInt(5), 3}, Plain, "0.005"},
 		{Dec{big.NewInt(-1234), 2}, Plain, "-12.34"},
-		{[]any{uint64(1), nil}, Hex, "[0x1, NULL]"},
+		{[]any{uint64(1), nil}, Hex, "[0x1, —]"},
 		{"a\nb", Plain, `a\nb`},
 	} {
 		if got := human(tc.v, tc.s); got != tc.want {
@@ -142,12 +142,18 @@ func TestExactKeepsValues(t *testing.T) {
 	tab.Add(nil, nil, nil)
 	want := map[Format]string{
 		CSV:  "u,f,s\n18446744073709551615,0.30000000000000004,\"\"\n,,\n",
-		TSV:  "u\tf\ts\n18446744073709551615\t0.30000000000000004\t\n\\N\t\\N\t\\N\n",
+		TSV:  "u\tf\ts\n18446744073709551615\t0.30000000000000004\t\n\t\t\n",
 		JSON: "{\"u\":18446744073709551615,\"f\":0.30000000000000004,\"s\":\"\"}\n{\"u\":null,\"f\":null,\"s\":null}\n",
 	}
+	checkRenders(t, tab, Options{}, want)
+}
+
+// checkRenders renders the table in each format of want, with o.
+func checkRenders(t *testing.T, tab *Table, o Options, want map[Format]string) {
+	t.Helper()
 	for f, w := range want {
 		var b strings.Builder
-		if err := tab.Write(&b, f); err != nil {
+		if err := tab.WriteOptions(&b, f, o); err != nil {
 			t.Fatal(err)
 		}
 		if b.String() != w {

@@ -64,13 +64,35 @@ type RowWriter interface {
 	Close() error
 }
 
+// Missing is how the human formats show NULL: an em dash (LaTeX's
+// ---), in a cell and inside a list. CSV and TSV leave the field
+// empty, JSON writes null.
+const Missing = "—"
+
+// Options are what a human rendering writes around the table; the
+// exact formats have no place for them.
+type Options struct {
+	// Caption is written as given: LaTeX markup in LaTeX, which then
+	// puts the table in a table float; pandoc's "Table: caption" after
+	// a Markdown table; a line above a text table.
+	Caption string
+	// Label is LaTeX's \label (a float's), and pandoc-crossref's
+	// {#label} in Markdown; text shows none.
+	Label string
+}
+
 // NewWriter returns a RowWriter rendering rows of the columns in format
 // f to w.
 func NewWriter(w io.Writer, f Format, cols []Column) (RowWriter, error) {
+	return NewWriterOptions(w, f, cols, Options{})
+}
+
+// NewWriterOptions is NewWriter with a caption and a label.
+func NewWriterOptions(w io.Writer, f Format, cols []Column, o Options) (RowWriter, error) {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	switch f {
 	case Text, Markdown, LaTeX:
-		return newGrid(bw, f, cols), nil
+		return newGrid(bw, f, cols, o), nil
 	case CSV:
 		return newDelimited(bw, cols, ',', csvField), nil
 	case TSV:
@@ -83,7 +105,12 @@ func NewWriter(w io.Writer, f Format, cols []Column) (RowWriter, error) {
 
 // Write renders the whole table.
 func (t *Table) Write(w io.Writer, f Format) error {
-	rw, err := NewWriter(w, f, t.Columns)
+	return t.WriteOptions(w, f, Options{})
+}
+
+// WriteOptions renders the whole table with a caption and a label.
+func (t *Table) WriteOptions(w io.Writer, f Format, o Options) error {
+	rw, err := NewWriterOptions(w, f, t.Columns, o)
 	if err != nil {
 		return err
 	}

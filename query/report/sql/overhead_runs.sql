@@ -17,9 +17,13 @@
 --                  cost_ns
 --   exec_ns        the manifest's times with recording on and off
 --   baseline_ns
+--   iters          the executions both times add up: the manifest's
+--                  iters, 1 without (iters_of; kdf record's times,
+--                  medians, are one execution's already)
 --   overhead       exec_ns / baseline_ns - 1 (NULL without both times,
 --                  or with baseline_ns 0)
---   extra_ns       exec_ns - baseline_ns
+--   extra_ns       (exec_ns - baseline_ns) / iters: the time
+--                  recording added to one execution
 --   ns_per_record  extra_ns / records
 --
 -- Variables (SET VARIABLE name = ...):
@@ -34,10 +38,10 @@ SELECT run_group(coalesce(getvariable('group_by'), 'campaign'), campaign, attrs)
        CASE WHEN words >= 0 THEN words * 8 END AS bytes,
        fill, saturated, torn,
        records * coalesce(getvariable('cost_ns'), 27.0::DOUBLE) AS callback_ns,
-       exec_ns, baseline_ns,
+       exec_ns, baseline_ns, iters_of(attrs) AS iters,
        CASE WHEN baseline_ns > 0 THEN exec_ns / baseline_ns - 1 END AS overhead,
-       CASE WHEN baseline_ns > 0 THEN exec_ns - baseline_ns END AS extra_ns,
-       CASE WHEN baseline_ns > 0 AND records > 0 THEN (exec_ns - baseline_ns) / records END AS ns_per_record
+       CASE WHEN baseline_ns > 0 THEN (exec_ns - baseline_ns) / iters_of(attrs) END AS extra_ns,
+       CASE WHEN baseline_ns > 0 AND records > 0 THEN (exec_ns - baseline_ns) / iters_of(attrs) / records END AS ns_per_record
 FROM runs
 WHERE (getvariable('campaign') IS NULL OR campaign = getvariable('campaign'))
 ORDER BY "group" NULLS LAST, campaign, try_cast("timestamp" AS TIMESTAMPTZ) NULLS LAST, "timestamp" NULLS LAST, path, run_id;

@@ -2,7 +2,8 @@
 -- views, macros or variables (grouped by arm). {runs} and {records}
 -- are replaced by the lists of their parts.
 WITH rt AS (
-  SELECT campaign, run_id, trial, attrs['arm'] AS "group",
+  SELECT campaign, run_id, trial, attrs['arm'] AS "group", exec_ns,
+         CAST(attrs['round'] AS DOUBLE) AS round, CAST("timestamp" AS TIMESTAMPTZ) AS ts,
          dense_rank() OVER (ORDER BY attrs['arm'], campaign, trial) AS tk,
          row_number() OVER (PARTITION BY attrs['arm'], campaign, trial
                             ORDER BY try_cast("timestamp" AS TIMESTAMPTZ) NULLS LAST, "timestamp" NULLS LAST, path, run_id) AS run
@@ -18,7 +19,10 @@ news AS (
     GROUP BY rt.tk, a.module, a.func, a.arg_idx, a.value
   ) GROUP BY tk, run
 )
-SELECT rt."group", rt.campaign, rt.trial, rt.run, rt.run_id, coalesce(news.new_values, 0) AS new_values,
+SELECT rt."group", rt.campaign, rt.trial, rt.run, rt.run_id, rt.round,
+       date_diff('microsecond', first_value(rt.ts) OVER (PARTITION BY rt.tk ORDER BY rt.run), rt.ts) / 1e6 AS elapsed_s,
+       sum(rt.exec_ns) OVER (PARTITION BY rt.tk ORDER BY rt.run) / 1e9 AS exec_s,
+       coalesce(news.new_values, 0) AS new_values,
        CAST(sum(coalesce(news.new_values, 0)) OVER (PARTITION BY rt.tk ORDER BY rt.run) AS BIGINT) AS value_coverage
 FROM rt LEFT JOIN news ON news.tk = rt.tk AND news.run = rt.run
 ORDER BY rt."group" NULLS LAST, rt.campaign, try_cast(rt.trial AS BIGINT) NULLS LAST, rt.trial NULLS LAST, rt.run
