@@ -341,7 +341,9 @@ func reserve(b *array.RecordBuilder, n int) {
 
 // sparseColumns are the string columns often null or short: their data
 // grows as it comes rather than 16 bytes a row up front.
-var sparseColumns = map[string]bool{"arg_name": true, "arg_type": true, "value_name": true, "ret_type": true, "problems": true}
+var sparseColumns = map[string]bool{"arg_name": true, "arg_type": true, "value_name": true, "ret_type": true, "problems": true,
+	// Built dictionary-encoded apart from the builder (symbolDict).
+	"func": true, "demangled": true, "module": true, "kind": true, "status": true}
 
 // shift drops the first n rows, keeping the slices' memory.
 func (c *recordCols) shift(n int) {

@@ -57,6 +57,7 @@ type Processor struct {
 	recs   recordCols
 	calls  callCols
 	protos protoTables
+	pairer pair.Pairer // kept from buffer to buffer, with its blocks
 	// off is the position in recs of the current buffer's record 0, less
 	// its rows already emitted: record i sits at recs[i+off].
 	off int
@@ -81,7 +82,8 @@ func (p *Processor) Process(b *Buffer) (*Outcome, error) {
 	clear(p.calls.preRets)
 	var syms symbolCols
 	var names *runNames
-	pairer := pair.NewPairer(func(c *pair.Call) { p.addCall(b.RunID, syms, names, c, out.Symbols) }, p.link)
+	pairer := &p.pairer
+	pairer.Reset(func(c *pair.Call) { p.addCall(b.RunID, syms, names, c, out.Symbols) }, p.link)
 	d := ingest.NewDecoder(b.R, b.Name, b.Options)
 	if b.Data != nil {
 		d = ingest.NewDecoderBytes(b.Data, b.Name, b.Options)

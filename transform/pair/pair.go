@@ -107,7 +107,7 @@ func (s *slab) values(n int) []Value {
 	}
 	i := len(s.vals)
 	s.vals = s.vals[:i+n]
-	return s.vals[i:i:i+n]
+	return s.vals[i : i : i+n]
 }
 
 func (s *slab) copyWords(w []uint64) []uint64 {
@@ -124,6 +124,14 @@ func (s *slab) copyWords(w []uint64) []uint64 {
 // nil. A call passed to onCall is the caller's to keep.
 func NewPairer(onCall func(*Call), onLink func(Link)) *Pairer {
 	return &Pairer{onCall: onCall, onLink: onLink, lastIdx: -1}
+}
+
+// Reset makes the Pairer pair a new buffer, handing its calls and links
+// to the functions given. It keeps its blocks: a buffer of a few calls
+// does not cost a block of hundreds. Calls handed out before are still
+// the caller's.
+func (p *Pairer) Reset(onCall func(*Call), onLink func(Link)) {
+	*p = Pairer{onCall: onCall, onLink: onLink, lastIdx: -1, stack: p.stack[:0], slab: p.slab}
 }
 
 // Stats returns the counts so far; they are final after Close.
