@@ -84,9 +84,11 @@ func (p *Processor) Process(b *Buffer) (*Outcome, error) {
 	var names *runNames
 	pairer := &p.pairer
 	pairer.Reset(func(c *pair.Call) { p.addCall(b.RunID, syms, names, c, out.Symbols) }, p.link)
-	d := ingest.NewDecoder(b.R, b.Name, b.Options)
+	var d *ingest.Decoder
 	if b.Data != nil {
 		d = ingest.NewDecoderBytes(b.Data, b.Name, b.Options)
+	} else {
+		d = ingest.NewDecoder(b.R, b.Name, b.Options)
 	}
 	for idx := int64(0); d.Next() && p.err == nil; idx++ {
 		r := d.Record()
