@@ -21,6 +21,7 @@ type shape struct {
 	name    string   // as printed
 	key     string   // in the campaign's directory name
 	genArgs []string // kdf gen's flags
+	rounds  int      // runs in the first rounds only; 0: in every round
 }
 
 // The shape whose speed the others are measured against.
@@ -32,20 +33,21 @@ const smallTarget = 0.8
 
 // smallShapes are the comparison's cases: records records in each of the
 // three shapes of buffers, if records > 0, and inputs inputs of the
-// realistic mix, if inputs > 0.
-func smallShapes(records, inputs int) []shape {
+// realistic mix, if inputs > 0, in the first inputRounds rounds (0:
+// all).
+func smallShapes(records, inputs, inputRounds int) []shape {
 	var out []shape
 	if records > 0 {
 		n := fmt.Sprint(records)
 		out = append(out,
-			shape{hugeCase, "huge-" + n, []string{"--records", n, "--records-per-buffer", "100000"}},
-			shape{"370-record buffers", "370-" + n, []string{"--records", n, "--records-per-buffer", "370"}},
-			shape{"realistic mix", "realistic-" + n, []string{"--records", n, "--size-dist", "realistic"}})
+			shape{name: hugeCase, key: "huge-" + n, genArgs: []string{"--records", n, "--records-per-buffer", "100000"}},
+			shape{name: "370-record buffers", key: "370-" + n, genArgs: []string{"--records", n, "--records-per-buffer", "370"}},
+			shape{name: "realistic mix", key: "realistic-" + n, genArgs: []string{"--records", n, "--size-dist", "realistic"}})
 	}
 	if inputs > 0 {
 		n := fmt.Sprint(inputs)
-		out = append(out, shape{fmt.Sprintf("realistic mix, %d inputs", inputs), "realistic-" + n + "-inputs",
-			[]string{"--buffers", n, "--size-dist", "realistic"}})
+		out = append(out, shape{name: fmt.Sprintf("realistic mix, %d inputs", inputs), key: "realistic-" + n + "-inputs",
+			genArgs: []string{"--buffers", n, "--size-dist", "realistic"}, rounds: inputRounds})
 	}
 	return out
 }
@@ -62,8 +64,11 @@ func (b *bench) smallBuffers(shapes []shape) error {
 		}
 		rs[i] = &result{Name: "kdf ingest end to end", Case: s.name, GenSeconds: b.genSeconds["campaign-"+s.key]}
 	}
-	for range b.repeat {
+	for round := range b.repeat {
 		for i, s := range shapes {
+			if s.rounds > 0 && round >= s.rounds {
+				continue
+			}
 			if err := b.ingest(rs[i], camps[i], filepath.Join(b.work, "dataset-"+s.key)); err != nil {
 				return err
 			}
@@ -99,9 +104,9 @@ func (b *bench) printSmall(w io.Writer) {
 	if len(cases) == 0 {
 		return
 	}
-	fmt.Fprintf(w, "\nmany small buffers: kdf ingest end to end, the cases in turn, %d rounds\n", b.repeat)
+	fmt.Fprintf(w, "\nmany small buffers: kdf ingest end to end, the cases in turn, up to %d rounds\n", b.repeat)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "case\tinputs\trecords\trecords/input\tseconds median [min-max]\tM records/s\tM records/CPU-s\tinputs/s\tvs huge\tper-input overhead µs\tas records\tpeak RSS MiB [min-max]\tgenerated in s\t")
+	fmt.Fprintln(tw, "case\tinputs\trecords\trecords/input\truns\tseconds median [min-max]\tM records/s\tM records/CPU-s\tinputs/s\tvs huge\tper-input overhead µs\tas records\tpeak RSS MiB [min-max]\tgenerated in s\t")
 	for _, r := range cases {
 		med := r.median()
 		vs, over, asRecords := "-", "-", "-"
@@ -114,8 +119,8 @@ func (b *bench) printSmall(w io.Writer) {
 		if r.GenSeconds > 0 {
 			gen = fmt.Sprintf("%.1f", r.GenSeconds)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%.0f\t%.2f [%.2f-%.2f]\t%.2f\t%.2f\t%.0f\t%s\t%s\t%s\t%s\t%s\t\n",
-			r.Case, r.Inputs, r.Records, float64(r.Records)/float64(r.Inputs),
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%.0f\t%d\t%.2f [%.2f-%.2f]\t%.2f\t%.2f\t%.0f\t%s\t%s\t%s\t%s\t%s\t\n",
+			r.Case, r.Inputs, r.Records, float64(r.Records)/float64(r.Inputs), len(r.Seconds),
 			med, slices.Min(r.Seconds), slices.Max(r.Seconds), r.rate()/1e6, float64(r.Records)/median(r.CPUSeconds)/1e6, float64(r.Inputs)/med,
 			vs, over, asRecords, rss(r.PeakRSS), gen)
 	}
