@@ -43,6 +43,7 @@ func (r *result) rate() float64 { return float64(r.Records) / r.median() }
 
 type bench struct {
 	kdf      string
+	baseline string // a kdf to measure side by side with kdf in the small-buffer comparison
 	genPrint string // the generator's fingerprint, in campaign stamps
 	work     string
 	repeat   int
@@ -79,9 +80,12 @@ func (b *bench) size(n int) error {
 
 // ingest runs kdf ingest of camp into a new dataset ds once, adding the
 // run's time, CPU time and peak memory to r.
-func (b *bench) ingest(r *result, camp, ds string) error {
+func (b *bench) ingest(r *result, camp, ds string) error { return b.ingestWith(b.kdf, r, camp, ds) }
+
+// ingestWith runs kdf ingest of the binary kdf into ds, a new dataset.
+func (b *bench) ingestWith(kdf string, r *result, camp, ds string) error {
 	os.RemoveAll(ds)
-	cmd := exec.Command(b.kdf, "ingest", "--json", camp, "-o", ds)
+	cmd := exec.Command(kdf, "ingest", "--json", camp, "-o", ds)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, os.Stderr
 	start := time.Now()

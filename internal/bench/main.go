@@ -24,6 +24,7 @@ import (
 
 func main() {
 	kdf := flag.String("kdf", "bin/kdf", "the kdf binary to measure")
+	baseline := flag.String("baseline", "", "a kdf binary to measure side by side with -kdf in the small-buffer comparison, on the same campaigns (which -kdf generates)")
 	sizes := flag.String("sizes", "2000000,8000000", "comma-separated campaign sizes in records (empty: none)")
 	small := flag.Int("small", 0, "also ingest this many records as 100,000-record buffers, as 370-record buffers and as the realistic mix, side by side")
 	inputs := flag.Int("inputs", 0, "also ingest this many inputs of the realistic mix, side by side with -small's cases: inputs/s and the cost of an input beyond its records")
@@ -48,7 +49,7 @@ func main() {
 	if *reports && len(ns) == 0 {
 		fatalf("-reports needs a campaign of -sizes")
 	}
-	b := &bench{kdf: *kdf, work: *work, repeat: *repeat, boundMax: *boundMax, genSeconds: map[string]float64{}}
+	b := &bench{kdf: *kdf, baseline: *baseline, work: *work, repeat: *repeat, boundMax: *boundMax, genSeconds: map[string]float64{}}
 	if err := os.MkdirAll(b.work, 0o755); err != nil {
 		fatalf("%v", err)
 	}

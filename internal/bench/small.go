@@ -56,33 +56,54 @@ func smallShapes(records, inputs, inputRounds int) []shape {
 // ingest on them in b.repeat rounds.
 func (b *bench) smallBuffers(shapes []shape) error {
 	rs := make([]*result, len(shapes))
+	base := make([]*result, len(shapes))
 	camps := make([]string, len(shapes))
 	for i, s := range shapes {
 		var err error
 		if camps[i], err = b.campaign("campaign-"+s.key, s.genArgs...); err != nil {
 			return err
 		}
-		rs[i] = &result{Name: "kdf ingest end to end", Case: s.name, GenSeconds: b.genSeconds["campaign-"+s.key]}
+		rs[i] = &result{Name: ingestName, Case: s.name, GenSeconds: b.genSeconds["campaign-"+s.key]}
+		base[i] = &result{Name: baselineName, Case: s.name}
 	}
 	for round := range b.repeat {
 		for i, s := range shapes {
 			if s.rounds > 0 && round >= s.rounds {
 				continue
 			}
-			if err := b.ingest(rs[i], camps[i], filepath.Join(b.work, "dataset-"+s.key)); err != nil {
+			ds := filepath.Join(b.work, "dataset-"+s.key)
+			if b.baseline != "" {
+				if err := b.ingestWith(b.baseline, base[i], camps[i], ds+"-baseline"); err != nil {
+					return fmt.Errorf("the baseline: %w", err)
+				}
+			}
+			if err := b.ingest(rs[i], camps[i], ds); err != nil {
 				return err
 			}
 		}
 	}
 	b.results = append(b.results, rs...)
+	if b.baseline != "" {
+		b.results = append(b.results, base...)
+	}
 	return nil
 }
+
+// The names of the comparison's results: kdf's, and the baseline's.
+const (
+	ingestName   = "kdf ingest end to end"
+	baselineName = "kdf ingest end to end, baseline"
+)
+
+// speedupTarget is the project's target for the write path: end-to-end
+// ingest at least this many times the baseline's records/s.
+const speedupTarget = 3.0
 
 // smallCases returns the comparison's results and the huge buffers' one,
 // nil if it was not measured.
 func (b *bench) smallCases() (cases []*result, huge *result) {
 	for _, r := range b.results {
-		if r.Case == "" {
+		if r.Case == "" || r.Name != ingestName {
 			continue
 		}
 		cases = append(cases, r)
@@ -126,6 +147,38 @@ func (b *bench) printSmall(w io.Writer) {
 	}
 	tw.Flush()
 	fmt.Fprintln(w, "per-input overhead: the median run's seconds beyond what its records cost at the huge buffers' records/s, per input; as records: that time at the same rate")
+	b.printBaseline(w)
+}
+
+// baselineOf returns the baseline's result of r's case, nil if none.
+func (b *bench) baselineOf(r *result) *result {
+	for _, x := range b.results {
+		if x.Name == baselineName && x.Case == r.Case && len(x.Seconds) > 0 {
+			return x
+		}
+	}
+	return nil
+}
+
+// printBaseline sets each case beside the baseline's runs of it.
+func (b *bench) printBaseline(w io.Writer) {
+	cases, _ := b.smallCases()
+	if b.baseline == "" || len(cases) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\nagainst the baseline %s, the same campaigns in the same rounds\n", b.baseline)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "case\tbaseline s median [min-max]\tkdf s median [min-max]\tbaseline M records/s\tkdf M records/s\tspeed-up\tCPU speed-up\t")
+	for _, r := range cases {
+		x := b.baselineOf(r)
+		if x == nil {
+			continue
+		}
+		fmt.Fprintf(tw, "%s\t%.2f [%.2f-%.2f]\t%.2f [%.2f-%.2f]\t%.2f\t%.2f\t%.2fx\t%.2fx\t\n", r.Case,
+			x.median(), slices.Min(x.Seconds), slices.Max(x.Seconds), r.median(), slices.Min(r.Seconds), slices.Max(r.Seconds),
+			x.rate()/1e6, r.rate()/1e6, r.rate()/x.rate(), median(x.CPUSeconds)/median(r.CPUSeconds))
+	}
+	tw.Flush()
 }
 
 // smallTargets checks the small-buffer cases against the huge buffers,
@@ -141,5 +194,10 @@ func (b *bench) smallTargets(w io.Writer) {
 	for _, r := range cases {
 		peak := median64(r.PeakRSS)
 		check(w, peak < 1<<30, "peak memory %d MiB ingesting %s (target under 1 GiB)", peak>>20, r.Case)
+	}
+	for _, r := range cases {
+		if x := b.baselineOf(r); x != nil {
+			check(w, r.rate()/x.rate() >= speedupTarget, "ingest of %s at %.2fx the baseline's records/s (target >= %.0fx)", r.Case, r.rate()/x.rate(), speedupTarget)
+		}
 	}
 }
