@@ -104,7 +104,7 @@ BENCH_INPUTS := 10000
 endif
 bench: build
 	$(GO) test -tags=$(TAGS) -run='^$$' -bench=. -benchmem ./ingest/ ./transform/... ./schema/part/
-	$(GO) run -tags=$(TAGS) ./internal/bench -kdf $(BIN) -sizes $(BENCH_SIZES) -small $(BENCH_SMALL) -inputs $(BENCH_INPUTS) -inputs-repeat 1 -reports -json bench.json
+	$(GO) run -tags=$(TAGS) ./internal/bench -kdf $(BIN) -sizes $(BENCH_SIZES) -small $(BENCH_SMALL) -inputs $(BENCH_INPUTS) -inputs-repeat 1 -compact -reports -json bench.json
 
 # Ingest end to end on a generated campaign and one four times its size:
 # records/s, raw MB/s and peak memory, each run three times.
@@ -117,7 +117,7 @@ bench-ingest: build
 # BENCH_BASELINE=BIN also runs an earlier kdf on the same campaigns,
 # side by side, and prints the speed-up.
 bench-small: build
-	$(GO) run ./internal/bench -kdf $(BIN) $(if $(BENCH_BASELINE),-baseline $(BENCH_BASELINE)) -sizes '' -small 5000000 -inputs 20000 -json bench-small.json
+	$(GO) run ./internal/bench -kdf $(BIN) $(if $(BENCH_BASELINE),-baseline $(BENCH_BASELINE)) -sizes '' -small 5000000 -inputs 20000 -compact -json bench-small.json
 
 # Each native fuzz target in turn, FUZZTIME each (make fuzz FUZZTIME=10m).
 # A crasher lands in the package's testdata/fuzz/FuzzX/: keep it, plain

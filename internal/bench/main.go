@@ -33,6 +33,7 @@ func main() {
 	work := flag.String("work", filepath.Join(os.TempDir(), "kdf-bench"), "scratch directory for campaigns and datasets")
 	out := flag.String("json", "", "also write the results to this JSON file")
 	boundMax := flag.Int("bound-max", 40_000_000, "measure the encoding bound up to this size: it holds the decoded columns in memory")
+	compact := flag.Bool("compact", false, "also time one-function, one-run and whole-table queries before and after kdf compact, on the -inputs campaign ingested in pieces")
 	reports := flag.Bool("reports", false, "also compare each canned report with its SQL written by hand, on the first size's dataset")
 	flag.Parse()
 	var ns []int
@@ -69,6 +70,12 @@ func main() {
 	}
 	b.print(os.Stdout)
 	b.printSmall(os.Stdout)
+	if *compact && *inputs > 0 {
+		camp := filepath.Join(b.work, fmt.Sprintf("campaign-realistic-%d-inputs", *inputs))
+		if err := b.compaction(camp, os.Stdout); err != nil {
+			fatalf("%v", err)
+		}
+	}
 	b.targets(os.Stdout)
 	if *reports {
 		if err := b.reports(filepath.Join(b.work, fmt.Sprintf("dataset-%d", ns[0]))); err != nil {
