@@ -16,10 +16,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
-
-	"github.com/schollz/progressbar/v3"
-	"golang.org/x/term"
 
 	"github.com/kdf-tools/kdf/ingest/source"
 	"github.com/kdf-tools/kdf/internal/pipeline"
@@ -247,42 +243,6 @@ func (o *ingestOptions) configure(args []string) error {
 		}
 	}
 	return nil
-}
-
-// progress draws a bar on stderr while it is a terminal; the returned
-// function stops it.
-func (o *ingestOptions) progress(w io.Writer, p *pipeline.Progress) func() {
-	f, ok := w.(*os.File)
-	if o.quiet || !ok || !term.IsTerminal(int(f.Fd())) {
-		return func() {}
-	}
-	bar := progressbar.NewOptions64(-1, progressbar.OptionSetWriter(w), progressbar.OptionShowBytes(true),
-		progressbar.OptionSetDescription("ingesting"), progressbar.OptionShowCount(),
-		progressbar.OptionSetPredictTime(true), progressbar.OptionThrottle(200*time.Millisecond))
-	done := make(chan struct{})
-	go func() {
-		t := time.NewTicker(250 * time.Millisecond)
-		defer t.Stop()
-		start := time.Now()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				if total := p.TotalBytes.Load(); total > 0 && bar.GetMax64() != total {
-					bar.ChangeMax64(total)
-				}
-				rate := float64(p.Records.Load()) / time.Since(start).Seconds()
-				bar.Describe(fmt.Sprintf("ingesting: %d files, %.1fM records/s", p.Files.Load(), rate/1e6))
-				bar.Set64(p.Bytes.Load())
-			}
-		}
-	}()
-	return func() {
-		close(done)
-		bar.Finish()
-		fmt.Fprintln(w)
-	}
 }
 
 func printSummary(w io.Writer, s *pipeline.Summary) {

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/kdf-tools/kdf/internal/seedsession"
 )
 
 // When KDF_TEST_MAIN is set, the test binary is kdf, for tests that
@@ -90,6 +92,26 @@ type terminal struct {
 	mu    sync.Mutex
 	out   bytes.Buffer
 	ended chan struct{}
+}
+
+// TestIngestProgressTerminal: kdf ingest at a terminal draws its status
+// on one line and erases it for the summary.
+func TestIngestProgressTerminal(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "seed")
+	if err := seedsession.Write(src); err != nil {
+		t.Fatal(err)
+	}
+	term := startTerminal(t, t.TempDir(), "ingest", src, "-o", filepath.Join(t.TempDir(), "ds"), "--campaign", "seed")
+	term.waitFor(t, " commits\r\n")
+	term.exit(t)
+	out := term.output()
+	status, summary, ok := strings.Cut(out, "\r\x1b[Kingested 3 inputs")
+	if !ok || !strings.HasPrefix(status, "\ringesting: ") || strings.Contains(status, "\n") {
+		t.Fatalf("want a status line erased for the summary:\n%q", out)
+	}
+	if strings.Contains(summary, "ingesting:") {
+		t.Errorf("the status was drawn after the summary:\n%q", out)
+	}
 }
 
 // startTerminal runs kdf with args on a new pseudo-terminal of 120x40,

@@ -98,7 +98,10 @@ func (c *Config) defaults() error {
 // and written atomically.
 type Progress struct {
 	Files, Bytes, Records atomic.Int64
-	// TotalBytes estimates the input bytes (0 if unknown).
+	// Files and Bytes count the inputs done: ingested, rejected or
+	// found in the dataset already. TotalBytes estimates the bytes of
+	// all files under the sources (0 until known): symbol tables and
+	// compressed archives make it a rough guide.
 	TotalBytes atomic.Int64
 }
 

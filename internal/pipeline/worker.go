@@ -213,6 +213,8 @@ func (wk *worker) symbolsArrived(h heldInput, e *source.Entry) bool {
 
 func (wk *worker) skip(j *job) {
 	wk.in.countSkipped()
+	wk.in.prog.Files.Add(1)
+	wk.in.prog.Bytes.Add(max(j.size, j.entry.Size))
 	j.release()
 }
 
@@ -433,4 +435,5 @@ func (wk *worker) reject(j *job, k key, sha string, reason ingest.Reason, detail
 		wk.g.jobs = append(wk.g.jobs, j)
 	}
 	wk.in.prog.Files.Add(1)
+	wk.in.prog.Bytes.Add(size)
 }
