@@ -3,8 +3,6 @@ package stats
 import (
 	"math"
 	"math/bits"
-
-	"gonum.org/v1/gonum/stat"
 )
 
 // Count is an integer type that can hold a number of occurrences.
@@ -31,7 +29,13 @@ func Entropy[C Count](counts []C) float64 {
 	for i, c := range counts {
 		p[i] = float64(c) / total
 	}
-	return stat.Entropy(p) / math.Ln2 // stat.Entropy is in nats
+	var h float64
+	for _, v := range p {
+		if v != 0 { // 0 log 0 is 0
+			h -= v * math.Log2(v)
+		}
+	}
+	return h
 }
 
 // Log2Bucket returns the power-of-two bucket of v: 0 for 0, and k for v

@@ -4,8 +4,6 @@ import (
 	"math"
 	"slices"
 	"strconv"
-
-	"gonum.org/v1/gonum/stat"
 )
 
 // Mean returns the arithmetic mean of x, or NaN if x is empty.
@@ -13,7 +11,23 @@ func Mean(x []float64) float64 {
 	if len(x) == 0 {
 		return math.NaN()
 	}
-	return stat.Mean(x, nil)
+	return compensatedSum(x) / float64(len(x))
+}
+
+// compensatedSum adds x with Neumaier's compensation, so a mean of
+// many per-run figures does not depend on their order.
+func compensatedSum(x []float64) float64 {
+	var s, c float64
+	for _, v := range x {
+		t := s + v
+		if math.Abs(s) >= math.Abs(v) {
+			c += (s - t) + v
+		} else {
+			c += (v - t) + s
+		}
+		s = t
+	}
+	return s + c
 }
 
 // Min returns the smallest value of x, or NaN if x is empty or holds NaN.
@@ -67,7 +81,11 @@ func GeoMean(x []float64) float64 {
 	if len(x) == 0 || !allPositive(x) {
 		return math.NaN()
 	}
-	return stat.GeometricMean(x, nil)
+	logs := make([]float64, len(x))
+	for i, v := range x {
+		logs[i] = math.Log(v)
+	}
+	return math.Exp(compensatedSum(logs) / float64(len(x)))
 }
 
 // Summary is the location and spread of one sample, as a paper table
@@ -86,7 +104,7 @@ func Summarize(x []float64) Summary {
 	}
 	sum.Min, sum.Max = s[0], s[len(s)-1]
 	sum.Median = QuantileSorted(s, 0.5)
-	sum.Mean = stat.Mean(s, nil)
+	sum.Mean = Mean(s)
 	return sum
 }
 
