@@ -100,13 +100,16 @@ var stringDict = &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, Va
 // dictArray makes a dictionary-encoded string column of the indices
 // (null where valid says so) into values.
 func dictArray(mem memory.Allocator, idx []int32, valid []bool, values []string) arrow.Array {
-	ib := array.NewInt32Builder(mem)
-	defer ib.Release()
-	ib.AppendValues(idx, valid)
+	return dictOf(mem, fixedArray(arrow.PrimitiveTypes.Int32, idx, valid), values)
+}
+
+// dictOf makes a dictionary-encoded string column of indices into
+// values; it releases indices.
+func dictOf(mem memory.Allocator, indices arrow.Array, values []string) arrow.Array {
 	vb := array.NewStringBuilder(mem)
 	defer vb.Release()
 	vb.AppendValues(values, nil)
-	indices, dict := ib.NewArray(), vb.NewArray()
+	dict := vb.NewArray()
 	defer indices.Release()
 	defer dict.Release()
 	return array.NewDictionaryArray(stringDict, indices, dict)
@@ -119,7 +122,7 @@ func codeArray[C ~uint8](mem memory.Allocator, codes []C, names []string) arrow.
 	for i, c := range codes {
 		idx[i] = int32(c)
 	}
-	return dictArray(mem, idx, nil, names)
+	return dictOf(mem, ownedArray(arrow.PrimitiveTypes.Int32, idx, nil), names)
 }
 
 // dictSchema is a table's schema with the named string columns
@@ -180,8 +183,10 @@ type recordCols struct {
 	addr   []uint64
 	value  []uint64
 	nvals  []int32
-	fields [][]uint64 // nil for a scalar; slices of fieldBuf
-	callID []int64
+	// fieldVals holds the value words of the rows with several (struct
+	// fields, compare operands), in row order; nvals says whose.
+	fieldVals []uint64
+	callID    []int64
 	// verdict is what the record says of its prototype (types.Check).
 	verdict []types.Verdict
 	// linked counts the rows whose call is known; the last row may wait
@@ -208,11 +213,9 @@ func (c *recordCols) add(r *ingest.Record, idx int64, f symbolize.Func, ok bool,
 	c.addr = append(c.addr, r.Addr)
 	c.value = append(c.value, r.Values[0])
 	c.nvals = append(c.nvals, int32(len(r.Values)))
-	var fields []uint64
 	if len(r.Values) > 1 {
-		fields = append([]uint64(nil), r.Values...)
+		c.fieldVals = append(c.fieldVals, r.Values...)
 	}
-	c.fields = append(c.fields, fields)
 	c.callID = append(c.callID, -1)
 	c.verdict = append(c.verdict, v)
 	c.spans[len(c.spans)-1].n++
@@ -244,18 +247,20 @@ func (c *recordCols) link(l pair.Link, pos int) {
 
 func (c *recordCols) len() int { return len(c.idx) }
 
-// build turns the first n rows into an Arrow batch and keeps the rest.
+// build turns the first n rows into an Arrow batch; shift drops them.
 func (c *recordCols) build(mem memory.Allocator, n int) arrow.RecordBatch {
 	b := array.NewRecordBuilder(mem, schema.Records.Schema())
 	defer b.Release()
-	reserve(b, n)
 	f := builders{b, schema.Records}
-	runID := f.int64("run_id")
 	names := f.recordNames()
+	names.reserve(n)
 	c.dict.reset(n)
+	runIDs := make([]int64, 0, n)
 	for i, left := 0, n; left > 0; i++ {
 		k := min(left, c.spans[i].n)
-		appendConst(runID, c.spans[i].runID, k)
+		for range k {
+			runIDs = append(runIDs, c.spans[i].runID)
+		}
 		lo := n - left
 		for _, id := range c.fn[lo : lo+k] {
 			c.dict.add(c.spans[i].syms, id)
@@ -263,25 +268,29 @@ func (c *recordCols) build(mem memory.Allocator, n int) arrow.RecordBatch {
 		c.appendNames(names, c.spans[i].names, lo, lo+k)
 		left -= k
 	}
-	f.int64("idx").AppendValues(c.idx[:n], nil)
-	f.int64("offset").AppendValues(c.offset[:n], nil)
-	f.get("seq").(*array.Uint32Builder).AppendValues(c.seq[:n], nil)
-	f.int32("segment").AppendValues(c.seg[:n], nil)
-	f.uint64("pc").AppendValues(c.pc[:n], nil)
-	f.uint64("func_offset").AppendValues(c.fnOff[:n], resolved(c.fn[:n]))
-	f.get("arg_idx").(*array.Uint8Builder).AppendValues(c.argIdx[:n], nil)
-	f.get("size").(*array.Uint8Builder).AppendValues(c.size[:n], nil)
-	f.uint64("addr").AppendValues(c.addr[:n], nil)
-	f.uint64("value").AppendValues(c.value[:n], nil)
-	f.int32("nvals").AppendValues(c.nvals[:n], nil)
-	appendLists(f.list("fields"), c.fields[:n], true)
-	f.int64("call_id").AppendValues(c.callID[:n], nil)
-	fn, dem, mod := c.dict.arrays(mem)
 	t := schema.Records
-	rec := assemble(recordsSchema, b, map[int]arrow.Array{t.Index("func"): fn, t.Index("demangled"): dem,
-		t.Index("module"): mod, t.Index("kind"): codeArray(mem, c.kind[:n], kindNames[:])}, n)
-	c.shift(n)
-	return rec
+	typ := func(name string) arrow.DataType { return recordsSchema.Field(t.Index(name)).Type }
+	fn, dem, mod := c.dict.arrays(mem)
+	return assemble(recordsSchema, b, map[int]arrow.Array{
+		t.Index("run_id"):      ownedArray(typ("run_id"), runIDs, nil),
+		t.Index("idx"):         fixedArray(typ("idx"), c.idx[:n], nil),
+		t.Index("offset"):      fixedArray(typ("offset"), c.offset[:n], nil),
+		t.Index("seq"):         fixedArray(typ("seq"), c.seq[:n], nil),
+		t.Index("segment"):     fixedArray(typ("segment"), c.seg[:n], nil),
+		t.Index("pc"):          fixedArray(typ("pc"), c.pc[:n], nil),
+		t.Index("func_offset"): fixedArray(typ("func_offset"), c.fnOff[:n], resolved(c.fn[:n])),
+		t.Index("arg_idx"):     fixedArray(typ("arg_idx"), c.argIdx[:n], nil),
+		t.Index("size"):        fixedArray(typ("size"), c.size[:n], nil),
+		t.Index("addr"):        fixedArray(typ("addr"), c.addr[:n], nil),
+		t.Index("value"):       fixedArray(typ("value"), c.value[:n], nil),
+		t.Index("nvals"):       fixedArray(typ("nvals"), c.nvals[:n], nil),
+		t.Index("fields"):      listArray(typ("fields").(*arrow.ListType), c.nvals[:n], c.fieldVals),
+		t.Index("call_id"):     fixedArray(typ("call_id"), c.callID[:n], nil),
+		t.Index("func"):        fn,
+		t.Index("demangled"):   dem,
+		t.Index("module"):      mod,
+		t.Index("kind"):        codeArray(mem, c.kind[:n], kindNames[:]),
+	}, n)
 }
 
 // appendNames appends the names of rows lo..hi, of one run.
@@ -351,7 +360,14 @@ func (c *recordCols) shift(n int) {
 	c.seq, c.seg, c.kind = drop(c.seq, n), drop(c.seg, n), drop(c.kind, n)
 	c.pc, c.fn, c.fnOff = drop(c.pc, n), drop(c.fn, n), drop(c.fnOff, n)
 	c.argIdx, c.size, c.addr = drop(c.argIdx, n), drop(c.size, n), drop(c.addr, n)
-	c.value, c.nvals, c.fields = drop(c.value, n), drop(c.nvals, n), drop(c.fields, n)
+	fieldVals := 0
+	for _, k := range c.nvals[:n] {
+		if k > 1 {
+			fieldVals += int(k)
+		}
+	}
+	c.fieldVals = drop(c.fieldVals, fieldVals)
+	c.value, c.nvals = drop(c.value, n), drop(c.nvals, n)
 	c.callID, c.verdict = drop(c.callID, n), drop(c.verdict, n)
 	c.linked -= n
 	for n > 0 && len(c.spans) > 0 {
@@ -379,24 +395,4 @@ func resolved(ids []int32) []bool {
 		valid[i] = id >= 0
 	}
 	return valid
-}
-
-func appendConst(b *array.Int64Builder, v int64, n int) {
-	b.Reserve(n)
-	for range n {
-		b.UnsafeAppend(v)
-	}
-}
-
-// appendLists appends list values; with nullEmpty a nil list is null.
-func appendLists(b *array.ListBuilder, lists [][]uint64, nullEmpty bool) {
-	vb := b.ValueBuilder().(*array.Uint64Builder)
-	for _, l := range lists {
-		if l == nil && nullEmpty {
-			b.AppendNull()
-			continue
-		}
-		b.Append(true)
-		vb.AppendValues(l, nil)
-	}
 }

@@ -148,6 +148,16 @@ func (n recordNames) add(t *types.Type, name string, value uint64, nvals int32) 
 }
 
 // nulls appends k rows without names.
+// reserve makes room for k rows, which are mostly null: their strings
+// grow as they come.
+func (n recordNames) reserve(k int) {
+	n.argName.Reserve(k)
+	n.argType.Reserve(k)
+	n.valueName.Reserve(k)
+	n.signed.Reserve(k)
+	n.fieldNames.Reserve(k)
+}
+
 func (n recordNames) nulls(k int) {
 	if k == 0 {
 		return

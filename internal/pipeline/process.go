@@ -187,6 +187,7 @@ func (p *Processor) flushRecords(n int) {
 		return
 	}
 	p.err = p.emit(schema.Records, p.recs.build(p.mem, n))
+	p.recs.shift(n)
 	p.off -= n
 }
 

@@ -1,0 +1,84 @@
+package pipeline
+
+import (
+	"slices"
+	"unsafe"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+// The records table's fixed-width columns become Arrow arrays by one
+// copy of the accumulated slice into memory the batch owns, wrapped as
+// the array's buffer: filling Arrow builders instead zeroes each buffer
+// twice (Go's allocator, then Arrow's) and copies it once more.
+
+type fixedWidth interface {
+	~int32 | ~int64 | ~uint8 | ~uint32 | ~uint64
+}
+
+// fixedArray is an array of type t holding a copy of vals, null where
+// valid is false (nil: no nulls).
+func fixedArray[T fixedWidth](t arrow.DataType, vals []T, valid []bool) arrow.Array {
+	return ownedArray(t, slices.Clone(vals), valid)
+}
+
+// ownedArray is fixedArray for vals the batch may keep.
+func ownedArray[T fixedWidth](t arrow.DataType, vals []T, valid []bool) arrow.Array {
+	mask, nulls := bitmap(valid)
+	d := array.NewData(t, len(vals), []*memory.Buffer{mask, memory.NewBufferBytes(bytesOf(vals))}, nil, nulls, 0)
+	defer d.Release()
+	return array.MakeFromData(d)
+}
+
+// listArray is a list<uint64> column of n rows whose row i holds the
+// next lens[i] values of flat, or is null when lens[i] < 2 (a scalar).
+func listArray(t *arrow.ListType, lens []int32, flat []uint64) arrow.Array {
+	offsets := make([]int32, len(lens)+1)
+	valid := make([]bool, len(lens))
+	var at int32
+	for i, l := range lens {
+		if l > 1 {
+			at += l
+			valid[i] = true
+		}
+		offsets[i+1] = at
+	}
+	values := array.NewData(t.Elem(), int(at), []*memory.Buffer{nil, memory.NewBufferBytes(bytesOf(slices.Clone(flat[:at])))}, nil, 0, 0)
+	defer values.Release()
+	mask, nulls := bitmap(valid)
+	d := array.NewData(t, len(lens), []*memory.Buffer{mask, memory.NewBufferBytes(bytesOf(offsets))}, []arrow.ArrayData{values}, nulls, 0)
+	defer d.Release()
+	return array.MakeFromData(d)
+}
+
+// bitmap is the validity bitmap of valid and its count of nulls; nil
+// when nothing is null.
+func bitmap(valid []bool) (*memory.Buffer, int) {
+	nulls := 0
+	for _, v := range valid {
+		if !v {
+			nulls++
+		}
+	}
+	if nulls == 0 {
+		return nil, 0
+	}
+	b := make([]byte, bitutil.BytesForBits(int64(len(valid))))
+	for i, v := range valid {
+		if v {
+			bitutil.SetBit(b, i)
+		}
+	}
+	return memory.NewBufferBytes(b), nulls
+}
+
+func bytesOf[T fixedWidth](s []T) []byte {
+	if len(s) == 0 {
+		return nil
+	}
+	var zero T
+	return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(s))), len(s)*int(unsafe.Sizeof(zero)))
+}
