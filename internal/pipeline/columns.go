@@ -94,6 +94,45 @@ func (d *symbolDict) arrays(mem memory.Allocator) (fn, dem, mod arrow.Array) {
 	return fn, dem, mod
 }
 
+// stringDictCol builds one batch's dictionary-encoded string column:
+// each distinct value is kept once, each row is an index into them.
+type stringDictCol struct {
+	slot   map[string]int32
+	values []string
+	idx    []int32
+	valid  []bool
+}
+
+func (c *stringDictCol) reset(n int) {
+	if c.slot == nil {
+		c.slot = map[string]int32{}
+	}
+	clear(c.slot)
+	c.values = c.values[:0]
+	c.idx, c.valid = slices.Grow(c.idx[:0], n), slices.Grow(c.valid[:0], n)
+}
+
+func (c *stringDictCol) add(s string) {
+	e, ok := c.slot[s]
+	if !ok {
+		e = int32(len(c.values))
+		c.slot[s] = e
+		c.values = append(c.values, s)
+	}
+	c.idx, c.valid = append(c.idx, e), append(c.valid, true)
+}
+
+// nulls appends k null rows.
+func (c *stringDictCol) nulls(k int) {
+	for range k {
+		c.idx, c.valid = append(c.idx, 0), append(c.valid, false)
+	}
+}
+
+func (c *stringDictCol) array(mem memory.Allocator) arrow.Array {
+	return dictArray(mem, c.idx, c.valid, c.values)
+}
+
 // stringDict is the type of a dictionary-encoded string column.
 var stringDict = &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}
 
@@ -139,7 +178,7 @@ func dictSchema(t *schema.Table, names ...string) *arrow.Schema {
 }
 
 var (
-	recordsSchema = dictSchema(schema.Records, "func", "demangled", "module", "kind")
+	recordsSchema = dictSchema(schema.Records, "func", "demangled", "module", "kind", "arg_name", "arg_type", "value_name")
 	callsSchema   = dictSchema(schema.Calls, "func", "demangled", "module", "status")
 )
 
@@ -168,21 +207,22 @@ func assemble(s *arrow.Schema, b *array.RecordBuilder, given map[int]arrow.Array
 // that a small buffer does not cost a small batch; spans say which rows
 // are whose.
 type recordCols struct {
-	dict   symbolDict
-	spans  []span
-	idx    []int64
-	offset []int64
-	seq    []uint32
-	seg    []int32
-	kind   []uint8
-	pc     []uint64
-	fn     []int32
-	fnOff  []uint64
-	argIdx []uint8
-	size   []uint8
-	addr   []uint64
-	value  []uint64
-	nvals  []int32
+	dict                        symbolDict
+	argName, argType, valueName stringDictCol
+	spans                       []span
+	idx                         []int64
+	offset                      []int64
+	seq                         []uint32
+	seg                         []int32
+	kind                        []uint8
+	pc                          []uint64
+	fn                          []int32
+	fnOff                       []uint64
+	argIdx                      []uint8
+	size                        []uint8
+	addr                        []uint64
+	value                       []uint64
+	nvals                       []int32
 	// fieldVals holds the value words of the rows with several (struct
 	// fields, compare operands), in row order; nvals says whose.
 	fieldVals []uint64
@@ -252,8 +292,9 @@ func (c *recordCols) build(mem memory.Allocator, n int) arrow.RecordBatch {
 	b := array.NewRecordBuilder(mem, schema.Records.Schema())
 	defer b.Release()
 	f := builders{b, schema.Records}
-	names := f.recordNames()
-	names.reserve(n)
+	names := recordNames{argName: &c.argName, argType: &c.argType, valueName: &c.valueName,
+		signed: f.bool("signed"), fieldNames: f.list("field_names")}
+	names.reset(n)
 	c.dict.reset(n)
 	runIDs := make([]int64, 0, n)
 	for i, left := 0, n; left > 0; i++ {
@@ -290,6 +331,9 @@ func (c *recordCols) build(mem memory.Allocator, n int) arrow.RecordBatch {
 		t.Index("demangled"):   dem,
 		t.Index("module"):      mod,
 		t.Index("kind"):        codeArray(mem, c.kind[:n], kindNames[:]),
+		t.Index("arg_name"):    c.argName.array(mem),
+		t.Index("arg_type"):    c.argType.array(mem),
+		t.Index("value_name"):  c.valueName.array(mem),
 	}, n)
 }
 

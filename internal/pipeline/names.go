@@ -93,16 +93,13 @@ func (r *runNames) names() bool {
 	return r.named
 }
 
-// recordNames fills the name columns of the records table.
+// recordNames fills the name columns of the records table: the
+// strings dictionary-encoded (a batch holds few names and types), the
+// rest in the batch's builders.
 type recordNames struct {
-	argName, argType, valueName *array.StringBuilder
+	argName, argType, valueName *stringDictCol
 	signed                      *array.BooleanBuilder
 	fieldNames                  *array.ListBuilder
-}
-
-func (f builders) recordNames() recordNames {
-	return recordNames{argName: f.string("arg_name"), argType: f.string("arg_type"), valueName: f.string("value_name"),
-		signed: f.bool("signed"), fieldNames: f.list("field_names")}
 }
 
 // typeOf is the type a record holds by its prototype, and the
@@ -124,13 +121,21 @@ func typeOf(p *types.Proto, kind uint8, argIdx uint8, verdict types.Verdict) (*t
 // add appends the names of one record holding a value of type t: the
 // parameter's name and type, the enum value's name, the fields'.
 func (n recordNames) add(t *types.Type, name string, value uint64, nvals int32) {
-	appendName(n.argName, name)
-	n.argType.Append(t.C)
+	if name == "" {
+		n.argName.nulls(1)
+	} else {
+		n.argName.add(name)
+	}
+	n.argType.add(t.C)
 	vn, ok := "", false
 	if t.Enum != nil {
 		vn, ok = t.Enum.Lookup(value)
 	}
-	appendOpt(n.valueName, opt[string]{vn, ok})
+	if ok {
+		n.valueName.add(vn)
+	} else {
+		n.valueName.nulls(1)
+	}
 	if t.Kind == types.KindInt || t.Kind == types.KindEnum {
 		n.signed.Append(t.Signed)
 	} else {
@@ -147,24 +152,23 @@ func (n recordNames) add(t *types.Type, name string, value uint64, nvals int32) 
 	}
 }
 
-// nulls appends k rows without names.
-// reserve makes room for k rows, which are mostly null: their strings
-// grow as they come.
-func (n recordNames) reserve(k int) {
-	n.argName.Reserve(k)
-	n.argType.Reserve(k)
-	n.valueName.Reserve(k)
+// reset empties the columns for a batch of k rows.
+func (n recordNames) reset(k int) {
+	n.argName.reset(k)
+	n.argType.reset(k)
+	n.valueName.reset(k)
 	n.signed.Reserve(k)
 	n.fieldNames.Reserve(k)
 }
 
+// nulls appends k rows without names.
 func (n recordNames) nulls(k int) {
 	if k == 0 {
 		return
 	}
-	n.argName.AppendNulls(k)
-	n.argType.AppendNulls(k)
-	n.valueName.AppendNulls(k)
+	n.argName.nulls(k)
+	n.argType.nulls(k)
+	n.valueName.nulls(k)
 	n.signed.AppendNulls(k)
 	n.fieldNames.AppendNulls(k)
 }
