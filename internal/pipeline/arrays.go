@@ -33,23 +33,31 @@ func ownedArray[T fixedWidth](t arrow.DataType, vals []T, valid []bool) arrow.Ar
 	return array.MakeFromData(d)
 }
 
-// listArray is a list<uint64> column of n rows whose row i holds the
-// next lens[i] values of flat, or is null when lens[i] < 2 (a scalar).
-func listArray(t *arrow.ListType, lens []int32, flat []uint64) arrow.Array {
-	offsets := make([]int32, len(lens)+1)
-	valid := make([]bool, len(lens))
+// fieldsArray is the records table's fields column of n rows: row i
+// holds the next nvals[i] values of flat, or is null when nvals[i] < 2
+// (a scalar).
+func fieldsArray(t *arrow.ListType, nvals []int32, flat []uint64) arrow.Array {
+	offsets := make([]int32, len(nvals)+1)
+	valid := make([]bool, len(nvals))
 	var at int32
-	for i, l := range lens {
-		if l > 1 {
-			at += l
+	for i, k := range nvals {
+		if k > 1 {
+			at += k
 			valid[i] = true
 		}
 		offsets[i+1] = at
 	}
-	values := array.NewData(t.Elem(), int(at), []*memory.Buffer{nil, memory.NewBufferBytes(bytesOf(slices.Clone(flat[:at])))}, nil, 0, 0)
-	defer values.Release()
+	return ownedListArray(t, offsets, slices.Clone(flat[:at]), valid)
+}
+
+// ownedListArray is a list column whose row i holds values
+// [offsets[i], offsets[i+1]), null where valid is false (nil: no nulls);
+// the batch keeps offsets and values.
+func ownedListArray[T fixedWidth](t *arrow.ListType, offsets []int32, values []T, valid []bool) arrow.Array {
+	vd := array.NewData(t.Elem(), len(values), []*memory.Buffer{nil, memory.NewBufferBytes(bytesOf(values))}, nil, 0, 0)
+	defer vd.Release()
 	mask, nulls := bitmap(valid)
-	d := array.NewData(t, len(lens), []*memory.Buffer{mask, memory.NewBufferBytes(bytesOf(offsets))}, []arrow.ArrayData{values}, nulls, 0)
+	d := array.NewData(t, len(offsets)-1, []*memory.Buffer{mask, memory.NewBufferBytes(bytesOf(offsets))}, []arrow.ArrayData{vd}, nulls, 0)
 	defer d.Release()
 	return array.MakeFromData(d)
 }

@@ -15,6 +15,7 @@ import (
 // arrive as they close, not in ID order.
 type callCols struct {
 	dict    symbolDict
+	retType stringDictCol
 	rows    []callRow
 	preRets map[int64]uint64 // the current run's pre-entry return values by the call they precede
 }
@@ -41,49 +42,69 @@ func (c *callCols) add(runID int64, syms symbolCols, names *runNames, call *pair
 func (c *callCols) len() int { return len(c.rows) }
 
 func (c *callCols) build(mem memory.Allocator) arrow.RecordBatch {
+	n := len(c.rows)
 	b := array.NewRecordBuilder(mem, schema.Calls.Schema())
 	defer b.Release()
-	n := len(c.rows)
-	reserve(b, n)
-	f := builders{b, schema.Calls}
-	runID := f.int64("run_id")
-	callID, parent, first, last, recs := f.int64("call_id"), f.int64("parent_id"), f.int64("first_record"), f.int64("last_record"), f.int64("records")
-	depth, seg, nargs := f.int32("depth"), f.int32("segment"), f.int32("nargs")
-	pc, pre := f.uint64("pc"), f.uint64("pre_ret")
-	args, sizes := f.list("args"), f.list("arg_sizes")
-	ret, retSize := f.uint64("ret"), f.get("ret_size").(*array.Uint8Builder)
+	argNames := builders{b, schema.Calls}.list("arg_names")
+	argNames.Reserve(n)
 	c.dict.reset(n)
-	statuses := make([]pair.Status, 0, n)
-	argNames, retType := f.list("arg_names"), f.string("ret_type")
-	for _, r := range c.rows {
+	c.retType.reset(n)
+	var (
+		runID, callID, parent = make([]int64, n), make([]int64, n), make([]int64, n)
+		first, last, recs     = make([]int64, n), make([]int64, n), make([]int64, n)
+		depth, seg, nargs     = make([]int32, n), make([]int32, n), make([]int32, n)
+		pc, ret, pre          = make([]uint64, n), make([]uint64, n), make([]uint64, n)
+		retSize               = make([]uint8, n)
+		hasRet, hasPre        = make([]bool, n), make([]bool, n)
+		statuses              = make([]pair.Status, n)
+		argOffs               = make([]int32, n+1)
+		args                  []uint64
+		sizes                 []uint8
+	)
+	for i, r := range c.rows {
 		call := r.call
-		runID.UnsafeAppend(r.runID)
-		c.dict.add(r.syms, r.fn)
-		callID.UnsafeAppend(call.ID)
-		parent.UnsafeAppend(call.Parent)
-		depth.UnsafeAppend(call.Depth)
-		seg.UnsafeAppend(call.Segment)
-		pc.UnsafeAppend(call.PC)
-		statuses = append(statuses, call.Status)
-		nargs.UnsafeAppend(int32(len(call.Args)))
-		appendArgs(args, sizes, call.Args)
-		appendRet(ret, retSize, call.Ret)
-		appendCallNames(argNames, retType, r.names, r.fn, call)
-		if r.hasPre {
-			pre.Append(r.preRet)
-		} else {
-			pre.AppendNull()
+		runID[i], callID[i], parent[i] = r.runID, call.ID, call.Parent
+		first[i], last[i], recs[i] = call.First, call.Last, call.Records()
+		depth[i], seg[i], nargs[i] = call.Depth, call.Segment, int32(len(call.Args))
+		pc[i], statuses[i] = call.PC, call.Status
+		pre[i], hasPre[i] = r.preRet, r.hasPre
+		if call.Ret != nil {
+			ret[i], retSize[i], hasRet[i] = call.Ret.Values[0], call.Ret.Size, true
 		}
-		first.UnsafeAppend(call.First)
-		last.UnsafeAppend(call.Last)
-		recs.UnsafeAppend(call.Records())
+		for _, a := range call.Args {
+			args, sizes = append(args, a.Values[0]), append(sizes, a.Size)
+		}
+		argOffs[i+1] = int32(len(args))
+		c.dict.add(r.syms, r.fn)
+		appendCallNames(argNames, &c.retType, r.names, r.fn, call)
 	}
 	clear(c.rows) // drop the calls for the collector
 	c.rows = c.rows[:0]
-	fn, dem, mod := c.dict.arrays(mem)
 	t := schema.Calls
-	return assemble(callsSchema, b, map[int]arrow.Array{t.Index("func"): fn, t.Index("demangled"): dem,
-		t.Index("module"): mod, t.Index("status"): codeArray(mem, statuses, statusNames())}, n)
+	typ := func(name string) arrow.DataType { return callsSchema.Field(t.Index(name)).Type }
+	fn, dem, mod := c.dict.arrays(mem)
+	return assemble(callsSchema, b, map[int]arrow.Array{
+		t.Index("run_id"):       ownedArray(typ("run_id"), runID, nil),
+		t.Index("call_id"):      ownedArray(typ("call_id"), callID, nil),
+		t.Index("parent_id"):    ownedArray(typ("parent_id"), parent, nil),
+		t.Index("depth"):        ownedArray(typ("depth"), depth, nil),
+		t.Index("segment"):      ownedArray(typ("segment"), seg, nil),
+		t.Index("pc"):           ownedArray(typ("pc"), pc, nil),
+		t.Index("func"):         fn,
+		t.Index("demangled"):    dem,
+		t.Index("module"):       mod,
+		t.Index("status"):       codeArray(mem, statuses, statusNames()),
+		t.Index("nargs"):        ownedArray(typ("nargs"), nargs, nil),
+		t.Index("args"):         ownedListArray(typ("args").(*arrow.ListType), argOffs, args, nil),
+		t.Index("arg_sizes"):    ownedListArray(typ("arg_sizes").(*arrow.ListType), argOffs, sizes, nil),
+		t.Index("ret"):          ownedArray(typ("ret"), ret, hasRet),
+		t.Index("ret_size"):     ownedArray(typ("ret_size"), retSize, hasRet),
+		t.Index("pre_ret"):      ownedArray(typ("pre_ret"), pre, hasPre),
+		t.Index("first_record"): ownedArray(typ("first_record"), first, nil),
+		t.Index("last_record"):  ownedArray(typ("last_record"), last, nil),
+		t.Index("records"):      ownedArray(typ("records"), recs, nil),
+		t.Index("ret_type"):     c.retType.array(mem),
+	}, n)
 }
 
 // statusNames are the calls table's statuses, by pair.Status.
@@ -95,27 +116,16 @@ func statusNames() []string {
 	return names
 }
 
-func appendArgs(vals, sizes *array.ListBuilder, args []pair.Value) {
-	vals.Append(true)
-	sizes.Append(true)
-	vb := vals.ValueBuilder().(*array.Uint64Builder)
-	sb := sizes.ValueBuilder().(*array.Uint8Builder)
-	for _, a := range args {
-		vb.Append(a.Values[0])
-		sb.Append(a.Size)
-	}
-}
-
 // appendCallNames appends a call's argument names and return type: a
 // name only for an argument whose record agrees with the prototype.
-func appendCallNames(names *array.ListBuilder, ret *array.StringBuilder, rn *runNames, fn int32, call *pair.Call) {
+func appendCallNames(names *array.ListBuilder, ret *stringDictCol, rn *runNames, fn int32, call *pair.Call) {
 	var p *types.Proto
 	if rn.names() {
 		p = rn.table.get(fn)
 	}
 	if p == nil {
 		names.AppendNull()
-		ret.AppendNull()
+		ret.nulls(1)
 		return
 	}
 	names.Append(true)
@@ -127,15 +137,5 @@ func appendCallNames(names *array.ListBuilder, ret *array.StringBuilder, rn *run
 			vb.AppendNull()
 		}
 	}
-	ret.Append(p.Ret.C)
-}
-
-func appendRet(ret *array.Uint64Builder, size *array.Uint8Builder, v *pair.Value) {
-	if v == nil {
-		ret.AppendNull()
-		size.AppendNull()
-		return
-	}
-	ret.Append(v.Values[0])
-	size.Append(v.Size)
+	ret.add(p.Ret.C)
 }

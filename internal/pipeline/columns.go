@@ -179,7 +179,7 @@ func dictSchema(t *schema.Table, names ...string) *arrow.Schema {
 
 var (
 	recordsSchema = dictSchema(schema.Records, "func", "demangled", "module", "kind", "arg_name", "arg_type", "value_name")
-	callsSchema   = dictSchema(schema.Calls, "func", "demangled", "module", "status")
+	callsSchema   = dictSchema(schema.Calls, "func", "demangled", "module", "status", "ret_type")
 )
 
 // assemble makes the batch of a builder's columns, but for those given
@@ -325,7 +325,7 @@ func (c *recordCols) build(mem memory.Allocator, n int) arrow.RecordBatch {
 		t.Index("addr"):        fixedArray(typ("addr"), c.addr[:n], nil),
 		t.Index("value"):       fixedArray(typ("value"), c.value[:n], nil),
 		t.Index("nvals"):       fixedArray(typ("nvals"), c.nvals[:n], nil),
-		t.Index("fields"):      listArray(typ("fields").(*arrow.ListType), c.nvals[:n], c.fieldVals),
+		t.Index("fields"):      fieldsArray(typ("fields").(*arrow.ListType), c.nvals[:n], c.fieldVals),
 		t.Index("call_id"):     fixedArray(typ("call_id"), c.callID[:n], nil),
 		t.Index("func"):        fn,
 		t.Index("demangled"):   dem,
@@ -381,22 +381,17 @@ func (f builders) bool(name string) *array.BooleanBuilder {
 }
 func (f builders) list(name string) *array.ListBuilder { return f.get(name).(*array.ListBuilder) }
 
-// reserve sizes every column for n rows up front: growing Arrow buffers
-// as rows arrive copies them over and over.
+// reserve sizes every column of the small tables' builders for n rows
+// up front: growing Arrow buffers as rows arrive copies them over and
+// over.
 func reserve(b *array.RecordBuilder, n int) {
 	for i, f := range b.Fields() {
 		f.Reserve(n)
-		if s, ok := f.(*array.StringBuilder); ok && !sparseColumns[b.Schema().Field(i).Name] {
-			s.ReserveData(16 * n)
+		if s, ok := f.(*array.StringBuilder); ok && b.Schema().Field(i).Name != "problems" {
+			s.ReserveData(16 * n) // problems is mostly null
 		}
 	}
 }
-
-// sparseColumns are the string columns often null or short: their data
-// grows as it comes rather than 16 bytes a row up front.
-var sparseColumns = map[string]bool{"arg_name": true, "arg_type": true, "value_name": true, "ret_type": true, "problems": true,
-	// Built dictionary-encoded apart from the builder (symbolDict).
-	"func": true, "demangled": true, "module": true, "kind": true, "status": true}
 
 // shift drops the first n rows, keeping the slices' memory.
 func (c *recordCols) shift(n int) {
