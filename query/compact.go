@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"path/filepath"
 	"strings"
 	"time"
@@ -35,8 +36,16 @@ func (c *compactor) table(ctx context.Context, conn *sql.Conn, t *schema.Table, 
 	for i, col := range t.Columns {
 		cols[i] = ident(col.Name)
 	}
-	q := fmt.Sprintf("SELECT %s FROM %s ORDER BY %s", strings.Join(cols, ", "),
-		fmt.Sprintf("read_parquet([%s])", quoteAll(paths)), sortKeys[t.Name])
+	from := fmt.Sprintf("read_parquet([%s])", quoteAll(paths))
+	order := sortKeys[t.Name]
+	if t.Name == schema.Records.Name || t.Name == schema.Calls.Name {
+		if err := runBands(ctx, conn, from, c.opt.rowGroupRows); err != nil {
+			return nil, fmt.Errorf("query: compacting %s of campaign %s: %w", t.Name, c.campaign, err)
+		}
+		from += " JOIN kdf_run_bands USING (run_id)"
+		order = "band, " + order
+	}
+	q := fmt.Sprintf("SELECT %s FROM %s ORDER BY %s", strings.Join(cols, ", "), from, order)
 	var out []*dataset.PartFile
 	err := conn.Raw(func(dc any) error {
 		a, err := duckdb.NewArrowFromConn(dc.(driver.Conn))
@@ -109,7 +118,7 @@ func (c *compactor) newPart(t *schema.Table) (*compactPart, error) {
 		return nil, err
 	}
 	n := &countingWriter{w: f}
-	pw, err := part.NewWriter(n, t, part.Options{RowGroupRows: compactRowGroupRows})
+	pw, err := part.NewWriter(n, t, part.Options{RowGroupRows: int(c.opt.rowGroupRows)})
 	if err != nil {
 		f.Abort()
 		return nil, err
@@ -203,11 +212,31 @@ func Compact(ctx context.Context, dir string, opt CompactOptions) ([]CompactResu
 }
 
 // compactRowGroupRows is the row groups' size in compacted parts, an
-// eighth of an ingested part's: a one-run query reads the row group of
-// each function the run called, so the finer the groups, the fewer rows
-// it reads past its own; DuckDB's own default is about the same
+// eighth of an ingested part's: the finer the groups, the fewer rows a
+// query reads past its own; DuckDB's own default is about the same
 // (122,880 rows).
 const compactRowGroupRows = 128 << 10
+
+// runBands fills the temporary table kdf_run_bands (run_id, band) for
+// the rows of from: runs in run_id order, cut into bands of about
+// sqrt(G) row groups' worth of rows each, where G is the row groups the
+// table fills. Rows sorted by band, then function, put each row group in
+// one band and a narrow range of functions: a one-run query reads the
+// row groups of its band, about sqrt(G), and a one-function query about
+// one or two per band, also about sqrt(G), instead of all G for the one
+// of the two that a single sort key does not serve.
+func runBands(ctx context.Context, conn *sql.Conn, from string, groupRows int64) error {
+	var rows int64
+	if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM "+from).Scan(&rows); err != nil {
+		return err
+	}
+	groups := (rows + groupRows - 1) / groupRows
+	bandRows := int64(math.Ceil(math.Sqrt(float64(max(groups, 1))))) * groupRows
+	_, err := conn.ExecContext(ctx, fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE kdf_run_bands AS
+SELECT run_id, (sum(n) OVER (ORDER BY run_id) - n) // %d AS band
+FROM (SELECT run_id, count(*) AS n FROM %s GROUP BY run_id)`, bandRows, from))
+	return err
+}
 
 // compactRole names the writers of compacted parts.
 const compactRole = "compact"

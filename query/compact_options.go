@@ -15,6 +15,9 @@ type CompactOptions struct {
 	MemoryLimit string
 	// Threads DuckDB sorts with; 0 means one per core.
 	Threads int
+	// rowGroupRows is compactRowGroupRows but in tests, which need
+	// many row groups of a small campaign.
+	rowGroupRows int64
 }
 
 // DefaultCompactTarget is CompactOptions.TargetBytes's default.
@@ -29,6 +32,9 @@ func (o CompactOptions) withDefaults() CompactOptions {
 	}
 	if o.Threads <= 0 {
 		o.Threads = runtime.GOMAXPROCS(0)
+	}
+	if o.rowGroupRows <= 0 {
+		o.rowGroupRows = compactRowGroupRows
 	}
 	return o
 }
@@ -45,9 +51,8 @@ type CompactResult struct {
 }
 
 // sortKeys orders each table's rows in compacted parts. Records and
-// calls go by function, then run: a one-function query reads the few row
-// groups whose func range holds it, and a one-run query the one or two
-// row groups per function the run touched, sorted by run_id within.
+// calls go by function, then run, within bands of runs (runBands), so
+// that one-function and one-run queries both skip most row groups.
 var sortKeys = map[string]string{
 	"records":   "func NULLS LAST, run_id, idx",
 	"calls":     "func NULLS LAST, run_id, call_id",

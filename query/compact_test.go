@@ -101,28 +101,94 @@ func answers(t *testing.T, ds string) string {
 }
 
 // checkSorted reads each compacted part in file order: records and calls
-// go by function, then run.
+// go by function, then run, within bands of runs: a row out of that
+// order must start a band, with a run_id above every one before it.
 func checkSorted(t *testing.T, ds string) {
+	t.Helper()
+	db := plainDuck(t)
+	for _, tab := range []*schema.Table{schema.Records, schema.Calls} {
+		for _, p := range readback.Parts(t, ds, tab.Name) {
+			var unsorted int
+			q := fmt.Sprintf(`SELECT count(*) FROM (
+				SELECT func, run_id, lag(func) OVER () AS pf, lag(run_id) OVER () AS pr,
+					max(run_id) OVER (ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS before
+				FROM read_parquet(%s))
+				WHERE pf IS NOT NULL AND (func < pf OR func = pf AND run_id < pr) AND run_id <= before`, literal(p))
+			if err := db.QueryRow(q).Scan(&unsorted); err != nil {
+				t.Fatal(err)
+			}
+			if unsorted != 0 {
+				t.Errorf("%s: %d rows out of (band, func, run_id) order", filepath.Base(p), unsorted)
+			}
+		}
+	}
+}
+
+func plainDuck(t *testing.T) *sql.DB {
 	t.Helper()
 	c, err := duckdb.NewConnector("", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	db := sql.OpenDB(c)
-	defer db.Close()
-	for _, tab := range []*schema.Table{schema.Records, schema.Calls} {
-		for _, p := range readback.Parts(t, ds, tab.Name) {
-			var unsorted int
-			q := fmt.Sprintf(`SELECT count(*) FROM (
-				SELECT func, run_id, lag(func) OVER () AS pf, lag(run_id) OVER () AS pr
-				FROM read_parquet(%s))
-				WHERE pf IS NOT NULL AND (func < pf OR func = pf AND run_id < pr)`, literal(p))
-			if err := db.QueryRow(q).Scan(&unsorted); err != nil {
-				t.Fatal(err)
-			}
-			if unsorted != 0 {
-				t.Errorf("%s: %d rows out of (func, run_id) order", filepath.Base(p), unsorted)
-			}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// TestCompactSkipping: in compacted parts of many row groups, a query
+// for one run and a query for one function each find the row groups
+// they need from the Parquet statistics alone, and need few of them:
+// the median run and the median function in at most a fifth of the row
+// groups, the largest of each in at most a third.
+func TestCompactSkipping(t *testing.T) {
+	ds := filepath.Join(t.TempDir(), "ds")
+	cfg := synth.SmallConfig()
+	cfg.Boots, cfg.Programs = 4, 40 // 320 runs
+	src := writeCampaign(t, cfg)
+	if _, err := pipeline.Run(context.Background(), pipeline.Config{Dataset: ds, Campaign: "a", Sources: []string{src}, GroupRuns: 16}, nil); err != nil {
+		t.Fatal(err)
+	}
+	before := answers(t, ds)
+	if _, err := Compact(context.Background(), ds, CompactOptions{rowGroupRows: 512}); err != nil {
+		t.Fatal(err)
+	}
+	if got := answers(t, ds); got != before {
+		t.Errorf("after compaction the answers differ:\n%s\nwant\n%s", got, before)
+	}
+	checkSorted(t, ds)
+	db := plainDuck(t)
+	parts := fmt.Sprintf("string_split(%s, chr(0))", literal(strings.Join(readback.Parts(t, ds, "records"), "\x00")))
+	var groups int
+	if err := db.QueryRow(fmt.Sprintf(`SELECT count(DISTINCT (file_name, row_group_id)) FROM parquet_metadata(%s)`, parts)).Scan(&groups); err != nil {
+		t.Fatal(err)
+	}
+	if groups < 64 {
+		t.Fatalf("only %d row groups: the campaign is too small for the test", groups)
+	}
+	// Row groups whose statistics of column col admit the value of
+	// group key col ranked at quantile q by rows.
+	needed := func(col, cast string, q float64) (string, int) {
+		var v string
+		var n int
+		err := db.QueryRow(fmt.Sprintf(`WITH k AS (SELECT %[1]s AS v, count(*) AS n FROM read_parquet(%[2]s) WHERE %[1]s IS NOT NULL GROUP BY 1),
+			pick AS (SELECT v FROM k ORDER BY n, v LIMIT 1 OFFSET (SELECT floor((count(*) - 1) * %[3]f)::BIGINT FROM k))
+			SELECT pick.v::VARCHAR, count(*) FROM parquet_metadata(%[2]s) m, pick
+			WHERE m.path_in_schema = '%[1]s' AND TRY_CAST(m.stats_min_value AS %[4]s) <= pick.v AND pick.v <= TRY_CAST(m.stats_max_value AS %[4]s)
+			GROUP BY 1`, col, parts, q, cast)).Scan(&v, &n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v, n
+	}
+	for _, c := range []struct {
+		col, cast string
+		q         float64
+		most      int // of the row groups, in parts
+	}{{"run_id", "BIGINT", 0.5, 5}, {"run_id", "BIGINT", 1, 3}, {"func", "VARCHAR", 0.5, 5}, {"func", "VARCHAR", 1, 3}} {
+		v, n := needed(c.col, c.cast, c.q)
+		t.Logf("%s %s (quantile %.1f by rows): %d of %d row groups", c.col, v, c.q, n, groups)
+		if n*c.most > groups {
+			t.Errorf("%s %s (quantile %.1f by rows) needs %d of %d row groups, want at most 1/%d", c.col, v, c.q, n, groups, c.most)
 		}
 	}
 }
