@@ -211,12 +211,6 @@ func Compact(ctx context.Context, dir string, opt CompactOptions) ([]CompactResu
 	return results, nil
 }
 
-// compactRowGroupRows is the row groups' size in compacted parts, an
-// eighth of an ingested part's: the finer the groups, the fewer rows a
-// query reads past its own; DuckDB's own default is about the same
-// (122,880 rows).
-const compactRowGroupRows = 128 << 10
-
 // runBands fills the temporary table kdf_run_bands (run_id, band) for
 // the rows of from: runs in run_id order, cut into bands of about
 // sqrt(G) row groups' worth of rows each, where G is the row groups the
