@@ -10,10 +10,11 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
-// The records table's fixed-width columns become Arrow arrays by one
-// copy of the accumulated slice into memory the batch owns, wrapped as
-// the array's buffer: filling Arrow builders instead zeroes each buffer
-// twice (Go's allocator, then Arrow's) and copies it once more.
+// The records and calls tables' fixed-width and list columns become
+// Arrow arrays by wrapping slices the batch owns (a copy of one the
+// Processor reuses, or one made for the batch) as the arrays' buffers:
+// filling Arrow builders instead zeroes each buffer twice (Go's
+// allocator, then Arrow's) and copies it once more.
 
 type fixedWidth interface {
 	~int32 | ~int64 | ~uint8 | ~uint32 | ~uint64

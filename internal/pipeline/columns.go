@@ -31,11 +31,11 @@ type symbolCols struct {
 // per batch, and each row is an index into them, which the Parquet
 // writer takes as it is instead of hashing a string per row.
 type symbolDict struct {
-	slot          map[symKey]int32
-	modSlot       map[string]int32
-	fn, dem, mods []string
-	fnIdx, modIdx []int32
-	valid         []bool
+	slot    map[symKey]int32
+	fn, dem []string
+	fnIdx   []int32
+	valid   []bool
+	mod     stringDictCol
 }
 
 type symKey struct {
@@ -45,12 +45,12 @@ type symKey struct {
 
 func (d *symbolDict) reset(n int) {
 	if d.slot == nil {
-		d.slot, d.modSlot = map[symKey]int32{}, map[string]int32{}
+		d.slot = map[symKey]int32{}
 	}
 	clear(d.slot)
-	clear(d.modSlot)
-	d.fn, d.dem, d.mods = d.fn[:0], d.dem[:0], d.mods[:0]
-	d.fnIdx, d.modIdx, d.valid = slices.Grow(d.fnIdx[:0], n), slices.Grow(d.modIdx[:0], n), slices.Grow(d.valid[:0], n)
+	d.fn, d.dem = d.fn[:0], d.dem[:0]
+	d.fnIdx, d.valid = slices.Grow(d.fnIdx[:0], n), slices.Grow(d.valid[:0], n)
+	d.mod.reset(n)
 }
 
 // add appends the row of symbol id of s's table; an unresolved one has
@@ -58,7 +58,7 @@ func (d *symbolDict) reset(n int) {
 func (d *symbolDict) add(s symbolCols, id int32) {
 	if id < 0 || s.table == nil {
 		d.fnIdx, d.valid = append(d.fnIdx, 0), append(d.valid, false)
-		d.modIdx = append(d.modIdx, d.module(""))
+		d.mod.add("")
 		return
 	}
 	k := symKey{s.table, id}
@@ -69,29 +69,12 @@ func (d *symbolDict) add(s symbolCols, id int32) {
 		d.fn, d.dem = append(d.fn, s.table.Symbol(id).Name), append(d.dem, s.table.Demangled(id))
 	}
 	d.fnIdx, d.valid = append(d.fnIdx, e), append(d.valid, true)
-	d.modIdx = append(d.modIdx, d.module(s.table.Symbol(id).Module))
-}
-
-func (d *symbolDict) module(m string) int32 {
-	e, ok := d.modSlot[m]
-	if !ok {
-		e = int32(len(d.mods))
-		d.modSlot[m] = e
-		d.mods = append(d.mods, m)
-	}
-	return e
+	d.mod.add(s.table.Symbol(id).Module)
 }
 
 // arrays returns the func, demangled and module columns.
 func (d *symbolDict) arrays(mem memory.Allocator) (fn, dem, mod arrow.Array) {
-	valid := d.valid
-	if !slices.Contains(valid, false) {
-		valid = nil
-	}
-	fn = dictArray(mem, d.fnIdx, valid, d.fn)
-	dem = dictArray(mem, d.fnIdx, valid, d.dem)
-	mod = dictArray(mem, d.modIdx, nil, d.mods)
-	return fn, dem, mod
+	return dictArray(mem, d.fnIdx, d.valid, d.fn), dictArray(mem, d.fnIdx, d.valid, d.dem), d.mod.array(mem)
 }
 
 // stringDictCol builds one batch's dictionary-encoded string column:
@@ -110,6 +93,15 @@ func (c *stringDictCol) reset(n int) {
 	clear(c.slot)
 	c.values = c.values[:0]
 	c.idx, c.valid = slices.Grow(c.idx[:0], n), slices.Grow(c.valid[:0], n)
+}
+
+// addOpt adds s, or a null row when ok is false.
+func (c *stringDictCol) addOpt(s string, ok bool) {
+	if !ok {
+		c.nulls(1)
+		return
+	}
+	c.add(s)
 }
 
 func (c *stringDictCol) add(s string) {

@@ -121,21 +121,13 @@ func typeOf(p *types.Proto, kind uint8, argIdx uint8, verdict types.Verdict) (*t
 // add appends the names of one record holding a value of type t: the
 // parameter's name and type, the enum value's name, the fields'.
 func (n recordNames) add(t *types.Type, name string, value uint64, nvals int32) {
-	if name == "" {
-		n.argName.nulls(1)
-	} else {
-		n.argName.add(name)
-	}
+	n.argName.addOpt(name, name != "")
 	n.argType.add(t.C)
 	vn, ok := "", false
 	if t.Enum != nil {
 		vn, ok = t.Enum.Lookup(value)
 	}
-	if ok {
-		n.valueName.add(vn)
-	} else {
-		n.valueName.nulls(1)
-	}
+	n.valueName.addOpt(vn, ok)
 	if t.Kind == types.KindInt || t.Kind == types.KindEnum {
 		n.signed.Append(t.Signed)
 	} else {
