@@ -11,22 +11,53 @@ import (
 )
 
 // The records and calls tables' fixed-width and list columns become
-// Arrow arrays by wrapping slices the batch owns (a copy of one the
-// Processor reuses, or one made for the batch) as the arrays' buffers:
-// filling Arrow builders instead zeroes each buffer twice (Go's
-// allocator, then Arrow's) and copies it once more.
+// Arrow arrays by wrapping slices as the arrays' buffers: filling Arrow
+// builders instead zeroes each buffer twice (Go's allocator, then
+// Arrow's) and copies it once more. A lent batch wraps the Processor's
+// own slices, reused for the next batch; an owned one wraps copies.
 
 type fixedWidth interface {
 	~int32 | ~int64 | ~uint8 | ~uint32 | ~uint64
 }
 
-// fixedArray is an array of type t holding a copy of vals, null where
-// valid is false (nil: no nulls).
-func fixedArray[T fixedWidth](t arrow.DataType, vals []T, valid []bool) arrow.Array {
-	return ownedArray(t, slices.Clone(vals), valid)
+// batchSlices says whether a batch's arrays may wrap the Processor's
+// slices (lent) or must wrap copies (owned).
+type batchSlices bool
+
+const (
+	owned batchSlices = false
+	lent  batchSlices = true
+)
+
+// of returns vals for a batch: vals itself when lent, else a copy.
+func of[T any](b batchSlices, vals []T) []T {
+	if b == lent {
+		return vals
+	}
+	return slices.Clone(vals)
 }
 
-// ownedArray is fixedArray for vals the batch may keep.
+// scratch returns a slice of n elements for a batch: buf's memory,
+// grown as needed and kept for the next batch, when lent; new memory
+// otherwise.
+func scratch[T any](b batchSlices, buf *[]T, n int) []T {
+	if b == owned {
+		return make([]T, n)
+	}
+	if cap(*buf) < n {
+		*buf = make([]T, n)
+	}
+	*buf = (*buf)[:n]
+	return *buf
+}
+
+// fixedArray is an array of type t holding vals (a copy of them unless
+// lent), null where valid is false (nil: no nulls).
+func fixedArray[T fixedWidth](b batchSlices, t arrow.DataType, vals []T, valid []bool) arrow.Array {
+	return ownedArray(t, of(b, vals), valid)
+}
+
+// ownedArray is an array wrapping vals as they are.
 func ownedArray[T fixedWidth](t arrow.DataType, vals []T, valid []bool) arrow.Array {
 	mask, nulls := bitmap(valid)
 	d := array.NewData(t, len(vals), []*memory.Buffer{mask, memory.NewBufferBytes(bytesOf(vals))}, nil, nulls, 0)
@@ -36,19 +67,19 @@ func ownedArray[T fixedWidth](t arrow.DataType, vals []T, valid []bool) arrow.Ar
 
 // fieldsArray is the records table's fields column of n rows: row i
 // holds the next nvals[i] values of flat, or is null when nvals[i] < 2
-// (a scalar).
-func fieldsArray(t *arrow.ListType, nvals []int32, flat []uint64) arrow.Array {
-	offsets := make([]int32, len(nvals)+1)
-	valid := make([]bool, len(nvals))
+// (a scalar). offsets and valid are the scratch of the column.
+func fieldsArray(b batchSlices, t *arrow.ListType, nvals []int32, flat []uint64, offsets *[]int32, valid *[]bool) arrow.Array {
+	offs, ok := scratch(b, offsets, len(nvals)+1), scratch(b, valid, len(nvals))
+	offs[0] = 0
 	var at int32
 	for i, k := range nvals {
 		if k > 1 {
 			at += k
-			valid[i] = true
 		}
-		offsets[i+1] = at
+		ok[i] = k > 1
+		offs[i+1] = at
 	}
-	return ownedListArray(t, offsets, slices.Clone(flat[:at]), valid)
+	return ownedListArray(t, offs, of(b, flat[:at]), ok)
 }
 
 // ownedListArray is a list column whose row i holds values

@@ -74,6 +74,7 @@ func BenchmarkProcess(b *testing.B) {
 				rec.Release()
 				return nil
 			})
+			p.LendBatches() // as ingest does
 			b.ResetTimer()
 			for b.Loop() {
 				for i := range bufs {

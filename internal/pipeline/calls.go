@@ -18,6 +18,13 @@ type callCols struct {
 	retType stringDictCol
 	rows    []callRow
 	preRets map[int64]uint64 // the current run's pre-entry return values by the call they precede
+	// The columns of a lent batch, reused from batch to batch.
+	runID, callID, parent, first, last, recs []int64
+	depth, seg, nargs, argOffs, statusIdx    []int32
+	pc, ret, pre, args                       []uint64
+	retSize, sizes                           []uint8
+	hasRet, hasPre                           []bool
+	statuses                                 []pair.Status
 }
 
 type callRow struct {
@@ -41,26 +48,29 @@ func (c *callCols) add(runID int64, syms symbolCols, names *runNames, call *pair
 
 func (c *callCols) len() int { return len(c.rows) }
 
-func (c *callCols) build(mem memory.Allocator) arrow.RecordBatch {
+// build turns the pending calls into an Arrow batch. A lent batch is
+// valid until the next build.
+func (c *callCols) build(mem memory.Allocator, b batchSlices) arrow.RecordBatch {
 	n := len(c.rows)
-	b := array.NewRecordBuilder(mem, schema.Calls.Schema())
-	defer b.Release()
-	argNames := builders{b, schema.Calls}.list("arg_names")
+	rb := array.NewRecordBuilder(mem, schema.Calls.Schema())
+	defer rb.Release()
+	argNames := builders{rb, schema.Calls}.list("arg_names")
 	argNames.Reserve(n)
 	c.dict.reset(n)
 	c.retType.reset(n)
 	var (
-		runID, callID, parent = make([]int64, n), make([]int64, n), make([]int64, n)
-		first, last, recs     = make([]int64, n), make([]int64, n), make([]int64, n)
-		depth, seg, nargs     = make([]int32, n), make([]int32, n), make([]int32, n)
-		pc, ret, pre          = make([]uint64, n), make([]uint64, n), make([]uint64, n)
-		retSize               = make([]uint8, n)
-		hasRet, hasPre        = make([]bool, n), make([]bool, n)
-		statuses              = make([]pair.Status, n)
-		argOffs               = make([]int32, n+1)
-		args                  []uint64
-		sizes                 []uint8
+		runID, callID, parent = scratch(b, &c.runID, n), scratch(b, &c.callID, n), scratch(b, &c.parent, n)
+		first, last, recs     = scratch(b, &c.first, n), scratch(b, &c.last, n), scratch(b, &c.recs, n)
+		depth, seg, nargs     = scratch(b, &c.depth, n), scratch(b, &c.seg, n), scratch(b, &c.nargs, n)
+		pc, ret, pre          = scratch(b, &c.pc, n), scratch(b, &c.ret, n), scratch(b, &c.pre, n)
+		retSize               = scratch(b, &c.retSize, n)
+		hasRet, hasPre        = scratch(b, &c.hasRet, n), scratch(b, &c.hasPre, n)
+		statuses              = scratch(b, &c.statuses, n)
+		argOffs               = scratch(b, &c.argOffs, n+1)
+		args                  = scratch(b, &c.args, 0)
+		sizes                 = scratch(b, &c.sizes, 0)
 	)
+	argOffs[0] = 0
 	for i, r := range c.rows {
 		call := r.call
 		runID[i], callID[i], parent[i] = r.runID, call.ID, call.Parent
@@ -68,8 +78,9 @@ func (c *callCols) build(mem memory.Allocator) arrow.RecordBatch {
 		depth[i], seg[i], nargs[i] = call.Depth, call.Segment, int32(len(call.Args))
 		pc[i], statuses[i] = call.PC, call.Status
 		pre[i], hasPre[i] = r.preRet, r.hasPre
+		ret[i], retSize[i], hasRet[i] = 0, 0, call.Ret != nil
 		if call.Ret != nil {
-			ret[i], retSize[i], hasRet[i] = call.Ret.Values[0], call.Ret.Size, true
+			ret[i], retSize[i] = call.Ret.Values[0], call.Ret.Size
 		}
 		for _, a := range call.Args {
 			args, sizes = append(args, a.Values[0]), append(sizes, a.Size)
@@ -78,12 +89,15 @@ func (c *callCols) build(mem memory.Allocator) arrow.RecordBatch {
 		c.dict.add(r.syms, r.fn)
 		appendCallNames(argNames, &c.retType, r.names, r.fn, call)
 	}
+	if b == lent {
+		c.args, c.sizes = args, sizes // grown: kept for the next batch
+	}
 	clear(c.rows) // drop the calls for the collector
 	c.rows = c.rows[:0]
 	t := schema.Calls
 	typ := func(name string) arrow.DataType { return callsSchema.Field(t.Index(name)).Type }
-	fn, dem, mod := c.dict.arrays(mem)
-	return assemble(callsSchema, b, map[int]arrow.Array{
+	fn, dem, mod := c.dict.arrays(mem, b)
+	return assemble(callsSchema, rb, map[int]arrow.Array{
 		t.Index("run_id"):       ownedArray(typ("run_id"), runID, nil),
 		t.Index("call_id"):      ownedArray(typ("call_id"), callID, nil),
 		t.Index("parent_id"):    ownedArray(typ("parent_id"), parent, nil),
@@ -93,7 +107,7 @@ func (c *callCols) build(mem memory.Allocator) arrow.RecordBatch {
 		t.Index("func"):         fn,
 		t.Index("demangled"):    dem,
 		t.Index("module"):       mod,
-		t.Index("status"):       codeArray(mem, statuses, statusNames()),
+		t.Index("status"):       codeArray(mem, b, statuses, statusNames(), &c.statusIdx),
 		t.Index("nargs"):        ownedArray(typ("nargs"), nargs, nil),
 		t.Index("args"):         ownedListArray(typ("args").(*arrow.ListType), argOffs, args, nil),
 		t.Index("arg_sizes"):    ownedListArray(typ("arg_sizes").(*arrow.ListType), argOffs, sizes, nil),
@@ -103,7 +117,7 @@ func (c *callCols) build(mem memory.Allocator) arrow.RecordBatch {
 		t.Index("first_record"): ownedArray(typ("first_record"), first, nil),
 		t.Index("last_record"):  ownedArray(typ("last_record"), last, nil),
 		t.Index("records"):      ownedArray(typ("records"), recs, nil),
-		t.Index("ret_type"):     c.retType.array(mem),
+		t.Index("ret_type"):     c.retType.array(mem, b),
 	}, n)
 }
 

@@ -31,23 +31,30 @@ type symbolCols struct {
 // per batch, and each row is an index into them, which the Parquet
 // writer takes as it is instead of hashing a string per row.
 type symbolDict struct {
-	slot    map[symKey]int32
+	// slots holds, by symbol table, each symbol's entries in this
+	// batch's dictionaries, found by symbol ID: no hashing per row.
+	slots   map[*symbolize.Table][]symSlot
+	table   *symbolize.Table // the table of cur
+	cur     []symSlot
+	batch   uint32 // a slot of an earlier batch is stale
 	fn, dem []string
 	fnIdx   []int32
 	valid   []bool
 	mod     stringDictCol
 }
 
-type symKey struct {
-	t  *symbolize.Table
-	id int32
+// symSlot is a symbol's entry in the func and module dictionaries, in
+// the batch it names.
+type symSlot struct {
+	batch   uint32
+	fn, mod int32
 }
 
 func (d *symbolDict) reset(n int) {
-	if d.slot == nil {
-		d.slot = map[symKey]int32{}
+	if d.slots == nil {
+		d.slots = map[*symbolize.Table][]symSlot{}
 	}
-	clear(d.slot)
+	d.batch++
 	d.fn, d.dem = d.fn[:0], d.dem[:0]
 	d.fnIdx, d.valid = slices.Grow(d.fnIdx[:0], n), slices.Grow(d.valid[:0], n)
 	d.mod.reset(n)
@@ -61,20 +68,26 @@ func (d *symbolDict) add(s symbolCols, id int32) {
 		d.mod.add("")
 		return
 	}
-	k := symKey{s.table, id}
-	e, ok := d.slot[k]
-	if !ok {
-		e = int32(len(d.fn))
-		d.slot[k] = e
-		d.fn, d.dem = append(d.fn, s.table.Symbol(id).Name), append(d.dem, s.table.Demangled(id))
+	if s.table != d.table {
+		d.table, d.cur = s.table, d.slots[s.table]
+		if d.cur == nil {
+			d.cur = make([]symSlot, s.table.Len())
+			d.slots[s.table] = d.cur
+		}
 	}
-	d.fnIdx, d.valid = append(d.fnIdx, e), append(d.valid, true)
-	d.mod.add(s.table.Symbol(id).Module)
+	e := &d.cur[id]
+	if e.batch != d.batch {
+		sym := s.table.Symbol(id)
+		*e = symSlot{batch: d.batch, fn: int32(len(d.fn)), mod: d.mod.index(sym.Module)}
+		d.fn, d.dem = append(d.fn, sym.Name), append(d.dem, s.table.Demangled(id))
+	}
+	d.fnIdx, d.valid = append(d.fnIdx, e.fn), append(d.valid, true)
+	d.mod.idx, d.mod.valid = append(d.mod.idx, e.mod), append(d.mod.valid, true)
 }
 
 // arrays returns the func, demangled and module columns.
-func (d *symbolDict) arrays(mem memory.Allocator) (fn, dem, mod arrow.Array) {
-	return dictArray(mem, d.fnIdx, d.valid, d.fn), dictArray(mem, d.fnIdx, d.valid, d.dem), d.mod.array(mem)
+func (d *symbolDict) arrays(mem memory.Allocator, b batchSlices) (fn, dem, mod arrow.Array) {
+	return dictArray(mem, b, d.fnIdx, d.valid, d.fn), dictArray(mem, b, d.fnIdx, d.valid, d.dem), d.mod.array(mem, b)
 }
 
 // stringDictCol builds one batch's dictionary-encoded string column:
@@ -105,13 +118,18 @@ func (c *stringDictCol) addOpt(s string, ok bool) {
 }
 
 func (c *stringDictCol) add(s string) {
+	c.idx, c.valid = append(c.idx, c.index(s)), append(c.valid, true)
+}
+
+// index is s's entry in the batch's values, added if new.
+func (c *stringDictCol) index(s string) int32 {
 	e, ok := c.slot[s]
 	if !ok {
 		e = int32(len(c.values))
 		c.slot[s] = e
 		c.values = append(c.values, s)
 	}
-	c.idx, c.valid = append(c.idx, e), append(c.valid, true)
+	return e
 }
 
 // nulls appends k null rows.
@@ -121,8 +139,8 @@ func (c *stringDictCol) nulls(k int) {
 	}
 }
 
-func (c *stringDictCol) array(mem memory.Allocator) arrow.Array {
-	return dictArray(mem, c.idx, c.valid, c.values)
+func (c *stringDictCol) array(mem memory.Allocator, b batchSlices) arrow.Array {
+	return dictArray(mem, b, c.idx, c.valid, c.values)
 }
 
 // stringDict is the type of a dictionary-encoded string column.
@@ -130,8 +148,8 @@ var stringDict = &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, Va
 
 // dictArray makes a dictionary-encoded string column of the indices
 // (null where valid says so) into values.
-func dictArray(mem memory.Allocator, idx []int32, valid []bool, values []string) arrow.Array {
-	return dictOf(mem, fixedArray(arrow.PrimitiveTypes.Int32, idx, valid), values)
+func dictArray(mem memory.Allocator, b batchSlices, idx []int32, valid []bool, values []string) arrow.Array {
+	return dictOf(mem, fixedArray(b, arrow.PrimitiveTypes.Int32, idx, valid), values)
 }
 
 // dictOf makes a dictionary-encoded string column of indices into
@@ -147,9 +165,9 @@ func dictOf(mem memory.Allocator, indices arrow.Array, values []string) arrow.Ar
 }
 
 // codeArray makes a dictionary-encoded string column of small codes
-// (kinds, statuses) into their names.
-func codeArray[C ~uint8](mem memory.Allocator, codes []C, names []string) arrow.Array {
-	idx := make([]int32, len(codes))
+// (kinds, statuses) into their names; idx is the column's scratch.
+func codeArray[C ~uint8](mem memory.Allocator, b batchSlices, codes []C, names []string, buf *[]int32) arrow.Array {
+	idx := scratch(b, buf, len(codes))
 	for i, c := range codes {
 		idx[i] = int32(c)
 	}
@@ -224,6 +242,10 @@ type recordCols struct {
 	// linked counts the rows whose call is known; the last row may wait
 	// for the next record to say whether it is a pre-entry return.
 	linked int
+	// The scratch of columns made for a lent batch.
+	runIDs                 []int64
+	hasFunc, fieldsValid   []bool
+	kindIdx, fieldsOffsets []int32
 }
 
 func (c *recordCols) add(r *ingest.Record, idx int64, f symbolize.Func, ok bool, v types.Verdict) {
@@ -280,21 +302,22 @@ func (c *recordCols) link(l pair.Link, pos int) {
 func (c *recordCols) len() int { return len(c.idx) }
 
 // build turns the first n rows into an Arrow batch; shift drops them.
-func (c *recordCols) build(mem memory.Allocator, n int) arrow.RecordBatch {
-	b := array.NewRecordBuilder(mem, schema.Records.Schema())
-	defer b.Release()
-	f := builders{b, schema.Records}
+// A lent batch is valid until the next build or shift.
+func (c *recordCols) build(mem memory.Allocator, b batchSlices, n int) arrow.RecordBatch {
+	rb := array.NewRecordBuilder(mem, schema.Records.Schema())
+	defer rb.Release()
+	f := builders{rb, schema.Records}
 	names := recordNames{argName: &c.argName, argType: &c.argType, valueName: &c.valueName,
 		signed: f.bool("signed"), fieldNames: f.list("field_names")}
 	names.reset(n)
 	c.dict.reset(n)
-	runIDs := make([]int64, 0, n)
+	runIDs := scratch(b, &c.runIDs, n)
 	for i, left := 0, n; left > 0; i++ {
 		k := min(left, c.spans[i].n)
-		for range k {
-			runIDs = append(runIDs, c.spans[i].runID)
-		}
 		lo := n - left
+		for j := range k {
+			runIDs[lo+j] = c.spans[i].runID
+		}
 		for _, id := range c.fn[lo : lo+k] {
 			c.dict.add(c.spans[i].syms, id)
 		}
@@ -303,29 +326,29 @@ func (c *recordCols) build(mem memory.Allocator, n int) arrow.RecordBatch {
 	}
 	t := schema.Records
 	typ := func(name string) arrow.DataType { return recordsSchema.Field(t.Index(name)).Type }
-	fn, dem, mod := c.dict.arrays(mem)
-	return assemble(recordsSchema, b, map[int]arrow.Array{
+	fn, dem, mod := c.dict.arrays(mem, b)
+	return assemble(recordsSchema, rb, map[int]arrow.Array{
 		t.Index("run_id"):      ownedArray(typ("run_id"), runIDs, nil),
-		t.Index("idx"):         fixedArray(typ("idx"), c.idx[:n], nil),
-		t.Index("offset"):      fixedArray(typ("offset"), c.offset[:n], nil),
-		t.Index("seq"):         fixedArray(typ("seq"), c.seq[:n], nil),
-		t.Index("segment"):     fixedArray(typ("segment"), c.seg[:n], nil),
-		t.Index("pc"):          fixedArray(typ("pc"), c.pc[:n], nil),
-		t.Index("func_offset"): fixedArray(typ("func_offset"), c.fnOff[:n], resolved(c.fn[:n])),
-		t.Index("arg_idx"):     fixedArray(typ("arg_idx"), c.argIdx[:n], nil),
-		t.Index("size"):        fixedArray(typ("size"), c.size[:n], nil),
-		t.Index("addr"):        fixedArray(typ("addr"), c.addr[:n], nil),
-		t.Index("value"):       fixedArray(typ("value"), c.value[:n], nil),
-		t.Index("nvals"):       fixedArray(typ("nvals"), c.nvals[:n], nil),
-		t.Index("fields"):      fieldsArray(typ("fields").(*arrow.ListType), c.nvals[:n], c.fieldVals),
-		t.Index("call_id"):     fixedArray(typ("call_id"), c.callID[:n], nil),
+		t.Index("idx"):         fixedArray(b, typ("idx"), c.idx[:n], nil),
+		t.Index("offset"):      fixedArray(b, typ("offset"), c.offset[:n], nil),
+		t.Index("seq"):         fixedArray(b, typ("seq"), c.seq[:n], nil),
+		t.Index("segment"):     fixedArray(b, typ("segment"), c.seg[:n], nil),
+		t.Index("pc"):          fixedArray(b, typ("pc"), c.pc[:n], nil),
+		t.Index("func_offset"): fixedArray(b, typ("func_offset"), c.fnOff[:n], resolved(scratch(b, &c.hasFunc, n), c.fn[:n])),
+		t.Index("arg_idx"):     fixedArray(b, typ("arg_idx"), c.argIdx[:n], nil),
+		t.Index("size"):        fixedArray(b, typ("size"), c.size[:n], nil),
+		t.Index("addr"):        fixedArray(b, typ("addr"), c.addr[:n], nil),
+		t.Index("value"):       fixedArray(b, typ("value"), c.value[:n], nil),
+		t.Index("nvals"):       fixedArray(b, typ("nvals"), c.nvals[:n], nil),
+		t.Index("fields"):      fieldsArray(b, typ("fields").(*arrow.ListType), c.nvals[:n], c.fieldVals, &c.fieldsOffsets, &c.fieldsValid),
+		t.Index("call_id"):     fixedArray(b, typ("call_id"), c.callID[:n], nil),
 		t.Index("func"):        fn,
 		t.Index("demangled"):   dem,
 		t.Index("module"):      mod,
-		t.Index("kind"):        codeArray(mem, c.kind[:n], kindNames[:]),
-		t.Index("arg_name"):    c.argName.array(mem),
-		t.Index("arg_type"):    c.argType.array(mem),
-		t.Index("value_name"):  c.valueName.array(mem),
+		t.Index("kind"):        codeArray(mem, b, c.kind[:n], kindNames[:], &c.kindIdx),
+		t.Index("arg_name"):    c.argName.array(mem, b),
+		t.Index("arg_type"):    c.argType.array(mem, b),
+		t.Index("value_name"):  c.valueName.array(mem, b),
 	}, n)
 }
 
@@ -419,9 +442,9 @@ func (c *recordCols) reset() {
 
 func drop[T any](s []T, n int) []T { return s[:copy(s, s[n:])] }
 
-// resolved is the validity of the columns that need a symbol.
-func resolved(ids []int32) []bool {
-	valid := make([]bool, len(ids))
+// resolved fills valid with the validity of the columns that need a
+// symbol.
+func resolved(valid []bool, ids []int32) []bool {
 	for i, id := range ids {
 		valid[i] = id >= 0
 	}

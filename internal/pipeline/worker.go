@@ -75,6 +75,7 @@ func (in *ingester) newWorker(ctx context.Context) (*worker, error) {
 	w.SetSeen(in.seen0)
 	wk := &worker{in: in, w: w, mem: memory.DefaultAllocator, syms: symbolizers{}, g: newGroup()}
 	wk.proc = NewProcessor(wk.mem, in.cfg.BatchRows, wk.emit)
+	wk.proc.LendBatches() // emit writes each batch before it returns
 	return wk, nil
 }
 
