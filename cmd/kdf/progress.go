@@ -20,6 +20,7 @@ func (o *ingestOptions) progress(w io.Writer, p *pipeline.Progress) func() {
 	if o.quiet || !ok || !term.IsTerminal(int(f.Fd())) {
 		return func() {}
 	}
+	p.Estimate = true
 	start := time.Now()
 	draw := func() {
 		width, _, err := term.GetSize(int(f.Fd()))

@@ -84,7 +84,7 @@ func (w *walker) dirFile(ix *index, osPath, p string, escaped bool, info fs.File
 	e := &Entry{
 		Source: ix.source, Path: p, Size: info.Size(), ModTime: info.ModTime(), Mode: info.Mode(), Offset: -1,
 		Kind: classifyName(p, w.opt.BufferSuffixes), Escaped: escaped,
-		open: func() (io.ReadCloser, error) { return os.Open(osPath) },
+		open: func() (io.ReadCloser, error) { return openFile(osPath) },
 	}
 	if e.Kind == KindOther {
 		head, err := readHead(osPath)

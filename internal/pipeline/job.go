@@ -254,7 +254,10 @@ func (j *job) read(buf *[]byte) (data []byte, release func(), err error) {
 	for {
 		n, err := f.Read(b[len(b):cap(b)])
 		b = b[:len(b)+n]
-		if errors.Is(err, io.EOF) {
+		if errors.Is(err, io.EOF) || err == nil && int64(len(b)) == fi.Size() {
+			// All that stat said: a read more would find the end, or
+			// bytes appended since, no different from bytes appended
+			// just after it.
 			break
 		}
 		if err != nil {

@@ -103,6 +103,10 @@ type Progress struct {
 	// all files under the sources (0 until known): symbol tables and
 	// compressed archives make it a rough guide.
 	TotalBytes atomic.Int64
+	// Estimate asks for TotalBytes, set before Run by a caller that
+	// shows it: the estimate walks the sources once more, a stat of
+	// every file.
+	Estimate bool
 }
 
 // Summary is what an ingest did.
@@ -167,7 +171,9 @@ func Run(ctx context.Context, cfg Config, prog *Progress) (*Summary, error) {
 	if err := in.load(ctx); err != nil {
 		return nil, err
 	}
-	go prog.TotalBytes.Store(estimateBytes(cfg.Sources))
+	if prog.Estimate {
+		go prog.TotalBytes.Store(estimateBytes(cfg.Sources))
+	}
 	err = in.run(ctx)
 	if err == nil {
 		err = in.removeStale(ctx)
