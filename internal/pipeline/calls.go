@@ -14,10 +14,11 @@ import (
 // callCols accumulates the calls table's rows, of many runs. Calls
 // arrive as they close, not in ID order.
 type callCols struct {
-	dict    symbolDict
-	retType stringDictCol
-	rows    []callRow
-	preRets map[int64]uint64 // the current run's pre-entry return values by the call they precede
+	dict     symbolDict
+	retType  stringDictCol
+	argNames stringListCol
+	rows     []callRow
+	preRets  map[int64]uint64 // the current run's pre-entry return values by the call they precede
 	// The columns of a lent batch, reused from batch to batch.
 	runID, callID, parent, first, last, recs []int64
 	depth, seg, nargs, argOffs, statusIdx    []int32
@@ -54,8 +55,7 @@ func (c *callCols) build(mem memory.Allocator, b batchSlices) arrow.RecordBatch 
 	n := len(c.rows)
 	rb := array.NewRecordBuilder(mem, schema.Calls.Schema())
 	defer rb.Release()
-	argNames := builders{rb, schema.Calls}.list("arg_names")
-	argNames.Reserve(n)
+	c.argNames.reset(n)
 	c.dict.reset(n)
 	c.retType.reset(n)
 	var (
@@ -87,7 +87,7 @@ func (c *callCols) build(mem memory.Allocator, b batchSlices) arrow.RecordBatch 
 		}
 		argOffs[i+1] = int32(len(args))
 		c.dict.add(r.syms, r.fn)
-		appendCallNames(argNames, &c.retType, r.names, r.fn, call)
+		appendCallNames(&c.argNames, &c.retType, r.names, r.fn, call)
 	}
 	if b == lent {
 		c.args, c.sizes = args, sizes // grown: kept for the next batch
@@ -118,6 +118,7 @@ func (c *callCols) build(mem memory.Allocator, b batchSlices) arrow.RecordBatch 
 		t.Index("last_record"):  ownedArray(typ("last_record"), last, nil),
 		t.Index("records"):      ownedArray(typ("records"), recs, nil),
 		t.Index("ret_type"):     c.retType.array(mem, b),
+		t.Index("arg_names"):    c.argNames.array(mem, b),
 	}, n)
 }
 
@@ -132,24 +133,24 @@ func statusNames() []string {
 
 // appendCallNames appends a call's argument names and return type: a
 // name only for an argument whose record agrees with the prototype.
-func appendCallNames(names *array.ListBuilder, ret *stringDictCol, rn *runNames, fn int32, call *pair.Call) {
+func appendCallNames(names *stringListCol, ret *stringDictCol, rn *runNames, fn int32, call *pair.Call) {
 	var p *types.Proto
 	if rn.names() {
 		p = rn.table.get(fn)
 	}
 	if p == nil {
-		names.AppendNull()
+		names.nulls(1)
 		ret.nulls(1)
 		return
 	}
-	names.Append(true)
-	vb := names.ValueBuilder().(*array.StringBuilder)
 	for _, a := range call.Args {
-		if types.Check(p, ingest.KindEntry, rn.layout, a.Idx, a.Size, len(a.Values)) == types.Agrees {
-			appendName(vb, p.Params[a.Idx].Name)
-		} else {
-			vb.AppendNull()
+		agrees := types.Check(p, ingest.KindEntry, rn.layout, a.Idx, a.Size, len(a.Values)) == types.Agrees
+		name := ""
+		if agrees {
+			name = p.Params[a.Idx].Name
 		}
+		names.elems.addOpt(name, name != "")
 	}
+	names.end()
 	ret.add(p.Ret.C)
 }

@@ -143,6 +143,46 @@ func (c *stringDictCol) array(mem memory.Allocator, b batchSlices) arrow.Array {
 	return dictArray(mem, b, c.idx, c.valid, c.values)
 }
 
+// stringListCol builds one batch's list of strings column, its
+// elements dictionary-encoded: the lists repeat a few names.
+type stringListCol struct {
+	elems   stringDictCol
+	offsets []int32
+	valid   []bool
+}
+
+func (c *stringListCol) reset(n int) {
+	c.elems.reset(n)
+	c.offsets, c.valid = append(slices.Grow(c.offsets[:0], n+1), 0), slices.Grow(c.valid[:0], n)
+}
+
+// nulls appends k null rows.
+func (c *stringListCol) nulls(k int) {
+	end := c.offsets[len(c.offsets)-1]
+	for range k {
+		c.offsets, c.valid = append(c.offsets, end), append(c.valid, false)
+	}
+}
+
+// end closes a row of the elements added to elems since the last.
+func (c *stringListCol) end() {
+	c.offsets, c.valid = append(c.offsets, int32(len(c.elems.idx))), append(c.valid, true)
+}
+
+func (c *stringListCol) array(mem memory.Allocator, b batchSlices) arrow.Array {
+	elems := c.elems.array(mem, b)
+	defer elems.Release()
+	mask, nulls := bitmap(c.valid)
+	d := array.NewData(stringDictList, len(c.valid), []*memory.Buffer{mask, memory.NewBufferBytes(bytesOf(of(b, c.offsets)))},
+		[]arrow.ArrayData{elems.Data()}, nulls, 0)
+	defer d.Release()
+	return array.MakeFromData(d)
+}
+
+// stringDictList is the type of a list of strings column with
+// dictionary-encoded elements.
+var stringDictList = arrow.ListOf(stringDict)
+
 // stringDict is the type of a dictionary-encoded string column.
 var stringDict = &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}
 
@@ -179,7 +219,11 @@ func codeArray[C ~uint8](mem memory.Allocator, b batchSlices, codes []C, names [
 func dictSchema(t *schema.Table, names ...string) *arrow.Schema {
 	fields := slices.Clone(t.Schema().Fields())
 	for i := range fields {
-		if slices.Contains(names, fields[i].Name) {
+		switch {
+		case !slices.Contains(names, fields[i].Name):
+		case fields[i].Type.ID() == arrow.LIST:
+			fields[i].Type = stringDictList
+		default:
 			fields[i].Type = stringDict
 		}
 	}
@@ -188,8 +232,8 @@ func dictSchema(t *schema.Table, names ...string) *arrow.Schema {
 }
 
 var (
-	recordsSchema = dictSchema(schema.Records, "func", "demangled", "module", "kind", "arg_name", "arg_type", "value_name")
-	callsSchema   = dictSchema(schema.Calls, "func", "demangled", "module", "status", "ret_type")
+	recordsSchema = dictSchema(schema.Records, "func", "demangled", "module", "kind", "arg_name", "arg_type", "value_name", "field_names")
+	callsSchema   = dictSchema(schema.Calls, "func", "demangled", "module", "status", "ret_type", "arg_names")
 )
 
 // assemble makes the batch of a builder's columns, but for those given
@@ -219,6 +263,7 @@ func assemble(s *arrow.Schema, b *array.RecordBuilder, given map[int]arrow.Array
 type recordCols struct {
 	dict                        symbolDict
 	argName, argType, valueName stringDictCol
+	fieldNames                  stringListCol
 	spans                       []span
 	idx                         []int64
 	offset                      []int64
@@ -308,7 +353,7 @@ func (c *recordCols) build(mem memory.Allocator, b batchSlices, n int) arrow.Rec
 	defer rb.Release()
 	f := builders{rb, schema.Records}
 	names := recordNames{argName: &c.argName, argType: &c.argType, valueName: &c.valueName,
-		signed: f.bool("signed"), fieldNames: f.list("field_names")}
+		signed: f.bool("signed"), fieldNames: &c.fieldNames}
 	names.reset(n)
 	c.dict.reset(n)
 	runIDs := scratch(b, &c.runIDs, n)
@@ -349,6 +394,7 @@ func (c *recordCols) build(mem memory.Allocator, b batchSlices, n int) arrow.Rec
 		t.Index("arg_name"):    c.argName.array(mem, b),
 		t.Index("arg_type"):    c.argType.array(mem, b),
 		t.Index("value_name"):  c.valueName.array(mem, b),
+		t.Index("field_names"): c.fieldNames.array(mem, b),
 	}, n)
 }
 
@@ -394,7 +440,6 @@ func (f builders) uint32(name string) *array.Uint32Builder {
 func (f builders) bool(name string) *array.BooleanBuilder {
 	return f.get(name).(*array.BooleanBuilder)
 }
-func (f builders) list(name string) *array.ListBuilder { return f.get(name).(*array.ListBuilder) }
 
 // reserve sizes every column of the small tables' builders for n rows
 // up front: growing Arrow buffers as rows arrive copies them over and

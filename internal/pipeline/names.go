@@ -99,7 +99,7 @@ func (r *runNames) names() bool {
 type recordNames struct {
 	argName, argType, valueName *stringDictCol
 	signed                      *array.BooleanBuilder
-	fieldNames                  *array.ListBuilder
+	fieldNames                  *stringListCol
 }
 
 // typeOf is the type a record holds by its prototype, and the
@@ -134,14 +134,13 @@ func (n recordNames) add(t *types.Type, name string, value uint64, nvals int32) 
 		n.signed.AppendNull()
 	}
 	if !t.Expanded() || int(nvals) != len(t.Record.Fields) {
-		n.fieldNames.AppendNull()
+		n.fieldNames.nulls(1)
 		return
 	}
-	n.fieldNames.Append(true)
-	vb := n.fieldNames.ValueBuilder().(*array.StringBuilder)
 	for _, f := range t.Record.Fields {
-		vb.Append(f.Name)
+		n.fieldNames.elems.add(f.Name)
 	}
+	n.fieldNames.end()
 }
 
 // reset empties the columns for a batch of k rows.
@@ -150,7 +149,7 @@ func (n recordNames) reset(k int) {
 	n.argType.reset(k)
 	n.valueName.reset(k)
 	n.signed.Reserve(k)
-	n.fieldNames.Reserve(k)
+	n.fieldNames.reset(k)
 }
 
 // nulls appends k rows without names.
@@ -162,13 +161,5 @@ func (n recordNames) nulls(k int) {
 	n.argType.nulls(k)
 	n.valueName.nulls(k)
 	n.signed.AppendNulls(k)
-	n.fieldNames.AppendNulls(k)
-}
-
-func appendName(b *array.StringBuilder, name string) {
-	if name == "" {
-		b.AppendNull()
-		return
-	}
-	b.Append(name)
+	n.fieldNames.nulls(k)
 }

@@ -78,9 +78,8 @@ func NewProcessor(mem memory.Allocator, batchRows int, emit func(*schema.Table, 
 
 // LendBatches makes the batches handed to emit wrap the Processor's own
 // column memory, valid only until emit returns: emit must be done with
-// a batch (written it, say) when it returns. Copying each batch out, as
-// the Processor does otherwise, costs about a tenth of ingest's CPU in
-// copies, page faults and collections.
+// a batch (written it, say) when it returns. Otherwise every column is
+// copied out, into fresh memory the collector then reclaims.
 func (p *Processor) LendBatches() { p.batches = lent }
 
 // Process decodes, symbolizes and pairs one buffer into the pending

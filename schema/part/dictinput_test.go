@@ -13,52 +13,71 @@ import (
 	"github.com/kdf-tools/kdf/schema"
 )
 
-// dictEncoded gives the batch's Dict string columns as dictionary
-// arrays of int32 indices, with a dictionary of the column's distinct
-// values in an order of their own (last seen first), as a caller that
-// builds its dictionary apart from the rows would.
+// dictEncoded gives the batch's Dict string columns, and the elements
+// of its lists of strings, as dictionary arrays of int32 indices, with a
+// dictionary of the distinct values in an order of their own (last
+// seen first), as a caller that builds its dictionary apart from the
+// rows would.
 func dictEncoded(mem memory.Allocator, tbl *schema.Table, rec arrow.RecordBatch) arrow.RecordBatch {
 	fields := make([]arrow.Field, len(tbl.Columns))
 	cols := make([]arrow.Array, len(tbl.Columns))
 	for i, c := range tbl.Columns {
 		fields[i], cols[i] = rec.Schema().Field(i), rec.Column(i)
-		s, ok := cols[i].(*array.String)
-		if !c.Dict || !ok {
-			cols[i].Retain()
-			continue
-		}
-		slot := map[string]int32{}
-		var values []string
-		for j := s.Len() - 1; j >= 0; j-- {
-			if _, ok := slot[s.Value(j)]; !ok && s.IsValid(j) {
-				slot[s.Value(j)] = int32(len(values))
-				values = append(values, s.Value(j))
+		switch a := cols[i].(type) {
+		case *array.String:
+			if c.Dict {
+				cols[i] = dictEncodeStrings(mem, a)
+				fields[i].Type = cols[i].DataType()
+				continue
+			}
+		case *array.List:
+			if s, ok := a.ListValues().(*array.String); ok {
+				elems := dictEncodeStrings(mem, s)
+				lt := arrow.ListOfField(arrow.Field{Name: "item", Type: elems.DataType(), Nullable: c.Type.(*arrow.ListType).ElemField().Nullable})
+				d := array.NewData(lt, a.Len(), a.Data().Buffers(), []arrow.ArrayData{elems.Data()}, a.NullN(), a.Data().Offset())
+				cols[i], fields[i].Type = array.NewListData(d), lt
+				d.Release()
+				elems.Release()
+				continue
 			}
 		}
-		db := array.NewStringBuilder(mem)
-		db.AppendValues(values, nil)
-		dict := db.NewArray()
-		db.Release()
-		ib := array.NewInt32Builder(mem)
-		for j := range s.Len() {
-			if s.IsNull(j) {
-				ib.AppendNull()
-			} else {
-				ib.Append(slot[s.Value(j)])
-			}
-		}
-		idx := ib.NewArray()
-		ib.Release()
-		dt := &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: c.Type}
-		fields[i].Type = dt
-		cols[i] = array.NewDictionaryArray(dt, idx, dict)
-		idx.Release()
-		dict.Release()
+		cols[i].Retain()
 	}
 	out := array.NewRecordBatch(arrow.NewSchema(fields, nil), cols, rec.NumRows())
 	for _, c := range cols {
 		c.Release()
 	}
+	return out
+}
+
+// dictEncodeStrings is s dictionary-encoded.
+func dictEncodeStrings(mem memory.Allocator, s *array.String) arrow.Array {
+	slot := map[string]int32{}
+	var values []string
+	for j := s.Len() - 1; j >= 0; j-- {
+		if _, ok := slot[s.Value(j)]; !ok && s.IsValid(j) {
+			slot[s.Value(j)] = int32(len(values))
+			values = append(values, s.Value(j))
+		}
+	}
+	db := array.NewStringBuilder(mem)
+	db.AppendValues(values, nil)
+	dict := db.NewArray()
+	db.Release()
+	ib := array.NewInt32Builder(mem)
+	for j := range s.Len() {
+		if s.IsNull(j) {
+			ib.AppendNull()
+		} else {
+			ib.Append(slot[s.Value(j)])
+		}
+	}
+	idx := ib.NewArray()
+	ib.Release()
+	dt := &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}
+	out := array.NewDictionaryArray(dt, idx, dict)
+	idx.Release()
+	dict.Release()
 	return out
 }
 
@@ -80,8 +99,8 @@ func writeAll(t *testing.T, tbl *schema.Table, recs []arrow.RecordBatch) []byte 
 	return buf.Bytes()
 }
 
-// Dictionary-encoded string columns are written exactly as the same
-// strings given plainly: the part is the same, byte for byte, also when
+// Dictionary-encoded string columns and list elements are written
+// exactly as the same strings given plainly: the part is the same, byte for byte, also when
 // the dictionary outgrows its bound and pages go on in PLAIN.
 func TestDictionaryInput(t *testing.T) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())

@@ -137,10 +137,16 @@ func (w *Writer) check(rec arrow.RecordBatch) error {
 }
 
 // dictOf reports whether t dictionary-encodes a string column the table
-// marks Dict, with int32 indices: a batch may give such a column so (the
-// values are written the same), which spares the writer a string's
-// hashing per row.
+// marks Dict, or the elements of a list of strings (always
+// dictionary-encoded), with int32 indices: a batch may give such a
+// column so (the values are written the same), which spares the writer
+// a string's hashing per value.
 func dictOf(t arrow.DataType, c schema.Column) bool {
+	if l, ok := t.(*arrow.ListType); ok {
+		cl, ok := c.Type.(*arrow.ListType)
+		return ok && l.ElemField().Nullable == cl.ElemField().Nullable &&
+			dictOf(l.Elem(), schema.Column{Type: cl.Elem(), Dict: cl.Elem().ID() == arrow.STRING})
+	}
 	d, ok := t.(*arrow.DictionaryType)
 	return ok && c.Dict && d.IndexType.ID() == arrow.INT32 && arrow.TypeEqual(d.ValueType, c.Type)
 }
