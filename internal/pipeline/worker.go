@@ -29,6 +29,9 @@ type worker struct {
 	syms symbolizers
 	buf  []byte // read buffer of small inputs, reused
 	g    *group
+	// writers holds a part writer per table, reset for each group's
+	// part: its buffers and dictionary tables are grown once.
+	writers map[string]*part.Writer
 }
 
 // group is one commit: the parts being written, the rows of the small
@@ -73,7 +76,7 @@ func (in *ingester) newWorker(ctx context.Context) (*worker, error) {
 		return nil, err
 	}
 	w.SetSeen(in.seen0)
-	wk := &worker{in: in, w: w, mem: memory.DefaultAllocator, syms: symbolizers{}, g: newGroup()}
+	wk := &worker{in: in, w: w, mem: memory.DefaultAllocator, syms: symbolizers{}, g: newGroup(), writers: map[string]*part.Writer{}}
 	wk.proc = NewProcessor(wk.mem, in.cfg.BatchRows, wk.emit)
 	wk.proc.LendBatches() // emit writes each batch before it returns
 	return wk, nil
@@ -129,11 +132,14 @@ func (wk *worker) part(t *schema.Table) (*openPart, error) {
 	if err != nil {
 		return nil, err
 	}
-	pw, err := part.NewWriter(f, t, part.Options{RowGroupRows: wk.in.cfg.RowGroupRows})
-	if err != nil {
+	pw := wk.writers[t.Name]
+	if pw != nil {
+		pw.Reset(f) // the table's part of the last group is closed or aborted
+	} else if pw, err = part.NewWriter(f, t, part.Options{RowGroupRows: wk.in.cfg.RowGroupRows}); err != nil {
 		f.Abort()
 		return nil, err
 	}
+	wk.writers[t.Name] = pw
 	p := &openPart{file: f, w: pw}
 	wk.g.parts[t.Name] = p
 	return p, nil

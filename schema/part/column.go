@@ -74,10 +74,22 @@ const (
 )
 
 func newColumn(l *leaf) *column {
-	c := &column{leaf: l, vals: newValueWriter(l), compare: comparer(l), perRow: 4}
+	c := &column{leaf: l, vals: newValueWriter(l), compare: comparer(l), perRow: firstPerRow}
 	c.chunk.defHist = make([]int64, l.maxDef+1)
 	c.chunk.repHist = make([]int64, l.maxRep+1)
 	return c
+}
+
+// firstPerRow sizes a column's first step, before a page tells.
+const firstPerRow = 4
+
+// reset returns the column to its state in a new Writer, keeping its
+// buffers.
+func (c *column) reset() {
+	c.def, c.rep, c.pageRows, c.perRow = c.def[:0], c.rep[:0], 0, firstPerRow
+	c.defHist, c.repHist = [4]int64{}, [2]int64{}
+	c.codec, c.codecChosen = nil, false
+	c.resetChunk()
 }
 
 // write appends rows [lo, hi) of the table column a, whose leaf values

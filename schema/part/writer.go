@@ -71,6 +71,19 @@ func NewWriter(w io.Writer, t *schema.Table, opt Options) (*Writer, error) {
 	return wr, nil
 }
 
+// Reset makes w write a new part to dst, byte for byte as a new Writer
+// would, dropping what it had not written; it keeps the memory its
+// columns grew (pages, chunks, dictionary tables), so that a worker
+// writing part after part does not grow them afresh for each.
+func (w *Writer) Reset(dst io.Writer) {
+	w.out.Reset(dst)
+	w.offset, w.inGroup, w.rows, w.err = 0, 0, 0, nil
+	w.groups, w.columnIndex, w.offsetIndex = nil, nil, nil
+	for _, c := range w.cols {
+		c.reset()
+	}
+}
+
 // Rows returns the number of rows written so far.
 func (w *Writer) Rows() int64 { return w.rows }
 

@@ -2,6 +2,8 @@ package part
 
 import (
 	"bytes"
+	"errors"
+	"io"
 	"math/rand/v2"
 	"reflect"
 	"strings"
@@ -177,3 +179,58 @@ func TestOptionsRejected(t *testing.T) {
 		}
 	}
 }
+
+// A Writer reset writes its next part byte for byte as a new Writer
+// would: after a whole part (one whose dictionary fell back to PLAIN
+// included), after a part abandoned mid-row-group, and after a failed
+// write.
+func TestReset(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	for _, tbl := range []*schema.Table{schema.Records, schema.Calls, schema.Runs} {
+		t.Run(tbl.Name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(3, 3))
+			before := []arrow.RecordBatch{randomBatch(mem, tbl, rng, 3000), overflowBatch(mem, tbl)}
+			next := []arrow.RecordBatch{randomBatch(mem, tbl, rng, 1500), randomBatch(mem, tbl, rng, 10)}
+			defer func() {
+				for _, r := range append(before, next...) {
+					r.Release()
+				}
+			}()
+			want := writeAll(t, tbl, next)
+			for _, tc := range []struct {
+				name  string
+				dst   io.Writer
+				close bool
+			}{{"whole part", io.Discard, true}, {"abandoned", io.Discard, false}, {"failed", failingWriter{}, true}} {
+				w, err := NewWriter(tc.dst, tbl, Options{RowGroupRows: 700})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, r := range before {
+					w.Write(r)
+				}
+				if tc.close {
+					w.Close()
+				}
+				var buf bytes.Buffer
+				w.Reset(&buf)
+				for _, r := range next {
+					if err := w.Write(r); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if err := w.Close(); err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(buf.Bytes(), want) {
+					t.Errorf("%s: the reset writer wrote %d bytes, a new one %d, not the same bytes", tc.name, buf.Len(), len(want))
+				}
+			}
+		})
+	}
+}
+
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
