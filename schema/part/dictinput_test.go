@@ -100,8 +100,9 @@ func writeAll(t *testing.T, tbl *schema.Table, recs []arrow.RecordBatch) []byte 
 }
 
 // Dictionary-encoded string columns and list elements are written
-// exactly as the same strings given plainly: the part is the same, byte for byte, also when
-// the dictionary outgrows its bound and pages go on in PLAIN.
+// exactly as the same strings given plainly: the part is the same, byte
+// for byte, also when the dictionary outgrows its bound and pages go on
+// in PLAIN.
 func TestDictionaryInput(t *testing.T) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
