@@ -11,112 +11,106 @@ import (
 	"github.com/kdf-tools/kdf/transform/types"
 )
 
-// callCols accumulates the calls table's rows, of many runs. Calls
-// arrive as they close, not in ID order.
+// callCols accumulates the calls table's rows, of many runs, column by
+// column as calls close (not in ID order): a call is not kept once its
+// row is added.
 type callCols struct {
 	dict     symbolDict
 	retType  stringDictCol
 	argNames stringListCol
-	rows     []callRow
 	preRets  map[int64]uint64 // the current run's pre-entry return values by the call they precede
-	// The columns of a lent batch, reused from batch to batch.
+
 	runID, callID, parent, first, last, recs []int64
-	depth, seg, nargs, argOffs, statusIdx    []int32
+	depth, seg, nargs                        []int32
+	argOffs                                  []int32 // row i's args are args[argOffs[i]:argOffs[i+1]]
 	pc, ret, pre, args                       []uint64
 	retSize, sizes                           []uint8
 	hasRet, hasPre                           []bool
 	statuses                                 []pair.Status
-}
-
-type callRow struct {
-	runID  int64
-	syms   symbolCols
-	names  *runNames
-	call   *pair.Call
-	fn     int32
-	preRet uint64
-	hasPre bool
+	statusIdx                                []int32 // scratch of the status column
+	// What naming needs, done when the batch is built: a run's names
+	// are decided on all of its records checked by then.
+	names     []*runNames
+	fn        []int32
+	argIdx    []uint8
+	argValues []int32
 }
 
 func (c *callCols) add(runID int64, syms symbolCols, names *runNames, call *pair.Call, fn int32) {
-	row := callRow{runID: runID, syms: syms, names: names, call: call, fn: fn}
-	if v, ok := c.preRets[call.ID]; ok {
-		row.preRet, row.hasPre = v, true
+	c.runID, c.callID, c.parent = append(c.runID, runID), append(c.callID, call.ID), append(c.parent, call.Parent)
+	c.first, c.last, c.recs = append(c.first, call.First), append(c.last, call.Last), append(c.recs, call.Records())
+	c.depth, c.seg, c.nargs = append(c.depth, call.Depth), append(c.seg, call.Segment), append(c.nargs, int32(len(call.Args)))
+	c.pc, c.statuses = append(c.pc, call.PC), append(c.statuses, call.Status)
+	var ret uint64
+	var retSize uint8
+	if call.Ret != nil {
+		ret, retSize = call.Ret.Values[0], call.Ret.Size
+	}
+	c.ret, c.retSize, c.hasRet = append(c.ret, ret), append(c.retSize, retSize), append(c.hasRet, call.Ret != nil)
+	pre, hasPre := c.preRets[call.ID]
+	if hasPre {
 		delete(c.preRets, call.ID)
 	}
-	c.rows = append(c.rows, row)
+	c.pre, c.hasPre = append(c.pre, pre), append(c.hasPre, hasPre)
+	for _, a := range call.Args {
+		c.args, c.sizes = append(c.args, a.Values[0]), append(c.sizes, a.Size)
+		c.argIdx, c.argValues = append(c.argIdx, a.Idx), append(c.argValues, int32(len(a.Values)))
+	}
+	c.argOffs = append(c.argOffs, int32(len(c.args)))
+	c.names, c.fn = append(c.names, names), append(c.fn, fn)
+	c.dict.add(syms, fn)
 }
 
-func (c *callCols) len() int { return len(c.rows) }
+func (c *callCols) len() int { return len(c.callID) }
 
-// build turns the pending calls into an Arrow batch. A lent batch is
-// valid until the next build.
+// reset drops every row, keeping the columns' memory.
+func (c *callCols) reset() {
+	c.runID, c.callID, c.parent = c.runID[:0], c.callID[:0], c.parent[:0]
+	c.first, c.last, c.recs = c.first[:0], c.last[:0], c.recs[:0]
+	c.depth, c.seg, c.nargs = c.depth[:0], c.seg[:0], c.nargs[:0]
+	c.pc, c.statuses = c.pc[:0], c.statuses[:0]
+	c.ret, c.retSize, c.hasRet = c.ret[:0], c.retSize[:0], c.hasRet[:0]
+	c.pre, c.hasPre = c.pre[:0], c.hasPre[:0]
+	c.args, c.sizes, c.argOffs = c.args[:0], c.sizes[:0], append(c.argOffs[:0], 0)
+	clear(c.names) // drop the runs' prototype tables for the collector
+	c.names, c.fn, c.argIdx, c.argValues = c.names[:0], c.fn[:0], c.argIdx[:0], c.argValues[:0]
+	c.dict.reset(0)
+	c.retType.reset(0)
+	c.argNames.reset(0)
+}
+
+// build turns the pending calls into an Arrow batch; reset drops them.
+// A lent batch is valid until then.
 func (c *callCols) build(mem memory.Allocator, b batchSlices) arrow.RecordBatch {
-	n := len(c.rows)
+	n := c.len()
 	rb := array.NewRecordBuilder(mem, schema.Calls.Schema())
 	defer rb.Release()
-	c.argNames.reset(n)
-	c.dict.reset(n)
-	c.retType.reset(n)
-	var (
-		runID, callID, parent = scratch(b, &c.runID, n), scratch(b, &c.callID, n), scratch(b, &c.parent, n)
-		first, last, recs     = scratch(b, &c.first, n), scratch(b, &c.last, n), scratch(b, &c.recs, n)
-		depth, seg, nargs     = scratch(b, &c.depth, n), scratch(b, &c.seg, n), scratch(b, &c.nargs, n)
-		pc, ret, pre          = scratch(b, &c.pc, n), scratch(b, &c.ret, n), scratch(b, &c.pre, n)
-		retSize               = scratch(b, &c.retSize, n)
-		hasRet, hasPre        = scratch(b, &c.hasRet, n), scratch(b, &c.hasPre, n)
-		statuses              = scratch(b, &c.statuses, n)
-		argOffs               = scratch(b, &c.argOffs, n+1)
-		args                  = scratch(b, &c.args, 0)
-		sizes                 = scratch(b, &c.sizes, 0)
-	)
-	argOffs[0] = 0
-	for i, r := range c.rows {
-		call := r.call
-		runID[i], callID[i], parent[i] = r.runID, call.ID, call.Parent
-		first[i], last[i], recs[i] = call.First, call.Last, call.Records()
-		depth[i], seg[i], nargs[i] = call.Depth, call.Segment, int32(len(call.Args))
-		pc[i], statuses[i] = call.PC, call.Status
-		pre[i], hasPre[i] = r.preRet, r.hasPre
-		ret[i], retSize[i], hasRet[i] = 0, 0, call.Ret != nil
-		if call.Ret != nil {
-			ret[i], retSize[i] = call.Ret.Values[0], call.Ret.Size
-		}
-		for _, a := range call.Args {
-			args, sizes = append(args, a.Values[0]), append(sizes, a.Size)
-		}
-		argOffs[i+1] = int32(len(args))
-		c.dict.add(r.syms, r.fn)
-		appendCallNames(&c.argNames, &c.retType, r.names, r.fn, call)
+	for i := range n {
+		c.appendNames(i)
 	}
-	if b == lent {
-		c.args, c.sizes = args, sizes // grown: kept for the next batch
-	}
-	clear(c.rows) // drop the calls for the collector
-	c.rows = c.rows[:0]
 	t := schema.Calls
 	typ := func(name string) arrow.DataType { return callsSchema.Field(t.Index(name)).Type }
 	fn, dem, mod := c.dict.arrays(mem, b)
 	return assemble(callsSchema, rb, map[int]arrow.Array{
-		t.Index("run_id"):       ownedArray(typ("run_id"), runID, nil),
-		t.Index("call_id"):      ownedArray(typ("call_id"), callID, nil),
-		t.Index("parent_id"):    ownedArray(typ("parent_id"), parent, nil),
-		t.Index("depth"):        ownedArray(typ("depth"), depth, nil),
-		t.Index("segment"):      ownedArray(typ("segment"), seg, nil),
-		t.Index("pc"):           ownedArray(typ("pc"), pc, nil),
+		t.Index("run_id"):       fixedArray(b, typ("run_id"), c.runID, nil),
+		t.Index("call_id"):      fixedArray(b, typ("call_id"), c.callID, nil),
+		t.Index("parent_id"):    fixedArray(b, typ("parent_id"), c.parent, nil),
+		t.Index("depth"):        fixedArray(b, typ("depth"), c.depth, nil),
+		t.Index("segment"):      fixedArray(b, typ("segment"), c.seg, nil),
+		t.Index("pc"):           fixedArray(b, typ("pc"), c.pc, nil),
 		t.Index("func"):         fn,
 		t.Index("demangled"):    dem,
 		t.Index("module"):       mod,
-		t.Index("status"):       codeArray(mem, b, statuses, statusNames(), &c.statusIdx),
-		t.Index("nargs"):        ownedArray(typ("nargs"), nargs, nil),
-		t.Index("args"):         ownedListArray(typ("args").(*arrow.ListType), argOffs, args, nil),
-		t.Index("arg_sizes"):    ownedListArray(typ("arg_sizes").(*arrow.ListType), argOffs, sizes, nil),
-		t.Index("ret"):          ownedArray(typ("ret"), ret, hasRet),
-		t.Index("ret_size"):     ownedArray(typ("ret_size"), retSize, hasRet),
-		t.Index("pre_ret"):      ownedArray(typ("pre_ret"), pre, hasPre),
-		t.Index("first_record"): ownedArray(typ("first_record"), first, nil),
-		t.Index("last_record"):  ownedArray(typ("last_record"), last, nil),
-		t.Index("records"):      ownedArray(typ("records"), recs, nil),
+		t.Index("status"):       codeArray(mem, b, c.statuses, statusNames(), &c.statusIdx),
+		t.Index("nargs"):        fixedArray(b, typ("nargs"), c.nargs, nil),
+		t.Index("args"):         ownedListArray(typ("args").(*arrow.ListType), of(b, c.argOffs), of(b, c.args), nil),
+		t.Index("arg_sizes"):    ownedListArray(typ("arg_sizes").(*arrow.ListType), of(b, c.argOffs), of(b, c.sizes), nil),
+		t.Index("ret"):          fixedArray(b, typ("ret"), c.ret, c.hasRet),
+		t.Index("ret_size"):     fixedArray(b, typ("ret_size"), c.retSize, c.hasRet),
+		t.Index("pre_ret"):      fixedArray(b, typ("pre_ret"), c.pre, c.hasPre),
+		t.Index("first_record"): fixedArray(b, typ("first_record"), c.first, nil),
+		t.Index("last_record"):  fixedArray(b, typ("last_record"), c.last, nil),
+		t.Index("records"):      fixedArray(b, typ("records"), c.recs, nil),
 		t.Index("ret_type"):     c.retType.array(mem, b),
 		t.Index("arg_names"):    c.argNames.array(mem, b),
 	}, n)
@@ -131,26 +125,26 @@ func statusNames() []string {
 	return names
 }
 
-// appendCallNames appends a call's argument names and return type: a
-// name only for an argument whose record agrees with the prototype.
-func appendCallNames(names *stringListCol, ret *stringDictCol, rn *runNames, fn int32, call *pair.Call) {
+// appendNames appends row i's argument names and return type: a name
+// only for an argument whose record agrees with the prototype.
+func (c *callCols) appendNames(i int) {
+	rn := c.names[i]
 	var p *types.Proto
 	if rn.names() {
-		p = rn.table.get(fn)
+		p = rn.table.get(c.fn[i])
 	}
 	if p == nil {
-		names.nulls(1)
-		ret.nulls(1)
+		c.argNames.nulls(1)
+		c.retType.nulls(1)
 		return
 	}
-	for _, a := range call.Args {
-		agrees := types.Check(p, ingest.KindEntry, rn.layout, a.Idx, a.Size, len(a.Values)) == types.Agrees
-		name := ""
-		if agrees {
-			name = p.Params[a.Idx].Name
+	for j := c.argOffs[i]; j < c.argOffs[i+1]; j++ {
+		name, idx := "", c.argIdx[j]
+		if types.Check(p, ingest.KindEntry, rn.layout, idx, c.sizes[j], int(c.argValues[j])) == types.Agrees {
+			name = p.Params[idx].Name
 		}
-		names.elems.addOpt(name, name != "")
+		c.argNames.elems.addOpt(name, name != "")
 	}
-	names.end()
-	ret.add(p.Ret.C)
+	c.argNames.end()
+	c.retType.add(p.Ret.C)
 }

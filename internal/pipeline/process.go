@@ -73,7 +73,9 @@ type Processor struct {
 // NewProcessor returns a Processor that hands batches of at most
 // batchRows rows to emit, which takes ownership of them.
 func NewProcessor(mem memory.Allocator, batchRows int, emit func(*schema.Table, arrow.RecordBatch) error) *Processor {
-	return &Processor{mem: mem, batchRows: batchRows, emit: emit, calls: callCols{preRets: map[int64]uint64{}}, protos: protoTables{}}
+	p := &Processor{mem: mem, batchRows: batchRows, emit: emit, calls: callCols{preRets: map[int64]uint64{}}, protos: protoTables{}}
+	p.calls.reset()
+	return p
 }
 
 // LendBatches makes the batches handed to emit wrap the Processor's own
@@ -154,8 +156,7 @@ func (p *Processor) Flush() error {
 // unusable; the Processor can be used again.
 func (p *Processor) Reset() {
 	p.recs.reset()
-	clear(p.calls.rows)
-	p.calls.rows = p.calls.rows[:0]
+	p.calls.reset()
 	p.err = nil
 }
 
@@ -230,4 +231,5 @@ func (p *Processor) flushCalls() {
 		return
 	}
 	p.err = p.emit(schema.Calls, p.calls.build(p.mem, p.batches))
+	p.calls.reset()
 }
