@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"slices"
+	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -94,9 +95,23 @@ func (d *symbolDict) arrays(mem memory.Allocator, b batchSlices) (fn, dem, mod a
 // each distinct value is kept once, each row is an index into them.
 type stringDictCol struct {
 	slot   map[string]int32
+	recent [1 << recentBits]recentString
 	values []string
 	idx    []int32
 	valid  []bool
+}
+
+// recentString is a string seen in the batch, by where its bytes are:
+// the names come from the type source's prototypes, the same strings
+// row after row, so most are found here without hashing their bytes.
+// A table of 1<<recentBits holds a batch's names of a few hundred
+// functions.
+const recentBits = 10
+
+type recentString struct {
+	data *byte
+	len  int
+	e    int32
 }
 
 func (c *stringDictCol) reset(n int) {
@@ -104,6 +119,7 @@ func (c *stringDictCol) reset(n int) {
 		c.slot = map[string]int32{}
 	}
 	clear(c.slot)
+	c.recent = [len(c.recent)]recentString{}
 	c.values = c.values[:0]
 	c.idx, c.valid = slices.Grow(c.idx[:0], n), slices.Grow(c.valid[:0], n)
 }
@@ -123,12 +139,18 @@ func (c *stringDictCol) add(s string) {
 
 // index is s's entry in the batch's values, added if new.
 func (c *stringDictCol) index(s string) int32 {
+	data := unsafe.StringData(s)
+	r := &c.recent[uint64(uintptr(unsafe.Pointer(data))+uintptr(len(s)))*0x9e3779b97f4a7c15>>(64-recentBits)]
+	if r.data == data && r.len == len(s) && data != nil {
+		return r.e
+	}
 	e, ok := c.slot[s]
 	if !ok {
 		e = int32(len(c.values))
 		c.slot[s] = e
 		c.values = append(c.values, s)
 	}
+	*r = recentString{data, len(s), e}
 	return e
 }
 

@@ -2,9 +2,11 @@ package pipeline
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
@@ -54,6 +56,33 @@ func TestStringListCol(t *testing.T) {
 				t.Errorf("lent=%v batch %d: %d names in the dictionary, want 2", b, batch, n)
 			}
 			a.Release()
+		}
+	}
+}
+
+// bitmap packs validity eight bools at a time: every length and
+// pattern gives Arrow's bitmap and count of nulls.
+func TestBitmap(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	for n := range 70 {
+		for _, share := range []float64{0, 0.1, 0.5, 1} {
+			valid := make([]bool, n)
+			nulls := 0
+			for i := range valid {
+				valid[i] = rng.Float64() >= share
+				if !valid[i] {
+					nulls++
+				}
+			}
+			buf, got := bitmap(valid)
+			if got != nulls || (nulls == 0) != (buf == nil) {
+				t.Fatalf("%d bools, %d null: bitmap says %d null, buffer %v", n, nulls, got, buf != nil)
+			}
+			for i, v := range valid {
+				if buf != nil && bitutil.BitIsSet(buf.Bytes(), i) != v {
+					t.Fatalf("%d bools: bit %d is not %v", n, i, v)
+				}
+			}
 		}
 	}
 }
