@@ -8,6 +8,7 @@ import (
 	"io"
 	"path"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/kdf-tools/kdf/ingest"
 )
@@ -296,6 +297,9 @@ func attrValue(raw json.RawMessage) (v string, ok bool) {
 	case 'n':
 		return "", false
 	case '"':
+		if body := raw[1 : len(raw)-1]; bytes.IndexByte(body, '\\') < 0 && utf8.Valid(body) {
+			return string(body), true // no escape: the string is its bytes
+		}
 		var s string
 		_ = json.Unmarshal(raw, &s) // the decoder already validated it
 		v = s

@@ -1,6 +1,7 @@
 package source
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -171,4 +172,29 @@ func mustParseManifest(t testing.TB, text, src, p string) *manifest {
 		t.Fatal(err)
 	}
 	return m
+}
+
+// A string attribute reads as JSON decodes it, whether it takes the
+// path for strings without escapes or not: escapes resolved, invalid
+// UTF-8 replaced, other values spelled as written.
+func TestAttrValue(t *testing.T) {
+	for raw, want := range map[string]string{
+		`"vm-0"`:                  "vm-0",
+		`""`:                      "",
+		`"read(0x8)\nclose(0x5)"`: "read(0x8)\nclose(0x5)",
+		`"caf\u00e9"`:             "café",
+		"\"caf\xe9\"":             "caf\uFFFD",
+		`"a\"b\\c"`:               `a"b\c`,
+		` "padded" `:              "padded",
+		`35108`:                   "35108",
+		`true`:                    "true",
+		`{"a": [1, 2]}`:           `{"a":[1,2]}`,
+	} {
+		if got, ok := attrValue(json.RawMessage(raw)); !ok || got != want {
+			t.Errorf("attrValue(%s) = %q, %v; want %q", raw, got, ok, want)
+		}
+	}
+	if _, ok := attrValue(json.RawMessage(`null`)); ok {
+		t.Error("null is a value")
+	}
 }
