@@ -122,11 +122,14 @@ func (wk *worker) addSymbols(r *runRow, t *tables, out *Outcome) {
 		if tab == t.linkTime {
 			name = t.mapName
 		}
-		u = &usedFuncs{name: name, ids: map[int32]struct{}{}}
+		u = &usedFuncs{name: name, has: make([]bool, tab.Len())}
 		wk.g.functions[tab] = u
 	}
-	for id := range out.Used {
-		u.ids[id] = struct{}{}
+	for _, id := range out.Used {
+		if !u.has[id] {
+			u.has[id] = true
+			u.ids = append(u.ids, id)
+		}
 	}
 }
 
@@ -494,7 +497,7 @@ func (wk *worker) writePart(t *schema.Table, fill func(*part.Writer) error, raw 
 func (wk *worker) functionRows() []functionRow {
 	var rows []functionRow
 	for tab, u := range wk.g.functions {
-		for id := range u.ids {
+		for _, id := range u.ids {
 			s := tab.Symbol(id)
 			rows = append(rows, functionRow{symbols: u.name, name: s.Name, demangled: tab.Demangled(id),
 				module: s.Module, typ: string(s.Type), addr: s.Addr})

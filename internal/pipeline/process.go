@@ -35,8 +35,8 @@ type Outcome struct {
 	Pairing    pair.Stats
 	Unresolved int64
 	// Used lists the symbol IDs the buffer's records resolved to, in
-	// the symbolizer's table.
-	Used    map[int32]struct{}
+	// the symbolizer's table, each once, in the order first met.
+	Used    []int32
 	Symbols *symbolize.Symbolizer
 	// Names is the run's check against its prototypes; nil for a buffer
 	// without records.
@@ -91,7 +91,7 @@ func (p *Processor) Process(b *Buffer) (*Outcome, error) {
 	if p.err != nil {
 		return nil, p.err
 	}
-	out := &Outcome{Used: map[int32]struct{}{}}
+	out := &Outcome{}
 	p.run++
 	var used []uint32
 	p.off = p.recs.len()
@@ -121,7 +121,7 @@ func (p *Processor) Process(b *Buffer) (*Outcome, error) {
 		if ok {
 			if used[f.ID] != p.run {
 				used[f.ID] = p.run
-				out.Used[f.ID] = struct{}{}
+				out.Used = append(out.Used, f.ID)
 			}
 			if names.table != nil {
 				v = types.Check(names.table.get(f.ID), r.Kind, names.layout, r.ArgIdx, r.Size, len(r.Values))

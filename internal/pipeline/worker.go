@@ -60,9 +60,12 @@ type openPart struct {
 	w    *part.Writer
 }
 
+// usedFuncs is the symbols of one table the group's records used, each
+// once.
 type usedFuncs struct {
 	name string
-	ids  map[int32]struct{}
+	ids  []int32
+	has  []bool // by symbol ID
 }
 
 func newGroup() *group {
