@@ -48,6 +48,9 @@ func batches(camp string) (map[string][]arrow.RecordBatch, error) {
 			}})
 		return err
 	})
+	if err == nil {
+		err = p.Flush() // the last rows, short of a batch
+	}
 	return out, err
 }
 

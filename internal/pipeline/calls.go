@@ -89,9 +89,9 @@ func (c *callCols) build(mem memory.Allocator, b batchSlices) arrow.RecordBatch 
 		c.appendNames(i)
 	}
 	t := schema.Calls
-	typ := func(name string) arrow.DataType { return callsSchema.Field(t.Index(name)).Type }
+	typ := func(name string) arrow.DataType { return callsSchema[b].Field(t.Index(name)).Type }
 	fn, dem, mod := c.dict.arrays(mem, b)
-	return assemble(callsSchema, rb, map[int]arrow.Array{
+	return assemble(callsSchema[b], rb, map[int]arrow.Array{
 		t.Index("run_id"):       fixedArray(b, typ("run_id"), c.runID, nil),
 		t.Index("call_id"):      fixedArray(b, typ("call_id"), c.callID, nil),
 		t.Index("parent_id"):    fixedArray(b, typ("parent_id"), c.parent, nil),

@@ -166,7 +166,10 @@ func (c *stringDictCol) array(mem memory.Allocator, b batchSlices) arrow.Array {
 }
 
 // stringListCol builds one batch's list of strings column, its
-// elements dictionary-encoded: the lists repeat a few names.
+// elements dictionary-encoded in a lent batch: the lists repeat a few
+// names, which kdf's writer then takes without hashing each. An owned
+// batch has them as plain strings, for other readers: DuckDB's Arrow
+// scan fails on a list of dictionary-encoded strings.
 type stringListCol struct {
 	elems   stringDictCol
 	offsets []int32
@@ -192,18 +195,28 @@ func (c *stringListCol) end() {
 }
 
 func (c *stringListCol) array(mem memory.Allocator, b batchSlices) arrow.Array {
-	elems := c.elems.array(mem, b)
+	var elems arrow.Array
+	if b == lent {
+		elems = c.elems.array(mem, b)
+	} else {
+		sb := array.NewStringBuilder(mem)
+		defer sb.Release()
+		for i, e := range c.elems.idx {
+			if c.elems.valid[i] {
+				sb.Append(c.elems.values[e])
+			} else {
+				sb.AppendNull()
+			}
+		}
+		elems = sb.NewArray()
+	}
 	defer elems.Release()
 	mask, nulls := bitmap(c.valid)
-	d := array.NewData(stringDictList, len(c.valid), []*memory.Buffer{mask, memory.NewBufferBytes(bytesOf(of(b, c.offsets)))},
+	d := array.NewData(arrow.ListOf(elems.DataType()), len(c.valid), []*memory.Buffer{mask, memory.NewBufferBytes(bytesOf(of(b, c.offsets)))},
 		[]arrow.ArrayData{elems.Data()}, nulls, 0)
 	defer d.Release()
 	return array.MakeFromData(d)
 }
-
-// stringDictList is the type of a list of strings column with
-// dictionary-encoded elements.
-var stringDictList = arrow.ListOf(stringDict)
 
 // stringDict is the type of a dictionary-encoded string column.
 var stringDict = &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}
@@ -236,17 +249,18 @@ func codeArray[C ~uint8](mem memory.Allocator, b batchSlices, codes []C, names [
 	return dictOf(mem, ownedArray(arrow.PrimitiveTypes.Int32, idx, nil), names)
 }
 
-// dictSchema is a table's schema with the named string columns
-// dictionary-encoded, as the batches the Processor emits have them.
-func dictSchema(t *schema.Table, names ...string) *arrow.Schema {
+// dictSchema is a table's schema as the Processor's batches have it:
+// the named string columns dictionary-encoded, and in lent batches the
+// elements of the named lists of strings too.
+func dictSchema(t *schema.Table, b batchSlices, names ...string) *arrow.Schema {
 	fields := slices.Clone(t.Schema().Fields())
 	for i := range fields {
 		switch {
 		case !slices.Contains(names, fields[i].Name):
-		case fields[i].Type.ID() == arrow.LIST:
-			fields[i].Type = stringDictList
-		default:
+		case fields[i].Type.ID() != arrow.LIST:
 			fields[i].Type = stringDict
+		case b == lent:
+			fields[i].Type = arrow.ListOf(stringDict)
 		}
 	}
 	md := t.Schema().Metadata()
@@ -254,8 +268,10 @@ func dictSchema(t *schema.Table, names ...string) *arrow.Schema {
 }
 
 var (
-	recordsSchema = dictSchema(schema.Records, "func", "demangled", "module", "kind", "arg_name", "arg_type", "value_name", "field_names")
-	callsSchema   = dictSchema(schema.Calls, "func", "demangled", "module", "status", "ret_type", "arg_names")
+	recordDicts   = []string{"func", "demangled", "module", "kind", "arg_name", "arg_type", "value_name", "field_names"}
+	callDicts     = []string{"func", "demangled", "module", "status", "ret_type", "arg_names"}
+	recordsSchema = map[batchSlices]*arrow.Schema{owned: dictSchema(schema.Records, owned, recordDicts...), lent: dictSchema(schema.Records, lent, recordDicts...)}
+	callsSchema   = map[batchSlices]*arrow.Schema{owned: dictSchema(schema.Calls, owned, callDicts...), lent: dictSchema(schema.Calls, lent, callDicts...)}
 )
 
 // assemble makes the batch of a builder's columns, but for those given
@@ -392,9 +408,9 @@ func (c *recordCols) build(mem memory.Allocator, b batchSlices, n int) arrow.Rec
 		left -= k
 	}
 	t := schema.Records
-	typ := func(name string) arrow.DataType { return recordsSchema.Field(t.Index(name)).Type }
+	typ := func(name string) arrow.DataType { return recordsSchema[b].Field(t.Index(name)).Type }
 	fn, dem, mod := c.dict.arrays(mem, b)
-	return assemble(recordsSchema, rb, map[int]arrow.Array{
+	return assemble(recordsSchema[b], rb, map[int]arrow.Array{
 		t.Index("run_id"):      ownedArray(typ("run_id"), runIDs, nil),
 		t.Index("idx"):         fixedArray(b, typ("idx"), c.idx[:n], nil),
 		t.Index("offset"):      fixedArray(b, typ("offset"), c.offset[:n], nil),
