@@ -241,21 +241,21 @@ func (j *job) read(buf *[]byte) (data []byte, release func(), err error) {
 		return nil, nil, err
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, nil, err
-	}
-	if fi.Size() > smallBytes {
+	// The size the walk found, rather than another stat: each system
+	// call counts for a small input. It only guides: a file that
+	// changed since is read to its end.
+	size := j.entry.Size
+	if size > smallBytes {
 		data, release, err = mapFile(f)
 		j.size = int64(len(data))
 		return data, release, err
 	}
-	b := slices.Grow((*buf)[:0], int(fi.Size())+1)
+	b := slices.Grow((*buf)[:0], int(max(size, 0))+1)
 	for {
 		n, err := f.Read(b[len(b):cap(b)])
 		b = b[:len(b)+n]
-		if errors.Is(err, io.EOF) || err == nil && int64(len(b)) == fi.Size() {
-			// All that stat said: a read more would find the end, or
+		if errors.Is(err, io.EOF) || err == nil && int64(len(b)) == size {
+			// All the walk saw: a read more would find the end, or
 			// bytes appended since, no different from bytes appended
 			// just after it.
 			break
