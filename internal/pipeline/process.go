@@ -75,6 +75,7 @@ type Processor struct {
 func NewProcessor(mem memory.Allocator, batchRows int, emit func(*schema.Table, arrow.RecordBatch) error) *Processor {
 	p := &Processor{mem: mem, batchRows: batchRows, emit: emit, calls: callCols{preRets: map[int64]uint64{}}, protos: protoTables{}}
 	p.calls.reset()
+	p.pairer.LendCalls() // addCall copies what it needs of a call
 	return p
 }
 

@@ -41,6 +41,11 @@ type Call struct {
 	// First and Last are the indices of the first and last record
 	// inside the call, nested calls' records included.
 	First, Last int64
+
+	// A lent call's own memory, reused when it comes back.
+	args  []Value
+	words []uint64
+	ret   Value
 }
 
 // Records is the number of records inside the call.
@@ -77,6 +82,11 @@ type Pairer struct {
 	nextID   int64
 	stats    Stats
 	slab     slab
+	// lend makes onCall's call valid only until onCall returns; free
+	// holds the calls handed back, reused with their memory.
+	lend    bool
+	free    []*Call
+	pendBuf []uint64 // the pending record's words, when lent
 }
 
 // slab hands out calls, values and value words from blocks, one
@@ -131,8 +141,15 @@ func NewPairer(onCall func(*Call), onLink func(Link)) *Pairer {
 // does not cost a block of hundreds. Calls handed out before are still
 // the caller's.
 func (p *Pairer) Reset(onCall func(*Call), onLink func(Link)) {
-	*p = Pairer{onCall: onCall, onLink: onLink, lastIdx: -1, stack: p.stack[:0], slab: p.slab}
+	*p = Pairer{onCall: onCall, onLink: onLink, lastIdx: -1, stack: p.stack[:0], slab: p.slab,
+		lend: p.lend, free: p.free, pendBuf: p.pendBuf}
 }
+
+// LendCalls makes a call handed to onCall valid only until onCall
+// returns: its memory (the call, its values and their words) is reused
+// for the calls that follow, instead of a garbage collector's worth of
+// blocks. For callers that copy what they need of each call.
+func (p *Pairer) LendCalls() { p.lend = true }
 
 // Stats returns the counts so far; they are final after Close.
 func (p *Pairer) Stats() *Stats { return &p.stats }
@@ -158,7 +175,13 @@ func (p *Pairer) Push(r *ingest.Record, idx int64) {
 			// A return of another function than the innermost open
 			// one: the next record tells whether it is a pre-entry
 			// return.
-			p.pending = r.Clone()
+			if p.lend {
+				p.pending = *r
+				p.pendBuf = append(p.pendBuf[:0], r.Values...)
+				p.pending.Values = p.pendBuf
+			} else {
+				p.pending = r.Clone()
+			}
 			p.pendIdx = idx
 			p.havePend = true
 		}
@@ -178,12 +201,17 @@ func (p *Pairer) Close() {
 
 func (p *Pairer) entry(r *ingest.Record, idx int64) {
 	if c := p.gather; c != nil && c.PC == r.PC && r.ArgIdx > c.Args[len(c.Args)-1].Idx {
-		c.Args = append(c.Args, p.value(r, idx))
+		c.Args = append(c.Args, p.value(c, r, idx))
 		p.link(idx, c.ID, false)
 		return
 	}
 	c := p.open(r, idx)
-	c.Args = append(p.slab.values(argsRoom), p.value(r, idx))
+	if p.lend {
+		c.Args = c.args[:0]
+	} else {
+		c.Args = p.slab.values(argsRoom)
+	}
+	c.Args = append(c.Args, p.value(c, r, idx))
 	p.stack = append(p.stack, c)
 	p.gather = c
 	p.link(idx, c.ID, false)
@@ -206,7 +234,7 @@ func (p *Pairer) resolve(next *ingest.Record) {
 	}
 	c := p.open(r, idx)
 	c.Status = NoEntry
-	c.Ret = p.ret(r, idx)
+	c.Ret = p.ret(c, r, idx)
 	c.Last = idx
 	p.link(idx, c.ID, false)
 	p.emit(c)
@@ -234,7 +262,7 @@ func (p *Pairer) pop(i int, r *ingest.Record, idx int64) {
 	}
 	c := p.stack[i]
 	c.Status = Complete
-	c.Ret = p.ret(r, idx)
+	c.Ret = p.ret(c, r, idx)
 	c.Last = idx
 	p.link(idx, c.ID, false)
 	p.stack = p.stack[:i]
@@ -254,9 +282,18 @@ func (p *Pairer) closeAll() {
 
 // open starts a call whose first record is r.
 func (p *Pairer) open(r *ingest.Record, idx int64) *Call {
-	c := p.slab.call()
+	var c *Call
+	switch {
+	case !p.lend:
+		c = p.slab.call()
+	case len(p.free) > 0:
+		c = p.free[len(p.free)-1]
+		p.free = p.free[:len(p.free)-1]
+	default:
+		c = new(Call)
+	}
 	*c = Call{ID: p.nextID, Parent: p.topID(), Depth: int32(len(p.stack)),
-		Segment: r.Segment, PC: r.PC, First: idx, Last: idx}
+		Segment: r.Segment, PC: r.PC, First: idx, Last: idx, args: c.args, words: c.words[:0]}
 	p.nextID++
 	p.stats.MaxDepth = max(p.stats.MaxDepth, c.Depth)
 	return c
@@ -266,6 +303,10 @@ func (p *Pairer) emit(c *Call) {
 	p.stats.Calls[c.Status]++
 	if p.onCall != nil {
 		p.onCall(c)
+	}
+	if p.lend {
+		c.args = c.Args[:0] // grown, kept
+		p.free = append(p.free, c)
 	}
 }
 
@@ -293,12 +334,27 @@ func (p *Pairer) topID() int64 {
 // the heap: most functions take at most four.
 const argsRoom = 4
 
-func (p *Pairer) value(r *ingest.Record, idx int64) Value {
-	return Value{Record: idx, Idx: r.ArgIdx, Size: r.Size, Addr: r.Addr, Values: p.slab.copyWords(r.Values)}
+// value is record r as one of call c's values, its words copied.
+func (p *Pairer) value(c *Call, r *ingest.Record, idx int64) Value {
+	var words []uint64
+	if p.lend {
+		// A word slice of an earlier value keeps the old array if this
+		// one grows it; the call's memory is reused only once it is
+		// handed back.
+		i := len(c.words)
+		c.words = append(c.words, r.Values...)
+		words = c.words[i:len(c.words):len(c.words)]
+	} else {
+		words = p.slab.copyWords(r.Values)
+	}
+	return Value{Record: idx, Idx: r.ArgIdx, Size: r.Size, Addr: r.Addr, Values: words}
 }
 
-func (p *Pairer) ret(r *ingest.Record, idx int64) *Value {
-	v := &p.slab.values(1)[:1][0]
-	*v = p.value(r, idx)
+func (p *Pairer) ret(c *Call, r *ingest.Record, idx int64) *Value {
+	v := &c.ret
+	if !p.lend {
+		v = &p.slab.values(1)[:1][0]
+	}
+	*v = p.value(c, r, idx)
 	return v
 }

@@ -90,3 +90,67 @@ func firstEntry(tr *synth.Truth, c *synth.Call) int {
 	}
 	return -1
 }
+
+// Lent calls, copied as onCall gets them, are the calls a Pairer hands
+// out to keep: the same fields, values and words, call for call, on
+// generated buffers of both layouts with forks and torn tails.
+func TestLentCalls(t *testing.T) {
+	for _, layout := range []ingest.Layout{ingest.LayoutA, ingest.LayoutB} {
+		cfg := synth.DefaultConfig()
+		cfg.Layout, cfg.Seed, cfg.ForkProb, cfg.TornProb = layout, 5, 0.1, 0.1
+		c, err := synth.NewCampaign(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		boots := c.Boots()
+		var kept, lent []string
+		var lender pair.Pairer
+		lender.LendCalls()
+		calls := 0
+		for i := range boots {
+			err := c.RunBoot(&boots[i], true, func(b *synth.Buffer) error {
+				var recs []ingest.Record
+				d := ingest.NewDecoder(bytes.NewReader(b.Program.Bytes), b.File, ingest.Options{})
+				for d.Next() {
+					recs = append(recs, d.Record().Clone())
+				}
+				var keptCalls []*pair.Call
+				keeper := pair.NewPairer(func(c *pair.Call) { keptCalls = append(keptCalls, c) }, nil)
+				lender.Reset(func(c *pair.Call) { lent = append(lent, describe(c)) }, nil)
+				for j := range recs {
+					keeper.Push(&recs[j], int64(j))
+					lender.Push(&recs[j], int64(j))
+				}
+				keeper.Close()
+				lender.Close()
+				for _, c := range keptCalls {
+					kept = append(kept, describe(c))
+				}
+				calls += len(keptCalls)
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if calls == 0 || len(kept) != len(lent) {
+			t.Fatalf("%s: %d calls kept, %d lent", layout, len(kept), len(lent))
+		}
+		for i := range kept {
+			if kept[i] != lent[i] {
+				t.Fatalf("%s: call %d kept %s, lent %s", layout, i, kept[i], lent[i])
+			}
+		}
+		t.Logf("%s: %d calls", layout, calls)
+	}
+}
+
+// describe spells out what a call holds.
+func describe(c *pair.Call) string {
+	ret := "none"
+	if c.Ret != nil {
+		ret = fmt.Sprintf("%+v", *c.Ret)
+	}
+	return fmt.Sprintf("id %d parent %d depth %d segment %d pc %#x %s args %+v ret %s records %d-%d",
+		c.ID, c.Parent, c.Depth, c.Segment, c.PC, c.Status, c.Args, ret, c.First, c.Last)
+}
