@@ -1,0 +1,46 @@
+package pipeline
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/kdf-tools/kdf/ingest/source"
+)
+
+// A small input is read by the size the walk found, but whole as it is
+// when read: grown or shrunk since the walk, or past the size at which
+// inputs are mapped; the reused buffer does not leak an earlier,
+// longer input's bytes.
+func TestReadBySizeOfWalk(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "prog.kcdf")
+	long := bytes.Repeat([]byte("0123456789abcdef"), 4096)
+	var buf []byte
+	for _, tc := range []struct {
+		name   string
+		walked int64
+		now    []byte
+	}{
+		{"unchanged", 4096, long[:4096]},
+		{"grown", 4096, long[:20000]},
+		{"shrunk", 20000, long[:100]},
+		{"emptied", 100, nil},
+		{"grown past the mapping size", 100, bytes.Repeat(long, 20)},
+		{"walked empty", 0, long[:300]},
+	} {
+		if err := os.WriteFile(path, tc.now, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		j := &job{entry: &source.Entry{Size: tc.walked}, open: func() (io.ReadCloser, error) { return os.Open(path) }}
+		data, release, err := j.read(&buf)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if !bytes.Equal(data, tc.now) || j.size != int64(len(tc.now)) {
+			t.Errorf("%s: read %d bytes (size %d), the file holds %d", tc.name, len(data), j.size, len(tc.now))
+		}
+		release()
+	}
+}
