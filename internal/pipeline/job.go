@@ -243,15 +243,23 @@ func (j *job) read(buf *[]byte) (data []byte, release func(), err error) {
 	defer f.Close()
 	// The size the walk found, rather than another stat: each system
 	// call counts for a small input. It only guides: a file that
-	// changed since is read to its end.
+	// changed since is read to its end, and mapped once it is past
+	// smallBytes, so that one still being written does not fill the
+	// heap.
 	size := j.entry.Size
-	if size > smallBytes {
-		data, release, err = mapFile(f)
+	mapped := func() ([]byte, func(), error) {
+		data, release, err := mapFile(f)
 		j.size = int64(len(data))
 		return data, release, err
 	}
+	if size > smallBytes {
+		return mapped()
+	}
 	b := slices.Grow((*buf)[:0], int(max(size, 0))+1)
 	for {
+		if len(b) > smallBytes {
+			return mapped()
+		}
 		n, err := f.Read(b[len(b):cap(b)])
 		b = b[:len(b)+n]
 		if errors.Is(err, io.EOF) || err == nil && int64(len(b)) == size {
@@ -263,7 +271,7 @@ func (j *job) read(buf *[]byte) (data []byte, release func(), err error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		if len(b) == cap(b) { // the file grew since stat
+		if len(b) == cap(b) { // the file grew since the walk
 			b = slices.Grow(b, len(b))
 		}
 	}

@@ -11,9 +11,9 @@ import (
 )
 
 // A small input is read by the size the walk found, but whole as it is
-// when read: grown or shrunk since the walk, or past the size at which
-// inputs are mapped; the reused buffer does not leak an earlier,
-// longer input's bytes.
+// when read: grown or shrunk since the walk; one grown past the size at
+// which inputs are mapped is mapped, not read into memory; the reused
+// buffer does not leak an earlier, longer input's bytes.
 func TestReadBySizeOfWalk(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "prog.kcdf")
 	long := bytes.Repeat([]byte("0123456789abcdef"), 4096)
@@ -40,6 +40,9 @@ func TestReadBySizeOfWalk(t *testing.T) {
 		}
 		if !bytes.Equal(data, tc.now) || j.size != int64(len(tc.now)) {
 			t.Errorf("%s: read %d bytes (size %d), the file holds %d", tc.name, len(data), j.size, len(tc.now))
+		}
+		if len(tc.now) > smallBytes && cap(buf) > smallBytes {
+			t.Errorf("%s: a file of %d bytes read into memory of %d, not mapped", tc.name, len(tc.now), cap(buf))
 		}
 		release()
 	}
