@@ -181,17 +181,18 @@ func TestOptionsRejected(t *testing.T) {
 }
 
 // A Writer reset writes its next part byte for byte as a new Writer
-// would: after a whole part (one whose dictionary fell back to PLAIN
-// included), after a part abandoned mid-row-group, and after a failed
-// write.
+// would: after a whole part (one whose dictionary fell back to PLAIN,
+// and whose columns of random words were stored where the next part's
+// are compressed, included), after a part abandoned mid-row-group, and
+// after a failed write.
 func TestReset(t *testing.T) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	for _, tbl := range []*schema.Table{schema.Records, schema.Calls, schema.Runs} {
 		t.Run(tbl.Name, func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(3, 3))
-			before := []arrow.RecordBatch{randomBatch(mem, tbl, rng, 3000), overflowBatch(mem, tbl)}
-			next := []arrow.RecordBatch{randomBatch(mem, tbl, rng, 1500), randomBatch(mem, tbl, rng, 10)}
+			before := []arrow.RecordBatch{withWords(mem, randomBatch(mem, tbl, rng, 3000), rng, true), overflowBatch(mem, tbl)}
+			next := []arrow.RecordBatch{withWords(mem, randomBatch(mem, tbl, rng, 1500), rng, false), randomBatch(mem, tbl, rng, 10)}
 			defer func() {
 				for _, r := range append(before, next...) {
 					r.Release()
@@ -229,6 +230,40 @@ func TestReset(t *testing.T) {
 			}
 		})
 	}
+}
+
+// withWords replaces rec's uint64 columns with words drawn from 256:
+// at random, their dictionary indexes are bytes zstd cannot shrink; in
+// turn, a pattern it does. It releases rec.
+func withWords(mem memory.Allocator, rec arrow.RecordBatch, rng *rand.Rand, random bool) arrow.RecordBatch {
+	defer rec.Release()
+	var words [256]uint64
+	for i := range words {
+		words[i] = rng.Uint64()
+	}
+	cols := make([]arrow.Array, rec.NumCols())
+	for i := range cols {
+		cols[i] = rec.Column(i)
+		if cols[i].DataType().ID() != arrow.UINT64 {
+			cols[i].Retain()
+			continue
+		}
+		b := array.NewUint64Builder(mem)
+		for j := range cols[i].Len() {
+			k := j % len(words)
+			if random {
+				k = rng.IntN(len(words))
+			}
+			b.Append(words[k])
+		}
+		cols[i] = b.NewArray()
+		b.Release()
+	}
+	out := array.NewRecordBatch(rec.Schema(), cols, rec.NumRows())
+	for _, c := range cols {
+		c.Release()
+	}
+	return out
 }
 
 type failingWriter struct{}
