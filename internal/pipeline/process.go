@@ -58,7 +58,7 @@ type Processor struct {
 	recs   recordCols
 	calls  callCols
 	protos protoTables
-	pairer pair.Pairer // kept from buffer to buffer, with its blocks
+	pairer pair.Pairer // kept from buffer to buffer, with the memory of the calls it lends
 	// used marks, by symbol table, the symbols the current buffer's
 	// records resolved to, so that Outcome.Used takes each once: its
 	// run number by symbol ID.

@@ -86,7 +86,7 @@ type Pairer struct {
 	// holds the calls handed back, reused with their memory.
 	lend    bool
 	free    []*Call
-	pendBuf []uint64 // the pending record's words, when lent
+	pendBuf []uint64 // the pending record's words
 }
 
 // slab hands out calls, values and value words from blocks, one
@@ -137,9 +137,9 @@ func NewPairer(onCall func(*Call), onLink func(Link)) *Pairer {
 }
 
 // Reset makes the Pairer pair a new buffer, handing its calls and links
-// to the functions given. It keeps its blocks: a buffer of a few calls
-// does not cost a block of hundreds. Calls handed out before are still
-// the caller's.
+// to the functions given. It keeps its blocks (or, lending, its calls'
+// memory): a buffer of a few calls does not cost a block of hundreds.
+// Calls handed out before are still the caller's, unless lent.
 func (p *Pairer) Reset(onCall func(*Call), onLink func(Link)) {
 	*p = Pairer{onCall: onCall, onLink: onLink, lastIdx: -1, stack: p.stack[:0], slab: p.slab,
 		lend: p.lend, free: p.free, pendBuf: p.pendBuf}
@@ -175,13 +175,11 @@ func (p *Pairer) Push(r *ingest.Record, idx int64) {
 			// A return of another function than the innermost open
 			// one: the next record tells whether it is a pre-entry
 			// return.
-			if p.lend {
-				p.pending = *r
-				p.pendBuf = append(p.pendBuf[:0], r.Values...)
-				p.pending.Values = p.pendBuf
-			} else {
-				p.pending = r.Clone()
-			}
+			// Its words are copied again into whatever call takes it,
+			// so one buffer serves every pending return.
+			p.pending = *r
+			p.pendBuf = append(p.pendBuf[:0], r.Values...)
+			p.pending.Values = p.pendBuf
 			p.pendIdx = idx
 			p.havePend = true
 		}
