@@ -34,7 +34,7 @@ type symbolCols struct {
 type symbolDict struct {
 	// slots holds, by symbol table, each symbol's entries in this
 	// batch's dictionaries, found by symbol ID: no hashing per row.
-	slots   map[*symbolize.Table][]symSlot
+	slots   bySymbol[symSlot]
 	table   *symbolize.Table // the table of cur
 	cur     []symSlot
 	batch   uint32 // a slot of an earlier batch is stale
@@ -42,6 +42,23 @@ type symbolDict struct {
 	fnIdx   []int32
 	valid   []bool
 	mod     stringDictCol
+	noMod   int32 // the empty module's entry, -1 until a row needs it
+}
+
+// bySymbol holds a slice per symbol table, indexed by symbol ID, made
+// when a table is first met.
+type bySymbol[T any] map[*symbolize.Table][]T
+
+func (m *bySymbol[T]) of(t *symbolize.Table) []T {
+	if *m == nil {
+		*m = bySymbol[T]{}
+	}
+	s, ok := (*m)[t]
+	if !ok {
+		s = make([]T, t.Len())
+		(*m)[t] = s
+	}
+	return s
 }
 
 // symSlot is a symbol's entry in the func and module dictionaries, in
@@ -52,10 +69,8 @@ type symSlot struct {
 }
 
 func (d *symbolDict) reset(n int) {
-	if d.slots == nil {
-		d.slots = map[*symbolize.Table][]symSlot{}
-	}
 	d.batch++
+	d.noMod = -1
 	d.fn, d.dem = d.fn[:0], d.dem[:0]
 	d.fnIdx, d.valid = slices.Grow(d.fnIdx[:0], n), slices.Grow(d.valid[:0], n)
 	d.mod.reset(n)
@@ -65,16 +80,15 @@ func (d *symbolDict) reset(n int) {
 // no function and the core kernel's empty module.
 func (d *symbolDict) add(s symbolCols, id int32) {
 	if id < 0 || s.table == nil {
+		if d.noMod < 0 {
+			d.noMod = d.mod.index("")
+		}
 		d.fnIdx, d.valid = append(d.fnIdx, 0), append(d.valid, false)
-		d.mod.add("")
+		d.mod.idx, d.mod.valid = append(d.mod.idx, d.noMod), append(d.mod.valid, true)
 		return
 	}
 	if s.table != d.table {
-		d.table, d.cur = s.table, d.slots[s.table]
-		if d.cur == nil {
-			d.cur = make([]symSlot, s.table.Len())
-			d.slots[s.table] = d.cur
-		}
+		d.table, d.cur = s.table, d.slots.of(s.table)
 	}
 	e := &d.cur[id]
 	if e.batch != d.batch {
@@ -86,9 +100,12 @@ func (d *symbolDict) add(s symbolCols, id int32) {
 	d.mod.idx, d.mod.valid = append(d.mod.idx, e.mod), append(d.mod.valid, true)
 }
 
-// arrays returns the func, demangled and module columns.
+// arrays returns the func, demangled and module columns; func and
+// demangled share their indices.
 func (d *symbolDict) arrays(mem memory.Allocator, b batchSlices) (fn, dem, mod arrow.Array) {
-	return dictArray(mem, b, d.fnIdx, d.valid, d.fn), dictArray(mem, b, d.fnIdx, d.valid, d.dem), d.mod.array(mem, b)
+	idx := fixedArray(b, arrow.PrimitiveTypes.Int32, d.fnIdx, d.valid)
+	idx.Retain()
+	return dictOf(mem, idx, d.fn), dictOf(mem, idx, d.dem), d.mod.array(mem, b)
 }
 
 // stringDictCol builds one batch's dictionary-encoded string column:

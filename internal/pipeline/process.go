@@ -62,7 +62,7 @@ type Processor struct {
 	// used marks, by symbol table, the symbols the current buffer's
 	// records resolved to, so that Outcome.Used takes each once: its
 	// run number by symbol ID.
-	used map[*symbolize.Table][]uint32
+	used bySymbol[uint32]
 	run  uint32
 	// off is the position in recs of the current buffer's record 0, less
 	// its rows already emitted: record i sits at recs[i+off].
@@ -113,7 +113,9 @@ func (p *Processor) Process(b *Buffer) (*Outcome, error) {
 			out.Symbols = symbolizer(b, d.Stats().Layout)
 			syms = symbolCols{tableOf(out.Symbols)}
 			names = &runNames{table: p.protos.get(syms.table, b.Types), layout: d.Stats().Layout}
-			used = p.usedOf(syms.table)
+			if syms.table != nil {
+				used = p.used.of(syms.table)
+			}
 			out.Names = names
 			p.recs.startRun(b.RunID, syms, names)
 		}
@@ -159,22 +161,6 @@ func (p *Processor) Reset() {
 	p.recs.reset()
 	p.calls.reset()
 	p.err = nil
-}
-
-// usedOf returns the marks of t's symbols.
-func (p *Processor) usedOf(t *symbolize.Table) []uint32 {
-	if t == nil {
-		return nil
-	}
-	if p.used == nil {
-		p.used = map[*symbolize.Table][]uint32{}
-	}
-	u, ok := p.used[t]
-	if !ok {
-		u = make([]uint32, t.Len())
-		p.used[t] = u
-	}
-	return u
 }
 
 // symbolizer picks the buffer's symbolizer once its layout is known.
