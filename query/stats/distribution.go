@@ -25,14 +25,11 @@ func Entropy[C Count](counts []C) float64 {
 	if total == 0 {
 		return 0
 	}
-	p := make([]float64, len(counts))
-	for i, c := range counts {
-		p[i] = float64(c) / total
-	}
 	var h float64
-	for _, v := range p {
-		if v != 0 { // 0 log 0 is 0
-			h -= v * math.Log2(v)
+	for _, c := range counts {
+		if c != 0 { // 0 log 0 is 0
+			p := float64(c) / total
+			h -= p * math.Log2(p)
 		}
 	}
 	return h
