@@ -317,7 +317,9 @@ func (w *walker) member(ix *index, s *stream, hdr *tar.Header, mf *metaFile) err
 	}
 	name, _ = escapeName(p)
 	e := &Entry{Source: ix.source, Path: name, Size: hdr.Size, ModTime: hdr.ModTime, Mode: hdr.FileInfo().Mode(), Offset: s.offset(), Escaped: escaped}
-	e.Kallsyms, e.SystemMap, e.Attrs, e.attrLines = ix.resolve(name) // also marks manifest lines naming it as met
+	// resolve also marks the manifest lines naming it as met; an
+	// archive's manifests are held parsed, so no line is read again.
+	e.Kallsyms, e.SystemMap, e.Attrs, e.attrLines, _ = ix.resolve(name)
 	e.Types = ix.nearestTypes(dirOf(name))
 	if r, msg := unreadableType(hdr); r != "" {
 		return reject(r, "%s", msg)

@@ -136,7 +136,7 @@ func (e *Entry) attrError(key string, err error) *AttrError {
 	ae := &AttrError{Key: key, Err: err}
 	for _, l := range slices.Backward(e.attrLines) {
 		if _, ok := l.attrs[key]; ok {
-			ae.Manifest, ae.Line = l.m.path, l.line
+			ae.Manifest, ae.Line = l.manifest, l.line
 			break
 		}
 	}

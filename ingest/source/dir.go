@@ -30,6 +30,9 @@ func (w *walker) walkDir(ix *index, osDir, rel string) error {
 		}
 	}
 	w.loadDirMeta(ix, osDir, rel, ents)
+	if sc := ix.scopes[rel]; sc != nil && sc.manifest != nil {
+		defer sc.manifest.close() // also when the walk stops inside the directory
+	}
 	for _, de := range ents {
 		if err := w.dirEntry(ix, osDir, rel, de); err != nil {
 			return err
@@ -96,7 +99,11 @@ func (w *walker) dirFile(ix *index, osPath, p string, escaped bool, info fs.File
 		}
 		e.Kind, e.Reason = classifyContent(head, p, info.Size())
 	}
-	e.Kallsyms, e.SystemMap, e.Attrs, e.attrLines = ix.resolve(p)
+	var perr *Error
+	e.Kallsyms, e.SystemMap, e.Attrs, e.attrLines, perr = ix.resolve(p)
+	if perr != nil {
+		e.Err = perr
+	}
 	e.Types = ix.nearestTypes(dirOf(p))
 	if mf := ix.meta[p]; mf != nil {
 		return w.emitMeta(e, mf)
@@ -164,9 +171,9 @@ func (w *walker) loadDirManifest(ix *index, osPath, p string, size int64) *metaF
 	if err != nil {
 		return &metaFile{err: problem(ix.source, p, ingest.ReasonUnreadable, err, "cannot read the manifest: its attributes are missing; check its permissions")}
 	}
-	defer f.Close()
-	m, err := parseManifest(io.LimitReader(f, w.opt.MaxMetaBytes), ix.source, p, w.opt)
+	m, err := parseManifestFile(f, ix.source, p, w.opt) // f is closed when the walk leaves the directory
 	if err != nil {
+		f.Close()
 		return &metaFile{err: problem(ix.source, p, ingest.ReasonUnreadable, err, "cannot read the manifest: its attributes are missing; check the file")}
 	}
 	ix.addManifest(m)
@@ -192,7 +199,7 @@ func (w *walker) leaveDir(ix *index, rel string) error {
 	if sc == nil || sc.manifest == nil {
 		return nil
 	}
-	ix.dropManifest(sc.manifest)
+	sc.manifest.close()
 	return w.reportUnused(sc.manifest, "")
 }
 

@@ -76,7 +76,12 @@
 // known. Neither a buffer member's nor a manifest's content is held in
 // memory; Entry.Open reads it from the stream during the callback.
 // Directories need one pass: a directory's listing is read whole, so its
-// metadata is loaded before any of its entries is delivered.
+// metadata is loaded before any of its entries is delivered. A
+// directory's manifest is checked as it is loaded, but only the names
+// of its lines' files and the lines' places in it are held: a line is
+// read again when its file is met, so that a directory of a million
+// programs does not hold a million programs' text (a line no longer
+// naming its file by then is reported: changed).
 //
 // Every problem is an Entry whose Err is an *Error naming the source, the
 // file, the manifest line or tar offset, what happened and what to do;

@@ -72,7 +72,7 @@ type Entry struct {
 
 	open      func() (io.ReadCloser, error)
 	streamed  bool
-	attrLines []*manifestEntry // the manifest lines Attrs came from, shallowest first
+	attrLines []lineAttrs // the manifest lines Attrs came from, shallowest first
 }
 
 var errNotReadable = errors.New("entry is a reported problem, not a readable file")

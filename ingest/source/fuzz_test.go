@@ -5,9 +5,10 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -69,7 +70,7 @@ func FuzzManifest(f *testing.F) {
 		}
 		for _, l := range bytes.Split(body, []byte{'\n'}) {
 			if l = bytes.TrimSpace(l); len(l) > 0 {
-				checkFastPath(t, l)
+				checkScanner(t, l)
 			}
 		}
 		seen := map[string]bool{}
@@ -96,24 +97,62 @@ func FuzzManifest(f *testing.F) {
 	})
 }
 
-// checkFastPath: the map-based reading of a line agrees with the
-// token-by-token one.
-func checkFastPath(t *testing.T, line []byte) {
+// checkScanner: the scanner reads a line as encoding/json does: the
+// same lines accepted, the same members in the same order, repeated
+// keys included.
+func checkScanner(t *testing.T, line []byte) {
 	fast, ferr := parseObject(line)
 	slow, serr := parseTokens(line)
 	if (ferr == nil) != (serr == nil) {
-		t.Fatalf("%q: fast %v, slow %v", line, ferr, serr)
+		t.Fatalf("%q: scanner %v, encoding/json %v", line, ferr, serr)
 	}
-	last := func(kvs []keyValue) map[string]string {
-		m := map[string]string{}
+	str := func(kvs []keyValue) string {
+		var b strings.Builder
 		for _, kv := range kvs {
-			m[kv.key] = string(kv.raw)
+			fmt.Fprintf(&b, "%q:%s\n", kv.key, kv.raw)
 		}
-		return m
+		return b.String()
 	}
-	if f, s := last(fast), last(slow); !maps.Equal(f, s) {
-		t.Errorf("%q: fast %v, slow %v", line, f, s)
+	if f, s := str(fast), str(slow); f != s {
+		t.Errorf("%q:\nscanner\n%s\nencoding/json\n%s", line, f, s)
 	}
+	for _, kv := range fast {
+		var want string
+		if kv.raw[0] == '"' && json.Unmarshal(kv.raw, &want) == nil {
+			if got := decodeString(kv.raw); got != want {
+				t.Errorf("string %s decodes to %q, encoding/json %q", kv.raw, got, want)
+			}
+		}
+	}
+}
+
+// parseTokens reads a line as parseObject does, with encoding/json
+// token by token: the reference the scanner is checked against.
+func parseTokens(line []byte) ([]keyValue, error) {
+	dec := json.NewDecoder(bytes.NewReader(line))
+	dec.UseNumber()
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, errors.New("does not start with {")
+	}
+	var kvs []keyValue
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		kv := keyValue{key: strings.ToValidUTF8(tok.(string), "\uFFFD")}
+		if err := dec.Decode(&kv.raw); err != nil {
+			return nil, err
+		}
+		kvs = append(kvs, kv)
+	}
+	if _, err := dec.Token(); err != nil { // the closing }
+		return nil, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("text after the object")
+	}
+	return kvs, nil
 }
 
 // FuzzWalkTar walks arbitrary bytes as a tar, tar.gz and tar.zst. Every
@@ -245,4 +284,19 @@ func fixChecksums(data []byte) []byte {
 		copy(blk[148:156], fmt.Sprintf("%06o\x00 ", sum))
 	}
 	return data
+}
+
+// The scanner at the edges of the grammar, each line read as
+// encoding/json reads it (FuzzManifest explores the rest).
+func TestScanner(t *testing.T) {
+	nest := func(n int) string { return strings.Repeat("[", n) + strings.Repeat("]", n) }
+	for _, line := range []string{
+		`{}`, ` { } `, `{"a":1e5,"b":-0.0E-1,"c":0,"d":-12.5e+3}`, `{"a":01}`, `{"a":1.}`, `{"a":-}`, `{"a":1e}`,
+		`{"a":"\u00e9\ud800\"\\\/\b\f\n\r\t"}`, `{"a":"\ud83d\ude00\ud83d\u0041\udc00x\ud83d"}`, "{\"a\":\"\xed\xa0\x80\xf0\x9f\x98\x80\xef\xbf\xbd\"}", `{"a":"\x"}`, `{"a":"\u12"}`, "{\"a\":\"\x01\"}", "{\"\xff\":\"\xfe\"}",
+		`{"a\u0041":1,"a\u0041":2}`, `{"a":[1,{"b":null}],"a":true}`, `{"a":tru}`, `{"a":nul}`, `{"a":1,}`, `{,}`,
+		`{"a" 1}`, `{"a":1 "b":2}`, `{"a":[1,]}`, `{"a":{"b"}}`, `[1]`, `"x"`, `{"a":1}}`, `{"a":1} x`, `{"a":"b`, `{"a`,
+		`{"a":` + nest(maxJSONDepth) + `}`, `{"a":` + nest(maxJSONDepth+1) + `}`,
+	} {
+		checkScanner(t, []byte(line))
+	}
 }

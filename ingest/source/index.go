@@ -19,10 +19,9 @@ import (
 // archive order and a kallsyms may follow the buffers it covers.
 type index struct {
 	source string
-	scopes map[string]*scope           // directory inside the source -> its metadata
-	files  map[string][]*manifestEntry // file path -> manifest lines naming it, shallowest manifest first
-	meta   map[string]*metaFile        // directory sources: metadata file path -> what was loaded
-	held   int64                       // metadata bytes held in memory (archives): snapshots, manifests' kept lines
+	scopes map[string]*scope    // directory inside the source -> its metadata
+	meta   map[string]*metaFile // directory sources: metadata file path -> what was loaded
+	held   int64                // metadata bytes held in memory (archives): snapshots, manifests' kept lines
 
 	// An archive found inside a directory source resolves, after its own
 	// metadata, against the directory it lies in, and its location there
@@ -61,7 +60,6 @@ func newIndex(src string) *index {
 	return &index{
 		source: src,
 		scopes: map[string]*scope{},
-		files:  map[string][]*manifestEntry{},
 		meta:   map[string]*metaFile{},
 	}
 }
@@ -120,37 +118,8 @@ func reasonOf(err error) ingest.Reason {
 // manifest of the same path (a duplicate archive member).
 func (ix *index) addManifest(m *manifest) (replaced *manifest) {
 	sc := ix.scope(m.dir)
-	if replaced = sc.manifest; replaced != nil {
-		ix.dropManifest(replaced)
-	}
-	sc.manifest = m
-	for _, e := range m.entries {
-		full := joinPath(m.dir, e.file)
-		es := append(ix.files[full], e)
-		// Keep shallower manifests first so deeper ones override them.
-		for i := len(es) - 1; i > 0 && depth(es[i-1].m.dir) > depth(e.m.dir); i-- {
-			es[i-1], es[i] = es[i], es[i-1]
-		}
-		ix.files[full] = es
-	}
+	replaced, sc.manifest = sc.manifest, m
 	return replaced
-}
-
-func (ix *index) dropManifest(m *manifest) {
-	for _, e := range m.entries {
-		full := joinPath(m.dir, e.file)
-		es := ix.files[full][:0]
-		for _, x := range ix.files[full] {
-			if x.m != m {
-				es = append(es, x)
-			}
-		}
-		if len(es) == 0 {
-			delete(ix.files, full)
-		} else {
-			ix.files[full] = es
-		}
-	}
 }
 
 // resolve answers for the file at p: the nearest kallsyms and System.map
@@ -158,22 +127,47 @@ func (ix *index) dropManifest(m *manifest) {
 // attributes: path segments first, then manifests from the shallowest to
 // the deepest, so a manifest value overrides a path value and a nearer
 // manifest overrides a farther one. It marks the manifest lines naming p
-// as used, and returns them (shallowest first) so that a bad value can
-// be traced to its line.
-func (ix *index) resolve(p string) (ks, sm *Snapshot, a Attrs, from []*manifestEntry) {
+// as used, and returns what each gave (shallowest first) so that a bad
+// value can be traced to its line. err is set when a manifest line could
+// not be read again (see lineAttrs): p's attributes are then unknown.
+func (ix *index) resolve(p string) (ks, sm *Snapshot, a Attrs, from []lineAttrs, err *Error) {
 	ks, sm = ix.nearest(dirOf(p))
 	a = Attrs{}
 	pathAttrs(a, ix.prefix)
 	if d := dirOf(p); d != "" {
 		pathAttrs(a, strings.Split(d, "/"))
 	}
-	for _, e := range ix.files[p] {
-		e.used = true
-		for k, v := range e.attrs {
-			a[k] = v
+	var deepest [8]*manifestEntry
+	lines := deepest[:0] // the lines naming p, deepest manifest first
+	for d := dirOf(p); ; d = dirOf(d) {
+		if sc := ix.scopes[d]; sc != nil && sc.manifest != nil {
+			rel := p
+			if d != "" {
+				rel = p[len(d)+1:]
+			}
+			if e := sc.manifest.byFile[rel]; e != nil {
+				lines = append(lines, e)
+			}
+		}
+		if d == "" {
+			break
 		}
 	}
-	return ks, sm, a, slices.Clone(ix.files[p])
+	for _, e := range slices.Backward(lines) {
+		e.used = true
+		la, rerr := e.lineAttrs()
+		if rerr != nil {
+			err = problem(ix.source, p, ingest.ReasonChanged, rerr,
+				"its line %d in %s could not be read again (the manifest changed or was removed while the walk read it): its attributes are unknown, so it is skipped; ingest again",
+				e.line, e.m.path)
+			continue
+		}
+		for k, v := range la.attrs {
+			a[k] = v
+		}
+		from = append(from, la)
+	}
+	return ks, sm, a, from, err
 }
 
 // nearest walks from dir up to the source root, then on into the

@@ -14,6 +14,8 @@ type lineReader struct {
 	r   *bufio.Reader
 	max int
 	buf []byte
+	off int64 // where the line next returned starts
+	pos int64 // bytes read so far
 }
 
 func newLineReader(r io.Reader, max int64) *lineReader {
@@ -29,11 +31,12 @@ var errLongLine = errors.New("line too long")
 // than max (then only n is set), io.EOF after the last line, or the
 // read error.
 func (l *lineReader) next() (line []byte, n int64, err error) {
-	l.buf = l.buf[:0]
+	l.buf, l.off = l.buf[:0], l.pos
 	long, newline := false, false
 	for {
 		chunk, err := l.r.ReadSlice('\n')
 		n += int64(len(chunk))
+		l.pos += int64(len(chunk))
 		if !long && len(l.buf)+len(chunk) <= l.max+1 { // +1: the "\n"
 			l.buf = append(l.buf, chunk...)
 		} else {

@@ -6,9 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path"
+	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/kdf-tools/kdf/ingest"
 )
@@ -22,6 +23,13 @@ type manifest struct {
 	opt          Options
 	held         int64 // bytes of the lines kept as entries
 	entries      []*manifestEntry
+	byFile       map[string]*manifestEntry // the entry in force for each file named
+	// f is the manifest file of a directory source, from which each
+	// entry's line is read again when a file of its name is resolved
+	// (lazy); nil once closed.
+	f            *os.File
+	lazy         bool
+	buf          []byte   // the line read again
 	problems     []*Error // one per bad line, in line order, at most maxManifestProblems and a summary
 	unlisted     int      // problems beyond maxManifestProblems, counted
 	unlistedLine int      // the line of the first of them
@@ -32,9 +40,12 @@ type manifest struct {
 type manifestEntry struct {
 	line  int
 	file  string // clean, relative to the manifest's directory
-	attrs Attrs  // every key but "file"
+	attrs Attrs  // every key but "file"; nil in a lazy manifest
+	at    int64  // a lazy manifest's line: its offset in the file
+	size  int64  // and its length
 	m     *manifest
 	used  bool // a file of this name was met in the source
+	gone  bool // a later line names the same file
 }
 
 // parseManifest reads a manifest line by line; it fails only when r
@@ -45,9 +56,35 @@ type manifestEntry struct {
 // reported. A line longer than opt.MaxManifestLine is never held whole:
 // it is skipped as it is read, and reported.
 func parseManifest(r io.Reader, src, p string, opt Options) (*manifest, error) {
-	m := &manifest{source: src, path: p, dir: dirOf(p), opt: opt}
+	return readManifest(&manifest{source: src, path: p, dir: dirOf(p), opt: opt}, r)
+}
+
+// parseManifestFile is parseManifest for a manifest of a directory
+// source, read from f. Its lines are checked and their problems reported
+// as they are read, but each usable line keeps only the file it names
+// and its place in f: its attributes are read again when a file of that
+// name is resolved (lineAttrs). A directory of a million programs then
+// holds some tens of bytes per line rather than each program's text. f
+// stays open until close.
+func parseManifestFile(f *os.File, src, p string, opt Options) (*manifest, error) {
+	m := &manifest{source: src, path: p, dir: dirOf(p), opt: opt, f: f, lazy: true}
+	return readManifest(m, io.LimitReader(f, opt.MaxMetaBytes))
+}
+
+// close closes a lazy manifest's file, once its directory is walked.
+func (m *manifest) close() {
+	if m.f != nil {
+		m.f.Close()
+		m.f = nil
+	}
+}
+
+var bom = []byte("\xef\xbb\xbf")
+
+func readManifest(m *manifest, r io.Reader) (*manifest, error) {
+	opt := m.opt
 	lines := newLineReader(r, opt.MaxManifestLine)
-	seen := map[string]int{} // file -> index in m.entries
+	m.byFile = map[string]*manifestEntry{}
 	for n := 1; ; n++ {
 		line, size, err := lines.next()
 		switch {
@@ -63,7 +100,7 @@ func parseManifest(r io.Reader, src, p string, opt Options) (*manifest, error) {
 			return nil, err
 		}
 		if n == 1 {
-			line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf"))
+			line = bytes.TrimPrefix(line, bom)
 		}
 		line = bytes.TrimSpace(line)
 		if len(line) == 0 {
@@ -73,17 +110,62 @@ func parseManifest(r io.Reader, src, p string, opt Options) (*manifest, error) {
 		if e == nil {
 			continue
 		}
-		if i, dup := seen[e.file]; dup {
-			old := m.entries[i]
+		if m.lazy {
+			e.attrs, e.at, e.size = nil, lines.off, size
+		}
+		if old := m.byFile[e.file]; old != nil {
 			m.report(old.line, ingest.ReasonDuplicateFile, nil,
 				"names file %q again on line %d: line %d is ignored, line %d is used; keep one line per file",
 				e.file, n, old.line, n)
-			m.entries[i] = nil
+			old.gone = true
 		}
-		seen[e.file] = len(m.entries)
+		m.byFile[e.file] = e
 		m.entries = append(m.entries, e)
-		m.held += int64(len(line))
+		if !m.lazy {
+			m.held += int64(len(line))
+		}
 	}
+}
+
+// lineAttrs is what one manifest line gave a file, kept on its Entry so
+// that a value refused later is traced to its line.
+type lineAttrs struct {
+	manifest string // the manifest's path in the source
+	line     int
+	attrs    Attrs
+}
+
+// errManifestChanged is lineAttrs' answer when a lazy manifest's line
+// no longer reads as it did when the manifest was loaded.
+var errManifestChanged = errors.New("the line no longer names this file")
+
+// lineAttrs returns the attributes of e's line: as parsed at load, or,
+// in a lazy manifest, read again from the file and parsed. The line's
+// problems were reported at load, so they are not reported again.
+func (e *manifestEntry) lineAttrs() (lineAttrs, error) {
+	m := e.m
+	la := lineAttrs{manifest: m.path, line: e.line, attrs: e.attrs}
+	if !m.lazy {
+		return la, nil
+	}
+	if m.f == nil {
+		return la, os.ErrClosed
+	}
+	m.buf = slices.Grow(m.buf[:0], int(e.size))[:e.size]
+	if _, err := m.f.ReadAt(m.buf, e.at); err != nil {
+		return la, err
+	}
+	line := m.buf
+	if e.at == 0 {
+		line = bytes.TrimPrefix(line, bom)
+	}
+	quiet := manifest{source: m.source, path: m.path, opt: m.opt}
+	x := quiet.parseLine(bytes.TrimSpace(line), e.line)
+	if x == nil || x.file != e.file {
+		return la, errManifestChanged
+	}
+	la.attrs = x.attrs
+	return la, nil
 }
 
 // summarize ends the manifest: the lines replaced by later ones go, and
@@ -108,10 +190,11 @@ const maxManifestProblems = 100
 func compact(es []*manifestEntry) []*manifestEntry {
 	out := es[:0]
 	for _, e := range es {
-		if e != nil {
+		if !e.gone {
 			out = append(out, e)
 		}
 	}
+	clear(es[len(out):])
 	return out
 }
 
@@ -144,14 +227,23 @@ func (m *manifest) parseLine(line []byte, n int) *manifestEntry {
 			len(kvs), m.opt.MaxAttrs)
 		return nil
 	}
-	e := &manifestEntry{line: n, attrs: Attrs{}, m: m}
+	e := &manifestEntry{line: n, attrs: make(Attrs, len(kvs)), m: m}
 	var file json.RawMessage
-	seen := map[string]bool{}
-	for _, kv := range kvs {
-		if seen[kv.key] {
+	var seen map[string]bool // for lines of many keys
+	if len(kvs) > 32 {
+		seen = make(map[string]bool, len(kvs))
+	}
+	for i, kv := range kvs {
+		dup := seen[kv.key]
+		if seen == nil {
+			dup = repeated(kvs[:i], kv.key)
+		}
+		if seen != nil {
+			seen[kv.key] = true
+		}
+		if dup {
 			m.report(n, ingest.ReasonDuplicateKey, nil, "key %q appears more than once: the last value is used; remove the others", truncate(kv.key, 40))
 		}
-		seen[kv.key] = true
 		if kv.key == AttrFile {
 			file = kv.raw
 			continue
@@ -171,6 +263,18 @@ func (m *manifest) parseLine(line []byte, n int) *manifestEntry {
 		return nil
 	}
 	return e
+}
+
+// repeated reports whether key is among the keys of kvs: a line has
+// ten or twenty keys, for which looking through them costs less than a
+// map.
+func repeated(kvs []keyValue, key string) bool {
+	for _, kv := range kvs {
+		if kv.key == key {
+			return true
+		}
+	}
+	return false
 }
 
 // MaxAttrKey bounds an attribute's key. A key names a column-like
@@ -202,11 +306,14 @@ func (m *manifest) fits(n int, key, v string) bool {
 // directory, like a snapshot; letting it reach sideways or up would let
 // one sidecar relabel runs it does not sit beside.
 func manifestFile(raw json.RawMessage) (string, error) {
-	var s string
 	if raw == nil {
 		return "", errors.New(`no "file" key: each line must name its buffer with "file"`)
 	}
-	if err := json.Unmarshal(raw, &s); err != nil || s == "" {
+	var s string
+	if raw[0] == '"' {
+		s = decodeString(raw)
+	}
+	if s == "" {
 		return "", fmt.Errorf(`"file" is %s: want a non-empty string`, truncate(string(raw), 40))
 	}
 	c := path.Clean(s)
@@ -221,75 +328,6 @@ type keyValue struct {
 	raw json.RawMessage
 }
 
-// parseObject reads exactly one JSON object, keeping repeated keys (the
-// standard decoder would silently keep the last) so they can be
-// reported. Most lines have no repeated key: for those one Unmarshal into
-// a map, checked against a count of the top-level keys, is three times
-// faster than the token-by-token reading that repeated keys need.
-func parseObject(line []byte) ([]keyValue, error) {
-	var m map[string]json.RawMessage
-	if line[0] == '{' && json.Unmarshal(line, &m) == nil && m != nil && topLevelKeys(line) == len(m) {
-		kvs := make([]keyValue, 0, len(m))
-		for k, v := range m {
-			kvs = append(kvs, keyValue{key: strings.ToValidUTF8(k, "\uFFFD"), raw: v})
-		}
-		return kvs, nil
-	}
-	return parseTokens(line)
-}
-
-// topLevelKeys counts the members of a valid JSON object: the colons
-// outside strings at depth 1.
-func topLevelKeys(b []byte) int {
-	n, depth, inString := 0, 0, false
-	for i := 0; i < len(b); i++ {
-		c := b[i]
-		switch {
-		case inString && c == '\\':
-			i++
-		case inString:
-			inString = c != '"'
-		case c == '"':
-			inString = true
-		case c == '{' || c == '[':
-			depth++
-		case c == '}' || c == ']':
-			depth--
-		case c == ':' && depth == 1:
-			n++
-		}
-	}
-	return n
-}
-
-// parseTokens is parseObject the slow way, one token at a time.
-func parseTokens(line []byte) ([]keyValue, error) {
-	dec := json.NewDecoder(bytes.NewReader(line))
-	dec.UseNumber()
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return nil, errors.New("does not start with {")
-	}
-	var kvs []keyValue
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, err
-		}
-		kv := keyValue{key: strings.ToValidUTF8(tok.(string), "\uFFFD")}
-		if err := dec.Decode(&kv.raw); err != nil {
-			return nil, err
-		}
-		kvs = append(kvs, kv)
-	}
-	if _, err := dec.Token(); err != nil { // the closing }
-		return nil, err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errors.New("text after the object")
-	}
-	return kvs, nil
-}
-
 // attrValue renders a JSON value as attribute text; ok is false for null.
 func attrValue(raw json.RawMessage) (v string, ok bool) {
 	raw = bytes.TrimSpace(raw)
@@ -297,12 +335,7 @@ func attrValue(raw json.RawMessage) (v string, ok bool) {
 	case 'n':
 		return "", false
 	case '"':
-		if body := raw[1 : len(raw)-1]; bytes.IndexByte(body, '\\') < 0 && utf8.Valid(body) {
-			return string(body), true // no escape: the string is its bytes
-		}
-		var s string
-		_ = json.Unmarshal(raw, &s) // the decoder already validated it
-		v = s
+		return decodeString(raw), true // valid UTF-8
 	case '{', '[':
 		var b bytes.Buffer
 		_ = json.Compact(&b, raw)

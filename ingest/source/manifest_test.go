@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"os"
 	"runtime"
 	"slices"
 	"strings"
@@ -196,5 +197,64 @@ func TestAttrValue(t *testing.T) {
 	}
 	if _, ok := attrValue(json.RawMessage(`null`)); ok {
 		t.Error("null is a value")
+	}
+}
+
+// A directory's manifest keeps each line's place, not its attributes,
+// and reads the line again when asked: the attributes and problems are
+// those of the manifest parsed in memory.
+func TestLazyManifest(t *testing.T) {
+	text := "\xef\xbb\xbf{\"file\":\"a.kcdf\",\"vm\":\"vm-0\"}\r\n\n" +
+		`{"file":"b.kcdf","program":"read(0x8)\nclose(0x5)","exec_ns":35108}` + "\n" +
+		"{oops\n" +
+		`{"file":"a.kcdf","vm":"vm-1","extra":{"a": [1, 2]}}` + "\n" +
+		`  {"file":"c/d.kcdf","layout":"B","vm":null}  ` // no final newline
+	eager := mustParseManifest(t, text, "src", "boot=1/manifest.jsonl")
+	p := writeFile(t, t.TempDir(), "manifest.jsonl", []byte(text))
+	f, err := os.Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lazy, err := parseManifestFile(f, "src", "boot=1/manifest.jsonl", Options{}.withDefaults())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lazy.close()
+	if fmt.Sprint(lazy.problems) != fmt.Sprint(eager.problems) || len(lazy.problems) != 2 {
+		t.Errorf("problems %v, want %v", lazy.problems, eager.problems)
+	}
+	if len(lazy.entries) != len(eager.entries) || len(lazy.entries) != 3 {
+		t.Fatalf("%d entries, want %d", len(lazy.entries), len(eager.entries))
+	}
+	for i, e := range lazy.entries {
+		want := eager.entries[i]
+		if e.attrs != nil || e.file != want.file || e.line != want.line {
+			t.Errorf("entry %d: line %d %q holding %v; want line %d %q holding nothing", i, e.line, e.file, e.attrs, want.line, want.file)
+		}
+		la, err := e.lineAttrs()
+		if err != nil || !maps.Equal(la.attrs, want.attrs) || la.line != want.line || la.manifest != "boot=1/manifest.jsonl" {
+			t.Errorf("%s read again: %+v, %v; want %v", e.file, la, err, want.attrs)
+		}
+	}
+
+	// The file changed in place since it was loaded: the lines that no
+	// longer read as they did are errors, never other lines' attributes.
+	if err := os.WriteFile(p, []byte(`{"file":"x.kcdf","vm":"vm-9","exec_ns":1}`+"\n"+text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range lazy.entries {
+		if la, err := e.lineAttrs(); err == nil {
+			t.Errorf("%s: read %v from a changed manifest", e.file, la.attrs)
+		}
+	}
+	if err := os.WriteFile(p, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lazy.entries[0].lineAttrs(); err == nil {
+		t.Error("a line read from an emptied manifest")
+	}
+	lazy.close()
+	if _, err := lazy.entries[0].lineAttrs(); !errors.Is(err, os.ErrClosed) {
+		t.Errorf("read from a closed manifest: %v", err)
 	}
 }

@@ -1,7 +1,9 @@
 package source
 
 import (
+	"context"
 	"maps"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -246,5 +248,42 @@ func TestCheckAttrs(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A directory's manifest rewritten while its directory is walked: a
+// file whose line no longer reads as it did is reported (changed), not
+// delivered without its attributes or with another line's; the files
+// resolved before the change keep theirs.
+func TestManifestChangedDuringWalk(t *testing.T) {
+	src := writeTree(t,
+		reg("boot=1/a.kcdf", "x"),
+		reg("boot=1/b.kcdf", "x"),
+		reg("boot=1/manifest.jsonl", `{"file":"a.kcdf","vm":"vm-0"}`+"\n"+`{"file":"b.kcdf","vm":"vm-1"}`+"\n"),
+	)
+	man := filepath.Join(src, "boot=1", "manifest.jsonl")
+	var es []*Entry
+	err := Walk(context.Background(), []string{src}, Options{}, func(e *Entry) error {
+		es = append(es, e)
+		if e.Path == "boot=1/a.kcdf" {
+			return os.WriteFile(man, []byte(`{"file":"b.kcdf","vm":"vm-9"}`+"\n"), 0o644)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := find(t, es, "boot=1/a.kcdf"); a.Attrs["vm"] != "vm-0" {
+		t.Errorf("a.kcdf: attrs %v", a.Attrs)
+	}
+	var got []string
+	for _, p := range problems(es) {
+		got = append(got, p.Path+" "+string(p.Reason))
+	}
+	if want := []string{"boot=1/b.kcdf changed"}; !slices.Equal(got, want) {
+		t.Errorf("problems %q, want %q", got, want)
+	}
+	if ps := problems(es); len(ps) == 1 && !strings.Contains(ps[0].Error(), "line 2 in boot=1/manifest.jsonl") {
+		t.Errorf("problem %q does not name the line", ps[0].Error())
 	}
 }
