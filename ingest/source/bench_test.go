@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -87,4 +89,50 @@ func BenchmarkParseManifest(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(lines)*float64(b.N)/b.Elapsed().Seconds(), "lines/s")
+}
+
+// BenchmarkManifestHeld reports the heap a parsed manifest holds per
+// line, held in memory (archives) and lazy (directories), for lines of
+// syzkaller-like programs of about 600 bytes.
+func BenchmarkManifestHeld(b *testing.B) {
+	var man strings.Builder
+	const lines = 20000
+	prog := strings.Repeat(`r0 = openat(0xffffffffffffff9c, &(0x7f0000000000)='./file0\x00', 0x0, 0x0)\n`, 8)
+	for i := range lines {
+		fmt.Fprintf(&man, `{"file":"prog-%06d.kcdf","exec_ns":%d,"baseline_ns":%d,"program":%q,"vm":"vm-3","timestamp":"2026-06-15T00:07:15Z","capacity_words":65536,"layout":"B"}`+"\n",
+			i, 1000+i, 900+i, prog)
+	}
+	p := writeFile(b, b.TempDir(), "manifest.jsonl", []byte(man.String()))
+	for _, lazy := range []bool{false, true} {
+		b.Run(map[bool]string{false: "in-memory", true: "lazy"}[lazy], func(b *testing.B) {
+			var held uint64
+			for b.Loop() {
+				f, err := os.Open(p)
+				if err != nil {
+					b.Fatal(err)
+				}
+				before := heapInUse()
+				var m *manifest
+				if lazy {
+					m, err = parseManifestFile(f, "s", "manifest.jsonl", Options{}.withDefaults())
+				} else {
+					m, err = parseManifest(f, "s", "manifest.jsonl", Options{}.withDefaults())
+				}
+				if err != nil || len(m.entries) != lines {
+					b.Fatalf("%v, %d entries", err, len(m.entries))
+				}
+				held = heapInUse() - before
+				runtime.KeepAlive(m)
+				f.Close()
+			}
+			b.ReportMetric(float64(held)/lines, "held-B/line")
+		})
+	}
+}
+
+func heapInUse() uint64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapAlloc
 }
