@@ -49,6 +49,22 @@ type symbolDict struct {
 // when a table is first met.
 type bySymbol[T any] map[*symbolize.Table][]T
 
+// maxTablesKept bounds the symbol tables a Processor and a worker keep
+// something of (per-symbol slices, prototypes, symbolizers). A campaign
+// has a kallsyms per boot, thousands of them, and what is kept per
+// table would otherwise grow with the campaign: past the bound it is
+// all dropped, at a point where none of it is in use (a new batch, a
+// new buffer), and made again for the tables met after. A variable
+// for the tests, which set it to 1.
+var maxTablesKept = 8
+
+// trim drops every table's slice once more than maxTablesKept are held.
+func (m bySymbol[T]) trim() {
+	if len(m) > maxTablesKept {
+		clear(m)
+	}
+}
+
 func (m *bySymbol[T]) of(t *symbolize.Table) []T {
 	if *m == nil {
 		*m = bySymbol[T]{}
@@ -69,6 +85,7 @@ type symSlot struct {
 }
 
 func (d *symbolDict) reset(n int) {
+	d.slots.trim() // no row refers to a slot before the batch's first
 	d.batch++
 	d.noMod = -1
 	d.fn, d.dem = d.fn[:0], d.dem[:0]

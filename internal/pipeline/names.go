@@ -39,6 +39,14 @@ func (t *protoTable) get(id int32) *types.Proto {
 // protoTables keeps a Processor's tables by symbol table and type source.
 type protoTables map[[2]any]*protoTable
 
+// trim drops every table once more than maxTablesKept are held: the
+// runs that use them keep theirs.
+func (m protoTables) trim() {
+	if len(m) > maxTablesKept {
+		clear(m)
+	}
+}
+
 func (m protoTables) get(syms *symbolize.Table, src *types.Source) *protoTable {
 	if syms == nil || src == nil {
 		return nil

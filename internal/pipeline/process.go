@@ -94,6 +94,8 @@ func (p *Processor) Process(b *Buffer) (*Outcome, error) {
 	}
 	out := &Outcome{}
 	p.run++
+	p.used.trim() // marks and prototypes serve one buffer at a time
+	p.protos.trim()
 	var used []uint32
 	p.off = p.recs.len()
 	clear(p.calls.preRets)

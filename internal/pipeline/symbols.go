@@ -3,6 +3,7 @@ package pipeline
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/kdf-tools/kdf/ingest"
@@ -49,11 +50,23 @@ func loadOverrides(cfg Config) (*tables, error) {
 }
 
 // symbolCache parses each snapshot found in the sources once, for all
-// workers.
+// workers. A campaign has a kallsyms per boot, thousands of them, a
+// real one some megabytes parsed: the cache keeps the maxParsedTables
+// tables last asked for and forgets older ones, which the walk, going
+// directory by directory, has left behind (one asked for again is
+// parsed again). A snapshot that cannot serve is kept, without a table,
+// so that its problem is reported once.
 type symbolCache struct {
 	mu      sync.Mutex
 	entries map[*source.Snapshot]*cachedTable
+	recent  []*source.Snapshot // the parsed tables kept, the last asked for last
 }
+
+// maxParsedTables is how many parsed tables the symbolCache keeps: the
+// snapshots of the boot directories being ingested, and those shared
+// by many (an arm's, a campaign's), asked for with every input. A
+// variable for the tests.
+var maxParsedTables = 8
 
 type cachedTable struct {
 	once     sync.Once
@@ -74,9 +87,29 @@ func (c *symbolCache) table(s *source.Snapshot) (*cachedTable, error) {
 		e = &cachedTable{}
 		c.entries[s] = e
 	}
+	if i := slices.Index(c.recent, s); i >= 0 {
+		c.recent = append(slices.Delete(c.recent, i, i+1), s)
+	}
 	c.mu.Unlock()
-	e.once.Do(func() { e.table, e.err = parseSnapshot(s) })
+	e.once.Do(func() {
+		e.table, e.err = parseSnapshot(s)
+		if e.err == nil {
+			c.keep(s)
+		}
+	})
 	return e, e.err
+}
+
+// keep records a newly parsed table as the last asked for, forgetting
+// the least recently asked for past maxParsedTables.
+func (c *symbolCache) keep(s *source.Snapshot) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.recent = append(c.recent, s)
+	if len(c.recent) > maxParsedTables {
+		delete(c.entries, c.recent[0])
+		c.recent = slices.Delete(c.recent, 0, 1)
+	}
 }
 
 func parseSnapshot(s *source.Snapshot) (*symbolize.Table, error) {
@@ -122,6 +155,9 @@ func (s symbolizers) get(t *tables, layout ingest.Layout) (*symbolize.Symbolizer
 	key := symbolizerKey{t.runtime, t.linkTime, layout}
 	if sym, ok := s[key]; ok {
 		return sym, nil
+	}
+	if len(s) >= 2*maxTablesKept { // two layouts per table at most
+		clear(s)
 	}
 	cfg := symbolize.Config{Runtime: t.runtime, LinkTime: t.linkTime, KASLR: t.kaslr, PCs: symbolize.PCSpaceOf(layout)}
 	sym, err := symbolize.New(cfg)

@@ -1,0 +1,187 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/kdf-tools/kdf/ingest/source"
+	"github.com/kdf-tools/kdf/internal/readback"
+	"github.com/kdf-tools/kdf/internal/synth"
+)
+
+// What the per-table caches hold is dropped past their bounds and made
+// again (a kallsyms per boot, thousands in a campaign): with every bound
+// at 1, so that a table is dropped and parsed again over and over, and
+// batches of a few rows spanning boots, ingest writes what it writes
+// with bounds no campaign here reaches.
+func TestTableBoundsChangeNothing(t *testing.T) {
+	cfg := synth.SmallConfig()
+	cfg.Boots, cfg.Programs = 6, 3 // 12 boots, each with its kallsyms, layouts A and B
+	src := genCampaign(t, cfg)
+	ingest := func(kept, parsed int) string {
+		t.Helper()
+		defer func(k, p int) { maxTablesKept, maxParsedTables = k, p }(maxTablesKept, maxParsedTables)
+		maxTablesKept, maxParsedTables = kept, parsed
+		ds := filepath.Join(t.TempDir(), "ds")
+		sum, err := Run(context.Background(), Config{Dataset: ds, Campaign: "c", Sources: []string{src}, BatchRows: 50, GroupRuns: 5, Workers: 2}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sum.Runs != 36 || sum.Rejects != 0 {
+			t.Fatalf("runs %d, rejects %d %v", sum.Runs, sum.Rejects, sum.ByReason)
+		}
+		return ds
+	}
+	want, got := ingest(1000, 1000), ingest(1, 1)
+	named := 0
+	for _, r := range readback.Table[boundsRecord](t, want, "records") {
+		if r.ArgName != nil {
+			named++
+		}
+	}
+	if named == 0 {
+		t.Fatal("no record named: the prototypes' cache is not exercised")
+	}
+	for table, rows := range map[string]func(string) []string{
+		"records": func(ds string) []string {
+			return lines(readback.Table[boundsRecord](t, ds, "records"))
+		},
+		"calls": func(ds string) []string {
+			return lines(readback.Table[boundsCall](t, ds, "calls"))
+		},
+		"functions": func(ds string) []string {
+			return lines(readback.Table[boundsFunction](t, ds, "functions"))
+		},
+	} {
+		w, g := rows(want), rows(got)
+		if len(w) == 0 || !slices.Equal(w, g) {
+			t.Errorf("%s: %d rows with the bounds at 1, %d without; first difference:\n%s", table, len(g), len(w), firstDiff(g, w))
+		}
+	}
+}
+
+type boundsRecord struct {
+	RunID     int64   `parquet:"run_id"`
+	Idx       int64   `parquet:"idx"`
+	Func      *string `parquet:"func,optional"`
+	Demangled *string `parquet:"demangled,optional"`
+	Module    string  `parquet:"module"`
+	Offset    *uint64 `parquet:"func_offset,optional"`
+	ArgName   *string `parquet:"arg_name,optional"`
+	ArgType   *string `parquet:"arg_type,optional"`
+	CallID    int64   `parquet:"call_id"`
+}
+
+type boundsCall struct {
+	RunID    int64    `parquet:"run_id"`
+	CallID   int64    `parquet:"call_id"`
+	Func     *string  `parquet:"func,optional"`
+	Module   string   `parquet:"module"`
+	Status   string   `parquet:"status"`
+	ArgNames []string `parquet:"arg_names,optional,list"`
+	RetType  *string  `parquet:"ret_type,optional"`
+}
+
+type boundsFunction struct {
+	Symbols string `parquet:"symbols"`
+	Func    string `parquet:"func"`
+	Addr    uint64 `parquet:"addr"`
+}
+
+// lines renders rows one per line, pointers as what they point to,
+// sorted.
+func lines[T any](rows []T) []string {
+	out := make([]string, len(rows))
+	for i, r := range rows {
+		v := reflect.ValueOf(r)
+		var b strings.Builder
+		for f := range v.NumField() {
+			x := v.Field(f)
+			switch {
+			case x.Kind() == reflect.Pointer && x.IsNil():
+				b.WriteString("null")
+			case x.Kind() == reflect.Pointer:
+				fmt.Fprintf(&b, "%q", fmt.Sprint(x.Elem().Interface()))
+			default:
+				fmt.Fprintf(&b, "%q", fmt.Sprint(x.Interface()))
+			}
+			b.WriteByte(' ')
+		}
+		out[i] = b.String()
+	}
+	slices.Sort(out)
+	return out
+}
+
+func firstDiff(a, b []string) string {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return a[i] + "\n" + b[i]
+		}
+	}
+	return "(one is a prefix of the other)"
+}
+
+// The parsed tables are bounded: the oldest is parsed again when asked
+// for again, the newest kept; a snapshot that cannot serve is kept, so
+// that its problem is reported once however many tables pass.
+func TestSymbolCacheBound(t *testing.T) {
+	dir := t.TempDir()
+	const boots = 12
+	for i := range boots {
+		syms := fmt.Sprintf("ffffffff8100%04x T f%d\nffffffff8200%04x T g%d\n", i, i, i, i)
+		if i == 3 {
+			syms = "0000000000000000 T f\n0000000000000000 T g\n" // hidden addresses
+		}
+		boot := filepath.Join(dir, fmt.Sprintf("boot=%02d", i)) // walked in this order
+		must(t, os.MkdirAll(boot, 0o755))
+		must(t, os.WriteFile(filepath.Join(boot, "kallsyms"), []byte(syms), 0o644))
+		must(t, os.WriteFile(filepath.Join(boot, "p.kcdf"), oneRecord(1), 0o644))
+	}
+	var snaps []*source.Snapshot
+	err := source.Walk(context.Background(), []string{dir}, source.Options{}, func(e *source.Entry) error {
+		if e.Kind == source.KindBuffer {
+			snaps = append(snaps, e.Kallsyms)
+		}
+		return nil
+	})
+	if err != nil || len(snaps) != boots {
+		t.Fatalf("%v, %d snapshots", err, len(snaps))
+	}
+	var c symbolCache
+	first, err := c.table(snaps[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bad *cachedTable
+	for i, s := range snaps {
+		e, err := c.table(s)
+		if (err != nil) != (i == 3) {
+			t.Fatalf("boot %d: %v", i, err)
+		}
+		if i == 3 {
+			bad = e
+			if !c.takeReport(e) {
+				t.Error("the hidden kallsyms's problem taken before")
+			}
+		}
+		if parsed := len(c.entries) - 1; i >= maxParsedTables && parsed > maxParsedTables {
+			t.Fatalf("after %d snapshots, %d parsed tables kept", i+1, parsed)
+		}
+	}
+	if again, _ := c.table(snaps[0]); again == first || again.table == first.table {
+		t.Error("the first table is still kept after more than the bound")
+	}
+	if last, _ := c.table(snaps[boots-1]); c.entries[snaps[boots-1]] != last {
+		t.Error("the last table is not kept")
+	}
+	if e, _ := c.table(snaps[3]); e != bad || c.takeReport(e) {
+		t.Error("the hidden kallsyms's problem would be reported again")
+	}
+}
