@@ -25,7 +25,7 @@ var genCommand = &command{
 		fs.IntVar(&c.Programs, "programs", c.Programs, "programs (buffers) per boot")
 		fs.StringVar(&g.layout, "layout", "mixed", "buffer layout: A, B, or mixed (boots alternate)")
 		fs.IntVar(&g.records, "records", 0, "instead of --arms, --trials, --boots and --programs, write one arm, one trial and two boots "+
-			"(layouts A and B) totalling about `N` records, for benchmarks: no tears, dumps trimmed to the counter")
+			"(layouts A and B; --boots given sets how many) totalling about `N` records, for benchmarks: no tears, dumps trimmed to the counter")
 		fs.IntVar(&g.buffers, "buffers", 0, "like --records, but about `N` buffers in all")
 		fs.IntVar(&g.perBuffer, "records-per-buffer", 0,
 			"programs run until about `N` records each (a buffer too small for them fills up and drops the rest); with --records or --buffers the default is 100000")
@@ -42,11 +42,13 @@ var genCommand = &command{
 		fs.DurationVar(&c.Interval, "interval", 0, "space programs' timestamps about `DURATION` apart (default: back to back)")
 		fs.IntVar(&c.Repeats, "repeat", 0, "run each program `N` times in a row, the same program (manifest repeat): what best-of-N overhead takes the fastest of")
 		fs.IntVar(&c.Iters, "iters", 0, "time `N` executions per run, as a benchmark times a loop: exec_ns and baseline_ns are their totals (manifest iters)")
+		g.fs = fs
 		return g.run
 	},
 }
 
 type genOptions struct {
+	fs        *flag.FlagSet
 	cfg       synth.Config
 	out       string
 	arms      string
@@ -106,6 +108,9 @@ func (g *genOptions) config() (synth.Config, error) {
 	case sized:
 		cfg = synth.SizedConfig(sizes)
 		cfg.Seed = g.cfg.Seed
+		if g.given("boots") {
+			cfg.Boots = g.cfg.Boots
+		}
 	default:
 		cfg.Arms = strings.Split(g.arms, ",")
 		if sizes.Set() {
@@ -139,4 +144,11 @@ func (g *genOptions) sizes() (synth.SizeDist, error) {
 		return d, fmt.Errorf("%w: --size-dist: %v", errUsage, err)
 	}
 	return d, nil
+}
+
+// given reports whether the flag called name was on the command line.
+func (g *genOptions) given(name string) bool {
+	found := false
+	g.fs.Visit(func(f *flag.Flag) { found = found || f.Name == name })
+	return found
 }

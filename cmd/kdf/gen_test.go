@@ -77,6 +77,19 @@ func TestGenRecordsPerBuffer(t *testing.T) {
 	}
 }
 
+// A campaign sized by --buffers has the boots --boots asks for, each
+// with its kallsyms, the buffers spread over them.
+func TestGenSizedBoots(t *testing.T) {
+	dir, bufs := genBuffers(t, "--buffers", "40", "--records-per-buffer", "200", "--boots", "5")
+	kallsyms, err := filepath.Glob(filepath.Join(dir, "*", "*", "*", "kallsyms"))
+	if err != nil || len(kallsyms) != 5 || len(bufs) != 40 {
+		t.Fatalf("%d boots with a kallsyms, %d buffers; want 5 and 40 (%v)", len(kallsyms), len(bufs), err)
+	}
+	if _, bufs := genBuffers(t, "--buffers", "40", "--records-per-buffer", "200"); len(bufs) != 40 {
+		t.Errorf("%d buffers without --boots", len(bufs))
+	}
+}
+
 func TestGenSizeDist(t *testing.T) {
 	_, bufs := genBuffers(t, "--buffers", "200", "--size-dist", "lognormal:median=1000,sigma=0.5,saturated=0.1", "--capacity", "16384")
 	saturated, total := 0, int64(0)

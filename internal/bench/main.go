@@ -71,7 +71,7 @@ func main() {
 	b.print(os.Stdout)
 	b.printSmall(os.Stdout)
 	if *compact && *inputs > 0 {
-		camp := filepath.Join(b.work, fmt.Sprintf("campaign-realistic-%d-inputs", *inputs))
+		camp := filepath.Join(b.work, "campaign-"+inputsKey(*inputs))
 		if err := b.compaction(camp, os.Stdout); err != nil {
 			fatalf("%v", err)
 		}

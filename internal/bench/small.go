@@ -46,8 +46,9 @@ func smallShapes(records, inputs, inputRounds int) []shape {
 	}
 	if inputs > 0 {
 		n := fmt.Sprint(inputs)
-		out = append(out, shape{name: fmt.Sprintf("realistic mix, %d inputs", inputs), key: "realistic-" + n + "-inputs",
-			genArgs: []string{"--buffers", n, "--size-dist", "realistic"}, rounds: inputRounds})
+		boots := fmt.Sprint(inputBoots(inputs))
+		out = append(out, shape{name: fmt.Sprintf("realistic mix, %d inputs in %s boots", inputs, boots), key: inputsKey(inputs),
+			genArgs: []string{"--buffers", n, "--size-dist", "realistic", "--boots", boots}, rounds: inputRounds})
 	}
 	return out
 }
@@ -200,4 +201,15 @@ func (b *bench) smallTargets(w io.Writer) {
 			check(w, r.rate()/x.rate() >= speedupTarget, "ingest of %s at %.2fx the baseline's records/s (target >= %.0fx)", r.Case, r.rate()/x.rate(), speedupTarget)
 		}
 	}
+}
+
+// inputBoots is how many boots the many-inputs campaign spreads its
+// inputs over: a hundred programs a boot, each boot with its own
+// kallsyms, as a campaign's VMs give them.
+func inputBoots(inputs int) int { return max(2, inputs/100) }
+
+// inputsKey names the many-inputs campaign (campaign-KEY) and its
+// datasets.
+func inputsKey(inputs int) string {
+	return fmt.Sprintf("realistic-%d-inputs-%d-boots", inputs, inputBoots(inputs))
 }
