@@ -96,9 +96,9 @@ notebooks: notebooks-deps build
 # DuckDB's COPY of the decoded columns, kdf ingest end to end, peak
 # memory), then many small buffers: 5 million records as 100,000-record
 # buffers, as 370-record buffers and as the realistic mix of a fuzzing
-# campaign, three rounds, and 100,000 inputs of that mix in the first
-# (records/s, inputs/s, the cost of an input beyond its records; one run
-# of it takes minutes). The targets as ratios, and each report against
+# campaign, three rounds, and 100,000 inputs of that mix, a hundred per
+# boot, in the first (records/s, inputs/s, the cost of an input beyond
+# its records; one run of it takes minutes). The targets as ratios, and each report against
 # its SQL by hand. Results in bench.json; BENCH.md keeps the latest
 # figures. Campaigns stay in $TMPDIR/kdf-bench for the next run.
 # BENCH_QUICK=1 runs the same on small campaigns, in a few minutes.
