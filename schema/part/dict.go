@@ -112,6 +112,13 @@ func (w *dictNumWriter[T]) bounds() ([]byte, []byte, bool) {
 
 func (w *dictNumWriter[T]) encode(dst []byte) ([]byte, format.Encoding, error) {
 	defer func() { w.idx, w.plain, w.has = w.idx[:0], w.plain[:0], false }()
+	if !w.fell && w.barelyRepeats() {
+		w.plain = slices.Grow(w.plain[:0], len(w.idx))
+		for _, i := range w.idx {
+			w.plain = append(w.plain, w.dict[i])
+		}
+		w.fell = true
+	}
 	if w.fell || len(w.idx) == 0 {
 		// A page without values is PLAIN, so that a chunk of nulls
 		// needs no dictionary.
@@ -120,6 +127,20 @@ func (w *dictNumWriter[T]) encode(dst []byte) ([]byte, format.Encoding, error) {
 	w.used = true
 	dst, err := encodeIndexes(dst, w.idx, len(w.dict))
 	return dst, format.RLEDictionary, err
+}
+
+// barelyRepeats reports, at a chunk's first page of words, whether they
+// repeat too little for a dictionary to pay: the dictionary and the
+// indexes would take as many bytes as the words (the test parquet-mr
+// makes). Such a column (most of records.value, pointers) then goes on
+// in PLAIN from its first page, instead of filling a dictionary and its
+// table up to dictionaryMaxBytes, then falling back.
+func (w *dictNumWriter[T]) barelyRepeats() bool {
+	if w.used || len(w.idx) == 0 || unsafe.Sizeof(T(0)) == 1 {
+		return false
+	}
+	n, width := len(w.idx), bits.Len(uint(len(w.dict)-1))
+	return len(w.dict)*8+(n*width+7)/8 >= n*8
 }
 
 func (w *dictNumWriter[T]) dictionary(dst []byte) ([]byte, int) {
