@@ -15,8 +15,9 @@ const (
 	// name or content) nor a kallsyms, System.map or manifest.jsonl; a
 	// nested archive too (extract it and give it as a source of its own).
 	ReasonNotABuffer Reason = "not_a_buffer"
-	// ReasonChanged: a file that changed while it was read. Ingest it
-	// again once it is complete.
+	// ReasonChanged: a file that changed while it was read, or whose
+	// manifest line changed between the manifest's loading and the
+	// file's. Ingest it again once it is complete.
 	ReasonChanged Reason = "changed"
 	// ReasonBadSymbols: a kallsyms or System.map snapshot without one
 	// usable line. The buffers it covers are ingested without symbols.
