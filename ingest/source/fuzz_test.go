@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -31,6 +32,7 @@ func FuzzManifest(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		checkLazy(t, data, opt, m)
 		lines := 0
 		body := bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 		for i, raw := range bytes.Split(data, []byte{'\n'}) {
@@ -95,6 +97,38 @@ func FuzzManifest(f *testing.F) {
 			}
 		}
 	})
+}
+
+// checkLazy: a manifest read lazily from a file reports what the one
+// parsed in memory reports, keeps the same lines, and reads each line
+// again into the same attributes.
+func checkLazy(t *testing.T, data []byte, opt Options, eager *manifest) {
+	p := filepath.Join(t.TempDir(), "manifest.jsonl")
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lazy, err := parseManifestFile(f, "src", "d/manifest.jsonl", opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lazy.close()
+	if got, want := fmt.Sprint(lazy.problems, lazy.unlisted), fmt.Sprint(eager.problems, eager.unlisted); got != want {
+		t.Fatalf("lazy problems\n%s\nin memory\n%s", got, want)
+	}
+	if len(lazy.entries) != len(eager.entries) {
+		t.Fatalf("%d lines kept lazily, %d in memory", len(lazy.entries), len(eager.entries))
+	}
+	for i, e := range lazy.entries {
+		want := eager.entries[i]
+		la, err := e.lineAttrs()
+		if err != nil || e.line != want.line || e.file != want.file || !maps.Equal(la.attrs, want.attrs) {
+			t.Fatalf("line %d %q read again: %v, %v; in memory line %d %q: %v", e.line, e.file, la.attrs, err, want.line, want.file, want.attrs)
+		}
+	}
 }
 
 // checkScanner: the scanner reads a line as encoding/json does: the

@@ -69,13 +69,22 @@ func parseObject(line []byte) ([]keyValue, error) {
 // broken surrogate and each byte that is not UTF-8 becoming U+FFFD.
 func decodeString(lit []byte) string {
 	body := lit[1 : len(lit)-1]
-	if bytes.IndexByte(body, '\\') < 0 && utf8.Valid(body) {
+	valid := utf8.Valid(body)
+	if valid && bytes.IndexByte(body, '\\') < 0 {
 		return string(body)
 	}
 	b := make([]byte, 0, len(body)+8)
 	for i := 0; i < len(body); {
 		c := body[i]
 		switch {
+		case valid && c != '\\':
+			// Valid UTF-8: copy up to the next escape at once.
+			k := bytes.IndexByte(body[i:], '\\')
+			if k < 0 {
+				k = len(body) - i
+			}
+			b = append(b, body[i:i+k]...)
+			i += k
 		case c == '\\':
 			i++
 			switch e := body[i]; e {

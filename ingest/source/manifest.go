@@ -227,7 +227,10 @@ func (m *manifest) parseLine(line []byte, n int) *manifestEntry {
 			len(kvs), m.opt.MaxAttrs)
 		return nil
 	}
-	e := &manifestEntry{line: n, attrs: make(Attrs, len(kvs)), m: m}
+	e := &manifestEntry{line: n, m: m}
+	if !m.lazy {
+		e.attrs = make(Attrs, len(kvs))
+	}
 	var file json.RawMessage
 	var seen map[string]bool // for lines of many keys
 	if len(kvs) > 32 {
@@ -248,8 +251,12 @@ func (m *manifest) parseLine(line []byte, n int) *manifestEntry {
 			file = kv.raw
 			continue
 		}
+		if m.lazy {
+			m.checkValue(n, kv.key, kv.raw)
+			continue
+		}
 		v, ok := attrValue(kv.raw)
-		if ok && !m.fits(n, kv.key, v) {
+		if ok && !m.fits(n, kv.key, len(v)) {
 			continue
 		}
 		if ok {
@@ -285,20 +292,37 @@ const MaxAttrKey = 256
 // fits reports whether an attribute is within its bounds, reporting it
 // if not: every run a line describes carries its attributes, so one
 // 60 MiB value would be 60 MiB in the runs table per run.
-func (m *manifest) fits(n int, key, v string) bool {
+func (m *manifest) fits(n int, key string, vlen int) bool {
 	switch {
 	case len(key) > MaxAttrKey:
 		m.report(n, ingest.ReasonAttributeTooLarge, nil,
 			"a key of %d bytes (%q), above the %d-byte bound for a key: attribute dropped, the rest of the line is used; use a shorter key",
 			len(key), truncate(key, 40), MaxAttrKey)
-	case int64(len(v)) > m.opt.MaxAttrValue:
+	case int64(vlen) > m.opt.MaxAttrValue:
 		m.report(n, ingest.ReasonAttributeTooLarge, nil,
 			"attribute %q holds %d bytes, above the %d-byte bound for a value: attribute dropped, the rest of the line is used; if it is genuine, raise the bound (kdf ingest --max-attribute-value, Options.MaxAttrValue)",
-			key, len(v), m.opt.MaxAttrValue)
+			key, vlen, m.opt.MaxAttrValue)
 	default:
 		return true
 	}
 	return false
+}
+
+// checkValue reports what fits would of a value, in a lazy manifest's
+// first reading, where the value is not kept: the line is read again
+// when its file is met. A value never decodes to more than three times
+// its text (a byte that is not UTF-8 becomes U+FFFD), so only a long
+// one is decoded to be measured.
+func (m *manifest) checkValue(n int, key string, raw json.RawMessage) {
+	if raw[0] == 'n' { // null
+		return
+	}
+	vlen := len(raw)
+	if int64(3*vlen) > m.opt.MaxAttrValue {
+		v, _ := attrValue(raw)
+		vlen = len(v)
+	}
+	m.fits(n, key, vlen)
 }
 
 // manifestFile checks the "file" value: a string naming a path at or
