@@ -2,8 +2,10 @@ package pipeline
 
 import (
 	"cmp"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"hash/maphash"
 	"os"
 	"slices"
 	"strings"
@@ -116,10 +118,31 @@ func (t *runTable) seal() {
 	t.ids, t.base, t.recent = ids, base, map[int64]heldRun{}
 }
 
-// funcKey identifies a functions row: one function of one symbol table.
-type funcKey struct {
-	symbols, name string
-	addr          uint64
+// funcKey identifies a functions row (one function of one symbol
+// table) by a 128-bit digest of its table, name and address: every
+// ingest reads its campaign's functions table into a set of them, at 16
+// bytes a row where the strings took some hundred.
+type funcKey [2]uint64
+
+// funcSeeds make funcKey's two independent 64-bit hashes.
+var funcSeeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
+
+func funcKeyOf(symbols, name string, addr uint64) funcKey {
+	var k funcKey
+	var word [8]byte
+	for i, seed := range funcSeeds {
+		var h maphash.Hash
+		h.SetSeed(seed)
+		for _, s := range []string{symbols, name} { // each after its length, so that no two triples write the same bytes
+			binary.LittleEndian.PutUint64(word[:], uint64(len(s)))
+			h.Write(word[:])
+			h.WriteString(s)
+		}
+		binary.LittleEndian.PutUint64(word[:], addr)
+		h.Write(word[:])
+		k[i] = h.Sum64()
+	}
+	return k
 }
 
 // holdings is what the dataset holds of one campaign, read from its runs,
@@ -229,7 +252,7 @@ func (h *holdings) scanRejects(p dataset.Part) error {
 
 func (h *holdings) scanFunctions(p dataset.Part) error {
 	return scanPart(p, []string{"symbols", "func", "addr"}, func(r part.Row) error {
-		h.funcs[funcKey{r.String("symbols"), r.String("func"), uint64(r.Int64("addr"))}] = true
+		h.funcs[funcKeyOf(r.String("symbols"), r.String("func"), uint64(r.Int64("addr")))] = true
 		return nil
 	})
 }
@@ -275,7 +298,7 @@ func (h *holdings) newFuncs(rows []functionRow) []functionRow {
 	defer h.mu.Unlock()
 	var out []functionRow
 	for _, r := range rows {
-		k := funcKey{r.symbols, r.name, r.addr}
+		k := funcKeyOf(r.symbols, r.name, r.addr)
 		if !h.funcs[k] {
 			h.funcs[k] = true
 			out = append(out, r)
@@ -290,7 +313,7 @@ func (h *holdings) forget(rows []functionRow) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, r := range rows {
-		delete(h.funcs, funcKey{r.symbols, r.name, r.addr})
+		delete(h.funcs, funcKeyOf(r.symbols, r.name, r.addr))
 	}
 }
 
