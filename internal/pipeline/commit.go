@@ -536,7 +536,7 @@ func (in *ingester) removeStale(ctx context.Context) error {
 	}
 	defer wk.w.Close()
 	for k, h := range in.held.under(sources) {
-		if h.run || in.seen[k] {
+		if h.run || in.met(k) {
 			continue
 		}
 		wk.g.replaces[k] = h

@@ -119,27 +119,37 @@ func (t *runTable) seal() {
 }
 
 // funcKey identifies a functions row (one function of one symbol
-// table) by a 128-bit digest of its table, name and address: every
-// ingest reads its campaign's functions table into a set of them, at 16
-// bytes a row where the strings took some hundred.
-type funcKey [2]uint64
-
-// funcSeeds make funcKey's two independent 64-bit hashes.
-var funcSeeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
+// table): every ingest reads its campaign's functions table into a set
+// of them.
+type funcKey = hash128
 
 func funcKeyOf(symbols, name string, addr uint64) funcKey {
-	var k funcKey
+	return hashOf([]string{symbols, name}, addr)
+}
+
+// hash128 is two independently seeded 64-bit hashes of some strings and
+// words. The sets that grow with a campaign (the functions it holds, the
+// inputs a walk met) keep it, 16 bytes, where the strings took some
+// hundred.
+type hash128 [2]uint64
+
+var hashSeeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
+
+func hashOf(strs []string, words ...uint64) hash128 {
+	var k hash128
 	var word [8]byte
-	for i, seed := range funcSeeds {
+	for i, seed := range hashSeeds {
 		var h maphash.Hash
 		h.SetSeed(seed)
-		for _, s := range []string{symbols, name} { // each after its length, so that no two triples write the same bytes
+		for _, s := range strs { // each after its length, so that no two lists write the same bytes
 			binary.LittleEndian.PutUint64(word[:], uint64(len(s)))
 			h.Write(word[:])
 			h.WriteString(s)
 		}
-		binary.LittleEndian.PutUint64(word[:], addr)
-		h.Write(word[:])
+		for _, w := range words {
+			binary.LittleEndian.PutUint64(word[:], w)
+			h.Write(word[:])
+		}
 		k[i] = h.Sum64()
 	}
 	return k

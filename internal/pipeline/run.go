@@ -158,7 +158,7 @@ func Run(ctx context.Context, cfg Config, prog *Progress) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	in := &ingester{cfg: cfg, ds: ds, prog: prog, paths: map[[2]string]int{}, seen: map[key]bool{},
+	in := &ingester{cfg: cfg, ds: ds, prog: prog, paths: map[[2]string]int{}, seen: map[hash128]bool{},
 		names: map[string]string{}, named: map[string]bool{},
 		partial: map[string]bool{}, sum: &Summary{Dataset: cfg.Dataset, Campaign: cfg.Campaign, ByReason: map[string]int64{}}}
 	if in.overrides, err = loadOverrides(cfg); err != nil {
@@ -230,7 +230,7 @@ type ingester struct {
 	mu      sync.Mutex
 	names   map[string]string // source as given -> its name in the dataset
 	named   map[string]bool   // names given
-	seen    map[key]bool      // inputs this walk met, of this shard
+	seen    map[hash128]bool  // inputs this walk met, of this shard, by hashOf their key
 	partial map[string]bool   // sources this walk did not read whole
 	sum     *Summary
 }
@@ -291,11 +291,19 @@ func (in *ingester) mineID(id int64) bool {
 func (in *ingester) noteSeen(k key) bool {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	if in.seen[k] {
+	h := hashOf([]string{string(k)})
+	if in.seen[h] {
 		return false
 	}
-	in.seen[k] = true
+	in.seen[h] = true
 	return true
+}
+
+// met reports whether this walk met the input.
+func (in *ingester) met(k key) bool {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.seen[hashOf([]string{string(k)})]
 }
 
 // walkedPart notes that a source was not read whole.

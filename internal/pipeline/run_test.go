@@ -47,3 +47,18 @@ func TestRunSmoke(t *testing.T) {
 		t.Errorf("a re-run ingested %d runs and skipped %d", again.Runs, again.Skipped)
 	}
 }
+
+// A directory given both as a source and inside another source is
+// ingested once: its inputs have one name whichever source meets them.
+func TestOverlappingSources(t *testing.T) {
+	src := genCampaign(t, synth.SmallConfig())
+	boot := filepath.Join(src, "arm=a", "trial=1", "boot=1")
+	out := filepath.Join(t.TempDir(), "ds")
+	sum, err := Run(context.Background(), Config{Dataset: out, Campaign: "c", Sources: []string{src, boot}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Runs != 24 || sum.Rejects != 0 || countRows(t, out, "runs") != 24 {
+		t.Errorf("%d runs, %d rejects, %d rows: want the 24 inputs once", sum.Runs, sum.Rejects, countRows(t, out, "runs"))
+	}
+}
