@@ -16,25 +16,37 @@ import (
 )
 
 // What the per-table caches hold is dropped past their bounds and made
-// again (a kallsyms per boot, thousands in a campaign): with every bound
-// at 1, so that a table is dropped and parsed again over and over, and
-// batches of a few rows spanning boots, ingest writes what it writes
-// with bounds no campaign here reaches.
+// again (a kallsyms per boot, and with kdf record a BTF per boot,
+// thousands in a campaign): with every bound at 1, so that tables and
+// types are dropped and read again over and over, and batches of a few
+// rows spanning boots, ingest writes what it writes with bounds no
+// campaign here reaches, and reports a bad type file once.
 func TestTableBoundsChangeNothing(t *testing.T) {
 	cfg := synth.SmallConfig()
 	cfg.Boots, cfg.Programs = 6, 3 // 12 boots, each with its kallsyms, layouts A and B
 	src := genCampaign(t, cfg)
+	btf, err := os.ReadFile(filepath.Join(src, "btf", "vmlinux"))
+	must(t, err)
+	boots, err := filepath.Glob(filepath.Join(src, "arm=*", "trial=*", "boot=*"))
+	must(t, err)
+	for i, boot := range boots { // as kdf record captures it; one unreadable
+		b := btf
+		if i == 2 {
+			b = []byte("not BTF")
+		}
+		must(t, os.WriteFile(filepath.Join(boot, "vmlinux.btf"), b, 0o644))
+	}
 	ingest := func(kept, parsed int) string {
 		t.Helper()
-		defer func(k, p int) { maxTablesKept, maxParsedTables = k, p }(maxTablesKept, maxParsedTables)
-		maxTablesKept, maxParsedTables = kept, parsed
+		defer func(k, p, r int) { maxTablesKept, maxParsedTables, maxReadTypes = k, p, r }(maxTablesKept, maxParsedTables, maxReadTypes)
+		maxTablesKept, maxParsedTables, maxReadTypes = kept, parsed, parsed
 		ds := filepath.Join(t.TempDir(), "ds")
 		sum, err := Run(context.Background(), Config{Dataset: ds, Campaign: "c", Sources: []string{src}, BatchRows: 50, GroupRuns: 5, Workers: 2}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if sum.Runs != 36 || sum.Rejects != 0 {
-			t.Fatalf("runs %d, rejects %d %v", sum.Runs, sum.Rejects, sum.ByReason)
+		if sum.Runs != 36 || sum.Rejects != 1 || sum.ByReason["bad_types"] != 1 {
+			t.Fatalf("runs %d, rejects %d %v; want 36 runs and the bad type file once", sum.Runs, sum.Rejects, sum.ByReason)
 		}
 		return ds
 	}

@@ -40,29 +40,47 @@ func loadTypesOverride(cfg Config) (*typeSource, error) {
 }
 
 // typesCache reads each type source found in the sources once, for all
-// workers.
+// workers. kdf record captures a kernel's BTF in every boot directory,
+// some megabytes each and more once read: the cache keeps the
+// maxReadTypes sources last asked for and forgets older ones, which the
+// walk has left behind (one asked for again is read again). Whether a
+// source's problems were reported outlives its entry, so that they are
+// reported once.
 type typesCache struct {
-	mu      sync.Mutex
-	entries map[*source.Types]*cachedTypes
+	mu       sync.Mutex
+	entries  map[*source.Types]*cachedTypes
+	recent   []*source.Types        // the entries kept, the last asked for last
+	reported map[*source.Types]bool // sources whose problems are in a commit group already
 }
 
+// maxReadTypes is how many read type sources the typesCache keeps. A
+// variable for the tests.
+var maxReadTypes = 4
+
 type cachedTypes struct {
-	once     sync.Once
-	src      *types.Source
-	err      error            // the vmlinux's types cannot be read
-	modErrs  map[string]error // modules whose BTF cannot be read, by name
-	reported bool
+	once    sync.Once
+	src     *types.Source
+	err     error            // the vmlinux's types cannot be read
+	modErrs map[string]error // modules whose BTF cannot be read, by name
 }
 
 func (c *typesCache) get(t *source.Types, lim types.Limits) *cachedTypes {
 	c.mu.Lock()
 	if c.entries == nil {
-		c.entries = map[*source.Types]*cachedTypes{}
+		c.entries, c.reported = map[*source.Types]*cachedTypes{}, map[*source.Types]bool{}
 	}
 	e, ok := c.entries[t]
+	if i := slices.Index(c.recent, t); ok && i >= 0 {
+		c.recent = append(slices.Delete(c.recent, i, i+1), t)
+	}
 	if !ok {
 		e = &cachedTypes{}
 		c.entries[t] = e
+		c.recent = append(c.recent, t)
+		if len(c.recent) > maxReadTypes {
+			delete(c.entries, c.recent[0])
+			c.recent = slices.Delete(c.recent, 0, 1)
+		}
 	}
 	c.mu.Unlock()
 	e.once.Do(func() { e.src, e.err, e.modErrs = readTypes(t, lim) })
@@ -121,7 +139,7 @@ func (wk *worker) types(e *source.Entry) (*typeSource, error) {
 		return nil, nil
 	}
 	c := wk.in.types.get(t, wk.in.cfg.TypesLimits)
-	first := wk.in.types.takeReport(c)
+	first := wk.in.types.takeReport(t)
 	if c.err != nil {
 		if first {
 			wk.reportTypes(t, c.err)
@@ -139,11 +157,11 @@ func (wk *worker) types(e *source.Entry) (*typeSource, error) {
 	return ts, nil
 }
 
-func (c *typesCache) takeReport(e *cachedTypes) bool {
+func (c *typesCache) takeReport(t *source.Types) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	first := !e.reported
-	e.reported = true
+	first := !c.reported[t]
+	c.reported[t] = true
 	return first
 }
 
