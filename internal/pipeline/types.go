@@ -165,6 +165,28 @@ func (c *typesCache) takeReport(t *source.Types) bool {
 	return first
 }
 
+// judgeHeldTypes reads again the type source of a buffer when the
+// dataset holds one of its files as a reject, as types does when the
+// buffer is ingested: a rejected type file met again by a walk that
+// ingests nothing then stays in the rejects (or leaves them, once
+// fixed) instead of going as no longer met. Type sources without a held
+// reject are not read for buffers the walk skips.
+func (wk *worker) judgeHeldTypes(e *source.Entry) {
+	t := e.Types
+	if t == nil || wk.in.typesOverride != nil || t.Err != nil {
+		return
+	}
+	for _, s := range append([]*source.Snapshot{t.Base}, slices.Collect(maps.Values(t.Modules))...) {
+		if s == nil {
+			continue
+		}
+		if h, ok := wk.in.held.lookup(keyOf(wk.in.sourceName(s.Source), s.Path)); ok && !h.run {
+			wk.types(e)
+			return
+		}
+	}
+}
+
 // reportTypes puts the problem of a type source's vmlinux file in the
 // rejects. A file the walker found unusable (too large, ambiguous) is
 // in the rejects already.

@@ -158,6 +158,7 @@ func (wk *worker) do(j *job) error {
 	force := wk.in.cfg.Force
 	if j.reason == "" {
 		wk.tables(e) // every snapshot a buffer of this walk uses is judged, and its problem reported
+		wk.judgeHeldTypes(e)
 	}
 	switch {
 	case j.reason != "":
