@@ -1,8 +1,11 @@
 package pipeline
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"slices"
 	"sync"
@@ -40,22 +43,38 @@ func loadTypesOverride(cfg Config) (*typeSource, error) {
 }
 
 // typesCache reads each type source found in the sources once, for all
-// workers. kdf record captures a kernel's BTF in every boot directory,
-// some megabytes each and more once read: the cache keeps the
-// maxReadTypes sources last asked for and forgets older ones, which the
-// walk has left behind (one asked for again is read again). Whether a
-// source's problems were reported outlives its entry, so that they are
-// reported once.
+// workers. kdf record captures the kernel's BTF in every boot
+// directory: some megabytes each and more once read, and most often the
+// same bytes boot after boot. So a type source is known by the SHA-256
+// of its files, and one reading serves every source of the same
+// content; the cache keeps the maxReadTypes contents last asked for and
+// forgets older ones (one asked for again is read again). A source that
+// cannot be read, wholly or a module of it, is read for itself, so that
+// its problems name its own files; whether they were reported outlives
+// its entry, so that they are reported once.
 type typesCache struct {
 	mu       sync.Mutex
-	entries  map[*source.Types]*cachedTypes
-	recent   []*source.Types        // the entries kept, the last asked for last
+	sums     map[*source.Types]*typesSum // every type source met: its content
+	entries  map[typesKey]*cachedTypes
+	recent   []typesKey             // the entries kept, the last asked for last
 	reported map[*source.Types]bool // sources whose problems are in a commit group already
 }
 
 // maxReadTypes is how many read type sources the typesCache keeps. A
 // variable for the tests.
 var maxReadTypes = 4
+
+// typesKey is what a reading of types is shared by: the content of a
+// type source's files, or the source itself.
+type typesKey struct {
+	sum [sha256.Size]byte
+	own *source.Types // set when the reading is this source's alone
+}
+
+type typesSum struct {
+	once sync.Once
+	key  typesKey
+}
 
 type cachedTypes struct {
 	once    sync.Once
@@ -66,17 +85,35 @@ type cachedTypes struct {
 
 func (c *typesCache) get(t *source.Types, lim types.Limits) *cachedTypes {
 	c.mu.Lock()
-	if c.entries == nil {
-		c.entries, c.reported = map[*source.Types]*cachedTypes{}, map[*source.Types]bool{}
+	if c.sums == nil {
+		c.sums, c.entries, c.reported = map[*source.Types]*typesSum{}, map[typesKey]*cachedTypes{}, map[*source.Types]bool{}
 	}
-	e, ok := c.entries[t]
-	if i := slices.Index(c.recent, t); ok && i >= 0 {
-		c.recent = append(slices.Delete(c.recent, i, i+1), t)
+	ts := c.sums[t]
+	if ts == nil {
+		ts = &typesSum{}
+		c.sums[t] = ts
+	}
+	c.mu.Unlock()
+	ts.once.Do(func() { ts.key = contentKey(t) })
+	e := c.entry(ts.key, t, lim)
+	if (e.err != nil || len(e.modErrs) > 0) && ts.key.own == nil {
+		// A problem names files: those of the source that read it.
+		e = c.entry(typesKey{own: t}, t, lim)
+	}
+	return e
+}
+
+// entry returns the reading of key, made from t if it is not kept.
+func (c *typesCache) entry(key typesKey, t *source.Types, lim types.Limits) *cachedTypes {
+	c.mu.Lock()
+	e, ok := c.entries[key]
+	if i := slices.Index(c.recent, key); ok && i >= 0 {
+		c.recent = append(slices.Delete(c.recent, i, i+1), key)
 	}
 	if !ok {
 		e = &cachedTypes{}
-		c.entries[t] = e
-		c.recent = append(c.recent, t)
+		c.entries[key] = e
+		c.recent = append(c.recent, key)
 		if len(c.recent) > maxReadTypes {
 			delete(c.entries, c.recent[0])
 			c.recent = slices.Delete(c.recent, 0, 1)
@@ -85,6 +122,42 @@ func (c *typesCache) get(t *source.Types, lim types.Limits) *cachedTypes {
 	c.mu.Unlock()
 	e.once.Do(func() { e.src, e.err, e.modErrs = readTypes(t, lim) })
 	return e
+}
+
+// contentKey hashes a type source's files, the vmlinux's then each
+// module's by name, each after its name and length; a source whose
+// files cannot all be read is its own key.
+func contentKey(t *source.Types) typesKey {
+	if t.Err != nil || t.Base == nil {
+		return typesKey{own: t}
+	}
+	h := sha256.New()
+	var word [8]byte
+	add := func(name string, s *source.Snapshot) bool {
+		r, size, closeIt, err := s.ReaderAt()
+		if err != nil {
+			return false
+		}
+		defer closeIt()
+		binary.LittleEndian.PutUint64(word[:], uint64(len(name)))
+		h.Write(word[:])
+		h.Write([]byte(name))
+		binary.LittleEndian.PutUint64(word[:], uint64(size))
+		h.Write(word[:])
+		n, err := io.Copy(h, io.NewSectionReader(r, 0, size))
+		return err == nil && n == size
+	}
+	if !add("", t.Base) {
+		return typesKey{own: t}
+	}
+	for _, name := range slices.Sorted(maps.Keys(t.Modules)) {
+		if !add(name, t.Modules[name]) {
+			return typesKey{own: t}
+		}
+	}
+	var k typesKey
+	h.Sum(k.sum[:0])
+	return k
 }
 
 // readTypes reads a vmlinux's types, then each module's BTF on top.
