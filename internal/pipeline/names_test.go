@@ -227,3 +227,34 @@ func TestNamesArrive(t *testing.T) {
 		t.Errorf("a re-run ingested %d runs and skipped %d", third.Runs, third.Skipped)
 	}
 }
+
+// TestNamingDeterministic: whether a run is named depends on the run
+// alone, not on which inputs its worker took before it: with types that
+// disagree with some runs, batches of 1,000 rows and one worker or two,
+// the same runs are named and the same records.
+func TestNamingDeterministic(t *testing.T) {
+	src := genCampaign(t, synth.SmallConfig())
+	cfg := Config{Sources: []string{src}, Types: "../../transform/types/testdata/fixture.btf", BatchRows: 1000}
+	var runs [2][]string
+	var recs [2][]string
+	for i, workers := range []int{1, 2} {
+		cfg.Workers = workers
+		rs, rec, _ := ingestNames(t, cfg)
+		runs[i], recs[i] = lines(rs), lines(rec)
+	}
+	named := 0
+	for _, r := range runs[0] {
+		if strings.Contains(r, "disagree") {
+			named++
+		}
+	}
+	if named == 0 || named == len(runs[0]) {
+		t.Fatalf("%d of %d runs refused their names: the case decides nothing", named, len(runs[0]))
+	}
+	if !slices.Equal(runs[0], runs[1]) {
+		t.Errorf("runs with one worker and two differ; first difference:\n%s", firstDiff(runs[0], runs[1]))
+	}
+	if !slices.Equal(recs[0], recs[1]) {
+		t.Errorf("records with one worker and two differ; first difference:\n%s", firstDiff(recs[0], recs[1]))
+	}
+}

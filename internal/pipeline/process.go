@@ -96,6 +96,21 @@ func (p *Processor) Process(b *Buffer) (*Outcome, error) {
 	p.run++
 	p.used.trim() // marks and prototypes serve one buffer at a time
 	p.protos.trim()
+	if b.Data != nil {
+		// The run's rows go into a batch of their own unless they fit
+		// beside the pending ones (a record takes a word at least). Its
+		// names are decided when its first rows are built
+		// (runNames.names), on the records checked by then: cut by a
+		// batch that other runs filled, it would be decided where the
+		// inputs its worker took before it say, not where it does.
+		words := len(b.Data) / 8
+		if p.recs.len()+words > p.batchRows {
+			p.flushRecords(p.recs.linked)
+		}
+		if p.calls.len()+words > p.batchRows {
+			p.flushCalls()
+		}
+	}
 	var used []uint32
 	p.off = p.recs.len()
 	clear(p.calls.preRets)
