@@ -13,6 +13,7 @@ import (
 	"github.com/kdf-tools/kdf/ingest/source"
 	"github.com/kdf-tools/kdf/internal/readback"
 	"github.com/kdf-tools/kdf/internal/synth"
+	"github.com/kdf-tools/kdf/transform/types"
 )
 
 // What the per-table caches hold is dropped past their bounds and made
@@ -195,5 +196,43 @@ func TestSymbolCacheBound(t *testing.T) {
 	}
 	if e, _ := c.table(snaps[3]); e != bad || c.takeReport(e) {
 		t.Error("the hidden kallsyms's problem would be reported again")
+	}
+}
+
+// Type sources of the same bytes share one reading, as kdf record's
+// vmlinux.btf in every boot do; one of other bytes, or one that cannot
+// be read, has its own.
+func TestTypesCacheShares(t *testing.T) {
+	btf, err := os.ReadFile(filepath.Join(genCampaign(t, synth.SmallConfig()), "btf", "vmlinux"))
+	must(t, err)
+	dir := t.TempDir()
+	for i, b := range [][]byte{btf, btf, append(slices.Clone(btf), 0), []byte("not BTF"), btf, []byte("not BTF")} {
+		boot := filepath.Join(dir, fmt.Sprintf("boot=%d", i))
+		must(t, os.MkdirAll(boot, 0o755))
+		must(t, os.WriteFile(filepath.Join(boot, "vmlinux.btf"), b, 0o644))
+		must(t, os.WriteFile(filepath.Join(boot, "p.kcdf"), oneRecord(1), 0o644))
+	}
+	var srcs []*source.Types
+	err = source.Walk(context.Background(), []string{dir}, source.Options{}, func(e *source.Entry) error {
+		if e.Kind == source.KindBuffer {
+			srcs = append(srcs, e.Types)
+		}
+		return nil
+	})
+	if err != nil || len(srcs) != 6 {
+		t.Fatalf("%v, %d type sources", err, len(srcs))
+	}
+	var c typesCache
+	var got []*cachedTypes
+	for _, s := range srcs {
+		got = append(got, c.get(s, types.Limits{}))
+	}
+	switch {
+	case got[0].src == nil || got[0] != got[1] || got[0] != got[4]:
+		t.Error("the same bytes were read more than once")
+	case got[2] == got[0] || got[3] == got[0] || got[3].err == nil:
+		t.Error("other bytes share the reading")
+	case !strings.Contains(got[3].err.Error(), "boot=3/vmlinux.btf") || !strings.Contains(got[5].err.Error(), "boot=5/vmlinux.btf"):
+		t.Errorf("an unreadable source's problem names another file: %v; %v", got[3].err, got[5].err)
 	}
 }
