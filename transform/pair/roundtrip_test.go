@@ -17,40 +17,49 @@ import (
 func TestPairingMatchesTruth(t *testing.T) {
 	for _, layout := range []ingest.Layout{ingest.LayoutA, ingest.LayoutB} {
 		t.Run(layout.String(), func(t *testing.T) {
-			cfg := synth.DefaultConfig()
-			cfg.Layout, cfg.Seed, cfg.ForkProb, cfg.TornProb = layout, 11, 0.1, 0.1
-			c, err := synth.NewCampaign(cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			boots := c.Boots()
 			calls := 0
-			for i := range boots {
-				err := c.RunBoot(&boots[i], true, func(b *synth.Buffer) error {
-					n, err := comparePairing(b)
-					calls += n
-					if err != nil {
-						t.Errorf("%s/%s: %v", boots[i].Dir, b.File, err)
-					}
-					return nil
-				})
+			eachBuffer(t, layout, 11, func(boot string, b *synth.Buffer, recs []ingest.Record) {
+				n, err := comparePairing(b, recs)
+				calls += n
 				if err != nil {
-					t.Fatal(err)
+					t.Errorf("%s/%s: %v", boot, b.File, err)
 				}
-			}
+			})
 			t.Logf("%d complete calls checked", calls)
 		})
 	}
 }
 
-// comparePairing returns the number of complete calls compared.
-func comparePairing(b *synth.Buffer) (int, error) {
-	tr := b.Program.Truth
-	d := ingest.NewDecoder(bytes.NewReader(b.Program.Bytes), b.File, ingest.Options{})
-	var recs []ingest.Record
-	for d.Next() {
-		recs = append(recs, d.Record().Clone())
+// eachBuffer calls fn with every buffer of a generated campaign of the
+// layout, with forks and torn tails, and its records decoded.
+func eachBuffer(t *testing.T, layout ingest.Layout, seed uint64, fn func(boot string, b *synth.Buffer, recs []ingest.Record)) {
+	t.Helper()
+	cfg := synth.DefaultConfig()
+	cfg.Layout, cfg.Seed, cfg.ForkProb, cfg.TornProb = layout, seed, 0.1, 0.1
+	c, err := synth.NewCampaign(cfg)
+	if err != nil {
+		t.Fatal(err)
 	}
+	boots := c.Boots()
+	for i := range boots {
+		err := c.RunBoot(&boots[i], true, func(b *synth.Buffer) error {
+			var recs []ingest.Record
+			d := ingest.NewDecoder(bytes.NewReader(b.Program.Bytes), b.File, ingest.Options{})
+			for d.Next() {
+				recs = append(recs, d.Record().Clone())
+			}
+			fn(boots[i].Dir, b, recs)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// comparePairing returns the number of complete calls compared.
+func comparePairing(b *synth.Buffer, recs []ingest.Record) (int, error) {
+	tr := b.Program.Truth
 	calls, _, _ := pair.Calls(recs)
 	// Truth: complete calls keyed by the word offset of their first
 	// entry record, with their return record's offset.
@@ -96,43 +105,25 @@ func firstEntry(tr *synth.Truth, c *synth.Call) int {
 // generated buffers of both layouts with forks and torn tails.
 func TestLentCalls(t *testing.T) {
 	for _, layout := range []ingest.Layout{ingest.LayoutA, ingest.LayoutB} {
-		cfg := synth.DefaultConfig()
-		cfg.Layout, cfg.Seed, cfg.ForkProb, cfg.TornProb = layout, 5, 0.1, 0.1
-		c, err := synth.NewCampaign(cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		boots := c.Boots()
 		var kept, lent []string
 		var lender pair.Pairer
 		lender.LendCalls()
 		calls := 0
-		for i := range boots {
-			err := c.RunBoot(&boots[i], true, func(b *synth.Buffer) error {
-				var recs []ingest.Record
-				d := ingest.NewDecoder(bytes.NewReader(b.Program.Bytes), b.File, ingest.Options{})
-				for d.Next() {
-					recs = append(recs, d.Record().Clone())
-				}
-				var keptCalls []*pair.Call
-				keeper := pair.NewPairer(func(c *pair.Call) { keptCalls = append(keptCalls, c) }, nil)
-				lender.Reset(func(c *pair.Call) { lent = append(lent, describe(c)) }, nil)
-				for j := range recs {
-					keeper.Push(&recs[j], int64(j))
-					lender.Push(&recs[j], int64(j))
-				}
-				keeper.Close()
-				lender.Close()
-				for _, c := range keptCalls {
-					kept = append(kept, describe(c))
-				}
-				calls += len(keptCalls)
-				return nil
-			})
-			if err != nil {
-				t.Fatal(err)
+		eachBuffer(t, layout, 5, func(_ string, _ *synth.Buffer, recs []ingest.Record) {
+			var keptCalls []*pair.Call
+			keeper := pair.NewPairer(func(c *pair.Call) { keptCalls = append(keptCalls, c) }, nil)
+			lender.Reset(func(c *pair.Call) { lent = append(lent, describe(c)) }, nil)
+			for j := range recs {
+				keeper.Push(&recs[j], int64(j))
+				lender.Push(&recs[j], int64(j))
 			}
-		}
+			keeper.Close()
+			lender.Close()
+			for _, c := range keptCalls {
+				kept = append(kept, describe(c))
+			}
+			calls += len(keptCalls)
+		})
 		if calls == 0 || len(kept) != len(lent) {
 			t.Fatalf("%s: %d calls kept, %d lent", layout, len(kept), len(lent))
 		}
