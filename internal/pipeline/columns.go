@@ -361,7 +361,7 @@ type recordCols struct {
 	linked int
 	// The scratch of columns made for a lent batch.
 	runIDs                 []int64
-	hasFunc, fieldsValid   []bool
+	fieldsValid            []bool
 	kindIdx, fieldsOffsets []int32
 }
 
@@ -451,7 +451,7 @@ func (c *recordCols) build(mem memory.Allocator, b batchSlices, n int) arrow.Rec
 		t.Index("seq"):         fixedArray(b, typ("seq"), c.seq[:n], nil),
 		t.Index("segment"):     fixedArray(b, typ("segment"), c.seg[:n], nil),
 		t.Index("pc"):          fixedArray(b, typ("pc"), c.pc[:n], nil),
-		t.Index("func_offset"): fixedArray(b, typ("func_offset"), c.fnOff[:n], resolved(scratch(b, &c.hasFunc, n), c.fn[:n])),
+		t.Index("func_offset"): fixedArray(b, typ("func_offset"), c.fnOff[:n], c.dict.valid), // resolved rows, as func
 		t.Index("arg_idx"):     fixedArray(b, typ("arg_idx"), c.argIdx[:n], nil),
 		t.Index("size"):        fixedArray(b, typ("size"), c.size[:n], nil),
 		t.Index("addr"):        fixedArray(b, typ("addr"), c.addr[:n], nil),
@@ -558,12 +558,3 @@ func (c *recordCols) reset() {
 }
 
 func drop[T any](s []T, n int) []T { return s[:copy(s, s[n:])] }
-
-// resolved fills valid with the validity of the columns that need a
-// symbol.
-func resolved(valid []bool, ids []int32) []bool {
-	for i, id := range ids {
-		valid[i] = id >= 0
-	}
-	return valid
-}
