@@ -59,7 +59,7 @@ func loadOverrides(cfg Config) (*tables, error) {
 type symbolCache struct {
 	mu      sync.Mutex
 	entries map[*source.Snapshot]*cachedTable
-	recent  []*source.Snapshot // the parsed tables kept, the last asked for last
+	recent  recency[*source.Snapshot] // the parsed tables kept
 }
 
 // maxParsedTables is how many parsed tables the symbolCache keeps: the
@@ -87,9 +87,7 @@ func (c *symbolCache) table(s *source.Snapshot) (*cachedTable, error) {
 		e = &cachedTable{}
 		c.entries[s] = e
 	}
-	if i := slices.Index(c.recent, s); i >= 0 {
-		c.recent = append(slices.Delete(c.recent, i, i+1), s)
-	}
+	c.recent.use(s)
 	c.mu.Unlock()
 	e.once.Do(func() {
 		e.table, e.err = parseSnapshot(s)
@@ -105,11 +103,31 @@ func (c *symbolCache) table(s *source.Snapshot) (*cachedTable, error) {
 func (c *symbolCache) keep(s *source.Snapshot) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.recent = append(c.recent, s)
-	if len(c.recent) > maxParsedTables {
-		delete(c.entries, c.recent[0])
-		c.recent = slices.Delete(c.recent, 0, 1)
+	if out, full := c.recent.add(s, maxParsedTables); full {
+		delete(c.entries, out)
 	}
+}
+
+// recency orders the keys a bounded cache keeps, the last used last.
+type recency[K comparable] []K
+
+// use makes k, if kept, the last used.
+func (r *recency[K]) use(k K) {
+	if i := slices.Index(*r, k); i >= 0 {
+		*r = append(slices.Delete(*r, i, i+1), k)
+	}
+}
+
+// add keeps k as the last used, and returns the least recently used
+// key when that makes more than max, no longer kept.
+func (r *recency[K]) add(k K, max int) (out K, full bool) {
+	*r = append(*r, k)
+	if len(*r) <= max {
+		return out, false
+	}
+	out = (*r)[0]
+	*r = slices.Delete(*r, 0, 1)
+	return out, true
 }
 
 func parseSnapshot(s *source.Snapshot) (*symbolize.Table, error) {

@@ -56,7 +56,7 @@ type typesCache struct {
 	mu       sync.Mutex
 	sums     map[*source.Types]*typesSum // every type source met: its content
 	entries  map[typesKey]*cachedTypes
-	recent   []typesKey             // the entries kept, the last asked for last
+	recent   recency[typesKey]      // the entries kept
 	reported map[*source.Types]bool // sources whose problems are in a commit group already
 }
 
@@ -107,16 +107,13 @@ func (c *typesCache) get(t *source.Types, lim types.Limits) *cachedTypes {
 func (c *typesCache) entry(key typesKey, t *source.Types, lim types.Limits) *cachedTypes {
 	c.mu.Lock()
 	e, ok := c.entries[key]
-	if i := slices.Index(c.recent, key); ok && i >= 0 {
-		c.recent = append(slices.Delete(c.recent, i, i+1), key)
-	}
-	if !ok {
+	if ok {
+		c.recent.use(key)
+	} else {
 		e = &cachedTypes{}
 		c.entries[key] = e
-		c.recent = append(c.recent, key)
-		if len(c.recent) > maxReadTypes {
-			delete(c.entries, c.recent[0])
-			c.recent = slices.Delete(c.recent, 0, 1)
+		if out, full := c.recent.add(key, maxReadTypes); full {
+			delete(c.entries, out)
 		}
 	}
 	c.mu.Unlock()
