@@ -289,9 +289,9 @@ func (in *ingester) mineID(id int64) bool {
 // noteSeen records an input this walk met; it reports false if the walk
 // met it before.
 func (in *ingester) noteSeen(k key) bool {
+	h := hashOf([]string{string(k)})
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	h := hashOf([]string{string(k)})
 	if in.seen[h] {
 		return false
 	}
@@ -301,9 +301,10 @@ func (in *ingester) noteSeen(k key) bool {
 
 // met reports whether this walk met the input.
 func (in *ingester) met(k key) bool {
+	h := hashOf([]string{string(k)})
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	return in.seen[hashOf([]string{string(k)})]
+	return in.seen[h]
 }
 
 // walkedPart notes that a source was not read whole.

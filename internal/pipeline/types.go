@@ -240,20 +240,25 @@ func (c *typesCache) takeReport(t *source.Types) bool {
 // buffer is ingested: a rejected type file met again by a walk that
 // ingests nothing then stays in the rejects (or leaves them, once
 // fixed) instead of going as no longer met. Type sources without a held
-// reject are not read for buffers the walk skips.
+// reject are not read for buffers the walk skips. The buffers of a
+// directory come one after the other, so each source is judged once
+// per run of them.
 func (wk *worker) judgeHeldTypes(e *source.Entry) {
 	t := e.Types
-	if t == nil || wk.in.typesOverride != nil || t.Err != nil {
+	if t == nil || t == wk.judged || wk.in.typesOverride != nil || t.Err != nil {
 		return
 	}
-	for _, s := range append([]*source.Snapshot{t.Base}, slices.Collect(maps.Values(t.Modules))...) {
-		if s == nil {
-			continue
-		}
-		if h, ok := wk.in.held.lookup(keyOf(wk.in.sourceName(s.Source), s.Path)); ok && !h.run {
-			wk.types(e)
-			return
-		}
+	wk.judged = t
+	rejected := func(s *source.Snapshot) bool {
+		h, ok := wk.in.held.lookup(keyOf(wk.in.sourceName(s.Source), s.Path))
+		return ok && !h.run
+	}
+	held := t.Base != nil && rejected(t.Base)
+	for _, s := range t.Modules {
+		held = held || rejected(s)
+	}
+	if held {
+		wk.types(e)
 	}
 }
 

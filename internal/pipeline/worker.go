@@ -32,6 +32,7 @@ type worker struct {
 	// writers holds a part writer per table, reset for each group's
 	// part: its buffers and dictionary tables are grown once.
 	writers map[string]*part.Writer
+	judged  *source.Types // the type source judgeHeldTypes judged last
 }
 
 // group is one commit: the parts being written, the rows of the small
