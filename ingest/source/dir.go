@@ -31,7 +31,7 @@ func (w *walker) walkDir(ix *index, osDir, rel string) error {
 	}
 	w.loadDirMeta(ix, osDir, rel, ents)
 	if sc := ix.scopes[rel]; sc != nil && sc.manifest != nil {
-		defer sc.manifest.close() // also when the walk stops inside the directory
+		defer sc.manifest.close() // once the directory is walked, or the walk stops inside it
 	}
 	for _, de := range ents {
 		if err := w.dirEntry(ix, osDir, rel, de); err != nil {
@@ -199,8 +199,7 @@ func (w *walker) leaveDir(ix *index, rel string) error {
 	if sc == nil || sc.manifest == nil {
 		return nil
 	}
-	sc.manifest.close()
-	return w.reportUnused(sc.manifest, "")
+	return w.reportUnused(sc.manifest, "") // walkDir closes the manifest
 }
 
 // reportUnused reports manifest lines that named no file met.
