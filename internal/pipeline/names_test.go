@@ -242,14 +242,14 @@ func TestNamingDeterministic(t *testing.T) {
 		rs, rec, _ := ingestNames(t, cfg)
 		runs[i], recs[i] = lines(rs), lines(rec)
 	}
-	named := 0
+	refused := 0
 	for _, r := range runs[0] {
 		if strings.Contains(r, "disagree") {
-			named++
+			refused++
 		}
 	}
-	if named == 0 || named == len(runs[0]) {
-		t.Fatalf("%d of %d runs refused their names: the case decides nothing", named, len(runs[0]))
+	if refused == 0 || refused == len(runs[0]) {
+		t.Fatalf("%d of %d runs refused their names: the case decides nothing", refused, len(runs[0]))
 	}
 	if !slices.Equal(runs[0], runs[1]) {
 		t.Errorf("runs with one worker and two differ; first difference:\n%s", firstDiff(runs[0], runs[1]))
