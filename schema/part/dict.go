@@ -364,8 +364,10 @@ func (w *dictStringWriter) addDict(d *array.Dictionary, lo, hi int) {
 	}
 	offs, data := stringData(dict)
 	w.idx = slices.Grow(w.idx, hi-lo)
-	for i := lo; i < hi; i++ {
-		j := d.GetValueIndex(i)
+	// The writer takes int32 indexes only (dictOf); read as a
+	// slice, not through GetValueIndex, which switches on their type
+	// for every row.
+	for _, j := range arrowValues[int32](d.Indices())[lo:hi] {
 		e := w.trans[j]
 		if e < 0 {
 			e = w.lookup(data[offs[j]:offs[j+1]])
