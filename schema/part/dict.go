@@ -78,20 +78,25 @@ func (w *dictNumWriter[T]) addWords(vs []uint64) {
 		block := vs[:min(len(vs), wordBlock)]
 		vs = vs[len(block):]
 		var home [wordBlock]int32
-		t.touch(block, home[:])
+		t.touch(block, w.words(), home[:])
 		for k, v := range block {
-			i, found := t.findFrom(int(home[k]), v)
-			e := t.slots[i].e
+			i, found := t.findFrom(int(home[k]), v, w.words())
+			e := t.slots[i]
 			if !found {
 				w.dict = append(w.dict, T(v))
 				e = int32(len(w.dict))
-				if t.insert(i, v, e) {
-					t.touch(block[k+1:], home[k+1:])
+				if t.insert(i, w.words()) {
+					t.touch(block[k+1:], w.words(), home[k+1:])
 				}
 			}
 			w.idx = append(w.idx, e-1)
 		}
 	}
+}
+
+// words is the dictionary of a uint64 leaf, the keys of its table.
+func (w *dictNumWriter[T]) words() []uint64 {
+	return unsafe.Slice((*uint64)(unsafe.Pointer(unsafe.SliceData(w.dict))), len(w.dict))
 }
 
 func (w *dictNumWriter[T]) size() int {
@@ -168,58 +173,66 @@ func (w *dictNumWriter[T]) reset() {
 	w.fell, w.used, w.has = false, false, false
 }
 
-// wordTable maps uint64 words to dictionary indexes. A slot holds a
-// word and its index+1, 0 when empty, side by side so that a lookup
-// touches one cache line. It stays at most half full.
+// wordTable finds uint64 words among keys, a slice its owner appends
+// to (a dictionary's words, in order). A slot holds a word's position
+// in keys plus 1, 0 when empty: 4 bytes where the word and its index
+// side by side took 16 (with padding), so a full table of the largest
+// dictionary takes 1 MiB, not 4. Each worker fills several such tables
+// once, and on a virtual machine the page faults of touching them were a
+// sizable part of what an ingest costs before its first part is
+// written. The table stays at most half full.
 type wordTable struct {
-	slots   []wordSlot
-	n       int
+	slots   []int32
 	shift   uint
-	touched int32
-}
-
-type wordSlot struct {
-	key uint64
-	e   int32
+	touched uint64
 }
 
 func (t *wordTable) init(size int) {
-	t.slots, t.n = make([]wordSlot, size), 0
+	t.slots = make([]int32, size)
 	t.shift = uint(64 - bits.Len(uint(size-1)))
 }
 
-// wordBlock is how many words are looked up together: their slots are
-// all read first, so that the cache misses of a large table (one per
-// word, the values of records.value spread over megabytes) overlap
-// instead of following one another.
+func (t *wordTable) home(v uint64) int { return int((v * 0x9e3779b97f4a7c15) >> t.shift) }
+
+// wordBlock is how many words are looked up together: their slots, then
+// the words those slots name, are all read first, so that the cache
+// misses of a large table (the values of records.value spread over
+// megabytes) overlap instead of following one another.
 const wordBlock = 32
 
-// touch computes the home slot of each word and reads it.
-func (t *wordTable) touch(vs []uint64, home []int32) {
+// touch computes the home slot of each word and reads it, and the word
+// it names.
+func (t *wordTable) touch(vs, keys []uint64, home []int32) {
 	home = home[:len(vs)]
-	var sum int32
 	for k, v := range vs {
-		i := int32((v * 0x9e3779b97f4a7c15) >> t.shift)
-		home[k] = i
-		sum += t.slots[i].e
+		home[k] = int32(t.home(v))
+	}
+	var sum uint64
+	for _, i := range home {
+		sum += uint64(t.slots[i])
+	}
+	for _, i := range home {
+		if p := t.slots[i]; p != 0 {
+			sum += keys[p-1]
+		}
 	}
 	t.touched += sum // keeps the reads
 }
 
 // find returns v's slot and true, or the empty slot where it belongs.
-func (t *wordTable) find(v uint64) (int, bool) {
-	return t.findFrom(int((v*0x9e3779b97f4a7c15)>>t.shift), v)
+func (t *wordTable) find(v uint64, keys []uint64) (int, bool) {
+	return t.findFrom(t.home(v), v, keys)
 }
 
 // findFrom is find from v's home slot i.
-func (t *wordTable) findFrom(i int, v uint64) (int, bool) {
+func (t *wordTable) findFrom(i int, v uint64, keys []uint64) (int, bool) {
 	mask := len(t.slots) - 1
 	for {
-		sl := &t.slots[i]
-		if sl.e == 0 {
+		p := t.slots[i]
+		if p == 0 {
 			return i, false
 		}
-		if sl.key == v {
+		if keys[p-1] == v {
 			return i, true
 		}
 		i = (i + 1) & mask
@@ -230,33 +243,27 @@ func (t *wordTable) findFrom(i int, v uint64) (int, bool) {
 // (dictionaryMaxBytes of words) at most half full.
 const maxWordSlots = 2 * dictionaryMaxBytes / 8
 
-// insert puts v with index+1 e into the empty slot i, growing the table
-// when it is half full; it says whether it did, which moves every slot.
-// A table of maxWordSlots may fill to three quarters: the dictionary
-// passes its bound by a step of rows at most, which would otherwise
-// double the largest tables for a few thousand words.
-func (t *wordTable) insert(i int, v uint64, e int32) bool {
-	t.slots[i] = wordSlot{v, e}
-	t.n++
-	if 2*t.n <= len(t.slots) || len(t.slots) >= maxWordSlots && 4*t.n <= 3*len(t.slots) {
+// insert puts the last word of keys, just appended, into the empty slot
+// i, growing the table when it is half full; it says whether it did,
+// which moves every slot. A table of maxWordSlots may fill to three
+// quarters: the dictionary passes its bound by a step of rows at most,
+// which would otherwise double the largest tables for a few thousand
+// words.
+func (t *wordTable) insert(i int, keys []uint64) bool {
+	n := len(keys)
+	t.slots[i] = int32(n)
+	if 2*n <= len(t.slots) || len(t.slots) >= maxWordSlots && 4*n <= 3*len(t.slots) {
 		return false
 	}
-	old := t.slots
-	t.init(2 * len(old))
-	for _, sl := range old {
-		if sl.e != 0 {
-			k, _ := t.find(sl.key)
-			t.slots[k] = sl
-			t.n++
-		}
+	t.init(2 * len(t.slots))
+	for p, v := range keys {
+		j, _ := t.find(v, keys[:p])
+		t.slots[j] = int32(p + 1)
 	}
 	return true
 }
 
-func (t *wordTable) clear() {
-	clear(t.slots)
-	t.n = 0
-}
+func (t *wordTable) clear() { clear(t.slots) }
 
 // dictStringWriter writes string leaves in RLE_DICTIONARY: symbol
 // names, kinds, modules, attribute keys and values repeat. The
@@ -276,7 +283,11 @@ type dictStringWriter struct {
 	slots  []strSlot
 	n      int
 	cache  [1 << stringCacheBits]int32 // index+1, 0 when empty
-	short  wordTable                   // strings shorter than 8 bytes
+	// Strings shorter than 8 bytes are their own words: their table's
+	// keys, and the entry of each.
+	short        wordTable
+	shortKeys    []uint64
+	shortEntries []int32
 
 	idx  []int32
 	seen []uint32 // per entry, the page that last had it (bounds)
@@ -408,12 +419,13 @@ func (w *dictStringWriter) shortIndex(s []byte) int32 {
 		}
 	}
 	k |= uint64(len(s)) << 56
-	i, found := w.short.find(k)
+	i, found := w.short.find(k, w.shortKeys)
 	if found {
-		return w.short.slots[i].e - 1
+		return w.shortEntries[w.short.slots[i]-1]
 	}
 	e := w.index(s)
-	w.short.insert(i, k, e+1)
+	w.shortKeys, w.shortEntries = append(w.shortKeys, k), append(w.shortEntries, e)
+	w.short.insert(i, w.shortKeys)
 	return e
 }
 
@@ -545,6 +557,7 @@ func (w *dictStringWriter) reset() {
 	clear(w.slots)
 	clear(w.cache[:])
 	w.short.clear()
+	w.shortKeys, w.shortEntries = w.shortKeys[:0], w.shortEntries[:0]
 	clear(w.seen)
 	w.page, w.starts, w.n = w.page[:0], w.starts[:1], 0
 	w.idx, w.nth, w.used, w.fell = w.idx[:0], 1, false, false
