@@ -6,6 +6,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/kdf-tools/kdf/ingest"
+	"github.com/kdf-tools/kdf/internal/buf"
 	"github.com/kdf-tools/kdf/schema"
 	"github.com/kdf-tools/kdf/transform/pair"
 	"github.com/kdf-tools/kdf/transform/types"
@@ -52,6 +53,10 @@ func (c *callCols) add(runID int64, syms symbolCols, names *runNames, call *pair
 		delete(c.preRets, call.ID)
 	}
 	c.pre, c.hasPre = append(c.pre, pre), append(c.hasPre, hasPre)
+	if n := len(call.Args); n > cap(c.args)-len(c.args) {
+		c.args, c.sizes = buf.Reserve(c.args, n), buf.Reserve(c.sizes, n)
+		c.argIdx, c.argValues = buf.Reserve(c.argIdx, n), buf.Reserve(c.argValues, n)
+	}
 	for _, a := range call.Args {
 		c.args, c.sizes = append(c.args, a.Values[0]), append(c.sizes, a.Size)
 		c.argIdx, c.argValues = append(c.argIdx, a.Idx), append(c.argValues, int32(len(a.Values)))
@@ -59,6 +64,17 @@ func (c *callCols) add(runID int64, syms symbolCols, names *runNames, call *pair
 	c.argOffs = append(c.argOffs, int32(len(c.args)))
 	c.names, c.fn = append(c.names, names), append(c.fn, fn)
 	c.dict.add(syms, fn)
+}
+
+// reserve makes room for n more calls, as recordCols.reserve does.
+func (c *callCols) reserve(n int) {
+	c.runID, c.callID, c.parent = buf.Reserve(c.runID, n), buf.Reserve(c.callID, n), buf.Reserve(c.parent, n)
+	c.first, c.last, c.recs = buf.Reserve(c.first, n), buf.Reserve(c.last, n), buf.Reserve(c.recs, n)
+	c.depth, c.seg, c.nargs = buf.Reserve(c.depth, n), buf.Reserve(c.seg, n), buf.Reserve(c.nargs, n)
+	c.pc, c.ret, c.pre = buf.Reserve(c.pc, n), buf.Reserve(c.ret, n), buf.Reserve(c.pre, n)
+	c.retSize, c.hasRet, c.hasPre = buf.Reserve(c.retSize, n), buf.Reserve(c.hasRet, n), buf.Reserve(c.hasPre, n)
+	c.statuses, c.argOffs = buf.Reserve(c.statuses, n), buf.Reserve(c.argOffs, n)
+	c.names, c.fn = buf.Reserve(c.names, n), buf.Reserve(c.fn, n)
 }
 
 func (c *callCols) len() int { return len(c.callID) }

@@ -9,6 +9,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/kdf-tools/kdf/ingest"
+	"github.com/kdf-tools/kdf/internal/buf"
 	"github.com/kdf-tools/kdf/schema"
 	"github.com/kdf-tools/kdf/transform/pair"
 	"github.com/kdf-tools/kdf/transform/symbolize"
@@ -385,11 +386,22 @@ func (c *recordCols) add(r *ingest.Record, idx int64, f symbolize.Func, ok bool,
 	c.value = append(c.value, r.Values[0])
 	c.nvals = append(c.nvals, int32(len(r.Values)))
 	if len(r.Values) > 1 {
-		c.fieldVals = append(c.fieldVals, r.Values...)
+		c.fieldVals = buf.Append(c.fieldVals, r.Values...)
 	}
 	c.callID = append(c.callID, -1)
 	c.verdict = append(c.verdict, v)
 	c.spans[len(c.spans)-1].n++
+}
+
+// reserve makes room for n more rows, growing the columns as
+// buf.Reserve does: a worker's first batches grow them to their working
+// size.
+func (c *recordCols) reserve(n int) {
+	c.idx, c.offset, c.callID = buf.Reserve(c.idx, n), buf.Reserve(c.offset, n), buf.Reserve(c.callID, n)
+	c.pc, c.fnOff, c.addr, c.value = buf.Reserve(c.pc, n), buf.Reserve(c.fnOff, n), buf.Reserve(c.addr, n), buf.Reserve(c.value, n)
+	c.seq, c.seg, c.fn, c.nvals = buf.Reserve(c.seq, n), buf.Reserve(c.seg, n), buf.Reserve(c.fn, n), buf.Reserve(c.nvals, n)
+	c.kind, c.argIdx, c.size = buf.Reserve(c.kind, n), buf.Reserve(c.argIdx, n), buf.Reserve(c.size, n)
+	c.verdict = buf.Reserve(c.verdict, n)
 }
 
 // span is a run of consecutive rows of one buffer.

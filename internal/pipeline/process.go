@@ -110,6 +110,9 @@ func (p *Processor) Process(b *Buffer) (*Outcome, error) {
 		if p.calls.len()+words > p.batchRows {
 			p.flushCalls()
 		}
+		// A record takes two words at least, a call two records.
+		p.recs.reserve(min(words/2, p.batchRows))
+		p.calls.reserve(min(words/4, p.batchRows))
 	}
 	var used []uint32
 	p.off = p.recs.len()

@@ -7,11 +7,11 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
-	"slices"
 	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/kdf-tools/kdf/internal/buf"
 	"github.com/parquet-go/parquet-go/compress"
 	"github.com/parquet-go/parquet-go/compress/uncompressed"
 	"github.com/parquet-go/parquet-go/encoding/rle"
@@ -141,7 +141,7 @@ func (c *column) addRows(a, v arrow.Array, lo, hi int) {
 // optional column: 1 when present, 0 when null.
 func appendDefs(def []byte, a arrow.Array, lo, hi int) []byte {
 	n := len(def)
-	def = slices.Grow(def, hi-lo)[:n+hi-lo]
+	def = buf.Reserve(def, hi-lo)[:n+hi-lo]
 	out := def[n:]
 	bm := a.NullBitmapBytes()
 	if a.NullN() == 0 || len(bm) == 0 {
@@ -170,7 +170,7 @@ func (c *column) addNested(a, v arrow.Array, lo, hi int) {
 		elems = nil
 	}
 	k, n := len(c.def), hi-lo+int(offs[hi]-offs[lo])
-	def, rep := slices.Grow(c.def, n)[:k+n], slices.Grow(c.rep, n)[:k+n]
+	def, rep := buf.Reserve(c.def, n)[:k+n], buf.Reserve(c.rep, n)[:k+n]
 	top, maxDef := byte(c.top), byte(c.maxDef)
 	var nulls, empty, absent, present int64
 	runLo, runHi := 0, -1
@@ -302,6 +302,9 @@ func (c *column) flushPage(w *Writer) error {
 	if _, none := z.(*uncompressed.Codec); none {
 		z = nil
 	}
+	// Room for the page as stored, or as compressed at worst, so that
+	// the codec writes into the chunk instead of a buffer of its own.
+	ch.bodies = buf.Reserve(ch.bodies, len(body)+len(body)>>7+64)
 	if ch.packed = z != nil; ch.packed {
 		ch.bodies, err = appendEncoded(ch.bodies, func(b []byte) ([]byte, error) { return z.Encode(b, body) })
 	} else {

@@ -12,6 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/kdf-tools/kdf/internal/buf"
 	"github.com/parquet-go/parquet-go/format"
 )
 
@@ -54,9 +55,9 @@ func (w *dictNumWriter[T]) add(a arrow.Array, lo, hi int) {
 	}
 	switch {
 	case w.fell:
-		w.plain = append(w.plain, vs...)
+		w.plain = buf.Append(w.plain, vs...)
 	case unsafe.Sizeof(T(0)) == 1:
-		w.idx = slices.Grow(w.idx, len(vs))
+		w.idx = buf.Reserve(w.idx, len(vs))
 		for _, v := range vs {
 			e := w.small[v]
 			if e == 0 {
@@ -73,7 +74,7 @@ func (w *dictNumWriter[T]) add(a arrow.Array, lo, hi int) {
 
 func (w *dictNumWriter[T]) addWords(vs []uint64) {
 	t := &w.table
-	w.idx = slices.Grow(w.idx, len(vs))
+	w.idx = buf.Reserve(w.idx, len(vs))
 	for len(vs) > 0 {
 		block := vs[:min(len(vs), wordBlock)]
 		vs = vs[len(block):]
@@ -83,7 +84,7 @@ func (w *dictNumWriter[T]) addWords(vs []uint64) {
 			i, found := t.findFrom(int(home[k]), v, w.words())
 			e := t.slots[i]
 			if !found {
-				w.dict = append(w.dict, T(v))
+				w.dict = buf.Append(w.dict, T(v))
 				e = int32(len(w.dict))
 				if t.insert(i, w.words()) {
 					t.touch(block[k+1:], w.words(), home[k+1:])
@@ -336,7 +337,7 @@ func (w *dictStringWriter) add(a arrow.Array, lo, hi int) {
 		return
 	}
 	offs, data := stringData(a)
-	w.idx = slices.Grow(w.idx, hi-lo)
+	w.idx = buf.Reserve(w.idx, hi-lo)
 	for i := lo; i < hi; i++ {
 		w.idx = append(w.idx, w.lookup(data[offs[i]:offs[i+1]]))
 	}
@@ -374,7 +375,7 @@ func (w *dictStringWriter) addDict(d *array.Dictionary, lo, hi int) {
 		}
 	}
 	offs, data := stringData(dict)
-	w.idx = slices.Grow(w.idx, hi-lo)
+	w.idx = buf.Reserve(w.idx, hi-lo)
 	// The writer takes int32 indexes only (dictOf); read as a
 	// slice, not through GetValueIndex, which switches on their type
 	// for every row.
@@ -467,9 +468,9 @@ func (w *dictStringWriter) index(s []byte) int32 {
 				w.esc = appendEscaped(w.esc[:0], s)
 				return w.index(w.esc)
 			}
-			w.page = binary.LittleEndian.AppendUint32(w.page, uint32(len(s)))
+			w.page = binary.LittleEndian.AppendUint32(buf.Reserve(w.page, 4+len(s)), uint32(len(s)))
 			w.page = append(w.page, s...)
-			w.starts = append(w.starts, uint32(len(w.page)))
+			w.starts = buf.Append(w.starts, uint32(len(w.page)))
 			w.slots[i] = strSlot{tag, int32(len(w.starts) - 1)}
 			if w.n++; 2*w.n > len(w.slots) {
 				w.grow()
@@ -584,7 +585,7 @@ func (w *plainStringWriter) add(a arrow.Array, lo, hi int) {
 			w.esc = appendEscaped(w.esc[:0], s)
 			s = w.esc
 		}
-		w.page = binary.LittleEndian.AppendUint32(w.page, uint32(len(s)))
+		w.page = binary.LittleEndian.AppendUint32(buf.Reserve(w.page, 4+len(s)), uint32(len(s)))
 		w.page = append(w.page, s...)
 		switch {
 		case !w.has:

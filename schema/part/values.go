@@ -10,6 +10,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
+	"github.com/kdf-tools/kdf/internal/buf"
 	"github.com/parquet-go/parquet-go/encoding/delta"
 	"github.com/parquet-go/parquet-go/encoding/rle"
 	"github.com/parquet-go/parquet-go/format"
@@ -199,7 +200,7 @@ type fixedWriter[T number] struct {
 var deltaEncoding delta.BinaryPackedEncoding
 
 func (w *fixedWriter[T]) add(a arrow.Array, lo, hi int) {
-	w.vals = append(w.vals, arrowValues[T](a)[lo:hi]...)
+	w.vals = buf.Append(w.vals, arrowValues[T](a)[lo:hi]...)
 }
 
 func (w *fixedWriter[T]) size() int { return len(w.vals) * int(unsafe.Sizeof(T(0))) }
