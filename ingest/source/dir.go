@@ -12,7 +12,7 @@ import (
 )
 
 // walkDirSource walks a directory source in one pass. Each directory's
-// listing is read whole (os.ReadDir sorts it), so its metadata files are
+// listing is read whole and sorted, so its metadata files are
 // loaded before any of its entries is delivered, whatever their names;
 // metadata of ancestors is already loaded. That is all attribution
 // needs, so directories, unlike archives, need no second pass.
@@ -21,20 +21,21 @@ func (w *walker) walkDirSource(root string) error {
 }
 
 func (w *walker) walkDir(ix *index, osDir, rel string) error {
-	ents, err := os.ReadDir(osDir)
+	ls, err := readListing(osDir)
 	if err != nil {
-		// ReadDir returns what it could read; report and go on with that.
+		// readListing returns what it could read; report and go on with that.
 		perr := problem(ix.source, rel, ingest.ReasonUnreadable, err, "cannot list this directory: its unlisted files are skipped; check its permissions")
 		if err := w.report(perr, KindOther); err != nil {
 			return err
 		}
 	}
-	w.loadDirMeta(ix, osDir, rel, ents)
+	w.loadDirMeta(ix, osDir, rel, ls)
 	if sc := ix.scopes[rel]; sc != nil && sc.manifest != nil {
 		defer sc.manifest.close() // once the directory is walked, or the walk stops inside it
 	}
-	for _, de := range ents {
-		if err := w.dirEntry(ix, osDir, rel, de); err != nil {
+	for k := range ls.len() {
+		name, t := ls.entry(k)
+		if err := w.dirEntry(ix, osDir, rel, name, t); err != nil {
 			return err
 		}
 	}
@@ -44,10 +45,9 @@ func (w *walker) walkDir(ix *index, osDir, rel string) error {
 // dirEntry delivers or reports one directory entry. Links are never
 // followed: a link can point outside the campaign, or at a file already
 // counted, and either would break "every input exactly once".
-func (w *walker) dirEntry(ix *index, osDir, rel string, de fs.DirEntry) error {
-	name, escaped := escapeName(de.Name())
-	p, osPath := joinPath(rel, name), filepath.Join(osDir, de.Name())
-	t := de.Type()
+func (w *walker) dirEntry(ix *index, osDir, rel, osName string, t fs.FileMode) error {
+	name, escaped := escapeName(osName)
+	p, osPath := joinPath(rel, name), filepath.Join(osDir, osName)
 	switch {
 	case t.IsDir():
 		return w.walkDir(ix, osPath, p)
@@ -59,7 +59,7 @@ func (w *walker) dirEntry(ix *index, osDir, rel string, de fs.DirEntry) error {
 		ix.resolve(p)
 		return w.report(problem(ix.source, p, ingest.ReasonSpecial, nil, "%s: not read", specialName(t)), KindOther)
 	}
-	info, err := de.Info()
+	info, err := os.Lstat(osPath)
 	if err != nil {
 		return w.report(problem(ix.source, p, ingest.ReasonUnreadable, err, "cannot stat the file: skipped; check its permissions"), KindOther)
 	}
@@ -128,24 +128,25 @@ func childIndex(parent *index, osPath, p string) *index {
 // loadDirMeta loads the metadata files among one directory's entries.
 // Snapshots are only stat'ed (they are read from disk when the caller
 // opens them); manifests are read and parsed now.
-func (w *walker) loadDirMeta(ix *index, osDir, rel string, ents []fs.DirEntry) {
-	for _, de := range ents {
-		name, _ := escapeName(de.Name())
-		p, osPath := joinPath(rel, name), filepath.Join(osDir, de.Name())
+func (w *walker) loadDirMeta(ix *index, osDir, rel string, ls *listing) {
+	for i := range ls.len() {
+		osName, t := ls.entry(i)
+		name, _ := escapeName(osName)
+		p, osPath := joinPath(rel, name), filepath.Join(osDir, osName)
 		k := classifyName(p, w.opt.BufferSuffixes)
 		switch {
-		case de.IsDir() && name == "btf":
+		case t.IsDir() && name == "btf":
 			w.loadBTFDir(ix, osPath, p)
 			continue
-		case !de.Type().IsRegular():
+		case !t.IsRegular():
 			continue
 		case k == KindBTF || k == KindVmlinux:
-			w.loadDirTypes(ix, p, osPath, de)
+			w.loadDirTypes(ix, p, osPath, lstatInfo(osPath))
 			continue
 		case k != KindKallsyms && k != KindSystemMap && k != KindManifest:
 			continue
 		}
-		info, err := de.Info()
+		info, err := os.Lstat(osPath)
 		if err != nil {
 			ix.meta[p] = &metaFile{err: problem(ix.source, p, ingest.ReasonUnreadable, err, "cannot stat the file: skipped; check its permissions")}
 			continue
@@ -205,15 +206,16 @@ func (w *walker) leaveDir(ix *index, rel string) error {
 // reportUnused reports manifest lines that named no file met.
 func (w *walker) reportUnused(m *manifest, note string) error {
 	unused := m.unused()
-	for i, e := range unused {
+	for i, k := range unused {
+		line := m.entries[k].line
 		perr := problem(m.source, m.path, ingest.ReasonUnknownFile, nil,
-			"names file %q, which the source does not contain%s: line unused; add the file or remove the line", e.file, note)
+			"names file %q, which the source does not contain%s: line unused; add the file or remove the line", m.file(k), note)
 		if i == maxManifestProblems {
 			perr = problem(m.source, m.path, ingest.ReasonTooManyProblems, nil,
 				"%d more lines from line %d on name files the source does not contain%s (the first %d are listed): fix or regenerate the manifest",
-				len(unused)-i, e.line, note, maxManifestProblems)
+				len(unused)-i, line, note, maxManifestProblems)
 		}
-		perr.Line = e.line
+		perr.Line = line
 		if err := w.report(perr, KindManifest); err != nil || i == maxManifestProblems {
 			return err
 		}

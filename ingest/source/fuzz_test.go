@@ -76,21 +76,25 @@ func FuzzManifest(f *testing.F) {
 			}
 		}
 		seen := map[string]bool{}
-		for _, e := range m.entries {
-			if e.file == "" || strings.HasPrefix(e.file, "/") || e.file == ".." || strings.HasPrefix(e.file, "../") {
-				t.Errorf("line %d: file %q escapes", e.line, e.file)
+		for i, e := range m.entries {
+			file, attrs := m.file(i), m.attrs[i]
+			if file == "" || strings.HasPrefix(file, "/") || file == ".." || strings.HasPrefix(file, "../") {
+				t.Errorf("line %d: file %q escapes", e.line, file)
 			}
-			if seen[e.file] {
-				t.Errorf("file %q twice", e.file)
+			if seen[file] {
+				t.Errorf("file %q twice", file)
 			}
-			seen[e.file] = true
-			if _, ok := e.attrs[AttrFile]; ok {
+			seen[file] = true
+			if j, ok := m.byFile.lookup(m, file); !ok || j != i {
+				t.Errorf("line %d: file %q found at entry %d, %v", e.line, file, j, ok)
+			}
+			if _, ok := attrs[AttrFile]; ok {
 				t.Errorf("line %d: file kept as an attribute", e.line)
 			}
-			if len(e.attrs) >= opt.MaxAttrs {
-				t.Errorf("line %d: %d attributes and a file, above the bound of %d keys", e.line, len(e.attrs), opt.MaxAttrs)
+			if len(attrs) >= opt.MaxAttrs {
+				t.Errorf("line %d: %d attributes and a file, above the bound of %d keys", e.line, len(attrs), opt.MaxAttrs)
 			}
-			for k, v := range e.attrs {
+			for k, v := range attrs {
 				if len(k) > MaxAttrKey || int64(len(v)) > opt.MaxAttrValue {
 					t.Errorf("line %d: attribute %q of %d bytes kept", e.line, truncate(k, 40), len(v))
 				}
@@ -124,9 +128,9 @@ func checkLazy(t *testing.T, data []byte, opt Options, eager *manifest) {
 	}
 	for i, e := range lazy.entries {
 		want := eager.entries[i]
-		la, err := e.lineAttrs()
-		if err != nil || e.line != want.line || e.file != want.file || !maps.Equal(la.attrs, want.attrs) {
-			t.Fatalf("line %d %q read again: %v, %v; in memory line %d %q: %v", e.line, e.file, la.attrs, err, want.line, want.file, want.attrs)
+		la, err := lazy.lineAttrs(i)
+		if err != nil || e.line != want.line || lazy.file(i) != eager.file(i) || !maps.Equal(la.attrs, eager.attrs[i]) {
+			t.Fatalf("line %d %q read again: %v, %v; in memory line %d %q: %v", e.line, lazy.file(i), la.attrs, err, want.line, eager.file(i), eager.attrs[i])
 		}
 	}
 }

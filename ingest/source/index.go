@@ -137,7 +137,11 @@ func (ix *index) resolve(p string) (ks, sm *Snapshot, a Attrs, from []lineAttrs,
 	if d := dirOf(p); d != "" {
 		pathAttrs(a, strings.Split(d, "/"))
 	}
-	var deepest [8]*manifestEntry
+	type line struct {
+		m *manifest
+		i int
+	}
+	var deepest [8]line
 	lines := deepest[:0] // the lines naming p, deepest manifest first
 	for d := dirOf(p); ; d = dirOf(d) {
 		if sc := ix.scopes[d]; sc != nil && sc.manifest != nil {
@@ -145,21 +149,21 @@ func (ix *index) resolve(p string) (ks, sm *Snapshot, a Attrs, from []lineAttrs,
 			if d != "" {
 				rel = p[len(d)+1:]
 			}
-			if e := sc.manifest.byFile[rel]; e != nil {
-				lines = append(lines, e)
+			if i, ok := sc.manifest.byFile.lookup(sc.manifest, rel); ok {
+				lines = append(lines, line{sc.manifest, i})
 			}
 		}
 		if d == "" {
 			break
 		}
 	}
-	for _, e := range slices.Backward(lines) {
-		e.used = true
-		la, rerr := e.lineAttrs()
+	for _, l := range slices.Backward(lines) {
+		l.m.entries[l.i].used = true
+		la, rerr := l.m.lineAttrs(l.i)
 		if rerr != nil {
 			err = problem(ix.source, p, ingest.ReasonChanged, rerr,
 				"its line %d in %s could not be read again (the manifest changed or was removed while the walk read it): its attributes are unknown, so it is skipped; ingest again",
-				e.line, e.m.path)
+				la.line, l.m.path)
 			continue
 		}
 		for k, v := range la.attrs {
@@ -227,12 +231,13 @@ func (ix *index) lost(k Kind, p string) *Error {
 		"%s not read: the archive's metadata files exceed their cap in all; split the archive or raise the cap (kdf ingest --max-archive-meta, Options.MaxMetaTotal)", k)
 }
 
-// unused returns the lines of m that named no file met in the source.
-func (m *manifest) unused() []*manifestEntry {
-	var out []*manifestEntry
-	for _, e := range m.entries {
+// unused returns the entries of m whose lines named no file met in
+// the source.
+func (m *manifest) unused() []int {
+	var out []int
+	for i, e := range m.entries {
 		if !e.used {
-			out = append(out, e)
+			out = append(out, i)
 		}
 	}
 	return out

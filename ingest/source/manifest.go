@@ -22,8 +22,16 @@ type manifest struct {
 	dir          string // the manifest's directory inside the source
 	opt          Options
 	held         int64 // bytes of the lines kept as entries
-	entries      []*manifestEntry
-	byFile       map[string]*manifestEntry // the entry in force for each file named
+	// entries are the usable lines, in line order; once the manifest
+	// is read, only those in force. They, the names of their files and
+	// the index by name hold no pointers: a directory of a million
+	// programs has a manifest of a million lines, which the collector
+	// would otherwise trace at every cycle while the directory is
+	// walked.
+	entries []manifestEntry
+	names   []byte    // the files the entries name, one after another
+	attrs   []Attrs   // each entry's attributes; nil in a lazy manifest
+	byFile  fileIndex // the entry in force for each file named
 	// f is the manifest file of a directory source, from which each
 	// entry's line is read again when a file of its name is resolved
 	// (lazy); nil once closed.
@@ -38,14 +46,24 @@ type manifest struct {
 
 // manifestEntry is one usable line.
 type manifestEntry struct {
-	line  int
-	file  string // clean, relative to the manifest's directory
-	attrs Attrs  // every key but "file"; nil in a lazy manifest
-	at    int64  // a lazy manifest's line: its offset in the file
-	size  int64  // and its length
-	m     *manifest
-	used  bool // a file of this name was met in the source
-	gone  bool // a later line names the same file
+	line      int
+	name, end int   // the file it names is names[name:end]: clean, relative to the manifest's directory
+	at        int64 // a lazy manifest's line: its offset in the file
+	size      int64 // and its length
+	used      bool  // a file of this name was met in the source
+	gone      bool  // a later line names the same file
+}
+
+// file returns the file entry i names.
+func (m *manifest) file(i int) string {
+	e := &m.entries[i]
+	return string(m.names[e.name:e.end])
+}
+
+// parsedLine is one line as parseLine reads it.
+type parsedLine struct {
+	file  string
+	attrs Attrs // every key but "file"; nil in a lazy manifest
 }
 
 // parseManifest reads a manifest line by line; it fails only when r
@@ -84,7 +102,6 @@ var bom = []byte("\xef\xbb\xbf")
 func readManifest(m *manifest, r io.Reader) (*manifest, error) {
 	opt := m.opt
 	lines := newLineReader(r, opt.MaxManifestLine)
-	m.byFile = map[string]*manifestEntry{}
 	for n := 1; ; n++ {
 		line, size, err := lines.next()
 		switch {
@@ -106,24 +123,29 @@ func readManifest(m *manifest, r io.Reader) (*manifest, error) {
 		if len(line) == 0 {
 			continue
 		}
-		e := m.parseLine(line, n)
-		if e == nil {
+		x := m.parseLine(line, n)
+		if x == nil {
 			continue
 		}
+		e := manifestEntry{line: n, name: len(m.names)}
+		m.names = append(m.names, x.file...)
+		e.end = len(m.names)
 		if m.lazy {
-			e.attrs, e.at, e.size = nil, lines.off, size
-		}
-		if old := m.byFile[e.file]; old != nil {
-			m.report(old.line, ingest.ReasonDuplicateFile, nil,
-				"names file %q again on line %d: line %d is ignored, line %d is used; keep one line per file",
-				e.file, n, old.line, n)
-			old.gone = true
-		}
-		m.byFile[e.file] = e
-		m.entries = append(m.entries, e)
-		if !m.lazy {
+			e.at, e.size = lines.off, size
+		} else {
+			m.attrs = append(m.attrs, x.attrs)
 			m.held += int64(len(line))
 		}
+		slot, found := m.byFile.find(m, x.file)
+		if found {
+			old := &m.entries[m.byFile.slots[slot]-1]
+			m.report(old.line, ingest.ReasonDuplicateFile, nil,
+				"names file %q again on line %d: line %d is ignored, line %d is used; keep one line per file",
+				x.file, n, old.line, n)
+			old.gone = true
+		}
+		m.entries = append(m.entries, e)
+		m.byFile.put(m, slot, found)
 	}
 }
 
@@ -139,13 +161,15 @@ type lineAttrs struct {
 // no longer reads as it did when the manifest was loaded.
 var errManifestChanged = errors.New("the line no longer names this file")
 
-// lineAttrs returns the attributes of e's line: as parsed at load, or,
-// in a lazy manifest, read again from the file and parsed. The line's
-// problems were reported at load, so they are not reported again.
-func (e *manifestEntry) lineAttrs() (lineAttrs, error) {
-	m := e.m
-	la := lineAttrs{manifest: m.path, line: e.line, attrs: e.attrs}
+// lineAttrs returns the attributes of entry i's line: as parsed at
+// load, or, in a lazy manifest, read again from the file and parsed.
+// The line's problems were reported at load, so they are not reported
+// again.
+func (m *manifest) lineAttrs(i int) (lineAttrs, error) {
+	e := &m.entries[i]
+	la := lineAttrs{manifest: m.path, line: e.line}
 	if !m.lazy {
+		la.attrs = m.attrs[i]
 		return la, nil
 	}
 	if m.f == nil {
@@ -161,7 +185,7 @@ func (e *manifestEntry) lineAttrs() (lineAttrs, error) {
 	}
 	quiet := manifest{source: m.source, path: m.path, opt: m.opt}
 	x := quiet.parseLine(bytes.TrimSpace(line), e.line)
-	if x == nil || x.file != e.file {
+	if x == nil || x.file != string(m.names[e.name:e.end]) {
 		return la, errManifestChanged
 	}
 	la.attrs = x.attrs
@@ -171,7 +195,7 @@ func (e *manifestEntry) lineAttrs() (lineAttrs, error) {
 // summarize ends the manifest: the lines replaced by later ones go, and
 // the problems past maxManifestProblems are reported as one.
 func (m *manifest) summarize() {
-	m.entries = compact(m.entries)
+	m.compact()
 	if m.unlisted > 0 {
 		e := problem(m.source, m.path, ingest.ReasonTooManyProblems, nil,
 			"%d more problems from line %d on are not listed one by one (the first %d are): fix or regenerate the manifest",
@@ -187,15 +211,26 @@ func (m *manifest) summarize() {
 // not an Error and a reject each.
 const maxManifestProblems = 100
 
-func compact(es []*manifestEntry) []*manifestEntry {
-	out := es[:0]
-	for _, e := range es {
-		if !e.gone {
-			out = append(out, e)
+// compact drops the entries a later line replaced, and indexes the rest
+// again.
+func (m *manifest) compact() {
+	out := 0
+	for i, e := range m.entries {
+		if e.gone {
+			continue
 		}
+		m.entries[out] = e
+		if m.attrs != nil {
+			m.attrs[out] = m.attrs[i]
+		}
+		out++
 	}
-	clear(es[len(out):])
-	return out
+	m.entries = m.entries[:out]
+	if m.attrs != nil {
+		clear(m.attrs[out:])
+		m.attrs = m.attrs[:out]
+	}
+	m.byFile.rebuild(m)
 }
 
 func (m *manifest) report(line int, r ingest.Reason, err error, format string, args ...any) {
@@ -212,7 +247,7 @@ func (m *manifest) report(line int, r ingest.Reason, err error, format string, a
 }
 
 // parseLine turns one line into an entry, or reports why it cannot.
-func (m *manifest) parseLine(line []byte, n int) *manifestEntry {
+func (m *manifest) parseLine(line []byte, n int) *parsedLine {
 	kvs, err := parseObject(line)
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		err = errors.New("the line ends inside the object")
@@ -227,7 +262,7 @@ func (m *manifest) parseLine(line []byte, n int) *manifestEntry {
 			len(kvs), m.opt.MaxAttrs)
 		return nil
 	}
-	e := &manifestEntry{line: n, m: m}
+	e := &parsedLine{}
 	if !m.lazy {
 		e.attrs = make(Attrs, len(kvs))
 	}

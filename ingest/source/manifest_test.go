@@ -54,12 +54,12 @@ func TestParseManifest(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			m := mustParseManifest(t, c.in, "src", "dir/manifest.jsonl")
 			var got []string
-			for _, e := range m.entries {
+			for i, e := range m.entries {
 				var kv []string
-				for _, k := range slices.Sorted(maps.Keys(e.attrs)) {
-					kv = append(kv, k+"="+e.attrs[k])
+				for _, k := range slices.Sorted(maps.Keys(m.attrs[i])) {
+					kv = append(kv, k+"="+m.attrs[i][k])
 				}
-				got = append(got, fmt.Sprintf("%d %s %s", e.line, e.file, strings.Join(kv, ",")))
+				got = append(got, fmt.Sprintf("%d %s %s", e.line, m.file(i), strings.Join(kv, ",")))
 			}
 			if !slices.Equal(got, c.entries) {
 				t.Errorf("entries\n got %q\nwant %q", got, c.entries)
@@ -93,7 +93,7 @@ func TestManifestLineStreamed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(m.entries) != 1 || m.entries[0].file != "b" || len(m.problems) != 1 {
+	if len(m.entries) != 1 || m.file(0) != "b" || len(m.problems) != 1 {
 		t.Fatalf("entries %v, problems %v", m.entries, m.problems)
 	}
 	for _, want := range []string{"line 1", "manifest_too_large", "a line of 268435476 bytes", "--max-manifest-line"} {
@@ -226,14 +226,17 @@ func TestLazyManifest(t *testing.T) {
 	if len(lazy.entries) != len(eager.entries) || len(lazy.entries) != 3 {
 		t.Fatalf("%d entries, want %d", len(lazy.entries), len(eager.entries))
 	}
+	if lazy.attrs != nil {
+		t.Errorf("a lazy manifest holds attributes: %v", lazy.attrs)
+	}
 	for i, e := range lazy.entries {
 		want := eager.entries[i]
-		if e.attrs != nil || e.file != want.file || e.line != want.line {
-			t.Errorf("entry %d: line %d %q holding %v; want line %d %q holding nothing", i, e.line, e.file, e.attrs, want.line, want.file)
+		if lazy.file(i) != eager.file(i) || e.line != want.line {
+			t.Errorf("entry %d: line %d %q; want line %d %q", i, e.line, lazy.file(i), want.line, eager.file(i))
 		}
-		la, err := e.lineAttrs()
-		if err != nil || !maps.Equal(la.attrs, want.attrs) || la.line != want.line || la.manifest != "boot=1/manifest.jsonl" {
-			t.Errorf("%s read again: %+v, %v; want %v", e.file, la, err, want.attrs)
+		la, err := lazy.lineAttrs(i)
+		if err != nil || !maps.Equal(la.attrs, eager.attrs[i]) || la.line != want.line || la.manifest != "boot=1/manifest.jsonl" {
+			t.Errorf("%s read again: %+v, %v; want %v", lazy.file(i), la, err, eager.attrs[i])
 		}
 	}
 
@@ -242,19 +245,19 @@ func TestLazyManifest(t *testing.T) {
 	if err := os.WriteFile(p, []byte(`{"file":"x.kcdf","vm":"vm-9","exec_ns":1}`+"\n"+text), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for _, e := range lazy.entries {
-		if la, err := e.lineAttrs(); err == nil {
-			t.Errorf("%s: read %v from a changed manifest", e.file, la.attrs)
+	for i := range lazy.entries {
+		if la, err := lazy.lineAttrs(i); err == nil {
+			t.Errorf("%s: read %v from a changed manifest", lazy.file(i), la.attrs)
 		}
 	}
 	if err := os.WriteFile(p, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := lazy.entries[0].lineAttrs(); err == nil {
+	if _, err := lazy.lineAttrs(0); err == nil {
 		t.Error("a line read from an emptied manifest")
 	}
 	lazy.close()
-	if _, err := lazy.entries[0].lineAttrs(); !errors.Is(err, os.ErrClosed) {
+	if _, err := lazy.lineAttrs(0); !errors.Is(err, os.ErrClosed) {
 		t.Errorf("read from a closed manifest: %v", err)
 	}
 }
