@@ -118,6 +118,9 @@ func (o *ingestOptions) run(ctx context.Context, e *env, args []string) error {
 	if sum != nil {
 		warnSummary(e.stderr, sum)
 	}
+	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+		return errors.New("interrupted: what was committed stays in the dataset; the same command again skips it and ingests the rest")
+	}
 	if err != nil {
 		return err
 	}

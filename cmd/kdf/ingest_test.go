@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"cmp"
+	"context"
 	"encoding/json"
 	"errors"
 	"os"
@@ -224,6 +225,22 @@ func TestIngestOutcome(t *testing.T) {
 		if code != c.code || strings.Count(all.String(), "\n") != min(1, len(c.stderr)) || !strings.Contains(all.String(), c.stderr) {
 			t.Errorf("ingest %s: exit %d, stderr %q; want %d, %q", filepath.Base(c.source), code, all.String(), c.code, c.stderr)
 		}
+	}
+}
+
+// TestIngestInterrupted: an ingest stopped by a signal says so, and
+// what to do, instead of Go's "context canceled"; and it fails.
+func TestIngestInterrupted(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src")
+	must(t, seedsession.Write(src, "eight_args_c"))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // the signal came before the first input
+	var out, errb bytes.Buffer
+	err := run(ctx, []string{"ingest", src, "-o", filepath.Join(dir, "ds")}, &out, &errb)
+	var all bytes.Buffer
+	if code := exitCode(err, &all); code != exitError || !strings.Contains(all.String(), "kdf: interrupted: what was committed stays in the dataset") {
+		t.Errorf("exit %d, stderr %q", code, all.String())
 	}
 }
 
