@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/kdf-tools/kdf/ingest/source"
+	"github.com/kdf-tools/kdf/internal/buf"
 	"github.com/kdf-tools/kdf/schema"
 	"github.com/kdf-tools/kdf/schema/dataset"
 	"github.com/kdf-tools/kdf/schema/part"
@@ -65,7 +66,7 @@ func (wk *worker) addRun(j *job, k key, sha string, runID int64, t *tables, ts *
 		r.problems = some(problem)
 	}
 	g := wk.g
-	g.runs = append(g.runs, r)
+	g.runs = buf.Append(g.runs, r)
 	wk.settle(j, heldInput{run: true, sha: digestOf(sha), bytes: j.size, mtimeNS: r.mtimeNS.vOr(-1),
 		symbolized: r.kallsyms.ok || r.systemMap.ok, typed: r.typeSource.ok})
 	g.records += st.Records
