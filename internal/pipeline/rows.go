@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"maps"
 	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -164,8 +163,9 @@ func buildRuns(mem memory.Allocator, campaign string, rows []runRow) arrow.Recor
 	optI64("exec_ns", func(r *runRow) opt[int64] { return r.execNS })
 	optI64("baseline_ns", func(r *runRow) opt[int64] { return r.baselineNS })
 	attrs := f.get("attrs").(*array.MapBuilder)
+	var keys []string
 	for i := range rows {
-		appendMap(attrs, rows[i].attrs)
+		keys = appendMap(attrs, rows[i].attrs, keys)
 	}
 	return b.NewRecordBatch()
 }
@@ -221,12 +221,18 @@ func appendOpt[T any](b appender[T], v opt[T]) {
 }
 
 // appendMap appends a string map with its keys sorted, so that equal
-// maps are equal rows.
-func appendMap(b *array.MapBuilder, m map[string]string) {
+// maps are equal rows; keys is scratch, returned for the next call.
+func appendMap(b *array.MapBuilder, m map[string]string, keys []string) []string {
 	b.Append(true)
 	kb, ib := b.KeyBuilder().(*array.StringBuilder), b.ItemBuilder().(*array.StringBuilder)
-	for _, k := range slices.Sorted(maps.Keys(m)) {
+	keys = keys[:0]
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
 		kb.Append(k)
 		ib.Append(m[k])
 	}
+	return keys
 }
