@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+
+	"github.com/kdf-tools/kdf/ingest"
 )
 
 func TestParseManifest(t *testing.T) {
@@ -259,5 +261,55 @@ func TestLazyManifest(t *testing.T) {
 	lazy.close()
 	if _, err := lazy.lineAttrs(0); !errors.Is(err, os.ErrClosed) {
 		t.Errorf("read from a closed manifest: %v", err)
+	}
+}
+
+// TestManifestIndex: in a manifest of thousands of lines, past the name
+// table's growths, every file is found at the last line naming it, a
+// name that no line gives is not found, and the lines replaced are
+// reported.
+func TestManifestIndex(t *testing.T) {
+	var b strings.Builder
+	const files = 5000
+	last := map[string]int{}
+	n := 0
+	for i := range files {
+		name := fmt.Sprintf("boot=%d/prog-%06d.kcdf", i%7, i)
+		n++
+		fmt.Fprintf(&b, "{\"file\":%q,\"i\":%d}\n", name, i)
+		last[name] = n
+		if i%10 == 3 || i%10 == 7 { // named again further on, some three times
+			j := i / 2
+			if i%10 == 7 {
+				j = (i - 4) / 2
+			}
+			n++
+			fmt.Fprintf(&b, "{\"file\":%q,\"again\":true}\n", fmt.Sprintf("boot=%d/prog-%06d.kcdf", j%7, j))
+			last[fmt.Sprintf("boot=%d/prog-%06d.kcdf", j%7, j)] = n
+		}
+	}
+	m := mustParseManifest(t, b.String(), "src", "manifest.jsonl")
+	if len(m.entries) != len(last) {
+		t.Fatalf("%d entries for %d files", len(m.entries), len(last))
+	}
+	for name, line := range last {
+		i, ok := m.byFile.lookup(m, name)
+		if !ok || m.entries[i].line != line || m.file(i) != name {
+			t.Fatalf("%s: entry %d (found %v), want line %d", name, i, ok, line)
+		}
+	}
+	for _, name := range []string{"", "prog-000001.kcdf", "boot=0/prog-000001.kcdf", "boot=1/prog-000001.kcdfx"} {
+		if i, ok := m.byFile.lookup(m, name); ok {
+			t.Errorf("%q found at entry %d", name, i)
+		}
+	}
+	dups := 0
+	for _, p := range m.problems {
+		if p.Reason == ingest.ReasonDuplicateFile {
+			dups++
+		}
+	}
+	if want := n - len(last); dups+m.unlisted != want {
+		t.Errorf("%d replaced lines reported, %d counted; want %d", dups, m.unlisted, want)
 	}
 }
