@@ -30,12 +30,25 @@ func classifyName(name string, suffixes []string) Kind {
 	if k, _ := typesFile(name); k != KindOther {
 		return k
 	}
-	for _, s := range suffixes {
-		if strings.HasSuffix(base, s) && len(base) > len(s) {
-			return KindBuffer
-		}
+	if BufferName(base, suffixes) {
+		return KindBuffer
 	}
 	return KindOther
+}
+
+// BufferName reports whether a base name makes a file a raw buffer:
+// it ends in one of suffixes (Options.BufferSuffixes; nil means
+// DefaultBufferSuffixes) and has more than the suffix.
+func BufferName(base string, suffixes []string) bool {
+	if suffixes == nil {
+		suffixes = DefaultBufferSuffixes
+	}
+	for _, s := range suffixes {
+		if strings.HasSuffix(base, s) && len(base) > len(s) {
+			return true
+		}
+	}
+	return false
 }
 
 // The words of a raw buffer the sniff looks at (docs/FORMAT.md, "The

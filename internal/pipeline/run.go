@@ -172,7 +172,7 @@ func Run(ctx context.Context, cfg Config, prog *Progress) (*Summary, error) {
 		return nil, err
 	}
 	if prog.Estimate {
-		go prog.TotalBytes.Store(estimateBytes(cfg.Sources))
+		go prog.TotalBytes.Store(estimateBytes(cfg.Sources, cfg.Source.BufferSuffixes))
 	}
 	err = in.run(ctx)
 	if err == nil {
