@@ -27,6 +27,12 @@ type shape struct {
 // The shape whose speed the others are measured against.
 const hugeCase = "100,000-record buffers"
 
+// hugeQuarter is the huge buffers at a quarter of the records. Beside
+// hugeCase it splits what an ingest pays once (each worker filling its
+// columns, pages and tables to their working size) from what each
+// record costs; it is not one of the comparison's cases.
+const hugeQuarter = "100,000-record buffers, a quarter of the records"
+
 // smallTarget is the project's target: ingest of small buffers at least
 // this share of the records/s of huge ones.
 const smallTarget = 0.8
@@ -38,9 +44,10 @@ const smallTarget = 0.8
 func smallShapes(records, inputs, inputRounds int) []shape {
 	var out []shape
 	if records > 0 {
-		n := fmt.Sprint(records)
+		n, q := fmt.Sprint(records), fmt.Sprint(records/4)
 		out = append(out,
 			shape{name: hugeCase, key: "huge-" + n, genArgs: []string{"--records", n, "--records-per-buffer", "100000"}},
+			shape{name: hugeQuarter, key: "huge-" + q, genArgs: []string{"--records", q, "--records-per-buffer", "100000"}},
 			shape{name: "370-record buffers", key: "370-" + n, genArgs: []string{"--records", n, "--records-per-buffer", "370"}},
 			shape{name: "realistic mix", key: "realistic-" + n, genArgs: []string{"--records", n, "--size-dist", "realistic"}})
 	}
@@ -104,7 +111,7 @@ const speedupTarget = 3.0
 // nil if it was not measured.
 func (b *bench) smallCases() (cases []*result, huge *result) {
 	for _, r := range b.results {
-		if r.Case == "" || r.Name != ingestName {
+		if r.Case == "" || r.Case == hugeQuarter || r.Name != ingestName {
 			continue
 		}
 		cases = append(cases, r)
@@ -149,6 +156,51 @@ func (b *bench) printSmall(w io.Writer) {
 	tw.Flush()
 	fmt.Fprintln(w, "per-input overhead: the median run's seconds beyond what its records cost at the huge buffers' records/s, per input; as records: that time at the same rate")
 	b.printBaseline(w)
+	b.printSplit(w)
+}
+
+// printSplit splits the huge buffers' time into what each record costs
+// and what an ingest pays once, from their runs at all the records and
+// at a quarter of them, for kdf and the baseline.
+func (b *bench) printSplit(w io.Writer) {
+	type row struct {
+		name        string
+		full, quart *result
+	}
+	var rows []row
+	for _, name := range []string{ingestName, baselineName} {
+		var full, quart *result
+		for _, r := range b.results {
+			switch {
+			case r.Name != name || len(r.Seconds) == 0:
+			case r.Case == hugeCase:
+				full = r
+			case r.Case == hugeQuarter:
+				quart = r
+			}
+		}
+		if full != nil && quart != nil && full.Records > quart.Records {
+			rows = append(rows, row{name, full, quart})
+		}
+	}
+	if len(rows) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\nhuge buffers at %d and %d records: per million records, and paid once, in seconds (CPU seconds)\n", rows[0].full.Records, rows[0].quart.Records)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "kdf\tper 1M records\tonce\tpeak RSS MiB, all / a quarter\t")
+	for _, r := range rows {
+		per, once := split(r.full.Records, r.quart.Records, r.full.median(), r.quart.median())
+		cpuPer, cpuOnce := split(r.full.Records, r.quart.Records, median(r.full.CPUSeconds), median(r.quart.CPUSeconds))
+		fmt.Fprintf(tw, "%s\t%.3f (%.3f)\t%.2f (%.2f)\t%d / %d\t\n", r.name, per, cpuPer, once, cpuOnce, median64(r.full.PeakRSS)>>20, median64(r.quart.PeakRSS)>>20)
+	}
+	tw.Flush()
+}
+
+// split solves t = once + per*records/1e6 for two runs.
+func split(records, fewer int64, t, tFewer float64) (per, once float64) {
+	per = (t - tFewer) / (float64(records-fewer) / 1e6)
+	return per, t - per*float64(records)/1e6
 }
 
 // baselineOf returns the baseline's result of r's case, nil if none.
