@@ -468,8 +468,7 @@ func (w *dictStringWriter) index(s []byte) int32 {
 				w.esc = appendEscaped(w.esc[:0], s)
 				return w.index(w.esc)
 			}
-			w.page = binary.LittleEndian.AppendUint32(buf.Reserve(w.page, 4+len(s)), uint32(len(s)))
-			w.page = append(w.page, s...)
+			w.page = appendByteArray(w.page, s)
 			w.starts = buf.Append(w.starts, uint32(len(w.page)))
 			w.slots[i] = strSlot{tag, int32(len(w.starts) - 1)}
 			if w.n++; 2*w.n > len(w.slots) {
@@ -585,8 +584,7 @@ func (w *plainStringWriter) add(a arrow.Array, lo, hi int) {
 			w.esc = appendEscaped(w.esc[:0], s)
 			s = w.esc
 		}
-		w.page = binary.LittleEndian.AppendUint32(buf.Reserve(w.page, 4+len(s)), uint32(len(s)))
-		w.page = append(w.page, s...)
+		w.page = appendByteArray(w.page, s)
 		switch {
 		case !w.has:
 			w.lo, w.hi, w.has = append(w.lo[:0], s...), append(w.hi[:0], s...), true

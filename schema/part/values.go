@@ -199,6 +199,13 @@ type fixedWriter[T number] struct {
 
 var deltaEncoding delta.BinaryPackedEncoding
 
+// appendByteArray appends a BYTE_ARRAY value as PLAIN has it: its
+// length in 4 bytes, then its bytes.
+func appendByteArray(dst, s []byte) []byte {
+	dst = binary.LittleEndian.AppendUint32(buf.Reserve(dst, 4+len(s)), uint32(len(s)))
+	return append(dst, s...)
+}
+
 func (w *fixedWriter[T]) add(a arrow.Array, lo, hi int) {
 	w.vals = buf.Append(w.vals, arrowValues[T](a)[lo:hi]...)
 }
