@@ -53,10 +53,9 @@ func (c *callCols) add(runID int64, syms symbolCols, names *runNames, call *pair
 		delete(c.preRets, call.ID)
 	}
 	c.pre, c.hasPre = append(c.pre, pre), append(c.hasPre, hasPre)
-	if n := len(call.Args); n > cap(c.args)-len(c.args) {
-		c.args, c.sizes = buf.Reserve(c.args, n), buf.Reserve(c.sizes, n)
-		c.argIdx, c.argValues = buf.Reserve(c.argIdx, n), buf.Reserve(c.argValues, n)
-	}
+	n := len(call.Args)
+	c.args, c.sizes = buf.Reserve(c.args, n), buf.Reserve(c.sizes, n)
+	c.argIdx, c.argValues = buf.Reserve(c.argIdx, n), buf.Reserve(c.argValues, n)
 	for _, a := range call.Args {
 		c.args, c.sizes = append(c.args, a.Values[0]), append(c.sizes, a.Size)
 		c.argIdx, c.argValues = append(c.argIdx, a.Idx), append(c.argValues, int32(len(a.Values)))
