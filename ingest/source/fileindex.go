@@ -34,7 +34,7 @@ func (x *fileIndex) find(m *manifest, name string) (int, bool) {
 		if e == 0 {
 			return i, false
 		}
-		if en := &m.entries[e-1]; string(m.names[en.name:en.end]) == name {
+		if string(m.fileOf(&m.entries[e-1])) == name {
 			return i, true
 		}
 	}
@@ -55,7 +55,7 @@ func (x *fileIndex) rebuild(m *manifest) {
 	x.init(max(64, 1<<bits.Len(uint(2*len(m.entries)))))
 	for i := range m.entries {
 		if e := &m.entries[i]; !e.gone {
-			name := m.names[e.name:e.end]
+			name := m.fileOf(e)
 			slot, _ := x.find(m, unsafe.String(unsafe.SliceData(name), len(name)))
 			x.slots[slot] = int32(i + 1)
 		}

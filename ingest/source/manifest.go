@@ -46,19 +46,20 @@ type manifest struct {
 
 // manifestEntry is one usable line.
 type manifestEntry struct {
-	line      int
-	name, end int   // the file it names is names[name:end]: clean, relative to the manifest's directory
-	at        int64 // a lazy manifest's line: its offset in the file
-	size      int64 // and its length
-	used      bool  // a file of this name was met in the source
-	gone      bool  // a later line names the same file
+	line    int
+	fileAt  int // the file it names is names[fileAt:fileEnd]: clean, relative to the manifest's directory
+	fileEnd int
+	at      int64 // a lazy manifest's line: its offset in the file
+	size    int64 // and its length
+	used    bool  // a file of this name was met in the source
+	gone    bool  // a later line names the same file
 }
 
+// fileOf returns the bytes of the file e names, in m.names.
+func (m *manifest) fileOf(e *manifestEntry) []byte { return m.names[e.fileAt:e.fileEnd] }
+
 // file returns the file entry i names.
-func (m *manifest) file(i int) string {
-	e := &m.entries[i]
-	return string(m.names[e.name:e.end])
-}
+func (m *manifest) file(i int) string { return string(m.fileOf(&m.entries[i])) }
 
 // parsedLine is one line as parseLine reads it.
 type parsedLine struct {
@@ -127,9 +128,9 @@ func readManifest(m *manifest, r io.Reader) (*manifest, error) {
 		if x == nil {
 			continue
 		}
-		e := manifestEntry{line: n, name: len(m.names)}
+		e := manifestEntry{line: n, fileAt: len(m.names)}
 		m.names = append(m.names, x.file...)
-		e.end = len(m.names)
+		e.fileEnd = len(m.names)
 		if m.lazy {
 			e.at, e.size = lines.off, size
 		} else {
@@ -185,7 +186,7 @@ func (m *manifest) lineAttrs(i int) (lineAttrs, error) {
 	}
 	quiet := manifest{source: m.source, path: m.path, opt: m.opt}
 	x := quiet.parseLine(bytes.TrimSpace(line), e.line)
-	if x == nil || x.file != string(m.names[e.name:e.end]) {
+	if x == nil || x.file != string(m.fileOf(e)) {
 		return la, errManifestChanged
 	}
 	la.attrs = x.attrs
