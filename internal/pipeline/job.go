@@ -338,19 +338,18 @@ func estimateDir(dir string, suffixes []string) int64 {
 			switch {
 			case t.IsDir():
 				total += estimateDir(filepath.Join(dir, de.Name()), suffixes)
-			case !t.IsRegular():
-			case files < estExact || !source.BufferName(de.Name(), suffixes):
-				if fi, err := de.Info(); err == nil {
-					total += fi.Size()
-				}
+			case t.IsRegular():
+				n, weight := files, int64(1)
 				files++
-			default:
-				if (files-estExact)%estStride == 0 {
-					if fi, err := de.Info(); err == nil {
-						total += estStride * fi.Size()
+				if n >= estExact && source.BufferName(de.Name(), suffixes) {
+					if (n-estExact)%estStride != 0 {
+						continue
 					}
+					weight = estStride
 				}
-				files++
+				if fi, err := de.Info(); err == nil {
+					total += weight * fi.Size()
+				}
 			}
 		}
 		if err != nil {
