@@ -139,7 +139,7 @@ func checkLazy(t *testing.T, data []byte, opt Options, eager *manifest) {
 // same lines accepted, the same members in the same order, repeated
 // keys included.
 func checkScanner(t *testing.T, line []byte) {
-	fast, ferr := parseObject(line)
+	fast, ferr := parseObject(line, nil, nil)
 	slow, serr := parseTokens(line)
 	if (ferr == nil) != (serr == nil) {
 		t.Fatalf("%q: scanner %v, encoding/json %v", line, ferr, serr)
@@ -153,6 +153,15 @@ func checkScanner(t *testing.T, line []byte) {
 	}
 	if f, s := str(fast), str(slow); f != s {
 		t.Errorf("%q:\nscanner\n%s\nencoding/json\n%s", line, f, s)
+	}
+	// As a manifest parses its lines: into the slice of the line
+	// before, with the keys met before it cached.
+	keys := keyCache{}
+	once, oerr := parseObject(line, make([]keyValue, 1, 2), keys)
+	first := str(once)
+	twice, terr := parseObject(line, once, keys)
+	if (oerr == nil) != (ferr == nil) || (terr == nil) != (ferr == nil) || first != str(fast) || str(twice) != str(fast) {
+		t.Errorf("%q: with a key cache and a scratch slice\n%s\nthen\n%s\nwithout\n%s", line, first, str(twice), str(fast))
 	}
 	for _, kv := range fast {
 		var want string

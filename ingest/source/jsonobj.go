@@ -22,13 +22,16 @@ const maxJSONDepth = 10000
 // line it spans. Every manifest line of every directory is read here,
 // twice for a lazy manifest, so it is a scanner of its own: about ten
 // times faster than encoding/json's decoding into a map.
-func parseObject(line []byte) ([]keyValue, error) {
+// The members are appended to kvs[:0], and keys are taken from keys
+// (either may be nil): a scratch slice and the keys of earlier lines,
+// which repeat from line to line.
+func parseObject(line []byte, kvs []keyValue, keys keyCache) ([]keyValue, error) {
 	s := objScanner{b: line}
 	s.space()
 	if !s.next('{') {
 		return nil, s.unexpected("an object")
 	}
-	var kvs []keyValue
+	kvs = kvs[:0]
 	s.space()
 	if s.next('}') {
 		return s.end(kvs)
@@ -42,7 +45,7 @@ func parseObject(line []byte) ([]keyValue, error) {
 		if err := s.str(); err != nil {
 			return nil, err
 		}
-		key := decodeString(s.b[k:s.i])
+		key := keys.key(s.b[k:s.i])
 		s.space()
 		if !s.next(':') {
 			return nil, s.unexpected("':' after a key")
@@ -62,6 +65,25 @@ func parseObject(line []byte) ([]keyValue, error) {
 			return nil, s.unexpected("',' or '}' after a value")
 		}
 	}
+}
+
+// keyCache holds the keys of a manifest's lines, by their literal:
+// each line repeats the same few, which would otherwise be decoded into
+// a string of their own per line. It is bounded, so that a manifest of
+// ever new keys costs no more than one without the cache.
+type keyCache map[string]string
+
+const maxCachedKeys = 256
+
+func (c keyCache) key(lit []byte) string {
+	if k, ok := c[string(lit)]; ok {
+		return k
+	}
+	k := decodeString(lit)
+	if c != nil && len(c) < maxCachedKeys {
+		c[string(lit)] = k
+	}
+	return k
 }
 
 // decodeString is the text of a JSON string literal the scanner

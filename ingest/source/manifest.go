@@ -37,11 +37,12 @@ type manifest struct {
 	// (lazy); nil once closed.
 	f            *os.File
 	lazy         bool
-	buf          []byte   // the line read again
-	problems     []*Error // one per bad line, in line order, at most maxManifestProblems and a summary
-	unlisted     int      // problems beyond maxManifestProblems, counted
-	unlistedLine int      // the line of the first of them
-	replaced     *Error   // set when a later archive member of the same name replaced it
+	buf          []byte       // the line read again
+	scratch      *lineScratch // what parsing a line reuses, shared with its quiet copies
+	problems     []*Error     // one per bad line, in line order, at most maxManifestProblems and a summary
+	unlisted     int          // problems beyond maxManifestProblems, counted
+	unlistedLine int          // the line of the first of them
+	replaced     *Error       // set when a later archive member of the same name replaced it
 }
 
 // manifestEntry is one usable line.
@@ -61,6 +62,12 @@ func (m *manifest) fileOf(e *manifestEntry) []byte { return m.names[e.fileAt:e.f
 // file returns the file entry i names.
 func (m *manifest) file(i int) string { return string(m.fileOf(&m.entries[i])) }
 
+// lineScratch is what parsing a line reuses from line to line.
+type lineScratch struct {
+	kvs  []keyValue
+	keys keyCache
+}
+
 // parsedLine is one line as parseLine reads it.
 type parsedLine struct {
 	file  string
@@ -75,7 +82,7 @@ type parsedLine struct {
 // reported. A line longer than opt.MaxManifestLine is never held whole:
 // it is skipped as it is read, and reported.
 func parseManifest(r io.Reader, src, p string, opt Options) (*manifest, error) {
-	return readManifest(&manifest{source: src, path: p, dir: dirOf(p), opt: opt}, r)
+	return readManifest(&manifest{source: src, path: p, dir: dirOf(p), opt: opt, scratch: newLineScratch()}, r)
 }
 
 // parseManifestFile is parseManifest for a manifest of a directory
@@ -86,7 +93,7 @@ func parseManifest(r io.Reader, src, p string, opt Options) (*manifest, error) {
 // holds some tens of bytes per line rather than each program's text. f
 // stays open until close.
 func parseManifestFile(f *os.File, src, p string, opt Options) (*manifest, error) {
-	m := &manifest{source: src, path: p, dir: dirOf(p), opt: opt, f: f, lazy: true}
+	m := &manifest{source: src, path: p, dir: dirOf(p), opt: opt, f: f, lazy: true, scratch: newLineScratch()}
 	return readManifest(m, io.LimitReader(f, opt.MaxMetaBytes))
 }
 
@@ -184,7 +191,7 @@ func (m *manifest) lineAttrs(i int) (lineAttrs, error) {
 	if e.at == 0 {
 		line = bytes.TrimPrefix(line, bom)
 	}
-	quiet := manifest{source: m.source, path: m.path, opt: m.opt}
+	quiet := manifest{source: m.source, path: m.path, opt: m.opt, scratch: m.scratch}
 	x := quiet.parseLine(bytes.TrimSpace(line), e.line)
 	if x == nil || x.file != string(m.fileOf(e)) {
 		return la, errManifestChanged
@@ -247,9 +254,14 @@ func (m *manifest) report(line int, r ingest.Reason, err error, format string, a
 	m.problems = append(m.problems, e)
 }
 
+func newLineScratch() *lineScratch { return &lineScratch{keys: keyCache{}} }
+
 // parseLine turns one line into an entry, or reports why it cannot.
 func (m *manifest) parseLine(line []byte, n int) *parsedLine {
-	kvs, err := parseObject(line)
+	kvs, err := parseObject(line, m.scratch.kvs, m.scratch.keys)
+	if kvs != nil {
+		m.scratch.kvs = kvs
+	}
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		err = errors.New("the line ends inside the object")
 	}

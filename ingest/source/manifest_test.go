@@ -313,3 +313,31 @@ func TestManifestIndex(t *testing.T) {
 		t.Errorf("%d replaced lines reported, %d counted; want %d", dups, m.unlisted, want)
 	}
 }
+
+// TestManifestKeyCache: the keys of earlier lines, cached, give each
+// line its own keys: a key spelled with an escape and without, and more
+// distinct keys than the cache holds.
+func TestManifestKeyCache(t *testing.T) {
+	var b strings.Builder
+	const lines = 3 * maxCachedKeys
+	for i := range lines {
+		arm := `"arm"`
+		if i%2 == 1 {
+			arm = `"\u0061rm"`
+		}
+		fmt.Fprintf(&b, "{\"file\":\"p%d\",%s:\"a%d\",\"k%d\":%d}\n", i, arm, i, i, i)
+	}
+	m := mustParseManifest(t, b.String(), "src", "manifest.jsonl")
+	if len(m.entries) != lines || len(m.problems) != 0 {
+		t.Fatalf("%d entries, problems %v", len(m.entries), m.problems)
+	}
+	for i := range lines {
+		want := Attrs{"arm": fmt.Sprint("a", i), fmt.Sprint("k", i): fmt.Sprint(i)}
+		if !maps.Equal(m.attrs[i], want) {
+			t.Fatalf("line %d: %v, want %v", i+1, m.attrs[i], want)
+		}
+	}
+	if n := len(m.scratch.keys); n != maxCachedKeys {
+		t.Errorf("%d keys cached, want the bound, %d", n, maxCachedKeys)
+	}
+}
