@@ -218,7 +218,7 @@ func (j *job) read(buf *[]byte) (data []byte, release func(), err error) {
 	if j.data != nil {
 		return j.data, func() {}, nil
 	}
-	var f *os.File
+	var f diskFile
 	switch {
 	case j.spool != "":
 		f, err = os.Open(j.spool)
@@ -226,7 +226,7 @@ func (j *job) read(buf *[]byte) (data []byte, release func(), err error) {
 		var r io.ReadCloser
 		if r, err = j.open(); err == nil {
 			var ok bool
-			if f, ok = r.(*os.File); !ok {
+			if f, ok = r.(diskFile); !ok {
 				defer r.Close()
 				data, err = io.ReadAll(r)
 				j.size = int64(len(data))
@@ -277,6 +277,14 @@ func (j *job) read(buf *[]byte) (data []byte, release func(), err error) {
 	*buf = b
 	j.size = int64(len(b))
 	return b, func() {}, nil
+}
+
+// diskFile is an input file on disk: read, or mapped by its descriptor
+// (an *os.File, or a directory source's *source.File).
+type diskFile interface {
+	io.ReadCloser
+	Fd() uintptr
+	Name() string
 }
 
 // hash returns the content hash of the job's bytes, computed once.

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"os"
 	"path/filepath"
@@ -14,8 +15,35 @@ import (
 // when read: grown or shrunk since the walk; one grown past the size at
 // which inputs are mapped is mapped, not read into memory; the reused
 // buffer does not leak an earlier, longer input's bytes.
+//
+// Both ways an input file is opened: as a directory source's entry
+// opens it (a bare descriptor), and with os.Open (a spooled archive
+// member).
 func TestReadBySizeOfWalk(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "prog.kcdf")
+	dir := t.TempDir()
+	path := filepath.Join(dir, "prog.kcdf")
+	if err := os.WriteFile(path, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var entry *source.Entry
+	if err := source.Walk(context.Background(), []string{dir}, source.Options{}, func(e *source.Entry) error {
+		if e.Path == "prog.kcdf" {
+			entry = e
+		}
+		return nil
+	}); err != nil || entry == nil {
+		t.Fatalf("walking %s: %v, entry %v", dir, err, entry)
+	}
+	opens := map[string]func() (io.ReadCloser, error){
+		"source entry": entry.Open,
+		"os.Open":      func() (io.ReadCloser, error) { return os.Open(path) },
+	}
+	for name, open := range opens {
+		t.Run(name, func(t *testing.T) { readBySizeOfWalk(t, path, open) })
+	}
+}
+
+func readBySizeOfWalk(t *testing.T, path string, open func() (io.ReadCloser, error)) {
 	long := bytes.Repeat([]byte("0123456789abcdef"), 4096)
 	var buf []byte
 	for _, tc := range []struct {
@@ -33,7 +61,7 @@ func TestReadBySizeOfWalk(t *testing.T) {
 		if err := os.WriteFile(path, tc.now, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		j := &job{entry: &source.Entry{Size: tc.walked}, open: func() (io.ReadCloser, error) { return os.Open(path) }}
+		j := &job{entry: &source.Entry{Size: tc.walked}, open: open}
 		data, release, err := j.read(&buf)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)

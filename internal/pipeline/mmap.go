@@ -3,7 +3,7 @@ package pipeline
 import (
 	"fmt"
 	"io"
-	"os"
+	"io/fs"
 
 	"golang.org/x/sys/unix"
 )
@@ -11,12 +11,12 @@ import (
 // mapFile maps a file read-only, so the decoder reads its words in place
 // instead of copying them through a read buffer. An empty file, or one
 // that cannot be mapped, is read instead.
-func mapFile(f *os.File) ([]byte, func(), error) {
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, nil, err
+func mapFile(f diskFile) ([]byte, func(), error) {
+	var st unix.Stat_t
+	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
+		return nil, nil, &fs.PathError{Op: "stat", Path: f.Name(), Err: err}
 	}
-	size := fi.Size()
+	size := st.Size
 	if size == 0 || size != int64(int(size)) {
 		b, err := io.ReadAll(f)
 		return b, func() {}, err
