@@ -86,7 +86,12 @@ func (o opt[T]) vOr(d T) T {
 
 // withSourceAttrs adds the key=value segments of the source's own path
 // (`kdf ingest campaign/arm=a`) under the attributes found inside it.
+// Most sources have none, and their inputs' attributes are used as
+// they are: the runs row only reads them.
 func withSourceAttrs(a source.Attrs, src string) source.Attrs {
+	if !strings.Contains(src, "=") {
+		return a
+	}
 	out := source.Attrs{}
 	for _, seg := range strings.Split(filepath.ToSlash(src), "/") {
 		for _, ext := range []string{".tar.zst", ".tar.gz", ".tzst", ".tgz", ".tar"} {
@@ -149,7 +154,7 @@ func (wk *worker) commit(ctx context.Context) error {
 		for _, j := range g.jobs {
 			j.release()
 		}
-		wk.g = newGroup()
+		wk.g = g.next()
 	}()
 	if len(g.settled) == 0 {
 		return nil

@@ -33,6 +33,16 @@ type worker struct {
 	// part: its buffers and dictionary tables are grown once.
 	writers map[string]*part.Writer
 	judged  *source.Types // the type source judgeHeldTypes judged last
+	// snapNames are the names of the kallsyms and the System.map the
+	// last input used: inputs come a boot at a time.
+	snapNames [2]snapshotNames
+}
+
+// snapshotNames are what a runs row says of a symbol snapshot: its name
+// in the dataset, and the lines of it that did not parse.
+type snapshotNames struct {
+	s          *source.Snapshot
+	name, warn string
 }
 
 // group is one commit: the parts being written, the rows of the small
@@ -72,6 +82,19 @@ type usedFuncs struct {
 func newGroup() *group {
 	return &group{parts: map[string]*openPart{}, functions: map[*symbolize.Table]*usedFuncs{},
 		settled: map[key]heldInput{}, replaces: map[key]heldInput{}}
+}
+
+// next returns the group after g, once g is committed: empty, reusing
+// g's rows and maps, which a worker would otherwise grow again for each
+// group.
+func (g *group) next() *group {
+	clear(g.runs) // so that they hold no strings or maps
+	clear(g.jobs)
+	clear(g.settled)
+	clear(g.replaces)
+	n := newGroup()
+	n.runs, n.jobs, n.settled, n.replaces = g.runs[:0], g.jobs[:0], g.settled, g.replaces
+	return n
 }
 
 func (in *ingester) newWorker(ctx context.Context) (*worker, error) {
@@ -327,7 +350,11 @@ func (wk *worker) redoWithout(bad *job, k key, sha string) error {
 func problems(errs ...any) string {
 	var s string
 	for _, e := range errs {
-		if d := fmt.Sprint(e); e != nil && d != "" && d != "<nil>" {
+		d, ok := e.(string) // most are empty strings: no need to format them
+		if !ok && e != nil {
+			d = fmt.Sprint(e)
+		}
+		if d != "" && d != "<nil>" {
 			if s != "" {
 				s += "; "
 			}
@@ -341,11 +368,11 @@ func problems(errs ...any) string {
 // key: its identity, the same on every host that ingests the
 // same file.
 func runIDOf(campaign string, k key) int64 {
-	h := sha256.New()
-	h.Write([]byte(campaign))
-	h.Write([]byte{0})
-	h.Write([]byte(k))
-	id := int64(binary.BigEndian.Uint64(h.Sum(nil)))
+	// Hashed from the stack: an ingest takes the run_id of each input
+	// several times (its shard, its holdings, its row).
+	var stack [256]byte
+	sum := sha256.Sum256(append(append(append(stack[:0], campaign...), 0), k...))
+	id := int64(binary.BigEndian.Uint64(sum[:8]))
 	if id == 0 {
 		id = 1 // never the zero value
 	}
@@ -376,7 +403,7 @@ func (wk *worker) tables(e *source.Entry) (*tables, error) {
 	}
 	t := &tables{kaslr: wk.in.cfg.KASLR}
 	var firstErr error
-	for _, s := range []*source.Snapshot{e.Kallsyms, e.SystemMap} {
+	for i, s := range [...]*source.Snapshot{e.Kallsyms, e.SystemMap} {
 		if s == nil {
 			continue
 		}
@@ -386,12 +413,18 @@ func (wk *worker) tables(e *source.Entry) (*tables, error) {
 			firstErr = cmpErr(firstErr, fmt.Errorf("%s unusable: %w", s, err))
 			continue
 		}
-		if s.Kind == source.KindSystemMap {
-			t.linkTime, t.mapName = c.table, wk.in.sourceName(s.Source)+":"+s.Path
-		} else {
-			t.runtime, t.runtimeName = c.table, wk.in.sourceName(s.Source)+":"+s.Path
+		n := &wk.snapNames[i]
+		if n.s != s {
+			*n = snapshotNames{s: s, name: wk.in.sourceName(s.Source) + ":" + s.Path, warn: badLines(s.String(), c.table)}
 		}
-		t.warn = problems(t.warn, badLines(s.String(), c.table))
+		if s.Kind == source.KindSystemMap {
+			t.linkTime, t.mapName = c.table, n.name
+		} else {
+			t.runtime, t.runtimeName = c.table, n.name
+		}
+		if n.warn != "" {
+			t.warn = problems(t.warn, n.warn)
+		}
 	}
 	if t.runtime == nil && t.linkTime == nil && firstErr == nil {
 		firstErr = errNoSymbols
