@@ -20,8 +20,10 @@ import (
 // offsets in functions, pointers and argument sizes take few distinct
 // values; their indexes are a fraction of their width. A uint8 finds its
 // index in an array; a uint64 in an open-addressing table (Fibonacci
-// hashing, linear probing), with the previous value checked first,
-// since consecutive records often share their pc.
+// hashing, linear probing), a block of values at a time (see
+// wordBlock). Checking the previous value first, since consecutive
+// records often share their pc, made no measurable difference: a
+// repeated value's slot is in the cache.
 type dictNumWriter[T uint64 | uint8] struct {
 	dict  []T
 	small [256]int32 // uint8 value -> index+1
