@@ -140,9 +140,12 @@ func (l *limitedFile) Read(p []byte) (int, error) { return l.r.Read(p) }
 func (l *limitedFile) Close() error               { return l.f.Close() }
 
 // openFile opens a file of a directory source for reading, as a File.
+// O_NONBLOCK changes nothing for a regular file, but a fifo put where
+// the walk saw one, between its listing and this open, would otherwise
+// hang the worker until something wrote to it: it reads as empty.
 func openFile(path string) (io.ReadCloser, error) {
 	for {
-		fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
 		switch {
 		case err == nil:
 			return &File{fd: fd, name: path}, nil

@@ -7,6 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // A directory source's file reads to its end in pieces, then says
@@ -46,5 +49,31 @@ func TestFile(t *testing.T) {
 	}
 	if _, err := openFile(filepath.Join(filepath.Dir(path), "missing")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("opening a missing file: %v", err)
+	}
+}
+
+// A fifo put in a file's place after the walk saw it opens and reads as
+// empty, without waiting for a writer.
+func TestFileFifo(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "prog.kcdf")
+	if err := unix.Mkfifo(path, 0o644); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		r, err := openFile(path)
+		if err == nil {
+			_, err = io.ReadAll(r)
+			r.Close()
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("reading a fifo: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("opening a fifo without a writer still waits for one")
 	}
 }
