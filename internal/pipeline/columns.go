@@ -525,15 +525,12 @@ func (f builders) bool(name string) *array.BooleanBuilder {
 	return f.get(name).(*array.BooleanBuilder)
 }
 
-// reserve sizes every column of the small tables' builders for n rows
-// up front: growing Arrow buffers as rows arrive copies them over and
-// over.
+// reserve sizes every column of a builder for n rows up front: growing
+// Arrow buffers as rows arrive copies them over and over. The bytes of
+// strings are the caller's to reserve.
 func reserve(b *array.RecordBuilder, n int) {
-	for i, f := range b.Fields() {
+	for _, f := range b.Fields() {
 		f.Reserve(n)
-		if s, ok := f.(*array.StringBuilder); ok && b.Schema().Field(i).Name != "problems" {
-			s.ReserveData(16 * n) // problems is mostly null
-		}
 	}
 }
 
