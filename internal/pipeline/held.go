@@ -64,15 +64,24 @@ type heldRun struct {
 	gone       bool // a tombstone: the run's rows were removed
 }
 
-// runTable holds a campaign's runs: what the ingest found when it
-// started, as a slice sorted by run_id (48 bytes a run: a campaign of
-// 10^8 runs in 4.8 GB on one host, a tenth of it on each of ten shards),
-// and what changed since, in a map.
+// runTable holds a campaign's runs: as slices sorted by run_id (48
+// bytes a run: a campaign of 10^8 runs in 4.8 GB on one host, a tenth
+// of it on each of ten shards), and what changed since they were last
+// sorted, in a map. The map is merged into the slices whenever it holds
+// a quarter as many runs as they do (and at least mergeRuns): a map
+// takes about 90 bytes a run, and an ingest of a million new inputs put
+// every one of them there.
 type runTable struct {
 	ids    []int64 // sorted
 	base   []heldRun
 	recent map[int64]heldRun
+	sealed bool // loaded: base is sorted, and merges can begin
+	// mergeRuns is the least size of recent that is merged; tests
+	// lower it.
+	mergeRuns int
 }
+
+const defaultMergeRuns = 1 << 16
 
 func (t *runTable) get(id int64) (heldRun, bool) {
 	if r, ok := t.recent[id]; ok {
@@ -84,7 +93,38 @@ func (t *runTable) get(id int64) (heldRun, bool) {
 	return heldRun{}, false
 }
 
-func (t *runTable) put(id int64, r heldRun) { t.recent[id] = r }
+// put notes what holds of a run now: it replaces whatever the table
+// had of it, and a tombstone (gone) removes it.
+func (t *runTable) put(id int64, r heldRun) {
+	t.recent[id] = r
+	if t.sealed && len(t.recent) >= max(cmp.Or(t.mergeRuns, defaultMergeRuns), len(t.ids)/4) {
+		t.merge()
+	}
+}
+
+// merge folds recent into the sorted slices, in one pass over both.
+func (t *runTable) merge() {
+	news := make([]int64, 0, len(t.recent))
+	for id := range t.recent {
+		news = append(news, id)
+	}
+	slices.Sort(news)
+	ids, base := make([]int64, 0, len(t.ids)+len(news)), make([]heldRun, 0, len(t.ids)+len(news))
+	i := 0
+	for _, id := range news {
+		for ; i < len(t.ids) && t.ids[i] < id; i++ {
+			ids, base = append(ids, t.ids[i]), append(base, t.base[i])
+		}
+		if i < len(t.ids) && t.ids[i] == id {
+			i++ // replaced
+		}
+		if r := t.recent[id]; !r.gone {
+			ids, base = append(ids, id), append(base, r)
+		}
+	}
+	ids, base = append(ids, t.ids[i:]...), append(base, t.base[i:]...)
+	t.ids, t.base, t.recent = ids, base, map[int64]heldRun{}
+}
 
 // add appends a run read while loading, unsorted; seal sorts them.
 func (t *runTable) add(id int64, r heldRun) {
@@ -115,7 +155,7 @@ func (t *runTable) seal() {
 			ids, base = append(ids, t.ids[i]), append(base, t.base[i])
 		}
 	}
-	t.ids, t.base, t.recent = ids, base, map[int64]heldRun{}
+	t.ids, t.base, t.recent, t.sealed = ids, base, map[int64]heldRun{}, true
 }
 
 // funcKey identifies a functions row (one function of one symbol

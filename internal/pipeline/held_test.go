@@ -1,6 +1,10 @@
 package pipeline
 
-import "testing"
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
 
 // A run read from several commits' parts is what the latest says; runs
 // changed after loading override the sorted slice, and one removed is
@@ -34,5 +38,49 @@ func TestRunTable(t *testing.T) {
 	}
 	if _, ok := tab.get(4); ok {
 		t.Error("a run never read is held")
+	}
+}
+
+// Runs put after loading are merged into the sorted slices as they
+// accumulate: whatever the merges, the table answers as a map of the
+// latest puts would, and its map stays small.
+func TestRunTableMerges(t *testing.T) {
+	tab := runTable{recent: map[int64]heldRun{}, mergeRuns: 8}
+	want := map[int64]heldRun{}
+	rng := rand.New(rand.NewPCG(1, 2))
+	id := func() int64 { return rng.Int64N(3000) - 1500 }
+	for range 500 {
+		k, r := id(), heldRun{commit: rng.Int64N(10), bytes: rng.Int64()}
+		if old, ok := want[k]; !ok || old.commit <= r.commit {
+			want[k] = r
+		}
+		tab.add(k, r)
+	}
+	tab.seal()
+	for i := range 50000 {
+		k := id()
+		switch rng.IntN(3) {
+		case 0:
+			tab.put(k, heldRun{gone: true})
+			delete(want, k)
+		case 1:
+			r := heldRun{commit: int64(100 + i), bytes: rng.Int64()}
+			tab.put(k, r)
+			want[k] = r
+		}
+		if got, ok := tab.get(k); ok != (want[k] != heldRun{}) || ok && got != want[k] {
+			t.Fatalf("op %d: run %d is %+v, %v; want %+v", i, k, got, ok, want[k])
+		}
+		if limit := max(tab.mergeRuns, len(tab.ids)/4); len(tab.recent) >= limit {
+			t.Fatalf("op %d: %d runs in the map, %d in the slices", i, len(tab.recent), len(tab.ids))
+		}
+	}
+	for k := int64(-1500); k < 1500; k++ {
+		if got, ok := tab.get(k); ok != (want[k] != heldRun{}) || ok && got != want[k] {
+			t.Fatalf("run %d is %+v, %v; want %+v", k, got, ok, want[k])
+		}
+	}
+	if !slices.IsSorted(tab.ids) || len(tab.ids) != len(tab.base) {
+		t.Errorf("%d ids (sorted: %v), %d runs", len(tab.ids), slices.IsSorted(tab.ids), len(tab.base))
 	}
 }
