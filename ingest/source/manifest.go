@@ -35,14 +35,21 @@ type manifest struct {
 	// f is the manifest file of a directory source, from which each
 	// entry's line is read again when a file of its name is resolved
 	// (lazy); nil once closed.
-	f            *os.File
-	lazy         bool
-	buf          []byte       // the line read again
-	scratch      *lineScratch // what parsing a line reuses, shared with its quiet copies
-	problems     []*Error     // one per bad line, in line order, at most maxManifestProblems and a summary
-	unlisted     int          // problems beyond maxManifestProblems, counted
-	unlistedLine int          // the line of the first of them
-	replaced     *Error       // set when a later archive member of the same name replaced it
+	f    readerAtCloser
+	lazy bool
+	// win is the stretch of f read last, from winAt: files are mostly
+	// resolved in the order of their lines (programs are numbered as
+	// they run, and listed in that order), so one read of the lines
+	// ahead serves the next few hundred files instead of a system call
+	// each. nextAt is where the line resolved last ended: a line
+	// starting near it is read with the lines ahead, any other alone.
+	win           []byte
+	winAt, nextAt int64
+	scratch       *lineScratch // what parsing a line reuses, shared with its quiet copies
+	problems      []*Error     // one per bad line, in line order, at most maxManifestProblems and a summary
+	unlisted      int          // problems beyond maxManifestProblems, counted
+	unlistedLine  int          // the line of the first of them
+	replaced      *Error       // set when a later archive member of the same name replaced it
 }
 
 // manifestEntry is one usable line.
@@ -95,6 +102,12 @@ func parseManifest(r io.Reader, src, p string, opt Options) (*manifest, error) {
 func parseManifestFile(f *os.File, src, p string, opt Options) (*manifest, error) {
 	m := &manifest{source: src, path: p, dir: dirOf(p), opt: opt, f: f, lazy: true, scratch: newLineScratch()}
 	return readManifest(m, io.LimitReader(f, opt.MaxMetaBytes))
+}
+
+// readerAtCloser is a lazy manifest's file.
+type readerAtCloser interface {
+	io.ReaderAt
+	io.Closer
 }
 
 // close closes a lazy manifest's file, once its directory is walked.
@@ -183,11 +196,10 @@ func (m *manifest) lineAttrs(i int) (lineAttrs, error) {
 	if m.f == nil {
 		return la, os.ErrClosed
 	}
-	m.buf = slices.Grow(m.buf[:0], int(e.size))[:e.size]
-	if _, err := m.f.ReadAt(m.buf, e.at); err != nil {
+	line, err := m.readLine(e.at, e.size)
+	if err != nil {
 		return la, err
 	}
-	line := m.buf
 	if e.at == 0 {
 		line = bytes.TrimPrefix(line, bom)
 	}
@@ -198,6 +210,35 @@ func (m *manifest) lineAttrs(i int) (lineAttrs, error) {
 	}
 	la.attrs = x.attrs
 	return la, nil
+}
+
+// readAhead is how far past a line a lazy manifest reads when its
+// lines are resolved in order: some hundreds of typical lines.
+const readAhead = 64 << 10
+
+// readLine returns the size bytes at offset at of a lazy manifest's
+// file, from the window when it holds them; they are valid until the
+// next call.
+func (m *manifest) readLine(at, size int64) ([]byte, error) {
+	inOrder := at >= m.nextAt && at-m.nextAt < readAhead
+	m.nextAt = at + size
+	if at >= m.winAt && at+size <= m.winAt+int64(len(m.win)) {
+		return m.win[at-m.winAt:][:size], nil
+	}
+	n := size
+	if inOrder {
+		n = max(size, readAhead)
+	}
+	m.win = slices.Grow(m.win[:0], int(n))[:n]
+	got, err := m.f.ReadAt(m.win, at)
+	m.win, m.winAt = m.win[:got], at
+	if int64(got) < size {
+		if err == nil || err == io.EOF {
+			err = io.ErrUnexpectedEOF // the file was cut short since it was loaded
+		}
+		return nil, err
+	}
+	return m.win[:size], nil
 }
 
 // summarize ends the manifest: the lines replaced by later ones go, and

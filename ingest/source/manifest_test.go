@@ -177,6 +177,22 @@ func mustParseManifest(t testing.TB, text, src, p string) *manifest {
 	return m
 }
 
+// openLazyManifest loads the manifest at path as a directory's, named
+// name in its source; it is closed when the test ends.
+func openLazyManifest(t testing.TB, path, name string, opt Options) *manifest {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := parseManifestFile(f, "src", name, opt.withDefaults())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(m.close)
+	return m
+}
+
 // A string attribute reads as JSON decodes it, whether it takes the
 // path for strings without escapes or not: escapes resolved, invalid
 // UTF-8 replaced, other values spelled as written.
@@ -213,15 +229,7 @@ func TestLazyManifest(t *testing.T) {
 		`  {"file":"c/d.kcdf","layout":"B","vm":null}  ` // no final newline
 	eager := mustParseManifest(t, text, "src", "boot=1/manifest.jsonl")
 	p := writeFile(t, t.TempDir(), "manifest.jsonl", []byte(text))
-	f, err := os.Open(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lazy, err := parseManifestFile(f, "src", "boot=1/manifest.jsonl", Options{}.withDefaults())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lazy.close()
+	lazy := openLazyManifest(t, p, "boot=1/manifest.jsonl", Options{})
 	if fmt.Sprint(lazy.problems) != fmt.Sprint(eager.problems) || len(lazy.problems) != 2 {
 		t.Errorf("problems %v, want %v", lazy.problems, eager.problems)
 	}
@@ -242,8 +250,10 @@ func TestLazyManifest(t *testing.T) {
 		}
 	}
 
-	// The file changed in place since it was loaded: the lines that no
-	// longer read as they did are errors, never other lines' attributes.
+	// The file changed in place since it was loaded and before its
+	// lines were read again: the lines that no longer read as they did
+	// are errors, never other lines' attributes.
+	lazy = openLazyManifest(t, p, "boot=1/manifest.jsonl", Options{})
 	if err := os.WriteFile(p, []byte(`{"file":"x.kcdf","vm":"vm-9","exec_ns":1}`+"\n"+text), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -261,6 +271,58 @@ func TestLazyManifest(t *testing.T) {
 	lazy.close()
 	if _, err := lazy.lineAttrs(0); !errors.Is(err, os.ErrClosed) {
 		t.Errorf("read from a closed manifest: %v", err)
+	}
+}
+
+// countingReader counts a lazy manifest's reads of its file.
+type countingReader struct {
+	readerAtCloser
+	reads int
+}
+
+func (c *countingReader) ReadAt(p []byte, off int64) (int, error) {
+	c.reads++
+	return c.readerAtCloser.ReadAt(p, off)
+}
+
+// TestLazyManifestReadsAhead: files resolved in the order of their lines
+// cost one read of the manifest per readAhead bytes of it, not one per
+// file; resolved in any other order, each line still reads as it was
+// written.
+func TestLazyManifestReadsAhead(t *testing.T) {
+	var b strings.Builder
+	const files = 3000
+	for i := range files {
+		fmt.Fprintf(&b, `{"file":"prog-%06d.kcdf","program":"read(0x%x)\nclose(0x5)","exec_ns":%d}`+"\n", i, i, 1000+i)
+	}
+	text := b.String()
+	p := writeFile(t, t.TempDir(), "manifest.jsonl", []byte(text))
+	lazy := openLazyManifest(t, p, "manifest.jsonl", Options{})
+	counter := &countingReader{readerAtCloser: lazy.f}
+	lazy.f = counter
+	check := func(i int) {
+		t.Helper()
+		la, err := lazy.lineAttrs(i)
+		want := fmt.Sprintf("%d", 1000+i)
+		if err != nil || la.attrs["exec_ns"] != want || lazy.file(i) != fmt.Sprintf("prog-%06d.kcdf", i) {
+			t.Fatalf("line %d read again: %v, %v; want exec_ns %s", i+1, la.attrs, err, want)
+		}
+	}
+	for i := range files {
+		check(i)
+	}
+	if most := len(text)/readAhead + 1; counter.reads > most {
+		t.Errorf("%d reads for %d files in order, %d bytes of manifest: want at most %d", counter.reads, files, len(text), most)
+	}
+	counter.reads = 0
+	for i := files - 1; i >= 0; i -= 7 {
+		check(i)
+	}
+	for _, i := range []int{5, 2900, 17, 1500, 1501, 1502, 0} {
+		check(i)
+	}
+	if counter.reads == 0 {
+		t.Error("lines out of order were all served from one window")
 	}
 }
 

@@ -254,16 +254,19 @@ func TestCheckAttrs(t *testing.T) {
 // A directory's manifest rewritten while its directory is walked: a
 // file whose line no longer reads as it did is reported (changed), not
 // delivered without its attributes or with another line's; the files
-// resolved before the change keep theirs.
+// resolved before the change keep theirs. (Lines read ahead with an
+// earlier one keep what was read then; a's line is longer than that
+// reading ahead, so b's is read after the change.)
 func TestManifestChangedDuringWalk(t *testing.T) {
+	long := `{"file":"a.kcdf",` + strings.Repeat(" ", readAhead) + `"vm":"vm-0"}`
 	src := writeTree(t,
 		reg("boot=1/a.kcdf", "x"),
 		reg("boot=1/b.kcdf", "x"),
-		reg("boot=1/manifest.jsonl", `{"file":"a.kcdf","vm":"vm-0"}`+"\n"+`{"file":"b.kcdf","vm":"vm-1"}`+"\n"),
+		reg("boot=1/manifest.jsonl", long+"\n"+`{"file":"b.kcdf","vm":"vm-1"}`+"\n"),
 	)
 	man := filepath.Join(src, "boot=1", "manifest.jsonl")
 	var es []*Entry
-	err := Walk(context.Background(), []string{src}, Options{}, func(e *Entry) error {
+	err := Walk(context.Background(), []string{src}, Options{MaxManifestLine: 4 * readAhead}, func(e *Entry) error {
 		es = append(es, e)
 		if e.Path == "boot=1/a.kcdf" {
 			return os.WriteFile(man, []byte(`{"file":"b.kcdf","vm":"vm-9"}`+"\n"), 0o644)
