@@ -34,6 +34,9 @@ type result struct {
 	PeakRSS []int64 `json:"peak_rss"`
 	// GenSeconds is how long kdf gen took, 0 for a campaign reused.
 	GenSeconds float64 `json:"gen_seconds,omitempty"`
+	// FloorSeconds is readFloor's time on the campaign, once a round,
+	// in the small-buffer comparison.
+	FloorSeconds []float64 `json:"floor_seconds,omitempty"`
 }
 
 func (r *result) median() float64 { return median(r.Seconds) }

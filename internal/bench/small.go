@@ -88,6 +88,11 @@ func (b *bench) smallBuffers(shapes []shape) error {
 			if err := b.ingest(rs[i], camps[i], ds); err != nil {
 				return err
 			}
+			floor, err := readFloor(camps[i])
+			if err != nil {
+				return fmt.Errorf("reading %s: %w", camps[i], err)
+			}
+			rs[i].FloorSeconds = append(rs[i].FloorSeconds, floor)
 		}
 	}
 	b.results = append(b.results, rs...)
@@ -135,7 +140,7 @@ func (b *bench) printSmall(w io.Writer) {
 	}
 	fmt.Fprintf(w, "\nmany small buffers: kdf ingest end to end, the cases in turn, up to %d rounds\n", b.repeat)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "case\tinputs\trecords\trecords/input\truns\tseconds median [min-max]\tM records/s\tM records/CPU-s\tinputs/s\tvs huge\tper-input overhead µs\tas records\tpeak RSS MiB [min-max]\tgenerated in s\t")
+	fmt.Fprintln(tw, "case\tinputs\trecords\trecords/input\truns\tseconds median [min-max]\tM records/s\tM records/CPU-s\tinputs/s\tvs huge\tper-input overhead µs\tas records\tread floor µs/input\tpeak RSS MiB [min-max]\tgenerated in s\t")
 	for _, r := range cases {
 		med := r.median()
 		vs, over, asRecords := "-", "-", "-"
@@ -144,17 +149,22 @@ func (b *bench) printSmall(w io.Writer) {
 			over = fmt.Sprintf("%.0f", overhead(r, huge)*1e6)
 			asRecords = fmt.Sprintf("%.0f", overhead(r, huge)*huge.rate())
 		}
+		floor := "-"
+		if len(r.FloorSeconds) > 0 {
+			floor = fmt.Sprintf("%.1f", median(r.FloorSeconds)/float64(r.Inputs)*1e6)
+		}
 		gen := "reused"
 		if r.GenSeconds > 0 {
 			gen = fmt.Sprintf("%.1f", r.GenSeconds)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%.0f\t%d\t%.2f [%.2f-%.2f]\t%.2f\t%.2f\t%.0f\t%s\t%s\t%s\t%s\t%s\t\n",
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%.0f\t%d\t%.2f [%.2f-%.2f]\t%.2f\t%.2f\t%.0f\t%s\t%s\t%s\t%s\t%s\t%s\t\n",
 			r.Case, r.Inputs, r.Records, float64(r.Records)/float64(r.Inputs), len(r.Seconds),
 			med, slices.Min(r.Seconds), slices.Max(r.Seconds), r.rate()/1e6, float64(r.Records)/median(r.CPUSeconds)/1e6, float64(r.Inputs)/med,
-			vs, over, asRecords, rss(r.PeakRSS), gen)
+			vs, over, asRecords, floor, rss(r.PeakRSS), gen)
 	}
 	tw.Flush()
 	fmt.Fprintln(w, "per-input overhead: the median run's seconds beyond what its records cost at the huge buffers' records/s, per input; as records: that time at the same rate")
+	fmt.Fprintln(w, "read floor: the system's time to lstat, open, read whole and close each buffer, from the page cache, on one core (median of the rounds): the kernel's share of the per-input overhead")
 	b.printBaseline(w)
 	b.printSplit(w)
 }
