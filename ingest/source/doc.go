@@ -81,7 +81,9 @@
 // of its lines' files and the lines' places in it are held: a line is
 // read again when its file is met, so that a directory of a million
 // programs does not hold a million programs' text (a line no longer
-// naming its file by then is reported: changed).
+// naming its file by then is reported: changed). Files met in the
+// order of their lines are served by reading the manifest ahead, 64
+// KiB at a time, not a read each.
 //
 // Every problem is an Entry whose Err is an *Error naming the source, the
 // file, the manifest line or tar offset, what happened and what to do;
