@@ -32,13 +32,7 @@ const (
 // decoder's, and reading through a window that stays in cache avoids
 // it.
 func (b *bench) decode(camp string, n int) error {
-	var files []string
-	err := filepath.WalkDir(camp, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".kcdf") {
-			files = append(files, p)
-		}
-		return err
-	})
+	files, err := bufferFiles(camp)
 	if err != nil {
 		return err
 	}
@@ -125,4 +119,16 @@ func streamFile(name string) (int64, error) {
 		records++
 	}
 	return records, nil
+}
+
+// bufferFiles lists the buffers kdf gen wrote in a campaign.
+func bufferFiles(camp string) ([]string, error) {
+	var files []string
+	err := filepath.WalkDir(camp, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".kcdf") {
+			files = append(files, p)
+		}
+		return err
+	})
+	return files, err
 }

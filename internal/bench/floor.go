@@ -2,7 +2,6 @@ package main
 
 import (
 	"io/fs"
-	"path/filepath"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -15,13 +14,7 @@ import (
 // ingest just before left them. For small buffers, this is the part of
 // the per-input overhead that is the kernel's, not kdf's.
 func readFloor(campaign string) (float64, error) {
-	var files []string
-	err := filepath.WalkDir(campaign, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && d.Type().IsRegular() && filepath.Ext(p) == ".kcdf" {
-			files = append(files, p)
-		}
-		return err
-	})
+	files, err := bufferFiles(campaign)
 	if err != nil {
 		return 0, err
 	}
@@ -38,7 +31,11 @@ func readFloor(campaign string) (float64, error) {
 		}
 		for {
 			n, err := unix.Read(fd, buf)
-			if n <= 0 || err != nil {
+			if err != nil {
+				unix.Close(fd)
+				return 0, &fs.PathError{Op: "read", Path: p, Err: err}
+			}
+			if n == 0 {
 				break
 			}
 		}

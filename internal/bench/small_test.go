@@ -2,6 +2,8 @@ package main
 
 import (
 	"math"
+	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -31,5 +33,26 @@ func TestQuarterNotACase(t *testing.T) {
 		if r.Case == hugeQuarter {
 			t.Errorf("%q is a case", hugeQuarter)
 		}
+	}
+}
+
+// TestReadFloor reads every buffer of a campaign, and says so when one
+// cannot be read rather than timing fewer.
+func TestReadFloor(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"a.kcdf", "b.kcdf", "manifest.jsonl"} {
+		if err := os.WriteFile(filepath.Join(dir, name), make([]byte, 3<<20), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if s, err := readFloor(dir); err != nil || s <= 0 {
+		t.Errorf("readFloor: %g s, %v", s, err)
+	}
+	// A buffer that is a link to nothing: listed, but not opened.
+	if err := os.Symlink(filepath.Join(dir, "gone"), filepath.Join(dir, "c.kcdf")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := readFloor(dir); err == nil {
+		t.Error("readFloor timed a campaign with an unreadable buffer")
 	}
 }
