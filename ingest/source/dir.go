@@ -52,18 +52,34 @@ func (w *walker) dirEntry(ix *index, osDir, rel, osName string, t fs.FileMode) e
 	case t.IsDir():
 		return w.walkDir(ix, osPath, p)
 	case t&fs.ModeSymlink != 0:
-		target, _ := os.Readlink(osPath)
 		ix.resolve(p) // it exists, so a manifest line naming it is not "unknown"
-		return w.report(problem(ix.source, p, ingest.ReasonLink, nil, "symbolic link to %q: not followed; copy the file itself into the campaign", target), KindOther)
+		return w.report(linkProblem(ix.source, p, osPath), KindOther)
 	case !t.IsRegular():
 		ix.resolve(p)
-		return w.report(problem(ix.source, p, ingest.ReasonSpecial, nil, "%s: not read", specialName(t)), KindOther)
+		return w.report(specialProblem(ix.source, p, t), KindOther)
+	}
+	if classifyName(p, w.opt.BufferSuffixes) == KindBuffer {
+		return w.dirFile(ix, osPath, p, escaped, nil) // stat'ed when opened
 	}
 	info, err := os.Lstat(osPath)
 	if err != nil {
 		return w.report(problem(ix.source, p, ingest.ReasonUnreadable, err, "cannot stat the file: skipped; check its permissions"), KindOther)
 	}
 	return w.dirFile(ix, osPath, p, escaped, info)
+}
+
+// linkProblem is the reject of a symbolic link, met by the walk or put
+// in a listed file's place before it was opened: worded alike, so that
+// an ingest run again finds the reject it recorded.
+func linkProblem(src, p, osPath string) *Error {
+	target, _ := os.Readlink(osPath)
+	return problem(src, p, ingest.ReasonLink, nil, "symbolic link to %q: not followed; copy the file itself into the campaign", target)
+}
+
+// specialProblem is the reject of a fifo, socket or device, met by the
+// walk or put in a listed file's place before it was opened.
+func specialProblem(src, p string, m fs.FileMode) *Error {
+	return problem(src, p, ingest.ReasonSpecial, nil, "%s: not read", specialName(m))
 }
 
 // specialName names a file type that is neither a file, a directory
@@ -82,12 +98,16 @@ func specialName(m fs.FileMode) string {
 	return "special file (" + m.Type().String() + ")"
 }
 
-// dirFile delivers one regular file, or walks it as an archive.
+// dirFile delivers one regular file, or walks it as an archive. info is
+// nil for a file named as a buffer, which is not stat'ed until opened.
 func (w *walker) dirFile(ix *index, osPath, p string, escaped bool, info fs.FileInfo) error {
 	e := &Entry{
-		Source: ix.source, Path: p, Size: info.Size(), ModTime: info.ModTime(), Mode: info.Mode(), Offset: -1,
+		Source: ix.source, Path: p, Size: -1, Offset: -1,
 		Kind: classifyName(p, w.opt.BufferSuffixes), Escaped: escaped,
-		open: func() (io.ReadCloser, error) { return openFile(osPath) },
+		open: func() (io.ReadCloser, error) { return openFile(ix.source, p, osPath, false) },
+	}
+	if info != nil {
+		e.Size, e.ModTime, e.Mode = info.Size(), info.ModTime(), info.Mode()
 	}
 	if e.Kind == KindOther {
 		head, err := readHead(osPath)

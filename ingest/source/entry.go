@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -50,12 +51,18 @@ func (k Kind) String() string {
 // meets produces at least one Entry; a manifest with bad lines produces
 // its own delivered Entry plus one reported Entry per bad line.
 type Entry struct {
-	Source  string      // the directory or archive read (as given, or as found inside a given directory)
-	Path    string      // clean slash path inside Source; a single-file source's base name
-	Size    int64       // bytes, as stat or the tar header says
-	ModTime time.Time   // last modification, as stat or the tar header says
-	Mode    fs.FileMode // type bits and permissions
-	Offset  int64       // offset of the data in the decompressed tar stream; -1 outside archives
+	Source string // the directory or archive read (as given, or as found inside a given directory)
+	Path   string // clean slash path inside Source; a single-file source's base name
+	// Size, ModTime and Mode are as stat or the tar header says. The
+	// walk does not stat a directory's files named as buffers: each
+	// would cost a system call, and opening it stats it anyway. There
+	// Size is -1, ModTime zero and Mode the type bits alone, and the
+	// File that Open returns has them (File.Stat).
+	Size    int64
+	ModTime time.Time
+	Mode    fs.FileMode
+
+	Offset  int64 // offset of the data in the decompressed tar stream; -1 outside archives
 	Kind    Kind
 	Reason  string // for KindOther: why it was not recognised (e.g. "nested archive ...")
 	Escaped bool   // Path had bytes that are not UTF-8 or are control characters; see escapeName
@@ -139,31 +146,105 @@ type limitedFile struct {
 func (l *limitedFile) Read(p []byte) (int, error) { return l.r.Read(p) }
 func (l *limitedFile) Close() error               { return l.f.Close() }
 
-// openFile opens a file of a directory source for reading, as a File.
-// O_NONBLOCK changes nothing for a regular file, but a fifo put where
-// the walk saw one, between its listing and this open, would otherwise
-// hang the worker until something wrote to it: it reads as empty.
-func openFile(path string) (io.ReadCloser, error) {
+// openFile opens a file of a source for reading, as a File that holds
+// its stat. The walk listed it as a regular file, but it may be anything
+// by the time it is opened. A symbolic link put in its place is not
+// followed (O_NOFOLLOW) unless follow says so: a file the user named as
+// a source is followed, as the walk follows it. Anything but a regular
+// file (a fifo, a device) is closed unread. O_NONBLOCK makes opening a
+// fifo return at once instead of waiting for a writer; it changes
+// nothing for a regular file.
+func openFile(src, p, path string, follow bool) (io.ReadCloser, error) {
+	flags := unix.O_RDONLY | unix.O_CLOEXEC | unix.O_NONBLOCK
+	if !follow {
+		flags |= unix.O_NOFOLLOW
+	}
+	var fd int
 	for {
-		fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
+		var err error
+		fd, err = unix.Open(path, flags, 0)
 		switch {
 		case err == nil:
-			return &File{fd: fd, name: path}, nil
-		case !errors.Is(err, unix.EINTR):
+		case errors.Is(err, unix.EINTR):
+			continue
+		case errors.Is(err, unix.ELOOP) && !follow:
+			return nil, linkProblem(src, p, path)
+		default:
 			return nil, &fs.PathError{Op: "open", Path: path, Err: err}
 		}
+		break
 	}
+	f := &File{fd: fd, name: path}
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		f.Close()
+		return nil, &fs.PathError{Op: "stat", Path: path, Err: err}
+	}
+	f.info = fileInfo{name: filepath.Base(path), size: st.Size, mode: fileMode(st.Mode), modTime: time.Unix(st.Mtim.Unix())}
+	if !f.info.mode.IsRegular() {
+		f.Close()
+		return nil, specialProblem(src, p, f.info.mode)
+	}
+	return f, nil
 }
 
 // File is a file of a directory source open for reading: a bare
-// descriptor. os.Open registers a file with the poller, four system
-// calls (three fcntl and an epoll_ctl), and os.NewFile still asks
-// whether it blocks, one more; a regular file never blocks, and for a
-// small input each call is a sizable part of reading it. A File has no
-// finalizer: it must be closed.
+// descriptor, and its stat as of the open. os.Open registers a file with
+// the poller, four system calls (three fcntl and an epoll_ctl), and
+// os.NewFile still asks whether it blocks, one more; a regular file
+// never blocks, and for a small input each call is a sizable part of
+// reading it. A File has no finalizer: it must be closed.
 type File struct {
 	fd   int
 	name string
+	info fileInfo
+}
+
+// Stat returns the file's stat as of its open.
+func (f *File) Stat() (fs.FileInfo, error) { return &f.info, nil }
+
+// fileInfo is a File's stat.
+type fileInfo struct {
+	name    string
+	size    int64
+	mode    fs.FileMode
+	modTime time.Time
+}
+
+func (i *fileInfo) Name() string       { return i.name }
+func (i *fileInfo) Size() int64        { return i.size }
+func (i *fileInfo) Mode() fs.FileMode  { return i.mode }
+func (i *fileInfo) ModTime() time.Time { return i.modTime }
+func (i *fileInfo) IsDir() bool        { return i.mode.IsDir() }
+func (i *fileInfo) Sys() any           { return nil }
+
+// fileMode converts a stat's st_mode to an fs.FileMode, as os.Lstat does.
+func fileMode(m uint32) fs.FileMode {
+	mode := fs.FileMode(m & 0o777)
+	switch m & unix.S_IFMT {
+	case unix.S_IFDIR:
+		mode |= fs.ModeDir
+	case unix.S_IFLNK:
+		mode |= fs.ModeSymlink
+	case unix.S_IFIFO:
+		mode |= fs.ModeNamedPipe
+	case unix.S_IFSOCK:
+		mode |= fs.ModeSocket
+	case unix.S_IFBLK:
+		mode |= fs.ModeDevice
+	case unix.S_IFCHR:
+		mode |= fs.ModeDevice | fs.ModeCharDevice
+	}
+	if m&unix.S_ISUID != 0 {
+		mode |= fs.ModeSetuid
+	}
+	if m&unix.S_ISGID != 0 {
+		mode |= fs.ModeSetgid
+	}
+	if m&unix.S_ISVTX != 0 {
+		mode |= fs.ModeSticky
+	}
+	return mode
 }
 
 func (f *File) Read(p []byte) (int, error) {

@@ -257,9 +257,10 @@ func checkReadsWhole(t *testing.T, e *Entry) {
 	if err != nil {
 		t.Fatalf("%s: open: %v", e.Path, err)
 	}
+	size := openedSize(e, r)
 	n, err := io.Copy(io.Discard, r)
-	if err != nil || n != e.Size {
-		t.Errorf("%s: read %d of %d bytes: %v", e.Path, n, e.Size, err)
+	if err != nil || n != size {
+		t.Errorf("%s: read %d of %d bytes: %v", e.Path, n, size, err)
 	}
 	r.Close()
 }

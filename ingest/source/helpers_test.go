@@ -128,6 +128,16 @@ func writeTree(t testing.TB, ms ...member) string {
 	return dir
 }
 
+// openedSize is the size an entry's content has: the walk's, or for a
+// file the walk did not stat, the open file's.
+func openedSize(e *Entry, r io.Reader) int64 {
+	if e.Size >= 0 {
+		return e.Size
+	}
+	fi, _ := r.(*File).Stat()
+	return fi.Size()
+}
+
 // walk collects every entry of a walk, failing the test on a Walk error.
 // Streamed entries are read inside the callback to check they can be.
 func walk(t testing.TB, opt Options, sources ...string) []*Entry {
@@ -139,10 +149,11 @@ func walk(t testing.TB, opt Options, sources ...string) []*Entry {
 			if err != nil {
 				return fmt.Errorf("%s: open: %w", e.Path, err)
 			}
+			size := openedSize(e, r)
 			n, err := io.Copy(io.Discard, r)
 			r.Close()
-			if err != nil || n != e.Size {
-				return fmt.Errorf("%s: read %d of %d bytes: %v", e.Path, n, e.Size, err)
+			if err != nil || n != size {
+				return fmt.Errorf("%s: read %d of %d bytes: %v", e.Path, n, size, err)
 			}
 		}
 		es = append(es, e)

@@ -181,7 +181,7 @@ func (w *walker) singleFile(src string, fi os.FileInfo, head []byte) error {
 	e := &Entry{
 		Source: src, Path: p, Size: fi.Size(), ModTime: fi.ModTime(), Mode: fi.Mode(), Offset: -1,
 		Kind: classifyName(p, w.opt.BufferSuffixes), Escaped: escaped, Attrs: Attrs{},
-		open: func() (io.ReadCloser, error) { return openFile(src) },
+		open: func() (io.ReadCloser, error) { return openFile(src, p, src, true) },
 	}
 	if e.Kind == KindOther {
 		e.Kind, e.Reason = classifyContent(head, p, fi.Size())

@@ -164,7 +164,7 @@ func (b *bench) printSmall(w io.Writer) {
 	}
 	tw.Flush()
 	fmt.Fprintln(w, "per-input overhead: the median run's seconds beyond what its records cost at the huge buffers' records/s, per input; as records: that time at the same rate")
-	fmt.Fprintln(w, "read floor: the system's time to lstat, open, read whole and close each buffer, from the page cache, on one core (median of the rounds); the per-input overhead is wall time with every worker busy")
+	fmt.Fprintln(w, "read floor: the system's time to open, stat, read whole and close each buffer, from the page cache, on one core (median of the rounds); the per-input overhead is wall time with every worker busy")
 	b.printBaseline(w)
 	b.printSplit(w)
 }

@@ -557,6 +557,28 @@ var hostileCases = []hostileCase{
 			must(t, syscall.Mkfifo(filepath.Join(src, "pipe.kcdf"), 0o644))
 		},
 		rejects: []wantReject{{"pipe.kcdf", "special_file", "not read"}}},
+	{dir: "dir-replaced-after-walk", what: "two buffers the walk lists as files, replaced by a fifo and by a symbolic link to a buffer outside the source before a worker opens them",
+		build: func(t *testing.T, src, outside string) {
+			must(t, os.WriteFile(filepath.Join(outside, "secret.kcdf"), oneRecord(7), 0o644))
+			for _, p := range []string{"swap-fifo.kcdf", "swap-link.kcdf"} {
+				must(t, os.WriteFile(filepath.Join(src, p), oneRecord(8), 0o644))
+			}
+		},
+		opening: func(t *testing.T, src, outside, p string) bool {
+			switch p {
+			case "swap-fifo.kcdf":
+				must(t, os.Remove(filepath.Join(src, p)))
+				must(t, syscall.Mkfifo(filepath.Join(src, p), 0o644))
+				return true
+			case "swap-link.kcdf":
+				must(t, os.Remove(filepath.Join(src, p)))
+				must(t, os.Symlink(filepath.Join(outside, "secret.kcdf"), filepath.Join(src, p)))
+				return true
+			}
+			return false
+		},
+		note:    "(a worker's open is where the files are replaced; the re-run then meets them in the walk and finds the same rejects)",
+		rejects: []wantReject{{"swap-fifo.kcdf", "special_file", "fifo: not read"}, {"swap-link.kcdf", "link", "not followed"}}},
 	{dir: "dir-non-utf8", what: "a buffer whose file name is not UTF-8, in a directory whose name is not either",
 		build: func(t *testing.T, src, _ string) {
 			dir := filepath.Join(src, "boot=\xfe")

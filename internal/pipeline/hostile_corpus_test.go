@@ -38,6 +38,10 @@ type hostileCase struct {
 	build func(t *testing.T, src, outside string)
 	// sources are more sources to give beside src, made at run time.
 	sources func(t *testing.T, outside string) []string
+	// opening, when set, runs as a worker is about to open an input of
+	// the first ingest, after the walk listed it: a case replaces a file
+	// there, and says so.
+	opening func(t *testing.T, src, outside, path string) (replaced bool)
 	cfg     func(*Config) // options other than the test's defaults
 	note    string        // for the README: how the case is run, if not plainly
 

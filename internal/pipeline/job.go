@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -32,9 +33,10 @@ type job struct {
 	detail string
 
 	open  func() (io.ReadCloser, error)
-	data  []byte // an archive member held in memory
-	spool string // an archive member copied to a temporary file
-	sha   string // known when the content was read on the walker's side
+	r     io.ReadCloser // opened ahead of reading (openInput)
+	data  []byte        // an archive member held in memory
+	spool string        // an archive member copied to a temporary file
+	sha   string        // known when the content was read on the walker's side
 	size  int64
 }
 
@@ -223,8 +225,11 @@ func (j *job) read(buf *[]byte) (data []byte, release func(), err error) {
 	case j.spool != "":
 		f, err = os.Open(j.spool)
 	case j.open != nil:
-		var r io.ReadCloser
-		if r, err = j.open(); err == nil {
+		r := j.r
+		if j.r = nil; r == nil {
+			r, err = j.open()
+		}
+		if err == nil {
 			var ok bool
 			if f, ok = r.(diskFile); !ok {
 				defer r.Close()
@@ -240,11 +245,11 @@ func (j *job) read(buf *[]byte) (data []byte, release func(), err error) {
 		return nil, nil, err
 	}
 	defer f.Close()
-	// The size the walk found, rather than another stat: each system
-	// call counts for a small input. It only guides: a file that
-	// changed since is read to its end, and mapped once it is past
-	// smallBytes, so that one still being written does not fill the
-	// heap.
+	// The size the file had when opened (or the walk found), rather
+	// than another stat: each system call counts for a small input. It
+	// only guides: a file that changed since is read to its end, and
+	// mapped once it is past smallBytes, so that one still being
+	// written does not fill the heap.
 	size := j.entry.Size
 	mapped := func() ([]byte, func(), error) {
 		data, release, err := mapFile(f)
@@ -296,7 +301,33 @@ func (j *job) hash(data []byte) string {
 	return j.sha
 }
 
+// openInput opens a file ahead of reading it and takes its size and
+// modification time from the open file: the walk does not stat a
+// directory's buffers, and these decide whether a held input changed.
+// Archive members are read by other means.
+func (j *job) openInput() error {
+	if j.r != nil || j.open == nil || j.data != nil || j.spool != "" {
+		return nil
+	}
+	r, err := j.open()
+	if err != nil {
+		return err
+	}
+	j.r = r
+	if s, ok := r.(interface{ Stat() (fs.FileInfo, error) }); ok {
+		if fi, err := s.Stat(); err == nil {
+			e := j.entry
+			e.Size, e.ModTime, e.Mode = fi.Size(), fi.ModTime(), fi.Mode()
+		}
+	}
+	return nil
+}
+
 func (j *job) release() {
+	if j.r != nil {
+		j.r.Close()
+		j.r = nil
+	}
 	if j.spool != "" {
 		os.Remove(j.spool)
 	}

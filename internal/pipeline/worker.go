@@ -183,6 +183,12 @@ func (wk *worker) do(j *job) error {
 	if j.reason == "" {
 		wk.tables(e) // every snapshot a buffer of this walk uses is judged, and its problem reported
 		wk.judgeHeldTypes(e)
+		if testHookOpen != nil {
+			testHookOpen(j)
+		}
+		if err := j.openInput(); err != nil {
+			j.reason, j.detail = unreadable(e, err)
+		}
 	}
 	switch {
 	case j.reason != "":
@@ -200,7 +206,8 @@ func (wk *worker) do(j *job) error {
 	}
 	data, release, err := j.read(&wk.buf)
 	if err != nil {
-		wk.reject(j, k, "", ingest.ReasonUnreadable, fmt.Sprintf("%s: %v", e.Path, err))
+		reason, detail := unreadable(e, err)
+		wk.reject(j, k, "", reason, detail)
 		return nil
 	}
 	defer release()
@@ -221,6 +228,16 @@ func (wk *worker) do(j *job) error {
 		}
 	}
 	return wk.ingest(j, k, sha, data)
+}
+
+// unreadable is the reject of an input that could not be opened or
+// read: the source's own problem (a link or a fifo put in a buffer's
+// place since the walk), or the system's error.
+func unreadable(e *source.Entry, err error) (ingest.Reason, string) {
+	if se := (*source.Error)(nil); errors.As(err, &se) {
+		return rejectOf(err)
+	}
+	return ingest.ReasonUnreadable, fmt.Sprintf("%s: %v", e.Path, err)
 }
 
 // unchanged reports whether a file is the one the dataset holds, by its
@@ -249,7 +266,7 @@ func (wk *worker) symbolsArrived(h heldInput, e *source.Entry) bool {
 func (wk *worker) skip(j *job) {
 	wk.in.countSkipped()
 	wk.in.prog.Files.Add(1)
-	wk.in.prog.Bytes.Add(max(j.size, j.entry.Size))
+	wk.in.prog.Bytes.Add(max(j.size, j.entry.Size, 0))
 	j.release()
 }
 
@@ -325,6 +342,10 @@ func protect(fn func()) (err error) {
 // testHookProcess, set by tests, runs before a buffer's bytes are
 // processed: a test truncates mapped files there.
 var testHookProcess func(*job)
+
+// testHookOpen, set by tests, runs before a job's input is opened: a
+// test puts a fifo or a link in a buffer's place there.
+var testHookOpen func(*job)
 
 // errFault is a mapped file that shrank while it was read.
 var errFault = errors.New("the file changed while it was read: ingest it again once it is complete")
@@ -470,7 +491,7 @@ func (wk *worker) reject(j *job, k key, sha string, reason ingest.Reason, detail
 	if sha != "" {
 		r.sha256 = some(sha)
 	}
-	size := max(j.size, j.entry.Size)
+	size := max(j.size, j.entry.Size, 0)
 	if size > 0 || sha != "" { // a file read whole: its size is known, if 0
 		r.bytes = some(size)
 	}
