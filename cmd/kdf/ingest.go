@@ -18,6 +18,7 @@ import (
 	"strings"
 
 	"github.com/kdf-tools/kdf/ingest/source"
+	"github.com/kdf-tools/kdf/internal/hugepages"
 	"github.com/kdf-tools/kdf/internal/pipeline"
 )
 
@@ -35,6 +36,7 @@ var ingestCommand = &command{
 		fs.BoolVar(&o.cfg.Force, "force", false, "re-ingest inputs the dataset already holds")
 		fs.BoolVar(&o.quiet, "q", false, "print nothing but errors")
 		fs.BoolVar(&o.json, "json", false, "print the summary as one JSON object")
+		fs.BoolVar(&o.hugePages, "huge-pages", true, "ask the kernel for transparent huge pages for the workers' memory, where it gives them only on request (mode madvise): fewer page faults, at the cost of more resident memory")
 		fs.Var(byteSize{&o.memLimit}, "mem-limit",
 			"soft limit on the heap, `SIZE`: past it the Go runtime collects garbage harder (default $GOMEMLIMIT, else 128MiB + 128MiB per worker)")
 		fs.Var(byteSize{&o.cfg.Source.MaxArchiveBytes}, "max-archive-bytes",
@@ -58,12 +60,13 @@ var ingestCommand = &command{
 }
 
 type ingestOptions struct {
-	cfg      pipeline.Config
-	buf      bufferFlags
-	shard    string
-	quiet    bool
-	json     bool
-	memLimit int64
+	cfg       pipeline.Config
+	buf       bufferFlags
+	shard     string
+	quiet     bool
+	json      bool
+	memLimit  int64
+	hugePages bool
 }
 
 // Heap budget of an ingest: what the process needs besides its workers,
@@ -93,6 +96,19 @@ func (o *ingestOptions) limitMemory() {
 	}
 }
 
+// hugePagesMax bounds the heap asked for in huge pages: the default
+// memory limit of seven workers. It is allocated (untouched) to be
+// advised, and a larger allocation could fail on a small machine.
+const hugePagesMax = 1 << 30
+
+// preferHugePages asks for huge pages for the heap the ingest works in,
+// as much as its soft memory limit (internal/hugepages).
+func (o *ingestOptions) preferHugePages() {
+	if o.hugePages {
+		hugepages.Prefer(int(min(debug.SetMemoryLimit(-1), hugePagesMax)))
+	}
+}
+
 func (o *ingestOptions) run(ctx context.Context, e *env, args []string) error {
 	if o.cfg.Dataset == "" || len(args) == 0 {
 		return fmt.Errorf("%w: ingest takes SOURCE... and -o DATASET", errUsage)
@@ -101,6 +117,7 @@ func (o *ingestOptions) run(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	o.limitMemory()
+	o.preferHugePages()
 	prog := &pipeline.Progress{}
 	counts := &source.Counts{}
 	o.cfg.Source.Counts = counts

@@ -21,6 +21,8 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+
+	"github.com/kdf-tools/kdf/internal/hugepages"
 )
 
 func main() {
@@ -51,7 +53,7 @@ func main() {
 	if *reports && len(ns) == 0 {
 		fatalf("-reports needs a campaign of -sizes")
 	}
-	fmt.Printf("machine: %d CPUs, transparent huge pages %s\n\n", runtime.NumCPU(), hugePages())
+	fmt.Printf("machine: %d CPUs, transparent huge pages %s\n\n", runtime.NumCPU(), hugepages.Mode())
 	b := &bench{kdf: *kdf, baseline: *baseline, work: *work, repeat: *repeat, boundMax: *boundMax, genSeconds: map[string]float64{}}
 	if err := os.MkdirAll(b.work, 0o755); err != nil {
 		fatalf("%v", err)
@@ -95,19 +97,4 @@ func main() {
 func fatalf(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "bench: "+format+"\n", args...)
 	os.Exit(1)
-}
-
-// hugePages is the system's transparent huge page mode, the bracketed
-// word of its sysfs file ("always [madvise] never"): it decides whether
-// kdf's heap gets 2 MiB pages, which changes ingest times by a tenth.
-func hugePages() string {
-	b, err := os.ReadFile("/sys/kernel/mm/transparent_hugepage/enabled")
-	if err != nil {
-		return "unknown"
-	}
-	s := string(b)
-	if i, j := strings.IndexByte(s, '['), strings.IndexByte(s, ']'); i >= 0 && j > i {
-		return s[i+1 : j]
-	}
-	return strings.TrimSpace(s)
 }
