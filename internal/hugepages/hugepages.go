@@ -17,6 +17,13 @@
 // MADV_DONTNEED, which keeps it), and the runtime's page allocator
 // hands out the lowest free addresses first, so what the workers
 // allocate next lands in the advised range.
+//
+// It is a choice, not a default (kdf ingest --huge-pages). It takes
+// most of the page faults away, which is most of what a short ingest
+// pays beyond its records; on a long one that is a small share. An
+// ingest held at its memory limit ran slower with it: the runtime
+// returns free memory all along there, with MADV_DONTNEED, and with
+// GODEBUG=madvdontneed=0 (MADV_FREE) it did not (docs/SCALE.md).
 package hugepages
 
 import (
