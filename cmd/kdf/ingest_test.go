@@ -280,3 +280,26 @@ func TestRemedyFlags(t *testing.T) {
 		t.Errorf("found %d options named in messages: the test reads the wrong files", found)
 	}
 }
+
+// TestIngestHugePages: asking for huge pages changes where the heap
+// lies, not what is ingested.
+func TestIngestHugePages(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src")
+	must(t, seedsession.Write(src, "eight_args_c"))
+	sums := map[string]string{}
+	for _, flag := range []string{"--huge-pages=false", "--huge-pages"} {
+		ds := filepath.Join(dir, flag)
+		if _, errOut, err := runKDF("ingest", "-q", flag, src, "-o", ds); err != nil {
+			t.Fatalf("ingest %s: %v: %s", flag, err, errOut)
+		}
+		out, errOut, err := runKDF("query", ds, "SELECT count(*) > 50 AS many, count(*), bit_xor(hash(r)) FROM (SELECT * EXCLUDE (dataset) FROM records) r")
+		if err != nil {
+			t.Fatalf("query after ingest %s: %v: %s", flag, err, errOut)
+		}
+		sums[flag] = out
+	}
+	if a, b := sums["--huge-pages=false"], sums["--huge-pages"]; a != b || !strings.Contains(a, "true") {
+		t.Errorf("records without huge pages:\n%s\nwith:\n%s", a, b)
+	}
+}
