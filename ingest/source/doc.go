@@ -95,7 +95,10 @@
 //     a snapshot or manifest to the wrong buffers; names that are not
 //     UTF-8 or hold control characters are kept usable, escaped as \xNN
 //     (Entry.Escaped);
-//   - links, devices and fifos are reported, not read;
+//   - links, devices and fifos are reported, not read, also when one is
+//     put in a listed buffer's place before it is opened: a directory's
+//     buffers are not stat'ed by the walk but when opened (O_NOFOLLOW,
+//     then fstat), so Entry.Size is -1 until then (File.Stat has it);
 //   - a member whose data ends early, or a damaged gzip or zstd stream,
 //     is reported with its offset; the members before it were delivered
 //     and stay delivered, the rest of the archive is skipped;
