@@ -21,9 +21,9 @@
 // It is a choice, not a default (kdf ingest --huge-pages). It takes
 // most of the page faults away, which is most of what a short ingest
 // pays beyond its records; on a long one that is a small share. An
-// ingest held at its memory limit ran slower with it: the runtime
-// returns free memory all along there, with MADV_DONTNEED, and with
-// GODEBUG=madvdontneed=0 (MADV_FREE) it did not (docs/SCALE.md).
+// ingest held at its memory limit, where the runtime returns free
+// memory all along, was as often slower with it as faster
+// (docs/SCALE.md).
 package hugepages
 
 import (
