@@ -1,31 +1,22 @@
 package query
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
+	"github.com/kdf-tools/kdf/internal/engines"
 	"github.com/kdf-tools/kdf/internal/pipeline"
 	"github.com/kdf-tools/kdf/internal/synth"
 	"github.com/kdf-tools/kdf/schema"
 )
-
-// enginesDir holds the Node.js project that reads a dataset with
-// nodejs-polars and DuckDB's Node binding.
-const enginesDir = "../testdata/engines"
-
-// enginesInstall is what makes the engines test runnable.
-const enginesInstall = "with Node.js 20 or later and npm on PATH, run: cd testdata/engines && npm ci"
 
 // engineResult is one engine's output of checksums.mjs.
 type engineResult struct {
@@ -41,31 +32,13 @@ type engineResult struct {
 // "007"), and each column typed as its Parquet type says: UINT_64 as an
 // unsigned 64-bit integer, handed to JavaScript as a BigInt.
 func TestOtherEngines(t *testing.T) {
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatalf("node is not on PATH: %s", enginesInstall)
-	}
-	for _, pkg := range []string{"nodejs-polars", "@duckdb/node-api"} {
-		if _, err := os.Stat(filepath.Join(enginesDir, "node_modules", pkg)); err != nil {
-			t.Fatalf("%s is not installed: %s", pkg, enginesInstall)
-		}
-	}
 	ds := enginesDataset(t)
 	want := viewChecksums(t, ds)
 	if n := want["records"]["values_ge_2_63"]; n == nil || *n == "0" {
 		t.Fatalf("the dataset has no value >= 2^63 (%v): the test would not see a signed reading", n)
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "checksums.mjs", ds)
-	cmd.Dir = enginesDir
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("node checksums.mjs: %v\n%s\nif a package is missing: %s", err, stderr.Bytes(), enginesInstall)
-	}
+	out := engines.Node(t, []string{"nodejs-polars", "@duckdb/node-api"}, "checksums.mjs", ds)
 	var got map[string]engineResult
 	if err := json.Unmarshal(out, &got); err != nil {
 		t.Fatalf("node checksums.mjs printed no JSON: %v\n%s", err, out)
@@ -122,7 +95,7 @@ type checksumQuery struct{ table, sql string }
 // checksumQueries reads checksums.sql: statements that start with a
 // line "-- TABLE: ..." and end with ";" at the end of a line.
 func checksumQueries(t *testing.T) []checksumQuery {
-	b, err := os.ReadFile(filepath.Join(enginesDir, "checksums.sql"))
+	b, err := os.ReadFile(filepath.Join(engines.Dir(t), "checksums.sql"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,11 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/kdf-tools/kdf/internal/engines"
 	"github.com/kdf-tools/kdf/query"
 )
 
@@ -273,3 +276,68 @@ func compareLosses(t *testing.T, db *query.DB, run int64, tf *traceFile, byKind 
 
 // problemWord is how each of runs.problems' reports at a word starts.
 var problemWord = regexp.MustCompile(`(?:^|; )word \d+: `)
+
+// TestTraceOpensInDevTools opens a trace with the trace engine of Chrome
+// DevTools' Performance panel (testdata/engines/trace.mjs): it must find
+// every segment's thread, under its name, with every call's slice on it
+// and a call tree built of them.
+func TestTraceOpensInDevTools(t *testing.T) {
+	db := campaignDataset(t)
+	tab, err := db.Query(context.Background(), "SELECT run_id FROM calls GROUP BY run_id ORDER BY count(DISTINCT segment) DESC, count(*) DESC, run_id LIMIT 1", nil)
+	if err != nil || len(tab.Rows) != 1 {
+		t.Fatalf("a run with calls: %v", err)
+	}
+	run := tab.Rows[0][0].(int64)
+	var buf bytes.Buffer
+	if err := WriteTrace(context.Background(), db, Filter{Runs: []string{fmt.Sprint(run)}}, &buf); err != nil {
+		t.Fatal(err)
+	}
+	tf, _ := validateTrace(t, buf.Bytes())
+	type thread struct {
+		Name   string `json:"name"`
+		Slices int    `json:"slices"`
+		Tree   bool   `json:"tree"`
+	}
+	want := map[int64]thread{}
+	for _, e := range tf.TraceEvents {
+		th := want[*e.Tid]
+		switch {
+		case *e.Ph == "M" && *e.Name == "thread_name":
+			th.Name, th.Tree = e.Args["name"].(string), true
+		case *e.Ph == "X":
+			th.Slices++
+		default:
+			continue
+		}
+		want[*e.Tid] = th
+	}
+	if len(want) < 2 {
+		t.Fatalf("run %d has %d threads: the test wants several", run, len(want))
+	}
+	file := filepath.Join(t.TempDir(), "trace.json")
+	if err := os.WriteFile(file, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := engines.Node(t, []string{"@paulirish/trace_engine"}, "trace.mjs", file)
+	var got struct {
+		Threads []struct {
+			Tid int64 `json:"tid"`
+			thread
+		} `json:"threads"`
+	}
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("node trace.mjs printed no JSON: %v\n%s", err, out)
+	}
+	seen := map[int64]thread{}
+	for _, th := range got.Threads {
+		seen[th.Tid] = th.thread
+	}
+	for tid, w := range want {
+		if g, ok := seen[tid]; !ok || g != w {
+			t.Errorf("run %d, thread %d: DevTools found %+v (present %v), the trace has %+v", run, tid, g, ok, w)
+		}
+	}
+	if len(seen) != len(want) {
+		t.Errorf("run %d: DevTools found %d threads, the trace has %d", run, len(seen), len(want))
+	}
+}
