@@ -22,8 +22,8 @@
 // most of the page faults away, which is most of what a short ingest
 // pays beyond its records; on a long one that is a small share. An
 // ingest held at its memory limit, where the runtime returns free
-// memory all along, was as often slower with it as faster
-// (docs/SCALE.md).
+// memory all along, was slower with it in four of six alternated pairs
+// of runs, faster in two (docs/SCALE.md).
 package hugepages
 
 import (
