@@ -58,14 +58,15 @@ func (w *walker) dirEntry(ix *index, osDir, rel, osName string, t fs.FileMode) e
 		ix.resolve(p)
 		return w.report(specialProblem(ix.source, p, t), KindOther)
 	}
-	if classifyName(p, w.opt.BufferSuffixes) == KindBuffer {
-		return w.dirFile(ix, osPath, p, escaped, nil) // stat'ed when opened
+	k := classifyName(p, w.opt.BufferSuffixes)
+	if k == KindBuffer {
+		return w.dirFile(ix, osPath, p, escaped, k, nil) // stat'ed when opened
 	}
 	info, err := os.Lstat(osPath)
 	if err != nil {
 		return w.report(problem(ix.source, p, ingest.ReasonUnreadable, err, "cannot stat the file: skipped; check its permissions"), KindOther)
 	}
-	return w.dirFile(ix, osPath, p, escaped, info)
+	return w.dirFile(ix, osPath, p, escaped, k, info)
 }
 
 // linkProblem is the reject of a symbolic link, met by the walk or put
@@ -98,12 +99,13 @@ func specialName(m fs.FileMode) string {
 	return "special file (" + m.Type().String() + ")"
 }
 
-// dirFile delivers one regular file, or walks it as an archive. info is
-// nil for a file named as a buffer, which is not stat'ed until opened.
-func (w *walker) dirFile(ix *index, osPath, p string, escaped bool, info fs.FileInfo) error {
+// dirFile delivers one regular file, of kind k by its name, or walks it
+// as an archive. info is nil for a file named as a buffer, which is not
+// stat'ed until opened.
+func (w *walker) dirFile(ix *index, osPath, p string, escaped bool, k Kind, info fs.FileInfo) error {
 	e := &Entry{
 		Source: ix.source, Path: p, Size: -1, Offset: -1,
-		Kind: classifyName(p, w.opt.BufferSuffixes), Escaped: escaped,
+		Kind: k, Escaped: escaped,
 		open: func() (io.ReadCloser, error) { return openFile(ix.source, p, osPath, false) },
 	}
 	if info != nil {

@@ -159,20 +159,15 @@ func openFile(src, p, path string, follow bool) (io.ReadCloser, error) {
 	if !follow {
 		flags |= unix.O_NOFOLLOW
 	}
-	var fd int
-	for {
-		var err error
+	fd, err := unix.Open(path, flags, 0)
+	for errors.Is(err, unix.EINTR) {
 		fd, err = unix.Open(path, flags, 0)
-		switch {
-		case err == nil:
-		case errors.Is(err, unix.EINTR):
-			continue
-		case errors.Is(err, unix.ELOOP) && !follow:
-			return nil, linkProblem(src, p, path)
-		default:
-			return nil, &fs.PathError{Op: "open", Path: path, Err: err}
-		}
-		break
+	}
+	switch {
+	case errors.Is(err, unix.ELOOP) && !follow:
+		return nil, linkProblem(src, p, path)
+	case err != nil:
+		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
 	}
 	f := &File{fd: fd, name: path}
 	var st unix.Stat_t
