@@ -64,21 +64,19 @@ func size() uintptr {
 }
 
 // Prefer asks for huge pages for the next n bytes of heap, where the
-// system's mode gives them only on request. It returns the range
-// advised: empty when the mode is "always" (nothing to ask), "never"
-// or unknown, or when the kernel refused.
-func Prefer(n int) (lo, hi uintptr) {
+// system's mode gives them only on request; in the mode "always" there
+// is nothing to ask, in "never" or where the kernel refuses nothing to
+// get.
+func Prefer(n int) {
 	if Mode() != "madvise" {
-		return 0, 0
+		return
 	}
 	page := size()
 	if page == 0 {
-		return 0, 0
+		return
 	}
-	lo, hi, err := advise(n, page)
-	if err != nil {
-		return 0, 0
+	if _, _, err := advise(n, page); err != nil {
+		return
 	}
 	runtime.GC() // the n bytes are free again, before the ingest starts
-	return lo, hi
 }
