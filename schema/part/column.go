@@ -304,7 +304,11 @@ func (c *column) flushPage(w *Writer) error {
 	}
 	// Room for the page as stored, or as compressed at worst, so that
 	// the codec writes into the chunk instead of a buffer of its own.
-	ch.bodies = buf.Reserve(ch.bodies, len(body)+len(body)>>7+64)
+	room := len(body)
+	if b, ok := z.(interface{ maxEncodedLen(int) int }); ok {
+		room = b.maxEncodedLen(len(body))
+	}
+	ch.bodies = buf.Reserve(ch.bodies, room)
 	if ch.packed = z != nil; ch.packed {
 		ch.bodies, err = appendEncoded(ch.bodies, func(b []byte) ([]byte, error) { return z.Encode(b, body) })
 	} else {

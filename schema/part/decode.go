@@ -186,8 +186,8 @@ func decompress(codec int64, dst, src []byte, size int) ([]byte, error) {
 	case format.Uncompressed:
 		out = src
 	case format.Snappy:
-		n, err := snappy.DecodedLen(src)
-		if err != nil {
+		var n int
+		if n, err = snappy.DecodedLen(src); err != nil {
 			return nil, err
 		}
 		if n != size {

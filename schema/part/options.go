@@ -2,9 +2,9 @@ package part
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/parquet-go/parquet-go/compress"
-	"github.com/parquet-go/parquet-go/compress/snappy"
 	"github.com/parquet-go/parquet-go/compress/uncompressed"
 )
 
@@ -46,10 +46,12 @@ type Options struct {
 type Compression int
 
 const (
-	// Zstd at its fastest level. The default level made parts 1.5%
-	// smaller and the first writer 10% slower; snappy makes them 5%
-	// larger (21% on the campaign's records) and is no faster.
+	// Zstd at its fastest level: the smallest parts. The default level
+	// made parts 1.5% smaller and the first writer 10% slower.
 	Zstd Compression = iota
+	// Snappy (written by S2's encoder) costs a third of zstd's time per
+	// byte, for parts about a quarter larger: an ingest of the realistic
+	// campaign took 15% less CPU and wrote 80 MB instead of 64.
 	Snappy
 	Uncompressed
 )
@@ -61,9 +63,25 @@ func (c Compression) String() string {
 	case Snappy:
 		return "snappy"
 	case Uncompressed:
-		return "uncompressed"
+		return "none"
 	}
 	return fmt.Sprintf("Compression(%d)", int(c))
+}
+
+// Set parses a codec's name, as String writes it, so that a
+// *Compression is a flag.Value.
+func (c *Compression) Set(s string) error {
+	switch strings.ToLower(s) {
+	case "zstd":
+		*c = Zstd
+	case "snappy":
+		*c = Snappy
+	case "none", "uncompressed":
+		*c = Uncompressed
+	default:
+		return fmt.Errorf("compression %q: zstd, snappy or none", s)
+	}
+	return nil
 }
 
 func (c Compression) codec() (compress.Codec, error) {
@@ -71,7 +89,7 @@ func (c Compression) codec() (compress.Codec, error) {
 	case Zstd:
 		return zstdCodec{}, nil
 	case Snappy:
-		return new(snappy.Codec), nil
+		return snappyCodec{}, nil
 	case Uncompressed:
 		return new(uncompressed.Codec), nil
 	}

@@ -56,6 +56,10 @@ func (zstdCodec) Encode(dst, src []byte) ([]byte, error) {
 	return zstdEncoder().EncodeAll(src, dst[:0]), nil
 }
 
+// maxEncodedLen bounds a page compressed: zstd stores a block it cannot
+// shrink as it is, behind a few bytes of headers.
+func (zstdCodec) maxEncodedLen(n int) int { return n + n>>7 + 64 }
+
 func (zstdCodec) Decode(dst, src []byte) ([]byte, error) {
 	return zstdDecoder().DecodeAll(src, dst[:0])
 }
