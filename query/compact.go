@@ -118,7 +118,7 @@ func (c *compactor) newPart(t *schema.Table) (*compactPart, error) {
 		return nil, err
 	}
 	n := &countingWriter{w: f}
-	pw, err := part.NewWriter(n, t, part.Options{RowGroupRows: int(c.opt.rowGroupRows)})
+	pw, err := part.NewWriter(n, t, part.Options{RowGroupRows: int(c.opt.rowGroupRows), Compression: c.opt.Compression})
 	if err != nil {
 		f.Abort()
 		return nil, err

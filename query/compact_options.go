@@ -1,6 +1,10 @@
 package query
 
-import "runtime"
+import (
+	"runtime"
+
+	"github.com/kdf-tools/kdf/schema/part"
+)
 
 // CompactOptions tune Compact.
 type CompactOptions struct {
@@ -15,6 +19,9 @@ type CompactOptions struct {
 	MemoryLimit string
 	// Threads DuckDB sorts with; 0 means one per core.
 	Threads int
+	// Compression is the compacted parts' codec; the zero value is
+	// zstd, the smallest, whatever the ingest wrote.
+	Compression part.Compression
 	// rowGroupRows is compactRowGroupRows but in tests, which need
 	// many row groups of a small campaign.
 	rowGroupRows int64

@@ -16,6 +16,7 @@ import (
 	"github.com/kdf-tools/kdf/internal/pipeline"
 	"github.com/kdf-tools/kdf/internal/synth"
 	"github.com/kdf-tools/kdf/schema"
+	"github.com/kdf-tools/kdf/schema/part"
 )
 
 // engineResult is one engine's output of checksums.mjs.
@@ -69,7 +70,8 @@ func TestOtherEngines(t *testing.T) {
 
 // enginesDataset ingests a small generated campaign under two campaigns
 // that look like numbers, in several commits, with a forced re-ingest
-// and a rejected input, so that every table has rows.
+// and a rejected input, so that every table has rows; the second
+// campaign's parts are snappy, the first's zstd.
 func enginesDataset(t *testing.T) string {
 	src := writeCampaign(t, synth.SmallConfig())
 	if err := os.WriteFile(filepath.Join(src, "arm=a", "empty.kcdf"), nil, 0o644); err != nil {
@@ -79,7 +81,7 @@ func enginesDataset(t *testing.T) string {
 	for _, c := range []pipeline.Config{
 		{Campaign: "007", Sources: []string{src}},
 		{Campaign: "007", Sources: []string{filepath.Join(src, "arm=b")}, Force: true},
-		{Campaign: "2026", Sources: []string{src}},
+		{Campaign: "2026", Sources: []string{src}, Compression: part.Snappy},
 	} {
 		c.Dataset, c.GroupRuns = ds, 5
 		if _, err := pipeline.Run(context.Background(), c, nil); err != nil {

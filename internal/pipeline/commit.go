@@ -460,7 +460,7 @@ func (wk *worker) rewriteCounting(table, path string, drop dropRows) (*dataset.P
 	var kept, dropped int64
 	nf, err := wk.writePart(t, func(*part.Writer) error { return nil }, func(f *dataset.PartFile) error {
 		var err error
-		kept, dropped, err = part.Rewrite(f, src, fi.Size(), t, part.Options{RowGroupRows: wk.in.cfg.RowGroupRows}, drop.keep(table))
+		kept, dropped, err = part.Rewrite(f, src, fi.Size(), t, wk.in.cfg.partOptions(), drop.keep(table))
 		return err
 	})
 	if err != nil {
@@ -484,7 +484,7 @@ func (wk *worker) writePart(t *schema.Table, fill func(*part.Writer) error, raw 
 		err = raw[0](f)
 	} else {
 		var pw *part.Writer
-		if pw, err = part.NewWriter(f, t, part.Options{RowGroupRows: wk.in.cfg.RowGroupRows}); err == nil {
+		if pw, err = part.NewWriter(f, t, wk.in.cfg.partOptions()); err == nil {
 			if err = fill(pw); err == nil {
 				err = pw.Close()
 			}

@@ -52,6 +52,9 @@ type Config struct {
 	// group size. Together with Workers they bound memory.
 	BatchRows    int
 	RowGroupRows int
+	// Compression is the parts' codec: zstd (the zero value) writes
+	// the smallest, snappy writes faster.
+	Compression part.Compression
 	// SpoolBytes: archive members up to this size are held in memory
 	// while queued, larger ones are copied to a temporary file.
 	SpoolBytes int64
@@ -92,6 +95,11 @@ func (c *Config) defaults() error {
 		c.RowGroupRows = part.DefaultRowGroupRows
 	}
 	return nil
+}
+
+// partOptions is how every part of the ingest is written.
+func (c *Config) partOptions() part.Options {
+	return part.Options{RowGroupRows: c.RowGroupRows, Compression: c.Compression}
 }
 
 // Progress counts what an ingest has done so far; every field is read

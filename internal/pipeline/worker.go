@@ -162,7 +162,7 @@ func (wk *worker) part(t *schema.Table) (*openPart, error) {
 	pw := wk.writers[t.Name]
 	if pw != nil {
 		pw.Reset(f) // the table's part of the last group is closed or aborted
-	} else if pw, err = part.NewWriter(f, t, part.Options{RowGroupRows: wk.in.cfg.RowGroupRows}); err != nil {
+	} else if pw, err = part.NewWriter(f, t, wk.in.cfg.partOptions()); err != nil {
 		f.Abort()
 		return nil, err
 	}
