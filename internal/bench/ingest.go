@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -37,6 +38,8 @@ type result struct {
 	// FloorSeconds is readFloor's time on the campaign, once a round,
 	// in the small-buffer comparison.
 	FloorSeconds []float64 `json:"floor_seconds,omitempty"`
+	// DatasetBytes is the size of the Parquet parts the last run wrote.
+	DatasetBytes int64 `json:"dataset_bytes,omitempty"`
 }
 
 func (r *result) median() float64 { return median(r.Seconds) }
@@ -45,13 +48,14 @@ func (r *result) median() float64 { return median(r.Seconds) }
 func (r *result) rate() float64 { return float64(r.Records) / r.median() }
 
 type bench struct {
-	kdf      string
-	baseline string // a kdf to measure side by side with kdf in the small-buffer comparison
-	genPrint string // the generator's fingerprint, in campaign stamps
-	work     string
-	repeat   int
-	boundMax int // the largest size whose encoding bound is measured
-	results  []*result
+	kdf         string
+	ingestFlags []string // more flags for kdf's ingest, not the baseline's
+	baseline    string   // a kdf to measure side by side with kdf in the small-buffer comparison
+	genPrint    string   // the generator's fingerprint, in campaign stamps
+	work        string
+	repeat      int
+	boundMax    int // the largest size whose encoding bound is measured
+	results     []*result
 	// genSeconds is how long each campaign took to generate in this
 	// run; reused campaigns have none.
 	genSeconds map[string]float64
@@ -83,12 +87,15 @@ func (b *bench) size(n int) error {
 
 // ingest runs kdf ingest of camp into a new dataset ds once, adding the
 // run's time, CPU time and peak memory to r.
-func (b *bench) ingest(r *result, camp, ds string) error { return b.ingestWith(b.kdf, r, camp, ds) }
+func (b *bench) ingest(r *result, camp, ds string) error {
+	return b.ingestWith(b.kdf, b.ingestFlags, r, camp, ds)
+}
 
-// ingestWith runs kdf ingest of the binary kdf into ds, a new dataset.
-func (b *bench) ingestWith(kdf string, r *result, camp, ds string) error {
+// ingestWith runs kdf ingest of the binary kdf, with flags, into ds, a
+// new dataset.
+func (b *bench) ingestWith(kdf string, flags []string, r *result, camp, ds string) error {
 	os.RemoveAll(ds)
-	cmd := exec.Command(kdf, "ingest", "--json", camp, "-o", ds)
+	cmd := exec.Command(kdf, slices.Concat([]string{"ingest", "--json"}, flags, []string{camp, "-o", ds})...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, os.Stderr
 	start := time.Now()
@@ -108,7 +115,23 @@ func (b *bench) ingestWith(kdf string, r *result, camp, ds string) error {
 	r.Seconds = append(r.Seconds, secs)
 	r.PeakRSS = append(r.PeakRSS, peak())
 	r.CPUSeconds = append(r.CPUSeconds, (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds())
-	return nil
+	var err error
+	r.DatasetBytes, err = partBytes(ds)
+	return err
+}
+
+// partBytes is the size of a dataset's Parquet parts.
+func partBytes(ds string) (int64, error) {
+	var n int64
+	err := filepath.WalkDir(ds, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || filepath.Ext(path) != ".parquet" {
+			return err
+		}
+		fi, err := d.Info()
+		n += fi.Size()
+		return err
+	})
+	return n, err
 }
 
 // watchPeak follows a process's peak resident set (VmHWM) until the

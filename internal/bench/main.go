@@ -38,6 +38,7 @@ func main() {
 	boundMax := flag.Int("bound-max", 40_000_000, "measure the encoding bound up to this size: it holds the decoded columns in memory")
 	compact := flag.Bool("compact", false, "also time one-function, one-run and whole-table queries before and after kdf compact, on the -inputs campaign ingested in pieces")
 	reports := flag.Bool("reports", false, "also compare each canned report with its SQL written by hand, on the first size's dataset")
+	ingestFlags := flag.String("ingest-flags", "", "space-separated flags for -kdf's ingest (not the baseline's), such as '--compression snappy'")
 	flag.Parse()
 	var ns []int
 	for _, s := range strings.Split(*sizes, ",") {
@@ -53,8 +54,9 @@ func main() {
 	if *reports && len(ns) == 0 {
 		fatalf("-reports needs a campaign of -sizes")
 	}
-	fmt.Printf("machine: %d CPUs, transparent huge pages %s\n\n", runtime.NumCPU(), hugepages.Mode())
-	b := &bench{kdf: *kdf, baseline: *baseline, work: *work, repeat: *repeat, boundMax: *boundMax, genSeconds: map[string]float64{}}
+	fmt.Printf("machine: %d CPUs, transparent huge pages %s\n", runtime.NumCPU(), hugepages.Mode())
+	fmt.Printf("kdf ingest %s\n\n", strings.Join(append([]string{"--json"}, strings.Fields(*ingestFlags)...), " "))
+	b := &bench{kdf: *kdf, ingestFlags: strings.Fields(*ingestFlags), baseline: *baseline, work: *work, repeat: *repeat, boundMax: *boundMax, genSeconds: map[string]float64{}}
 	if err := os.MkdirAll(b.work, 0o755); err != nil {
 		fatalf("%v", err)
 	}

@@ -81,7 +81,7 @@ func (b *bench) smallBuffers(shapes []shape) error {
 			}
 			ds := filepath.Join(b.work, "dataset-"+s.key)
 			if b.baseline != "" {
-				if err := b.ingestWith(b.baseline, base[i], camps[i], ds+"-baseline"); err != nil {
+				if err := b.ingestWith(b.baseline, nil, base[i], camps[i], ds+"-baseline"); err != nil {
 					return fmt.Errorf("the baseline: %w", err)
 				}
 			}
@@ -231,15 +231,16 @@ func (b *bench) printBaseline(w io.Writer) {
 	}
 	fmt.Fprintf(w, "\nagainst the baseline %s, the same campaigns in the same rounds\n", b.baseline)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "case\tbaseline s median [min-max]\tkdf s median [min-max]\tbaseline M records/s\tkdf M records/s\tspeed-up\tCPU speed-up\t")
+	fmt.Fprintln(tw, "case\tbaseline s median [min-max]\tkdf s median [min-max]\tbaseline M records/s\tkdf M records/s\tspeed-up\tCPU speed-up\tParquet MB, baseline / kdf\t")
 	for _, r := range cases {
 		x := b.baselineOf(r)
 		if x == nil {
 			continue
 		}
-		fmt.Fprintf(tw, "%s\t%.2f [%.2f-%.2f]\t%.2f [%.2f-%.2f]\t%.2f\t%.2f\t%.2fx\t%.2fx\t\n", r.Case,
+		fmt.Fprintf(tw, "%s\t%.2f [%.2f-%.2f]\t%.2f [%.2f-%.2f]\t%.2f\t%.2f\t%.2fx\t%.2fx\t%.1f / %.1f\t\n", r.Case,
 			x.median(), slices.Min(x.Seconds), slices.Max(x.Seconds), r.median(), slices.Min(r.Seconds), slices.Max(r.Seconds),
-			x.rate()/1e6, r.rate()/1e6, r.rate()/x.rate(), median(x.CPUSeconds)/median(r.CPUSeconds))
+			x.rate()/1e6, r.rate()/1e6, r.rate()/x.rate(), median(x.CPUSeconds)/median(r.CPUSeconds),
+			float64(x.DatasetBytes)/1e6, float64(r.DatasetBytes)/1e6)
 	}
 	tw.Flush()
 }
