@@ -99,23 +99,46 @@ func arrowValues[T number](a arrow.Array) []T {
 // minMax returns the least and greatest of vs, NaNs left out (they have
 // no place in Parquet's order), and whether there was any.
 func minMax[T number](vs []T) (lo, hi T, ok bool) {
-	i := 0
-	for i < len(vs) && vs[i] != vs[i] {
-		i++
+	if f, isFloat := any(vs).([]float64); isFloat {
+		l, h, ok := minMaxFloat(f)
+		return T(l), T(h), ok
 	}
-	if i == len(vs) {
+	if len(vs) == 0 {
 		return lo, hi, false
 	}
-	lo, hi = vs[i], vs[i]
-	for _, v := range vs[i+1:] {
-		if v < lo {
+	// Four independent pairs of bounds, in conditional moves: a page's
+	// bounds cost a fraction of a nanosecond a value, where one pair
+	// of compare-and-branch made each value wait for the one before.
+	lo0, hi0 := vs[0], vs[0]
+	lo1, hi1, lo2, hi2, lo3, hi3 := lo0, hi0, lo0, hi0, lo0, hi0
+	i := 0
+	for ; i+4 <= len(vs); i += 4 {
+		v := vs[i : i+4 : i+4]
+		lo0, hi0 = min(lo0, v[0]), max(hi0, v[0])
+		lo1, hi1 = min(lo1, v[1]), max(hi1, v[1])
+		lo2, hi2 = min(lo2, v[2]), max(hi2, v[2])
+		lo3, hi3 = min(lo3, v[3]), max(hi3, v[3])
+	}
+	for _, v := range vs[i:] {
+		lo0, hi0 = min(lo0, v), max(hi0, v)
+	}
+	return min(lo0, lo1, lo2, lo3), max(hi0, hi1, hi2, hi3), true
+}
+
+// minMaxFloat is minMax of doubles, which skips NaNs.
+func minMaxFloat(vs []float64) (lo, hi float64, ok bool) {
+	for _, v := range vs {
+		switch {
+		case v != v:
+		case !ok:
+			lo, hi, ok = v, v, true
+		case v < lo:
 			lo = v
-		}
-		if v > hi {
+		case v > hi:
 			hi = v
 		}
 	}
-	return lo, hi, true
+	return lo, hi, ok
 }
 
 // appendPlain appends v in the PLAIN encoding of its physical type:

@@ -1,6 +1,7 @@
 package part
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -81,5 +82,73 @@ func TestBarelyRepeatingWords(t *testing.T) {
 			t.Errorf("chunk %d: %d bytes of PLAIN words", chunk, len(body))
 		}
 		w.reset()
+	}
+}
+
+// TestMinMax checks the bounds of every length up to a few blocks, and
+// of long slices, against a plain scan, for each number type; doubles
+// with NaNs anywhere, and only NaNs.
+func TestMinMax(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for n := range 70 {
+		checkMinMax(t, rng, n)
+	}
+	checkMinMax(t, rng, 100_003)
+	nan := math.NaN()
+	if _, _, ok := minMax([]float64{nan, nan}); ok {
+		t.Error("minMax of NaNs found bounds")
+	}
+	if lo, hi, ok := minMax([]float64{nan, 3, nan, -1, nan}); lo != -1 || hi != 3 || !ok {
+		t.Errorf("minMax with NaNs: %v, %v, %v", lo, hi, ok)
+	}
+}
+
+func checkMinMax(t *testing.T, rng *rand.Rand, n int) {
+	t.Helper()
+	checkMinMaxOf(t, n, func() uint64 { return rng.Uint64() })
+	checkMinMaxOf(t, n, func() int64 { return int64(rng.Uint64()) })
+	checkMinMaxOf(t, n, func() uint32 { return rng.Uint32() })
+	checkMinMaxOf(t, n, func() int32 { return int32(rng.Uint32()) })
+	checkMinMaxOf(t, n, func() uint8 { return uint8(rng.Uint32()) })
+	checkMinMaxOf(t, n, func() float64 {
+		if rng.IntN(5) == 0 {
+			return math.NaN()
+		}
+		return rng.NormFloat64()
+	})
+}
+
+func checkMinMaxOf[T number](t *testing.T, n int, gen func() T) {
+	t.Helper()
+	vs := make([]T, n)
+	for i := range vs {
+		vs[i] = gen()
+	}
+	var lo, hi T
+	ok := false
+	for _, v := range vs {
+		switch {
+		case v != v:
+		case !ok:
+			lo, hi, ok = v, v, true
+		default:
+			lo, hi = min(lo, v), max(hi, v)
+		}
+	}
+	if l, h, o := minMax(vs); l != lo || h != hi || o != ok {
+		t.Errorf("minMax of %d %T: %v, %v, %v; want %v, %v, %v", n, lo, l, h, o, lo, hi, ok)
+	}
+}
+
+// BenchmarkMinMax is a page's bounds: 32,768 words.
+func BenchmarkMinMax(b *testing.B) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	vs := make([]uint64, 32<<10)
+	for i := range vs {
+		vs[i] = rng.Uint64()
+	}
+	b.SetBytes(int64(8 * len(vs)))
+	for b.Loop() {
+		minMax(vs)
 	}
 }
