@@ -85,8 +85,10 @@
 // together); storing them made parts 2% larger. Every column of the
 // campaign compresses by half or more. zstd's entropy coding of blocks
 // without matches (off at this level) made the synthetic parts 7%
-// smaller and the writer 8% slower. Snappy made the campaign's parts
-// 21% larger for 13% less time.
+// smaller and the writer 8% slower. Snappy (Options.Compression), from
+// S2's encoder, made an ingest's parts about a quarter larger for 14%
+// less CPU per record; parquet-go's own Snappy encoder had saved 13% of
+// the writer's time for parts 21% larger.
 //
 // Row groups hold 1M rows by default and data pages are cut at 256 KiB
 // of buffered values. Statistics (min, max, null count) are written per
