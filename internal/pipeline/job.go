@@ -38,6 +38,9 @@ type job struct {
 	spool string        // an archive member copied to a temporary file
 	sha   string        // known when the content was read on the walker's side
 	size  int64
+	// queueWeight is what an archive member's job holds of the queue's
+	// budget for members until a worker takes it.
+	queueWeight int64
 }
 
 // newJob turns a walker entry into a job, or nil for metadata files,

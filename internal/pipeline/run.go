@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/sync/semaphore"
+
 	"github.com/kdf-tools/kdf/ingest"
 	"github.com/kdf-tools/kdf/ingest/source"
 	"github.com/kdf-tools/kdf/schema/dataset"
@@ -243,32 +245,54 @@ type ingester struct {
 	sum     *Summary
 }
 
+// queuedPerWorker is how many jobs wait for each worker. The walker
+// shares the workers' cores: with one job queued per worker, a worker
+// done with a small input often found the queue empty and waited for
+// the walker to be scheduled. At 64, an ingest of 100,000 buffers of 87
+// records took 4.7-4.9 s instead of 5.2-5.4 s on 2 cores. A queued
+// file is its path; it is opened by the worker that takes it.
+const queuedPerWorker = 64
+
 // run walks the sources on this goroutine and feeds the workers.
 func (in *ingester) run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	jobs := make(chan *job, in.cfg.Workers)
+	jobs := make(chan *job, queuedPerWorker*in.cfg.Workers)
+	// An archive member is read during the walk and queued with its
+	// bytes, or a spooled copy: the members queued hold at most
+	// SpoolBytes per worker, a spooled one counting as SpoolBytes.
+	members := semaphore.NewWeighted(int64(in.cfg.Workers) * in.cfg.SpoolBytes)
 	errs := make(chan error, in.cfg.Workers)
 	var wg sync.WaitGroup
 	for range in.cfg.Workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := in.work(ctx, jobs); err != nil {
+			if err := in.work(ctx, jobs, members); err != nil {
 				errs <- err
 				cancel()
 			}
 		}()
 	}
 	werr := source.Walk(ctx, in.cfg.Sources, in.cfg.Source, func(e *source.Entry) error {
+		var weight int64
+		if e.Streamed() {
+			weight = in.queueWeight(e)
+			if err := members.Acquire(ctx, weight); err != nil {
+				return err
+			}
+		}
 		j, err := in.newJob(ctx, e)
 		if j == nil || err != nil {
+			members.Release(weight)
 			return err
 		}
+		j.queueWeight = weight
 		select {
 		case jobs <- j:
 			return nil
 		case <-ctx.Done():
+			dequeued(j, members)
 			j.release()
 			return ctx.Err()
 		}
@@ -283,6 +307,16 @@ func (in *ingester) run(ctx context.Context) error {
 		return err
 	}
 	return werr
+}
+
+// queueWeight is what an archive member counts for in the queue's
+// budget: its size, SpoolBytes for one spooled to disk or of unknown
+// size.
+func (in *ingester) queueWeight(e *source.Entry) int64 {
+	if e.Size < 0 || e.Size > in.cfg.SpoolBytes {
+		return in.cfg.SpoolBytes
+	}
+	return max(e.Size, 1)
 }
 
 // mine reports whether this shard ingests input k.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/kdf-tools/kdf/ingest"
 	"github.com/kdf-tools/kdf/ingest/source"
@@ -109,29 +110,41 @@ func (in *ingester) newWorker(ctx context.Context) (*worker, error) {
 	return wk, nil
 }
 
-func (in *ingester) work(ctx context.Context, jobs <-chan *job) error {
+func (in *ingester) work(ctx context.Context, jobs <-chan *job, members *semaphore.Weighted) error {
 	wk, err := in.newWorker(ctx)
 	if err != nil {
-		drain(jobs)
+		drain(jobs, members)
 		return err
 	}
 	defer wk.w.Close()
 	for j := range jobs {
+		if testHookTake != nil {
+			testHookTake(len(jobs))
+		}
+		dequeued(j, members)
 		err := wk.do(j)
 		if err == nil && wk.full() {
 			err = wk.commit(ctx)
 		}
 		if err != nil {
 			wk.abort()
-			drain(jobs)
+			drain(jobs, members)
 			return err
 		}
 	}
 	return wk.commit(ctx)
 }
 
-func drain(jobs <-chan *job) {
+// dequeued gives back what an archive member held of the queue's
+// budget.
+func dequeued(j *job, members *semaphore.Weighted) {
+	members.Release(j.queueWeight)
+	j.queueWeight = 0
+}
+
+func drain(jobs <-chan *job, members *semaphore.Weighted) {
 	for j := range jobs {
+		dequeued(j, members)
 		j.release()
 	}
 }
@@ -342,6 +355,10 @@ func protect(fn func()) (err error) {
 // testHookProcess, set by tests, runs before a buffer's bytes are
 // processed: a test truncates mapped files there.
 var testHookProcess func(*job)
+
+// testHookTake, set by tests, runs as a worker takes a job, with the
+// number of jobs still queued.
+var testHookTake func(queued int)
 
 // testHookOpen, set by tests, runs before a job's input is opened: a
 // test puts a fifo or a link in a buffer's place there.
