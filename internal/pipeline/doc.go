@@ -18,7 +18,8 @@
 //	                                     the ledger entry as the commit point  commit.go
 //
 // A worker gathers inputs into a commit group (bounded by GroupRuns and
-// GroupBytes) and commits it whole, so an interrupted ingest redoes at
+// GroupBytes, and by the archive members it holds in memory, two
+// SpoolBytes) and commits it whole, so an interrupted ingest redoes at
 // most one group per worker, and every input ends in exactly one of
 // runs or rejects. Processor is exported for callers that want the
 // Arrow batches of one buffer without a dataset (the benchmarks).

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -49,6 +50,51 @@ func TestQueue(t *testing.T) {
 		}
 		if most < c.min || most > c.max {
 			t.Errorf("%s, SpoolBytes %d: up to %d jobs queued behind one taken, want %d to %d", c.source, c.spool, most, c.min, c.max)
+		}
+	}
+}
+
+// TestArchiveGroupsHeld ingests an archive on one worker: a group keeps
+// the members it ingested in memory until it commits, so it commits
+// once they reach two SpoolBytes, however few runs it has.
+func TestArchiveGroupsHeld(t *testing.T) {
+	cfg := synth.SmallConfig()
+	cfg.Programs = 30
+	src := genCampaign(t, cfg)
+	arm := filepath.Join(src, "arm=a")
+	arch := filepath.Join(t.TempDir(), "arm-a.tar.zst")
+	tarZst(t, src, arm, arch)
+	var largest, total int64
+	bufs, _ := filepath.Glob(filepath.Join(arm, "*", "*", "*.kcdf"))
+	for _, b := range bufs {
+		fi, err := os.Stat(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		largest, total = max(largest, fi.Size()), total+fi.Size()
+	}
+	if len(bufs) != 60 {
+		t.Fatalf("%d buffers in %s, want 60", len(bufs), arm)
+	}
+	// A group past the bound holds less than 2 SpoolBytes and a member,
+	// no member larger than SpoolBytes (those are spooled to disk).
+	spool := largest
+	if total < 6*spool {
+		t.Fatalf("members of %d bytes in all, the largest %d: too few for groups to fill", total, spool)
+	}
+	for _, c := range []struct {
+		spool    int64
+		min, max int64 // commits
+	}{
+		{0, 1, 1},
+		{spool, total / (3 * spool), total/(2*spool) + 1},
+	} {
+		sum, err := Run(context.Background(), Config{Dataset: filepath.Join(t.TempDir(), "ds"), Sources: []string{arch}, Workers: 1, SpoolBytes: c.spool}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sum.Runs != 60 || sum.Commits < c.min || sum.Commits > c.max {
+			t.Errorf("SpoolBytes %d (members %d bytes in all): %d runs in %d commits, want 60 in %d to %d", c.spool, total, sum.Runs, sum.Commits, c.min, c.max)
 		}
 	}
 }

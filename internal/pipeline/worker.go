@@ -65,6 +65,9 @@ type group struct {
 	records     int64
 	calls       int64
 	bytes       int64
+	// held is the bytes of the archive members its jobs hold in memory,
+	// kept until it commits so that it can be redone.
+	held int64
 }
 
 type openPart struct {
@@ -151,7 +154,20 @@ func drain(jobs <-chan *job, members *semaphore.Weighted) {
 
 func (wk *worker) full() bool {
 	g := wk.g
-	return len(g.runs)+len(g.rejects) >= wk.in.cfg.GroupRuns || g.bytes >= wk.in.cfg.GroupBytes
+	return len(g.runs)+len(g.rejects) >= wk.in.cfg.GroupRuns || g.bytes >= wk.in.cfg.GroupBytes ||
+		g.held >= heldPerSpool*wk.in.cfg.SpoolBytes
+}
+
+// heldPerSpool bounds the archive members a group holds in memory, in
+// SpoolBytes: past it, the group commits. A group keeps its inputs until
+// it commits, and GroupBytes of members per worker took an ingest of
+// an archive of 100,000-record buffers past 1 GiB.
+const heldPerSpool = 2
+
+// keep makes j one of the group's jobs, held until it commits.
+func (g *group) keep(j *job) {
+	g.jobs = append(g.jobs, j)
+	g.held += int64(len(j.data))
 }
 
 // emit writes a batch into the group's part of its table.
@@ -296,7 +312,7 @@ func (wk *worker) settle(j *job, in heldInput) {
 // ingest decodes, symbolizes and pairs a buffer into the group.
 func (wk *worker) ingest(j *job, k key, sha string, data []byte) error {
 	e := j.entry
-	wk.g.jobs = append(wk.g.jobs, j)
+	wk.g.keep(j)
 	t, symErr := wk.tables(e)
 	ts, typesErr := wk.types(e)
 	opt := wk.options(e.Attrs)
@@ -380,7 +396,7 @@ func (wk *worker) redoWithout(bad *job, k key, sha string) error {
 			return err
 		}
 	}
-	wk.g.jobs = append(wk.g.jobs, bad)
+	wk.g.keep(bad)
 	wk.reject(bad, k, sha, ingest.ReasonChanged, fmt.Sprintf("%s: %v", bad.entry.Path, errFault))
 	return nil
 }
@@ -515,7 +531,7 @@ func (wk *worker) reject(j *job, k key, sha string, reason ingest.Reason, detail
 	wk.g.rejects = append(wk.g.rejects, r)
 	wk.settle(j, heldInput{sha: digestOf(sha), bytes: size, mtimeNS: -1, reason: r.reason, detail: detail})
 	if !slices.Contains(wk.g.jobs, j) {
-		wk.g.jobs = append(wk.g.jobs, j)
+		wk.g.keep(j)
 	}
 	wk.in.prog.Files.Add(1)
 	wk.in.prog.Bytes.Add(size)
