@@ -26,7 +26,7 @@ var compactCommand = &command{
 		fs.Var(byteSize{&o.opt.TargetBytes}, "target-size", "cut compacted parts at this `size` (such as 256MiB)")
 		fs.StringVar(&o.opt.MemoryLimit, "memory-limit", "1GB", "bound the sort's memory (DuckDB's syntax); past it, it spills to the dataset's _tmp")
 		fs.IntVar(&o.opt.Threads, "j", 0, "threads for the sort (0: one per core)")
-		fs.Var(&o.opt.Compression, "compression", "the compacted parts' `codec`: zstd, snappy or none")
+		fs.Var(&o.opt.Compression, "compression", "the compacted parts' `codec`: zstd (the default), snappy or none")
 		fs.BoolVar(&o.json, "json", false, "print one JSON object per campaign")
 		return o.run
 	},
