@@ -10,12 +10,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/format"
 
 	"github.com/kdf-tools/kdf/internal/readback"
 	"github.com/kdf-tools/kdf/query"
-	"github.com/kdf-tools/kdf/schema"
 )
 
 // kdf compact merges an ingest's parts, in zstd whatever codec they were
@@ -27,7 +25,7 @@ func TestCompactAndCheck(t *testing.T) {
 	ds := filepath.Join(t.TempDir(), "ds")
 	kdf(t, "ingest", "-q", "-j", "2", "--compression", "snappy", filepath.Join(camp, "arm=a"), "-o", ds, "--campaign", "c")
 	kdf(t, "ingest", "-q", "-j", "2", filepath.Join(camp, "arm=b"), "-o", ds, "--campaign", "c")
-	if n := chunkCodecs(t, ds); n[format.Snappy] == 0 || n[format.Zstd] == 0 {
+	if n, _ := readback.Codecs(t, ds); n[format.Snappy] == 0 || n[format.Zstd] == 0 {
 		t.Errorf("column chunks by codec after ingesting with snappy, then zstd: %v", n)
 	}
 	before, _ := kdf(t, "query", ds, "SELECT count(*), sum(value) FROM records")
@@ -36,7 +34,7 @@ func TestCompactAndCheck(t *testing.T) {
 		if !strings.Contains(out, "campaign c: ") || !strings.Contains(out, "compacted into") {
 			t.Errorf("kdf compact said: %q", out)
 		}
-		if n := chunkCodecs(t, ds); n[format.Snappy] != 0 || n[format.Zstd] == 0 {
+		if n, _ := readback.Codecs(t, ds); n[format.Snappy] != 0 || n[format.Zstd] == 0 {
 			t.Errorf("column chunks by codec after compaction: %v", n)
 		}
 		if out, _ := kdf(t, "compact", ds); !strings.Contains(out, "nothing to compact") {
@@ -132,29 +130,4 @@ func checkTruncatedPart(t *testing.T, ds string) {
 		!strings.Contains(err.Error(), "--force") {
 		t.Errorf("kdf check of a truncated part: %v", err)
 	}
-}
-
-// chunkCodecs counts the column chunks of a dataset's parts by codec.
-func chunkCodecs(t *testing.T, ds string) map[format.CompressionCodec]int {
-	t.Helper()
-	n := map[format.CompressionCodec]int{}
-	for _, tab := range schema.All {
-		for _, p := range readback.Parts(t, ds, tab.Name) {
-			f, err := os.Open(p)
-			must(t, err)
-			fi, err := f.Stat()
-			must(t, err)
-			pf, err := parquet.OpenFile(f, fi.Size())
-			if err != nil {
-				t.Fatalf("%s: %v", p, err)
-			}
-			for _, rg := range pf.Metadata().RowGroups {
-				for _, c := range rg.Columns {
-					n[c.MetaData.Codec]++
-				}
-			}
-			f.Close()
-		}
-	}
-	return n
 }

@@ -3,18 +3,15 @@ package pipeline
 import (
 	"cmp"
 	"context"
-	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
 	"testing"
 
-	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/format"
 
 	"github.com/kdf-tools/kdf/internal/readback"
 	"github.com/kdf-tools/kdf/internal/synth"
-	"github.com/kdf-tools/kdf/schema"
 	"github.com/kdf-tools/kdf/schema/part"
 )
 
@@ -33,12 +30,8 @@ func TestCompression(t *testing.T) {
 		if _, err := Run(context.Background(), Config{Dataset: ds, Sources: []string{src}, Compression: c}, nil); err != nil {
 			t.Fatalf("%v: %v", c, err)
 		}
-		chunks := map[format.CompressionCodec]int{}
-		for _, tab := range schema.All {
-			for _, p := range readback.Parts(t, ds, tab.Name) {
-				sizes[c] += partCodecs(t, p, chunks)
-			}
-		}
+		var chunks map[format.CompressionCodec]int
+		chunks, sizes[c] = readback.Codecs(t, ds)
 		if chunks[codec] == 0 || len(chunks) > 2 || len(chunks) == 2 && chunks[format.Uncompressed] == 0 {
 			t.Errorf("%v: column chunks by codec %v, want %v and stored ones only", c, chunks, codec)
 		}
@@ -56,31 +49,6 @@ func TestCompression(t *testing.T) {
 	if !(sizes[part.Zstd] < sizes[part.Snappy] && sizes[part.Snappy] < sizes[part.Uncompressed]) {
 		t.Errorf("dataset sizes %v: want zstd < snappy < none", sizes)
 	}
-}
-
-// partCodecs counts the column chunks of the part at path by codec,
-// into n, and returns the part's size.
-func partCodecs(t *testing.T, path string, n map[format.CompressionCodec]int) int64 {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		t.Fatal(err)
-	}
-	pf, err := parquet.OpenFile(f, fi.Size())
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	for _, rg := range pf.Metadata().RowGroups {
-		for _, col := range rg.Columns {
-			n[col.MetaData.Codec]++
-		}
-	}
-	return fi.Size()
 }
 
 // sortedBy sorts rows by key, a pair of ids.
@@ -109,12 +77,7 @@ func TestCompressionRewrite(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	codecs := map[format.CompressionCodec]int{}
-	for _, tab := range schema.All {
-		for _, p := range readback.Parts(t, mixed, tab.Name) {
-			partCodecs(t, p, codecs)
-		}
-	}
+	codecs, _ := readback.Codecs(t, mixed)
 	if codecs[format.Zstd] == 0 || codecs[format.Snappy] == 0 {
 		t.Errorf("column chunks by codec after the forced ingest: %v, want zstd and snappy", codecs)
 	}

@@ -8,7 +8,9 @@ import (
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/format"
 
+	"github.com/kdf-tools/kdf/schema"
 	"github.com/kdf-tools/kdf/schema/dataset"
 )
 
@@ -46,18 +48,49 @@ func Rows(t testing.TB, dir, table string) int64 {
 	t.Helper()
 	var n int64
 	for _, p := range Parts(t, dir, table) {
-		f, err := os.Open(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		st, _ := f.Stat()
-		pf, err := parquet.OpenFile(f, st.Size())
-		if err != nil {
-			f.Close()
-			t.Fatalf("%s: %v", p, err)
-		}
-		n += pf.NumRows()
-		f.Close()
+		n += footer(t, p).NumRows
 	}
 	return n
+}
+
+// Codecs counts the column chunks of every committed part of a dataset
+// by codec, and sums the parts' sizes.
+func Codecs(t testing.TB, dir string) (chunks map[format.CompressionCodec]int, bytes int64) {
+	t.Helper()
+	chunks = map[format.CompressionCodec]int{}
+	for _, tab := range schema.All {
+		for _, p := range Parts(t, dir, tab.Name) {
+			md := footer(t, p)
+			for _, rg := range md.RowGroups {
+				for _, c := range rg.Columns {
+					chunks[c.MetaData.Codec]++
+				}
+			}
+			fi, err := os.Stat(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			bytes += fi.Size()
+		}
+	}
+	return chunks, bytes
+}
+
+// footer reads a part's footer.
+func footer(t testing.TB, path string) *format.FileMetaData {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pf, err := parquet.OpenFile(f, st.Size())
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return pf.Metadata()
 }
