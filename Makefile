@@ -148,7 +148,7 @@ fuzz:
 	done
 
 # cmd/kdf/default.pgo is the CPU profile go build optimises kdf with
-# (profile-guided inlining of ingest's hot paths: 2% less CPU, BENCH.md).
+# (profile-guided inlining of ingest's hot paths: 2-6% less CPU, BENCH.md).
 # It comes from ingests of 5M records as the realistic mix, as 370-record
 # buffers, as huge buffers, and of 100,000 buffers of 87 records; make
 # it again when the ingest's code has moved.
