@@ -56,7 +56,9 @@ const (
 	// were delivered.
 	ReasonTruncated Reason = "truncated"
 	// ReasonCorrupt: a tar header or compressed stream that cannot be
-	// decoded. The rest of the source is skipped.
+	// decoded: the rest of the source is skipped. Or a compressed archive
+	// that fails its checksum (gzip's CRC-32, zstd's content checksum):
+	// nothing in it is ingested.
 	ReasonCorrupt Reason = "corrupt_archive"
 	// ReasonLimit: the archive decompressed to more than the total cap
 	// (kdf ingest --max-archive-bytes) or asked for a zstd window above

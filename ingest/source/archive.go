@@ -10,6 +10,7 @@ import (
 	"slices"
 
 	"github.com/kdf-tools/kdf/ingest"
+	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
 )
 
@@ -32,6 +33,9 @@ type scan struct {
 	// so pass 2 reports the member instead of delivering it.
 	stop       *Error
 	stopMember int
+	// failed is set when the decompressed stream failed its checksum:
+	// no member of the archive can be trusted, so none is delivered.
+	failed *Error
 }
 
 // walkArchive walks one archive as a source of its own.
@@ -40,6 +44,9 @@ func (w *walker) walkArchive(src string, f format, ix *index) error {
 	sc := w.scanArchive(src, f, ix)
 	if err := w.ctx.Err(); err != nil {
 		return err
+	}
+	if sc.failed != nil {
+		return w.report(sc.failed, KindOther)
 	}
 	done, err := w.deliverArchive(src, f, ix, sc)
 	if err != nil {
@@ -83,19 +90,53 @@ func (w *walker) scanArchive(src string, f format, ix *index) *scan {
 	for i := 0; w.ctx.Err() == nil; i++ {
 		hdr, err := next(s.tr)
 		if err == io.EOF {
+			sc.failed = checksumFailed(src, s, checkEnd(s))
 			return sc
+		}
+		if err == nil {
+			prev = &memberPos{index: i, name: hdr.Name, off: s.offset(), size: hdr.Size}
+			err = w.scanMember(ix, s, hdr, i, sc)
 		}
 		if err != nil {
-			sc.stop, sc.stopMember = w.damage(src, s, err, prev)
-			return sc
-		}
-		prev = &memberPos{index: i, name: hdr.Name, off: s.offset(), size: hdr.Size}
-		if err := w.scanMember(ix, s, hdr, i, sc); err != nil {
-			sc.stop, sc.stopMember = w.damage(src, s, err, prev)
+			if sc.failed = checksumFailed(src, s, err); sc.failed == nil {
+				sc.stop, sc.stopMember = w.damage(src, s, err, prev)
+			}
 			return sc
 		}
 	}
 	return sc
+}
+
+// trailerMax bounds what pass 1 reads after the tar's end-of-archive
+// blocks: the padding to tar's record size (10 KiB by default), before
+// the compressed stream's own end.
+const trailerMax = 4 << 20
+
+// checkEnd reads a compressed archive past the tar's end, so that the
+// decompressor reaches its trailer and checks the checksum of all it
+// produced: gzip's CRC-32, zstd's content checksum when the frame has
+// one. Corruption the decompressor cannot see otherwise (a flipped byte
+// among gzip's literals decodes to other bytes) shows only there, and
+// the tar reader stops at the end-of-archive blocks, before it.
+func checkEnd(s *stream) error {
+	if s.dec == nil {
+		return nil
+	}
+	_, err := io.CopyN(io.Discard, s.data, trailerMax)
+	return err
+}
+
+// checksumFailed returns the archive's problem when err is its
+// decompressor's checksum failing, nil otherwise. The checksum covers
+// all the data before it, so no member can be trusted, and the archive
+// is rejected as a whole. Other damage after the last member spares the
+// members: checkEnd's other errors are not reported.
+func checksumFailed(src string, s *stream, err error) *Error {
+	if !errors.Is(err, gzip.ErrChecksum) && !errors.Is(err, zstd.ErrCRCMismatch) {
+		return nil
+	}
+	return problem(src, "", ingest.ReasonCorrupt, err,
+		"the %s stream fails its checksum, at %s: some member's data is corrupt, and the format cannot tell which, so nothing in the archive was ingested; copy the archive again (or, to take the members as they decompress, decompress it to a plain tar and ingest that)", s.format, s.where())
 }
 
 // scanMember loads one member if it is a usable metadata file. It

@@ -517,6 +517,26 @@ var hostileCases = []hostileCase{
 		},
 		rejects: []wantReject{{member("boot=2/third.kcdf"), "truncated", "copy the archive again"}},
 		runs:    archiveRuns(2)},
+	{dir: "tgz-bad-crc", what: "a tar.gz whose gzip trailer holds a wrong CRC-32: every member decompresses, and the check after the tar's end fails",
+		files: func(g *corpus) map[string][]byte {
+			z := gz(tarOf(g.goodMembers("boot=2/", 3)...))
+			z[len(z)-8] ^= 0xff // the trailer is the CRC-32, then the size
+			return map[string][]byte{archive + ".gz": z}
+		},
+		rejects: []wantReject{{member("."), "corrupt_archive", "fails its checksum"}}},
+	{dir: "tgz-flipped", what: "a tar.gz with one byte of its compressed data flipped in its third member's data, which still decompresses, to other bytes",
+		files: func(g *corpus) map[string][]byte {
+			ms := append(g.goodMembers("boot=2/", 2), reg("boot=2/third.kcdf", g.archBufs[2]))
+			z := gz(tarOf(ms...))
+			z[len(z)*3/4] ^= 0x55
+			return map[string][]byte{archive + ".gz": z}
+		},
+		rejects: []wantReject{{member("."), "corrupt_archive", "nothing in the archive was ingested"}}},
+	{dir: "tzst-bad-checksum", what: "a tar.zst whose frame has a content checksum that does not match",
+		files: func(g *corpus) map[string][]byte {
+			return map[string][]byte{archive + ".zst": withChecksum(zstdFrame(17, tarOf(g.goodMembers("boot=2/", 3)...), 0), 0)}
+		},
+		rejects: []wantReject{{member("."), "corrupt_archive", "the zstd stream fails its checksum"}}},
 	{dir: "tar-bad-checksum", what: "a tar whose third member header has a wrong checksum",
 		files: func(g *corpus) map[string][]byte {
 			ms := append(g.goodMembers("boot=2/", 2), reg("boot=2/third.kcdf", g.archBufs[2]))

@@ -291,6 +291,15 @@ func zstdFrame(windowLog uint, data []byte, zeros int64) []byte {
 	return out
 }
 
+// withChecksum marks a frame of zstdFrame's as having a content
+// checksum, and gives it sum: the low 32 bits of the content's XXH64,
+// which a test means not to match.
+func withChecksum(frame []byte, sum uint32) []byte {
+	frame = bytes.Clone(frame)
+	frame[4] |= 1 << 2 // Content_Checksum_flag
+	return binary.LittleEndian.AppendUint32(frame, sum)
+}
+
 // tarStream is a tar's bytes up to, not including, its end-of-archive
 // blocks, so that more members or zeros can follow.
 func tarStream(ms ...tarMember) []byte {
