@@ -226,6 +226,10 @@ func warnSummary(w io.Writer, s *pipeline.Summary) {
 	if s.Concurrent > 0 {
 		fmt.Fprintf(w, "kdf: %d inputs were committed by a concurrent ingest first; theirs stand\n", s.Concurrent)
 	}
+	if s.Unresolved > 0 {
+		fmt.Fprintf(w, "kdf: warning: %d runs resolved fewer than half of their pcs, though a kallsyms or System.map applied (the runs' problems say why: SELECT path, problems FROM runs WHERE 2 * unresolved_pcs > records); once the snapshots are right, ingest again with --force to replace them: %s\n",
+			s.Unresolved, strings.Join(s.UnresolvedPaths, ", "))
+	}
 }
 
 func (o *ingestOptions) configure(args []string) error {

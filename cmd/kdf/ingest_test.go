@@ -7,10 +7,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -201,6 +203,9 @@ func TestIngestOutcome(t *testing.T) {
 	text := filepath.Join(dir, "text")
 	must(t, os.MkdirAll(text, 0o755))
 	must(t, os.WriteFile(filepath.Join(text, "README.md"), []byte("# not a buffer\n"), 0o644))
+	otherBoot := filepath.Join(dir, "otherboot") // a kallsyms of another boot: KASLR moved every symbol
+	must(t, seedsession.Write(otherBoot, "eight_args_c"))
+	moveSymbols(t, filepath.Join(otherBoot, "eight_args_c", "kallsyms"), 0x20000000)
 	broken := filepath.Join(dir, "broken")
 	must(t, os.MkdirAll(broken, 0o755))
 	must(t, os.WriteFile(filepath.Join(broken, "short.kcdf"), []byte{1, 2, 3}, 0o644))
@@ -217,6 +222,7 @@ func TestIngestOutcome(t *testing.T) {
 		{good, exitOK, ""}, // again: nothing new, nothing wrong
 		{mixed, exitRejected, "rejected: 1 of 2 inputs: 1 not_a_buffer"},
 		{bare, exitOK, "warning: no kallsyms or System.map beside any of the 1 buffers, so no run is symbolized: give --kallsyms FILE"},
+		{otherBoot, exitOK, "warning: 1 runs resolved fewer than half of their pcs, though a kallsyms or System.map applied"},
 	} {
 		_, errOut, err := runKDF("ingest", c.source, "-o", ds)
 		var all bytes.Buffer
@@ -226,6 +232,23 @@ func TestIngestOutcome(t *testing.T) {
 			t.Errorf("ingest %s: exit %d, stderr %q; want %d, %q", filepath.Base(c.source), code, all.String(), c.code, c.stderr)
 		}
 	}
+}
+
+// moveSymbols adds delta to every address of a kallsyms file.
+func moveSymbols(t *testing.T, path string, delta uint64) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	must(t, err)
+	var out strings.Builder
+	for _, line := range strings.SplitAfter(string(b), "\n") {
+		addr, rest, ok := strings.Cut(line, " ")
+		a, err := strconv.ParseUint(addr, 16, 64)
+		if ok && err == nil && a != 0 {
+			line = fmt.Sprintf("%016x %s", a+delta, rest)
+		}
+		out.WriteString(line)
+	}
+	must(t, os.WriteFile(path, []byte(out.String()), 0o644))
 }
 
 // TestIngestInterrupted: an ingest stopped by a signal says so, and

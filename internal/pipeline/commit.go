@@ -43,8 +43,7 @@ func (wk *worker) addRun(j *job, k key, sha string, runID int64, t *tables, ts *
 		r.capacity = some(st.Capacity)
 		r.fill = some(float64(st.Words+1) / float64(st.Capacity))
 	}
-	wk.addSymbols(&r, t, out)
-	problem = problems(problem, addNames(&r, ts, out))
+	problem = problems(problem, wk.addSymbols(&r, t, out), addNames(&r, ts, out))
 	for _, a := range []struct {
 		name string
 		col  *opt[string]
@@ -107,7 +106,10 @@ func withSourceAttrs(a source.Attrs, src string) source.Attrs {
 
 // addSymbols names the tables that symbolized the run and notes the
 // functions it used.
-func (wk *worker) addSymbols(r *runRow, t *tables, out *Outcome) {
+// addSymbols records the tables that symbolized the run and the
+// functions it used, and says when most of its pcs did not resolve
+// (unresolvedProblem).
+func (wk *worker) addSymbols(r *runRow, t *tables, out *Outcome) string {
 	if t != nil && t.runtimeName != "" {
 		r.kallsyms = some(t.runtimeName)
 	}
@@ -116,18 +118,18 @@ func (wk *worker) addSymbols(r *runRow, t *tables, out *Outcome) {
 	}
 	s := out.Symbols
 	if s == nil {
-		return
+		return ""
 	}
 	if off := s.Offset(); off != 0 {
 		r.kaslrOffset = some(off)
 	}
 	tab := s.Table()
+	name := t.runtimeName
+	if tab == t.linkTime {
+		name = t.mapName
+	}
 	u, ok := wk.g.functions[tab]
 	if !ok {
-		name := t.runtimeName
-		if tab == t.linkTime {
-			name = t.mapName
-		}
 		u = &usedFuncs{name: name, has: make([]bool, tab.Len())}
 		wk.g.functions[tab] = u
 	}
@@ -137,6 +139,25 @@ func (wk *worker) addSymbols(r *runRow, t *tables, out *Outcome) {
 			u.ids = append(u.ids, id)
 		}
 	}
+	return unresolvedProblem(out, name, tab == t.linkTime)
+}
+
+// unresolvedProblem says why most of a run's pcs may not have resolved
+// in the table that applied, or "" when most did. The rows are kept
+// either way, their functions null: the cause lies beside the buffer,
+// and what it is decides whether the run is right.
+func unresolvedProblem(out *Outcome, table string, systemMap bool) string {
+	n, of := out.Unresolved, out.Stats.Records
+	if 2*n <= of {
+		return ""
+	}
+	switch {
+	case systemMap && out.Symbols.OffsetAssumed():
+		return fmt.Sprintf("%d of %d pcs did not resolve in %s with a KASLR offset of 0 assumed: the boot likely had KASLR on; give its kallsyms, or its offset (--kaslr-offset)", n, of, table)
+	case systemMap:
+		return fmt.Sprintf("%d of %d pcs did not resolve in %s: pcs in modules resolve only in the boot's kallsyms; put it beside the buffer", n, of, table)
+	}
+	return fmt.Sprintf("%d of %d pcs did not resolve in %s: a kallsyms of another boot or kernel looks like this; check that it was taken in the boot that wrote the buffer", n, of, table)
 }
 
 // maxCommitTries bounds the redos of a group whose commit another

@@ -2,9 +2,11 @@ package pipeline
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -185,5 +187,79 @@ func TestOverlappingIngests(t *testing.T) {
 	distinct := len(slices.Compact(paths))
 	if distinct != len(got) || len(got) != 24 || runs != 24 {
 		t.Errorf("%d runs rows (%d distinct), %d runs committed by the ingests", len(got), distinct, runs)
+	}
+}
+
+type runProblems struct {
+	Path     string  `parquet:"path"`
+	Layout   string  `parquet:"layout"`
+	Records  int64   `parquet:"records"`
+	Unres    int64   `parquet:"unresolved_pcs"`
+	Problems *string `parquet:"problems"`
+}
+
+// A kallsyms of another boot, and a System.map alone for layout-A pcs
+// of a boot with KASLR on, leave most pcs unresolved: each such run
+// says why, the summary counts them, and --force replaces them once the
+// snapshots are right.
+func TestUnresolvedPCs(t *testing.T) {
+	src := genCampaign(t, synth.SmallConfig())
+	boot := func(arm string, n int) string {
+		return filepath.Join(src, "arm="+arm, "trial=1", fmt.Sprintf("boot=%d", n))
+	}
+	swap := func() {
+		a, b := filepath.Join(boot("a", 1), "kallsyms"), filepath.Join(boot("a", 2), "kallsyms")
+		tmp := a + ".tmp"
+		must(t, os.Rename(a, tmp))
+		must(t, os.Rename(b, a))
+		must(t, os.Rename(tmp, b))
+	}
+	swap()
+	mapOnly := filepath.Join(boot("b", 2), "kallsyms")
+	kb, err := os.ReadFile(mapOnly)
+	must(t, err)
+	must(t, os.Remove(mapOnly))
+
+	out := filepath.Join(t.TempDir(), "ds")
+	sum := ingestSum(t, Config{Dataset: out, Sources: []string{src}})
+	var flagged int64
+	for _, r := range readTable[runProblems](t, out, "runs") {
+		p := ""
+		if r.Problems != nil {
+			p = *r.Problems
+		}
+		dir := filepath.Dir(r.Path)
+		var want string
+		switch {
+		case r.Layout == "A" && dir == "arm=a/trial=1/boot=2":
+			want = "kallsyms of another boot or kernel"
+		case r.Layout == "A" && dir == "arm=b/trial=1/boot=2":
+			want = "with a KASLR offset of 0 assumed"
+		}
+		if want == "" {
+			if strings.Contains(p, "did not resolve") || 2*r.Unres > r.Records {
+				t.Errorf("%s: %d of %d unresolved, problems %q", r.Path, r.Unres, r.Records, p)
+			}
+			continue
+		}
+		flagged++
+		if r.Records == 0 || r.Unres != r.Records || !strings.Contains(p, fmt.Sprintf("%d of %d pcs did not resolve", r.Unres, r.Records)) || !strings.Contains(p, want) {
+			t.Errorf("%s: %d of %d unresolved, problems %q; want %q", r.Path, r.Unres, r.Records, p, want)
+		}
+	}
+	if flagged == 0 || sum.Unresolved != flagged || len(sum.UnresolvedPaths) != int(min(flagged, maxChangedPaths)) {
+		t.Errorf("summary: %d unresolved runs (%v); the runs table flags %d", sum.Unresolved, sum.UnresolvedPaths, flagged)
+	}
+
+	swap()
+	must(t, os.WriteFile(mapOnly, kb, 0o644))
+	again := ingestSum(t, Config{Dataset: out, Sources: []string{src}, Force: true})
+	if again.Unresolved != 0 || again.Replaced != again.Runs {
+		t.Errorf("with the snapshots right and --force: %d unresolved runs, %d of %d replaced", again.Unresolved, again.Replaced, again.Runs)
+	}
+	for _, r := range readTable[runProblems](t, out, "runs") {
+		if r.Problems != nil && strings.Contains(*r.Problems, "did not resolve") {
+			t.Errorf("%s: %s", r.Path, *r.Problems)
+		}
 	}
 }

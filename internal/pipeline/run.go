@@ -141,6 +141,11 @@ type Summary struct {
 	StaleRejects int64 `json:"stale_rejects"`
 	// Unsymbolized counts runs ingested without any symbol table.
 	Unsymbolized int64 `json:"unsymbolized"`
+	// Unresolved counts runs most of whose pcs resolved to no function
+	// though a symbol table applied (the runs' problems say why);
+	// UnresolvedPaths names the first.
+	Unresolved      int64    `json:"unresolved"`
+	UnresolvedPaths []string `json:"unresolved_paths,omitempty"`
 	// Unnamed counts runs ingested without names: no type source, or
 	// one their records disagreed with.
 	Unnamed int64   `json:"unnamed"`
@@ -153,7 +158,7 @@ type Summary struct {
 	Warnings []string `json:"warnings,omitempty"`
 }
 
-// maxChangedPaths bounds Summary.ChangedPaths.
+// maxChangedPaths bounds Summary.ChangedPaths and UnresolvedPaths.
 const maxChangedPaths = 10
 
 // Run ingests cfg.Sources into the dataset, creating it if needed.
@@ -367,8 +372,14 @@ func (in *ingester) count(g *group) {
 	s.Calls += g.calls
 	s.Bytes += g.bytes
 	for _, r := range g.runs {
-		if !r.kallsyms.ok && !r.systemMap.ok {
+		switch {
+		case !r.kallsyms.ok && !r.systemMap.ok:
 			s.Unsymbolized++
+		case 2*r.unresolved > r.records:
+			s.Unresolved++
+			if len(s.UnresolvedPaths) < maxChangedPaths {
+				s.UnresolvedPaths = append(s.UnresolvedPaths, string(keyOf(r.source, r.path)))
+			}
 		}
 		if !r.named {
 			s.Unnamed++
