@@ -140,10 +140,21 @@ func (o *ingestOptions) run(ctx context.Context, e *env, args []string) error {
 		return errors.New("interrupted: what was committed stays in the dataset; the same command again skips it and ingests the rest")
 	}
 	if err != nil {
-		return err
+		return failedIngest(err, sum)
 	}
 	o.warnSymbols(e.stderr, sum, counts)
 	return o.outcome(sum, counts)
+}
+
+// failedIngest says, after an ingest's error, what the dataset kept:
+// every commit is whole, so what was committed before the error stays,
+// and the same command, once the cause is fixed (a full disk, say),
+// skips it.
+func failedIngest(err error, sum *pipeline.Summary) error {
+	if sum == nil || sum.Commits == 0 {
+		return fmt.Errorf("%w (nothing was committed)", err)
+	}
+	return fmt.Errorf("%w (the %d runs committed before it stay in the dataset; once the cause is fixed, the same command skips them and ingests the rest)", err, sum.Runs)
 }
 
 // outcome says whether the ingest did what was asked. Sources that hold

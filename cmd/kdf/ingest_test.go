@@ -18,6 +18,7 @@ import (
 
 	"github.com/klauspost/compress/zstd"
 
+	"github.com/kdf-tools/kdf/internal/pipeline"
 	"github.com/kdf-tools/kdf/internal/seedsession"
 )
 
@@ -231,6 +232,32 @@ func TestIngestOutcome(t *testing.T) {
 		if code != c.code || strings.Count(all.String(), "\n") != min(1, len(c.stderr)) || !strings.Contains(all.String(), c.stderr) {
 			t.Errorf("ingest %s: exit %d, stderr %q; want %d, %q", filepath.Base(c.source), code, all.String(), c.code, c.stderr)
 		}
+	}
+}
+
+// TestIngestFailureSaysWhatStays: an ingest that fails says whether
+// anything it did stays in the dataset.
+func TestIngestFailureSaysWhatStays(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src")
+	must(t, seedsession.Write(src, "eight_args_c"))
+	ds := filepath.Join(dir, "ds")
+	if _, _, err := runKDF("ingest", "-q", filepath.Join(src, "eight_args_c"), "-o", ds); err != nil {
+		t.Fatal(err)
+	}
+	must(t, os.Remove(filepath.Join(ds, "_tmp")))
+	must(t, os.WriteFile(filepath.Join(ds, "_tmp"), nil, 0o644)) // where part files go: as unwritable as a full disk
+	must(t, seedsession.Write(src, "rust_ffi_contract"))
+	_, _, err := runKDF("ingest", "-q", src, "-o", ds)
+	var stderr bytes.Buffer
+	if code := exitCode(err, &stderr); code != exitError || !strings.HasSuffix(strings.TrimSpace(stderr.String()), "(nothing was committed)") {
+		t.Errorf("exit %d, stderr %q", code, stderr.String())
+	}
+
+	// With commits before the failure, the message counts their runs.
+	msg := failedIngest(errors.New("disk full"), &pipeline.Summary{Commits: 2, Runs: 8}).Error()
+	if want := "disk full (the 8 runs committed before it stay in the dataset; once the cause is fixed, the same command skips them and ingests the rest)"; msg != want {
+		t.Errorf("got %q, want %q", msg, want)
 	}
 }
 

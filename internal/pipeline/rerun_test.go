@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/kdf-tools/kdf/internal/synth"
@@ -261,5 +262,41 @@ func TestUnresolvedPCs(t *testing.T) {
 		if r.Problems != nil && strings.Contains(*r.Problems, "did not resolve") {
 			t.Errorf("%s: %s", r.Path, *r.Problems)
 		}
+	}
+}
+
+// An ingest that fails after some commits (here: its part files can no
+// longer be made, as on a full disk) returns the error with a summary
+// of what it committed, which stays; the same ingest again, once the
+// cause is gone, skips that and adds the rest.
+func TestFailureKeepsCommits(t *testing.T) {
+	src := genCampaign(t, synth.SmallConfig())
+	out := filepath.Join(t.TempDir(), "ds")
+	tmp := filepath.Join(out, "_tmp")
+	var jobs atomic.Int32
+	testHookProcess = func(*job) {
+		if jobs.Add(1) == 9 {
+			must(t, os.Rename(tmp, tmp+".gone"))
+			must(t, os.WriteFile(tmp, nil, 0o644)) // a file where the part directories go
+		}
+	}
+	sum, err := Run(context.Background(), Config{Dataset: out, Sources: []string{src}, Workers: 1, GroupRuns: 4}, nil)
+	testHookProcess = nil
+	if err == nil || sum == nil {
+		t.Fatalf("an ingest whose parts cannot be written: err %v, summary %v", err, sum)
+	}
+	if sum.Commits != 2 || sum.Runs != 8 {
+		t.Errorf("before the failure: %d commits of %d runs; want 2 of 8", sum.Commits, sum.Runs)
+	}
+	if got := countRows(t, out, "runs"); got != sum.Runs {
+		t.Errorf("the dataset holds %d runs, the summary says %d were committed", got, sum.Runs)
+	}
+	must(t, os.Remove(tmp))
+	must(t, os.Rename(tmp+".gone", tmp))
+	again := ingestSum(t, Config{Dataset: out, Sources: []string{src}, Workers: 1, GroupRuns: 4})
+	full := ingestSum(t, Config{Dataset: filepath.Join(t.TempDir(), "ds"), Sources: []string{src}})
+	if again.Skipped != sum.Runs || again.Runs+sum.Runs != full.Runs || countRows(t, out, "records") != full.Records {
+		t.Errorf("again: %d skipped, %d runs, %d records; want %d skipped, %d runs, %d records in all",
+			again.Skipped, again.Runs, countRows(t, out, "records"), sum.Runs, full.Runs, full.Records)
 	}
 }
