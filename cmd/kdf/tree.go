@@ -77,7 +77,11 @@ func (t *treeOptions) run(ctx context.Context, e *env, args []string) error {
 		v.Print(w, keep)
 	}
 	if sym != nil && sym.Stats().Unresolved > 0 {
-		fmt.Fprintf(e.stderr, "kdf: %s: %d of %d pcs did not resolve to a function\n", args[0], sym.Stats().Unresolved, sym.Stats().Resolved+sym.Stats().Unresolved)
+		st, cause := sym.Stats(), ""
+		if st.Unresolved > st.Resolved {
+			cause = ": " + sym.MissCause()
+		}
+		fmt.Fprintf(e.stderr, "kdf: %s: %d of %d pcs did not resolve to a function%s\n", args[0], st.Unresolved, st.Resolved+st.Unresolved, cause)
 	}
 	return nil
 }

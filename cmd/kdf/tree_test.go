@@ -118,6 +118,22 @@ func TestTreeRaw(t *testing.T) {
 	}
 }
 
+// TestTreeOtherBoot: a tree symbolized with a kallsyms of another boot
+// says, on stderr, that its pcs did not resolve and what that looks
+// like.
+func TestTreeOtherBoot(t *testing.T) {
+	buf, ks, _ := seedFiles(t, "eight_args_c")
+	moved := filepath.Join(t.TempDir(), "kallsyms")
+	b, err := os.ReadFile(ks)
+	must(t, err)
+	must(t, os.WriteFile(moved, b, 0o644))
+	moveSymbols(t, moved, 0x20000000)
+	_, errOut, err := runKDF("tree", buf, "--kallsyms", moved)
+	if err != nil || !strings.Contains(errOut, "pcs did not resolve to a function: a kallsyms of another boot or kernel looks like this") {
+		t.Errorf("stderr %q, error %v", errOut, err)
+	}
+}
+
 // TestNotABuffer: tree and inspect of a file that is no buffer fail in
 // one line naming it, instead of printing a counter of 7e18 words.
 func TestNotABuffer(t *testing.T) {

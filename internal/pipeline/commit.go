@@ -139,25 +139,19 @@ func (wk *worker) addSymbols(r *runRow, t *tables, out *Outcome) string {
 			u.ids = append(u.ids, id)
 		}
 	}
-	return unresolvedProblem(out, name, tab == t.linkTime)
+	return unresolvedProblem(out, name)
 }
 
 // unresolvedProblem says why most of a run's pcs may not have resolved
 // in the table that applied, or "" when most did. The rows are kept
 // either way, their functions null: the cause lies beside the buffer,
 // and what it is decides whether the run is right.
-func unresolvedProblem(out *Outcome, table string, systemMap bool) string {
+func unresolvedProblem(out *Outcome, table string) string {
 	n, of := out.Unresolved, out.Stats.Records
 	if 2*n <= of {
 		return ""
 	}
-	switch {
-	case systemMap && out.Symbols.OffsetAssumed():
-		return fmt.Sprintf("%d of %d pcs did not resolve in %s with a KASLR offset of 0 assumed: the boot likely had KASLR on; give its kallsyms, or its offset (--kaslr-offset)", n, of, table)
-	case systemMap:
-		return fmt.Sprintf("%d of %d pcs did not resolve in %s: pcs in modules resolve only in the boot's kallsyms; put it beside the buffer", n, of, table)
-	}
-	return fmt.Sprintf("%d of %d pcs did not resolve in %s: a kallsyms of another boot or kernel looks like this; check that it was taken in the boot that wrote the buffer", n, of, table)
+	return fmt.Sprintf("%d of %d pcs did not resolve in %s: %s", n, of, table, out.Symbols.MissCause())
 }
 
 // maxCommitTries bounds the redos of a group whose commit another

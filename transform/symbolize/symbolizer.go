@@ -156,5 +156,19 @@ func (s *Symbolizer) Offset() uint64 { return s.offset }
 // with KASLR off (nokaslr), and worth a warning otherwise.
 func (s *Symbolizer) OffsetAssumed() bool { return s.assumed }
 
+// MissCause says what most often leaves most of a buffer's pcs
+// unresolved with this symbolizer: a kallsyms of another boot (KASLR
+// moved every symbol), a System.map looked up without the boot's KASLR
+// offset, or a System.map's lack of modules.
+func (s *Symbolizer) MissCause() string {
+	switch {
+	case s.table.Format == systemMapFormat.name && s.assumed:
+		return "looked up with a KASLR offset of 0 assumed, right only for a boot with KASLR off: give the boot's kallsyms, or its offset (--kaslr-offset)"
+	case s.table.Format == systemMapFormat.name:
+		return "a System.map holds no module: pcs in modules resolve only in the boot's kallsyms"
+	}
+	return "a kallsyms of another boot or kernel looks like this: check that it was taken in the boot that wrote the buffer"
+}
+
 // Stats returns the lookup counts so far.
 func (s *Symbolizer) Stats() Stats { return s.stats }

@@ -54,6 +54,16 @@ func TestSymbolizer(t *testing.T) {
 			if s.Offset() != tt.offset || s.OffsetAssumed() != tt.assumed {
 				t.Errorf("Offset, OffsetAssumed = %#x, %v; want %#x, %v", s.Offset(), s.OffsetAssumed(), tt.offset, tt.assumed)
 			}
+			cause := "kallsyms of another boot" // what leaves pcs unresolved in a kallsyms
+			switch {
+			case tt.assumed:
+				cause = "KASLR offset of 0 assumed"
+			case tt.cfg.Runtime == nil:
+				cause = "holds no module"
+			}
+			if !strings.Contains(s.MissCause(), cause) {
+				t.Errorf("MissCause() = %q, want it to say %q", s.MissCause(), cause)
+			}
 			for pc, w := range tt.pcs {
 				f, ok := s.Lookup(pc)
 				if ok != (w.name != "") || f.Name != w.name || f.Module != w.module || f.Offset != w.offset {
