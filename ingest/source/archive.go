@@ -18,7 +18,8 @@ import (
 //
 // Pass 1 (scan) reads every header and only the metadata members
 // (kallsyms, System.map, manifest.jsonl; each capped), holding them in
-// memory; it also finds where the archive is damaged, if it is. Pass 2
+// memory; it also finds where the archive is damaged, if it is, and
+// reads a compressed archive to its end, where the checksum is. Pass 2
 // delivers every member in archive order with the complete metadata
 // already known. Two passes, rather than asking archives to put metadata
 // before buffers, because tar preserves whatever order the producer's
