@@ -42,6 +42,10 @@ type scan struct {
 // walkArchive walks one archive as a source of its own.
 func (w *walker) walkArchive(src string, f format, ix *index) error {
 	before := w.emitted
+	if w.opt.ArchiveRead != nil {
+		w.meter = &readMeter{sum: w.opt.ArchiveRead}
+		defer func() { w.meter.done(src); w.meter = nil }()
+	}
 	sc := w.scanArchive(src, f, ix)
 	if err := w.ctx.Err(); err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync/atomic"
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
@@ -37,6 +38,9 @@ func (w *walker) openStream(src string, f format) (*stream, error) {
 	s := &stream{file: file, format: f, raw: &counter{r: file, max: -1}, size: -1}
 	if fi, err := file.Stat(); err == nil {
 		s.size = fi.Size()
+	}
+	if w.meter != nil {
+		s.raw.moved = w.meter.pass(s.size)
 	}
 	var r io.Reader
 	switch f {
@@ -113,11 +117,13 @@ func (s *stream) where() string {
 }
 
 // counter counts the bytes read through it and, when max >= 0, fails
-// with errLimit once more than max bytes were asked for.
+// with errLimit once more than max bytes were asked for. moved, when
+// set, is told each position reached.
 type counter struct {
-	r   io.Reader
-	n   int64
-	max int64
+	r     io.Reader
+	n     int64
+	max   int64
+	moved func(pos int64)
 }
 
 func (c *counter) Read(p []byte) (int, error) {
@@ -131,6 +137,9 @@ func (c *counter) Read(p []byte) (int, error) {
 	}
 	n, err := c.r.Read(p)
 	c.n += int64(n)
+	if c.moved != nil {
+		c.moved(c.n)
+	}
 	if c.max >= 0 && c.n > c.max && err == nil {
 		err = errLimit
 	}
@@ -148,8 +157,44 @@ func (s *seekCounter) Seek(off int64, whence int) (int64, error) {
 	pos, err := s.f.Seek(off, whence)
 	if err == nil {
 		s.n = pos
+		if s.moved != nil {
+			s.moved(pos)
+		}
 	}
 	return pos, err
+}
+
+// readMeter counts one archive's file into Options.ArchiveRead: half
+// of the way each of its passes gets, then, when it is done, the rest
+// of its size.
+type readMeter struct {
+	sum     *atomic.Int64
+	counted int64
+}
+
+// pass returns the counter's callback for a pass over a file of size
+// bytes (-1 if unknown).
+func (m *readMeter) pass(size int64) func(pos int64) {
+	var at int64
+	return func(pos int64) {
+		if size >= 0 {
+			pos = min(pos, size) // a seek may pass the end of a truncated file
+		}
+		if pos > at {
+			d := pos/2 - at/2
+			m.sum.Add(d)
+			m.counted += d
+			at = pos
+		}
+	}
+}
+
+// done counts the rest of the archive's size, read or not: an archive
+// that ended early is as done as one read whole.
+func (m *readMeter) done(src string) {
+	if fi, err := os.Stat(src); err == nil && fi.Size() > m.counted {
+		m.sum.Add(fi.Size() - m.counted)
+	}
 }
 
 // liveReader is a streamed member's content. It refuses reads once its

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 
 	"github.com/kdf-tools/kdf/ingest"
 )
@@ -64,6 +65,13 @@ type Options struct {
 	// Counts, when set, is filled as the walk goes, so that a caller of
 	// a pipeline built on Walk can tell what the walk found.
 	Counts *Counts
+	// ArchiveRead, when set, counts the bytes of the archive files the
+	// walk reads, as it reads them: half of the way each pass gets
+	// through the file, then the rest of the file's size when the
+	// archive is done, so that each archive counts its size once. A
+	// compressed archive's members, counted by their own sizes, say
+	// little of how far through its file an ingest is.
+	ArchiveRead *atomic.Int64
 }
 
 // Counts are what a walk delivered. Walk writes them from its own
@@ -133,7 +141,8 @@ type walker struct {
 	ctx     context.Context
 	opt     Options
 	fn      func(*Entry) error
-	emitted int64 // entries delivered or reported so far
+	emitted int64      // entries delivered or reported so far
+	meter   *readMeter // the archive being walked, when Options.ArchiveRead is set
 }
 
 func (w *walker) emit(e *Entry) error {

@@ -3,9 +3,12 @@ package source
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"math/rand/v2"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -163,5 +166,52 @@ func TestCounts(t *testing.T) {
 		if c != (Counts{Buffers: 2, WithSnapshot: 1}) {
 			t.Errorf("%s: %+v, want 2 buffers, 1 with a snapshot", name, c)
 		}
+	}
+}
+
+// TestArchiveRead: a walk counts each archive's file once, half by the
+// end of its first pass (before any member is delivered), the rest by
+// its end, damaged or not; a directory's own files are not counted.
+func TestArchiveRead(t *testing.T) {
+	// Incompressible members, so that the compressed files are larger
+	// than what a decompressor reads ahead.
+	rng := rand.New(rand.NewPCG(1, 2))
+	var ms []member
+	for i := range 64 {
+		noise := make([]byte, 8<<10)
+		for j := range noise {
+			noise[j] = byte(rng.Uint32())
+		}
+		ms = append(ms, reg(fmt.Sprintf("boot=1/prog-%03d.kcdf", i), string(bufferA())+string(noise)))
+	}
+	ms = append(ms, reg("boot=1/kallsyms", "ffffffff81000000 T _text\n"))
+	raw := makeTar(t, ms...)
+	dir := t.TempDir()
+	cut := gz(t, raw)
+	for name, data := range map[string][]byte{"plain.tar": raw, "a.tar.gz": gz(t, raw), "a.tar.zst": zst(t, raw), "cut.tar.gz": cut[:len(cut)*2/3]} {
+		src := writeFile(t, dir, name, data)
+		var read atomic.Int64
+		first := int64(-1)
+		err := Walk(context.Background(), []string{src}, Options{ArchiveRead: &read}, func(e *Entry) error {
+			if first < 0 && e.Kind == KindBuffer {
+				first = read.Load()
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		size := int64(len(data))
+		if first < size/2-1 || first > size/2+size/8 {
+			t.Errorf("%s: %d of %d bytes counted when its first member came, want about half", name, first, size)
+		}
+		if read.Load() != size {
+			t.Errorf("%s: %d bytes counted in all, want its size, %d", name, read.Load(), size)
+		}
+	}
+	var read atomic.Int64
+	walk(t, Options{ArchiveRead: &read}, writeTree(t, ms...))
+	if read.Load() != 0 {
+		t.Errorf("a directory: %d archive bytes counted", read.Load())
 	}
 }

@@ -72,7 +72,7 @@ func (wk *worker) addRun(j *job, k key, sha string, runID int64, t *tables, ts *
 	g.calls += r.calls
 	g.bytes += j.size
 	wk.in.prog.Files.Add(1)
-	wk.in.prog.Bytes.Add(j.size)
+	wk.in.prog.Bytes.Add(j.progressBytes(j.size))
 	wk.in.prog.Records.Add(st.Records)
 }
 

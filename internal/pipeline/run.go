@@ -109,9 +109,10 @@ func (c *Config) partOptions() part.Options {
 type Progress struct {
 	Files, Bytes, Records atomic.Int64
 	// Files and Bytes count the inputs done: ingested, rejected or
-	// found in the dataset already. TotalBytes estimates the bytes of
-	// all files under the sources (0 until known): symbol tables and
-	// compressed archives make it a rough guide.
+	// found in the dataset already; an archive's bytes, those of its
+	// file, as the walk reads it. TotalBytes estimates the bytes of all
+	// files under the sources (0 until known): symbol tables make it a
+	// rough guide.
 	TotalBytes atomic.Int64
 	// Estimate asks for TotalBytes, set before Run by a caller that
 	// shows it: the estimate walks the sources once more, a stat of
@@ -279,7 +280,9 @@ func (in *ingester) run(ctx context.Context) error {
 			}
 		}()
 	}
-	werr := source.Walk(ctx, in.cfg.Sources, in.cfg.Source, func(e *source.Entry) error {
+	walk := in.cfg.Source
+	walk.ArchiveRead = &in.prog.Bytes
+	werr := source.Walk(ctx, in.cfg.Sources, walk, func(e *source.Entry) error {
 		var weight int64
 		if e.Streamed() {
 			weight = in.queueWeight(e)

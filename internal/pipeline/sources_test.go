@@ -152,3 +152,31 @@ func TestRejectsRerunAndForce(t *testing.T) {
 		t.Errorf("after --force the records table has %d rows, want %d", got, records)
 	}
 }
+
+// TestArchiveProgress: an ingest's progress counts an archive by its
+// file's bytes, once, not by its members' decompressed sizes (which
+// took a compressed campaign past 100% of the bytes expected long
+// before its end); a directory's buffers count their own sizes.
+func TestArchiveProgress(t *testing.T) {
+	src := genCampaign(t, synth.SmallConfig())
+	arch := filepath.Join(t.TempDir(), "arm-b.tar.zst")
+	tarZst(t, src, filepath.Join(src, "arm=b"), arch)
+	bufs, _ := filepath.Glob(filepath.Join(src, "arm=a", "*", "*", "*.kcdf"))
+	fi, err := os.Stat(arch)
+	must(t, err)
+	want := fi.Size()
+	for _, b := range bufs {
+		fi, err := os.Stat(b)
+		must(t, err)
+		want += fi.Size()
+	}
+	prog := &Progress{Estimate: true}
+	sum, err := Run(context.Background(), Config{Dataset: filepath.Join(t.TempDir(), "ds"), Sources: []string{filepath.Join(src, "arm=a"), arch}}, prog)
+	must(t, err)
+	if got := prog.Bytes.Load(); got != want || sum.Bytes <= want {
+		t.Errorf("progress %d bytes, want %d (the archive's file and the directory's buffers); the runs' buffers %d bytes", got, want, sum.Bytes)
+	}
+	if prog.Files.Load() != sum.Runs {
+		t.Errorf("progress %d files, %d runs", prog.Files.Load(), sum.Runs)
+	}
+}

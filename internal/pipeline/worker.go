@@ -295,7 +295,7 @@ func (wk *worker) symbolsArrived(h heldInput, e *source.Entry) bool {
 func (wk *worker) skip(j *job) {
 	wk.in.countSkipped()
 	wk.in.prog.Files.Add(1)
-	wk.in.prog.Bytes.Add(max(j.size, j.entry.Size, 0))
+	wk.in.prog.Bytes.Add(j.progressBytes(max(j.size, j.entry.Size, 0)))
 	j.release()
 }
 
@@ -534,5 +534,5 @@ func (wk *worker) reject(j *job, k key, sha string, reason ingest.Reason, detail
 		wk.g.keep(j)
 	}
 	wk.in.prog.Files.Add(1)
-	wk.in.prog.Bytes.Add(size)
+	wk.in.prog.Bytes.Add(j.progressBytes(size))
 }
