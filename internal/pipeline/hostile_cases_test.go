@@ -78,6 +78,14 @@ func unsymbolized(why string) runCheck {
 	}}
 }
 
+// unresolvedIn: the run was symbolized with table, and none of its pcs
+// resolved.
+func unresolvedIn(table string) runCheck {
+	return runCheck{"every pc unresolved in " + table, func(r *hostileRun) bool {
+		return r.Kallsyms != nil && strings.HasSuffix(*r.Kallsyms, table) && r.Records > 0 && r.Unresolved == r.Records
+	}}
+}
+
 func vm(v string) runCheck {
 	return runCheck{"vm " + v, func(r *hostileRun) bool { return deref(r.VM) == v }}
 }
@@ -314,6 +322,11 @@ var hostileCases = []hostileCase{
 			return map[string][]byte{"kallsyms": b}
 		},
 		runs: goodRuns(symbolized)},
+	{dir: "kallsyms-other-boot", what: "the kallsyms of another boot of the same kernel (KASLR put it elsewhere) beside the good boot's layout-A buffers",
+		files: func(g *corpus) map[string][]byte {
+			return map[string][]byte{"kallsyms": g.archKallsyms}
+		},
+		runs: goodRuns(all(unresolvedIn("kallsyms"), problem("a kallsyms of another boot or kernel looks like this")))},
 	{dir: "kallsyms-ambiguous", what: "two different kallsyms snapshots in one directory",
 		files: func(g *corpus) map[string][]byte {
 			return map[string][]byte{"boot.kallsyms": g.archKallsyms}
