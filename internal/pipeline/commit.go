@@ -104,8 +104,6 @@ func withSourceAttrs(a source.Attrs, src string) source.Attrs {
 	return out
 }
 
-// addSymbols names the tables that symbolized the run and notes the
-// functions it used.
 // addSymbols records the tables that symbolized the run and the
 // functions it used, and says when most of its pcs did not resolve
 // (unresolvedProblem).
