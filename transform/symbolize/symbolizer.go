@@ -158,8 +158,9 @@ func (s *Symbolizer) OffsetAssumed() bool { return s.assumed }
 
 // MissCause says what most often leaves most of a buffer's pcs
 // unresolved with this symbolizer: a kallsyms of another boot (KASLR
-// moved every symbol), a System.map looked up without the boot's KASLR
-// offset, or a System.map's lack of modules.
+// moved every symbol) or taken before the module the pcs are in was
+// loaded, a System.map looked up without the boot's KASLR offset, or a
+// System.map's lack of modules.
 func (s *Symbolizer) MissCause() string {
 	switch {
 	case s.table.Format == systemMapFormat.name && s.assumed:
@@ -167,7 +168,7 @@ func (s *Symbolizer) MissCause() string {
 	case s.table.Format == systemMapFormat.name:
 		return "a System.map holds no module: pcs in modules resolve only in the boot's kallsyms"
 	}
-	return "a kallsyms of another boot or kernel looks like this: check that it was taken in the boot that wrote the buffer"
+	return "a kallsyms of another boot or kernel looks like this, or one taken before a module the programs ran was loaded: check that it was taken in the boot that wrote the buffer, after its modules were loaded"
 }
 
 // Stats returns the lookup counts so far.
