@@ -47,7 +47,8 @@ const (
 	// ReasonUnsupported: a tar entry type or compression kdf cannot read.
 	ReasonUnsupported Reason = "unsupported"
 	// ReasonTooLarge: a member or metadata file above its size cap (kdf
-	// ingest --max-meta-bytes, --max-archive-meta). Skipped; a snapshot
+	// ingest --max-meta-bytes, --max-archive-meta), or a buffer file above
+	// 256 MiB, twice the largest buffer. Skipped, not read; a snapshot
 	// that is too large makes the buffers it covers unattributable rather
 	// than silently falling back to a farther one.
 	ReasonTooLarge Reason = "too_large"

@@ -34,7 +34,9 @@ type Options struct {
 	MaxMetaTotal int64
 	// MaxMemberBytes caps the declared size of one archive member; a
 	// larger one is reported (too_large) and skipped. A buffer is at most
-	// 128 MiB. Default 256 MiB.
+	// 128 MiB. Default 256 MiB. Walk does not stat a directory's buffer
+	// files; an ingest applies the same cap to them when it opens them
+	// (MemberCap).
 	MaxMemberBytes int64
 	// MaxArchiveBytes caps the decompressed bytes of one compressed
 	// archive per pass; beyond it the rest of the archive is reported
@@ -93,6 +95,9 @@ func (c *Counts) add(e *Entry) {
 		c.WithSnapshot++
 	}
 }
+
+// MemberCap is MaxMemberBytes, or its default when it is unset.
+func (o Options) MemberCap() int64 { return o.withDefaults().MaxMemberBytes }
 
 func (o Options) withDefaults() Options {
 	if o.BufferSuffixes == nil {

@@ -574,6 +574,14 @@ var hostileCases = []hostileCase{
 			must(t, os.Symlink(outside, filepath.Join(src, "up")))
 		},
 		rejects: []wantReject{{"evil.kcdf", "link", "not followed"}, {"up", "link", "not followed"}}},
+	{dir: "buf-sparse-huge", what: "a buffer-named file of 1 GiB, sparse and all zeros, as a crashed VM's preallocated file leaves it (made by the test: git would write it out)",
+		build: func(t *testing.T, src, _ string) {
+			f, err := os.Create(filepath.Join(src, "huge.kcdf"))
+			must(t, err)
+			must(t, f.Truncate(1<<30))
+			must(t, f.Close())
+		},
+		rejects: []wantReject{{"huge.kcdf", "too_large", "1073741824 bytes, above the 268435456-byte cap for one input"}}},
 	{dir: "source-missing-or-fifo", what: "sources given on the command line that do not exist or are a fifo",
 		sources: func(t *testing.T, outside string) []string {
 			must(t, syscall.Mkfifo(filepath.Join(outside, "fifo"), 0o644))

@@ -96,6 +96,7 @@ func (c *Config) defaults() error {
 	if c.RowGroupRows <= 0 {
 		c.RowGroupRows = part.DefaultRowGroupRows
 	}
+	c.Source.MaxMemberBytes = c.Source.MemberCap()
 	return nil
 }
 

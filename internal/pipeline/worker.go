@@ -217,6 +217,12 @@ func (wk *worker) do(j *job) error {
 		}
 		if err := j.openInput(); err != nil {
 			j.reason, j.detail = unreadable(e, err)
+		} else if limit := wk.in.cfg.Source.MaxMemberBytes; e.Size > limit {
+			// Not a buffer the kernel wrote, whatever its name: a sparse
+			// file a crashed VM preallocated, say. Reading it would hash
+			// and map all of it for nothing.
+			j.reason, j.detail = ingest.ReasonTooLarge, fmt.Sprintf("%s: %d bytes, above the %d-byte cap for one input (a kcov_dataflow buffer is at most %d MiB): not read; if it holds a buffer, cut it to the buffer's counted words",
+				e.Path, e.Size, limit, ingest.MaxBufferWords*ingest.WordBytes>>20)
 		}
 	}
 	switch {
