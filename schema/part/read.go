@@ -221,28 +221,39 @@ func (r *reader) readLeaf(g, j int) (*leafData, error) {
 	d := &leafData{}
 	var dict *leafValues
 	for pos := 0; int64(d.levels(l)) < c.numValues; {
-		off := start + int64(pos)
-		fail := func(msg string, err error) error {
-			return &FormatError{Offset: off, Column: strings.Join(l.path, "."), Msg: msg, Err: err}
-		}
-		h, n, err := readPageHeader(r.chunk[pos:])
+		h, data, next, err := r.pageAt(l, start, pos)
 		if err != nil {
-			return nil, fail("page header", err)
-		}
-		body := r.chunk[pos+n:]
-		if h.compressed > int64(len(body)) || h.size > maxPageBytes || !h.hasDataOrDic && h.typ != int64(format.IndexPage) {
-			return nil, fail(fmt.Sprintf("page of type %d, %d bytes (%d compressed) with %d left in the chunk", h.typ, h.size, h.compressed, len(body)), nil)
-		}
-		data := body[:h.compressed]
-		pos += n + int(h.compressed)
-		if h.crc != 0 && crc32.ChecksumIEEE(data) != uint32(h.crc) {
-			return nil, fail("page checksum mismatch", nil)
+			return nil, err
 		}
 		if err := r.readPage(d, l, &dict, c, h, data); err != nil {
-			return nil, fail(fmt.Sprintf("page of %d values", h.numValues), err)
+			return nil, pageError(l, start, pos, fmt.Sprintf("page of %d values", h.numValues), err)
 		}
+		pos = next
 	}
 	return d, nil
+}
+
+// pageAt reads the page at pos in r.chunk, leaf l's chunk, which starts
+// at offset start of the part: its header, its bytes as stored, their
+// checksum checked when the page has one, and where the next page is.
+func (r *reader) pageAt(l *leaf, start int64, pos int) (h pageHeader, data []byte, next int, err error) {
+	h, n, err := readPageHeader(r.chunk[pos:])
+	if err != nil {
+		return h, nil, 0, pageError(l, start, pos, "page header", err)
+	}
+	body := r.chunk[pos+n:]
+	if h.compressed > int64(len(body)) || h.size > maxPageBytes || !h.hasDataOrDic && h.typ != int64(format.IndexPage) {
+		return h, nil, 0, pageError(l, start, pos, fmt.Sprintf("page of type %d, %d bytes (%d compressed) with %d left in the chunk", h.typ, h.size, h.compressed, len(body)), nil)
+	}
+	data = body[:h.compressed]
+	if h.crc != 0 && crc32.ChecksumIEEE(data) != uint32(h.crc) {
+		return h, nil, 0, pageError(l, start, pos, "page checksum mismatch", nil)
+	}
+	return h, data, pos + n + int(h.compressed), nil
+}
+
+func pageError(l *leaf, start int64, pos int, msg string, err error) error {
+	return &FormatError{Offset: start + int64(pos), Column: strings.Join(l.path, "."), Msg: msg, Err: err}
 }
 
 // readPage decodes one page into d, or into dict for a dictionary page.
