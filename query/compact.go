@@ -260,6 +260,9 @@ func (c *compactor) run(ctx context.Context, snap *dataset.Snapshot) (CompactRes
 		r.Skipped = "nothing to compact: its parts are compacted already"
 		return r, nil
 	}
+	if err := verifyChosen(ctx, c.campaign, chosen); err != nil {
+		return r, err
+	}
 	db, conn, err := c.duck(ctx)
 	if err != nil {
 		return r, err
@@ -291,6 +294,26 @@ func (c *compactor) run(ctx context.Context, snap *dataset.Snapshot) (CompactRes
 	}
 	r.Seconds = time.Since(start).Seconds()
 	return r, err
+}
+
+// verifyChosen checks every page of the parts to compact against its
+// checksum (part.Verify) before any is read: compaction rewrites rows
+// with fresh checksums, so a page damaged on disk would come out of it
+// as good pages of wrong values, or, where DuckDB notices, fail without
+// naming the part.
+func verifyChosen(ctx context.Context, campaign string, chosen map[string][]dataset.Part) error {
+	for _, t := range schema.All {
+		for _, p := range chosen[t.Name] {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if _, err := part.VerifyFile(p.Path); err != nil {
+				return fmt.Errorf("query: campaign %s: %s is damaged (%w): nothing was compacted; move it out of the dataset, ingest the campaign's sources again with --force, then compact (kdf check --data lists every damaged part)",
+					campaign, p.Rel(), err)
+			}
+		}
+	}
+	return nil
 }
 
 // choose picks the commits to compact: every commit an ingest wrote, and

@@ -6,7 +6,9 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -191,4 +193,35 @@ func TestCompactSkipping(t *testing.T) {
 			t.Errorf("%s %s (quantile %.1f by rows) needs %d of %d row groups, want at most 1/%d", c.col, v, c.q, n, groups, c.most)
 		}
 	}
+}
+
+// TestCompactRefusesDamage: a part with a page damaged on disk stops
+// compaction before anything is rewritten, which would give the
+// damage fresh checksums; the error names the part, and the dataset
+// is left as it was.
+func TestCompactRefusesDamage(t *testing.T) {
+	ds := filepath.Join(t.TempDir(), "ds")
+	src := writeCampaign(t, synth.SmallConfig())
+	if _, err := pipeline.Run(context.Background(), pipeline.Config{Dataset: ds, Campaign: "a", Sources: []string{src}, GroupRuns: 3}, nil); err != nil {
+		t.Fatal(err)
+	}
+	parts := readback.Parts(t, ds, "calls")
+	b, err := os.ReadFile(parts[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)/2] ^= 0x08
+	if err := os.WriteFile(parts[0], b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Compact(context.Background(), ds, CompactOptions{})
+	rel, _ := filepath.Rel(ds, parts[0])
+	if err == nil || !strings.Contains(err.Error(), rel+" is damaged") || !strings.Contains(err.Error(), "page checksum mismatch") ||
+		!strings.Contains(err.Error(), "nothing was compacted") {
+		t.Fatalf("compacting a damaged part: %v", err)
+	}
+	if got := readback.Parts(t, ds, "calls"); !slices.Equal(got, parts) {
+		t.Errorf("calls parts %v after the refusal, were %v", got, parts)
+	}
+	checkDirectory(t, ds)
 }

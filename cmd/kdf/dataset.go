@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -114,7 +113,7 @@ func check(ctx context.Context, e *env, dir string, repair, data bool) error {
 	if data {
 		var rows atomic.Int64
 		err := checkParts(ctx, snap, func(path string) error {
-			n, err := verifyPart(path)
+			n, err := part.VerifyFile(path)
 			rows.Add(n)
 			return err
 		})
@@ -133,7 +132,7 @@ func check(ctx context.Context, e *env, dir string, repair, data bool) error {
 
 // checkParts runs check on every part, a part per core at a time, and
 // lists those it fails: with readFooter, the parts cut short (a disk
-// that filled, a copy that stopped); with verifyPart, those with a
+// that filled, a copy that stopped); with part.VerifyFile, those with a
 // damaged page too.
 func checkParts(ctx context.Context, snap *dataset.Snapshot, check func(path string) error) error {
 	var paths, rels []string
@@ -170,31 +169,10 @@ func checkParts(ctx context.Context, snap *dataset.Snapshot, check func(path str
 		len(bad), strings.Join(bad, "\n  "))
 }
 
-// verifyPart checks every page of the part at path (part.Verify).
-func verifyPart(path string) (rows int64, err error) {
-	err = withPart(path, func(f io.ReaderAt, size int64) error {
-		rows, err = part.Verify(f, size)
-		return err
-	})
-	return rows, err
-}
-
+// readFooter reads a part's footer: a part cut short (a disk that
+// filled, a copy that stopped) has none.
 func readFooter(path string) error {
-	return withPart(path, func(f io.ReaderAt, size int64) error {
+	return part.WithFile(path, func(f io.ReaderAt, size int64) error {
 		return part.Scan(f, size, nil, func(part.Row) error { return nil })
 	})
-}
-
-// withPart calls read with the part at path, open, and its size.
-func withPart(path string, read func(f io.ReaderAt, size int64) error) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	return read(f, fi.Size())
 }

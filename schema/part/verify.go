@@ -3,6 +3,7 @@ package part
 import (
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/parquet-go/parquet-go/format"
 )
@@ -61,4 +62,27 @@ func (r *reader) verifyChunk(g, j int) error {
 		return pageError(l, start, 0, fmt.Sprintf("the chunk's pages hold %d values, its metadata says %d", values, c.numValues), nil)
 	}
 	return nil
+}
+
+// VerifyFile is Verify of the part at path.
+func VerifyFile(path string) (rows int64, err error) {
+	err = WithFile(path, func(src io.ReaderAt, size int64) error {
+		rows, err = Verify(src, size)
+		return err
+	})
+	return rows, err
+}
+
+// WithFile calls read with the part at path, open, and its size.
+func WithFile(path string, read func(src io.ReaderAt, size int64) error) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	return read(f, fi.Size())
 }
