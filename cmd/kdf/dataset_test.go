@@ -144,7 +144,8 @@ func checkTruncatedPart(t *testing.T, ds string) {
 // checkFlippedPage flips a byte in the middle of a copy of the
 // dataset's first records part: the footer is whole, so plain kdf check
 // passes; --data names the part, the row group, the column and the
-// page's offset.
+// page's offset (the byte may fall in a page's data, whose checksum
+// fails, or in its header).
 func checkFlippedPage(t *testing.T, ds string) {
 	t.Helper()
 	copyDir, part := copyWithPart(t, ds, "records")
@@ -158,7 +159,7 @@ func checkFlippedPage(t *testing.T, ds string) {
 	var stdout, stderr bytes.Buffer
 	err = run(context.Background(), []string{"check", "--data", copyDir}, &stdout, &stderr)
 	if err == nil || !strings.Contains(err.Error(), "1 damaged parts") || !strings.Contains(err.Error(), filepath.Base(part)+": row group ") ||
-		!strings.Contains(err.Error(), "page checksum mismatch") {
+		!strings.Contains(err.Error(), ": column ") {
 		t.Errorf("kdf check --data of a part with a page flipped: %v", err)
 	}
 	if out, _ := kdf(t, "check", "--data", ds); !strings.Contains(out, "match their checksums") {
