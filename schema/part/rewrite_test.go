@@ -273,7 +273,8 @@ func TestReadHostileParts(t *testing.T) {
 }
 
 // FuzzRead reads arbitrary bytes as a part of each table, whole and by
-// a few columns: it may fail, with a FormatError, but not panic.
+// a few columns, and verifies them: each may fail, with a FormatError,
+// but not panic.
 func FuzzRead(f *testing.F) {
 	for _, tbl := range []*schema.Table{schema.Calls, schema.Runs, schema.Rejects} {
 		valid, _ := writeRandomPart(f, tbl, 40)
@@ -294,6 +295,9 @@ func FuzzRead(f *testing.F) {
 		var fe *FormatError
 		if err != nil && !errors.As(err, &fe) && !strings.Contains(err.Error(), "no flat column") {
 			t.Fatalf("Scan: %v", err)
+		}
+		if _, err := Verify(bytes.NewReader(data), int64(len(data))); err != nil && !errors.As(err, &fe) {
+			t.Fatalf("Verify: %v is not a FormatError", err)
 		}
 	})
 }
