@@ -71,7 +71,7 @@ func (o *compactOptions) run(ctx context.Context, e *env, args []string) error {
 var checkCommand = &command{
 	name:    "check",
 	args:    "[--repair] [--data] DATASET",
-	summary: "check a dataset's directory: no unfinished commit, no stray file, no dead writer's files",
+	summary: "check a dataset: no unfinished commit, no stray file, no dead writer's files, every part's footer (with --data, every page against its checksum)",
 	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 		repair := fs.Bool("repair", false, "first mend what interrupted writers left, as the next ingest would")
 		data := fs.Bool("data", false, "also read every page of every part and check it against its checksum: finds a page damaged on a disk or in a copy, which engines that skip page checksums read as wrong values; reads the whole dataset")
