@@ -71,8 +71,7 @@ func (wk *worker) addRun(j *job, k key, sha string, runID int64, t *tables, ts *
 	g.records += st.Records
 	g.calls += r.calls
 	g.bytes += j.size
-	wk.in.prog.Files.Add(1)
-	wk.in.prog.Bytes.Add(j.progressBytes(j.size))
+	wk.in.prog.done(j, j.size)
 	wk.in.prog.Records.Add(st.Records)
 }
 

@@ -345,16 +345,6 @@ func (j *job) release() {
 // come in the file system's order, not by name, so every estStride-th
 // buffer past the first estExact stands for the buffers around it; other
 // files (a manifest, a kallsyms) are all stat'ed.
-// progressBytes is what an input of size bytes adds to Progress.Bytes:
-// its size, but nothing for an archive member, whose archive's bytes
-// the walk counts as it reads them (source.Options.ArchiveRead).
-func (j *job) progressBytes(size int64) int64 {
-	if j.entry.Offset >= 0 {
-		return 0
-	}
-	return size
-}
-
 func estimateBytes(sources []string, suffixes []string) int64 {
 	var total int64
 	for _, src := range sources {

@@ -121,6 +121,16 @@ type Progress struct {
 	Estimate bool
 }
 
+// done counts an input of size bytes done: a file by its size, an
+// archive member by nothing, its archive's bytes counted by the walk as
+// it reads them (source.Options.ArchiveRead).
+func (p *Progress) done(j *job, size int64) {
+	p.Files.Add(1)
+	if j.entry.Offset < 0 {
+		p.Bytes.Add(size)
+	}
+}
+
 // Summary is what an ingest did.
 type Summary struct {
 	Dataset  string           `json:"dataset"`

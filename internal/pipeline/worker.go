@@ -300,8 +300,7 @@ func (wk *worker) symbolsArrived(h heldInput, e *source.Entry) bool {
 
 func (wk *worker) skip(j *job) {
 	wk.in.countSkipped()
-	wk.in.prog.Files.Add(1)
-	wk.in.prog.Bytes.Add(j.progressBytes(max(j.size, j.entry.Size, 0)))
+	wk.in.prog.done(j, max(j.size, j.entry.Size, 0))
 	j.release()
 }
 
@@ -539,6 +538,5 @@ func (wk *worker) reject(j *job, k key, sha string, reason ingest.Reason, detail
 	if !slices.Contains(wk.g.jobs, j) {
 		wk.g.keep(j)
 	}
-	wk.in.prog.Files.Add(1)
-	wk.in.prog.Bytes.Add(j.progressBytes(size))
+	wk.in.prog.done(j, size)
 }
