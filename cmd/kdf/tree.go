@@ -9,6 +9,7 @@ import (
 
 	"github.com/kdf-tools/kdf/ingest"
 	"github.com/kdf-tools/kdf/transform/calltree"
+	"github.com/kdf-tools/kdf/transform/symbolize"
 )
 
 var treeCommand = &command{
@@ -78,10 +79,11 @@ func (t *treeOptions) run(ctx context.Context, e *env, args []string) error {
 	}
 	if sym != nil && sym.Stats().Unresolved > 0 {
 		st, cause := sym.Stats(), ""
-		if st.Unresolved > st.Resolved {
+		n := st.Resolved + st.Unresolved
+		if symbolize.MostlyUnresolved(int64(st.Unresolved), int64(n)) {
 			cause = ": " + sym.MissCause()
 		}
-		fmt.Fprintf(e.stderr, "kdf: %s: %d of %d pcs did not resolve to a function%s\n", args[0], st.Unresolved, st.Resolved+st.Unresolved, cause)
+		fmt.Fprintf(e.stderr, "kdf: %s: %d of %d pcs did not resolve to a function%s\n", args[0], st.Unresolved, n, cause)
 	}
 	return nil
 }

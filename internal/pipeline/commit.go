@@ -16,6 +16,7 @@ import (
 	"github.com/kdf-tools/kdf/schema"
 	"github.com/kdf-tools/kdf/schema/dataset"
 	"github.com/kdf-tools/kdf/schema/part"
+	"github.com/kdf-tools/kdf/transform/symbolize"
 )
 
 // addRun records a decoded buffer's runs row.
@@ -145,7 +146,7 @@ func (wk *worker) addSymbols(r *runRow, t *tables, out *Outcome) string {
 // and what it is decides whether the run is right.
 func unresolvedProblem(out *Outcome, table string) string {
 	n, of := out.Unresolved, out.Stats.Records
-	if 2*n <= of {
+	if !symbolize.MostlyUnresolved(n, of) {
 		return ""
 	}
 	return fmt.Sprintf("%d of %d pcs did not resolve in %s: %s", n, of, table, out.Symbols.MissCause())

@@ -14,6 +14,7 @@ import (
 	"github.com/kdf-tools/kdf/ingest/source"
 	"github.com/kdf-tools/kdf/schema/dataset"
 	"github.com/kdf-tools/kdf/schema/part"
+	"github.com/kdf-tools/kdf/transform/symbolize"
 	"github.com/kdf-tools/kdf/transform/types"
 )
 
@@ -389,7 +390,7 @@ func (in *ingester) count(g *group) {
 		switch {
 		case !r.kallsyms.ok && !r.systemMap.ok:
 			s.Unsymbolized++
-		case 2*r.unresolved > r.records:
+		case symbolize.MostlyUnresolved(r.unresolved, r.records):
 			s.Unresolved++
 			if len(s.UnresolvedPaths) < maxChangedPaths {
 				s.UnresolvedPaths = append(s.UnresolvedPaths, string(keyOf(r.source, r.path)))

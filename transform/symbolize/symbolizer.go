@@ -156,6 +156,11 @@ func (s *Symbolizer) Offset() uint64 { return s.offset }
 // with KASLR off (nokaslr), and worth a warning otherwise.
 func (s *Symbolizer) OffsetAssumed() bool { return s.assumed }
 
+// MostlyUnresolved reports whether more than half of a buffer's n pcs
+// found no function: then the table likely does not fit the buffer, for
+// a reason MissCause names.
+func MostlyUnresolved(unresolved, n int64) bool { return 2*unresolved > n }
+
 // MissCause says what most often leaves most of a buffer's pcs
 // unresolved with this symbolizer: a kallsyms of another boot (KASLR
 // moved every symbol) or taken before the module the pcs are in was
