@@ -12,8 +12,9 @@ type Column struct {
 	// Nullable columns may hold no value (an attribute a run lacks, a
 	// call without return).
 	Nullable bool
-	// Dict marks symbol and low-cardinality string columns, dictionary-
-	// encoded in Parquet.
+	// Dict marks columns dictionary-encoded in Parquet: symbol and
+	// low-cardinality strings, and run_id where a run's rows follow one
+	// another (there, a run is one run-length-encoded index).
 	Dict bool
 	Doc  string
 }
@@ -95,7 +96,7 @@ var Runs = &Table{Name: "runs", Doc: "one row per raw buffer: provenance, attrib
 
 // Records has one row per decoded record.
 var Records = &Table{Name: "records", Doc: "one row per record, symbolized and linked to its call", Columns: []Column{
-	{Name: "run_id", Type: i64, Doc: "the run (runs.run_id)"},
+	{Name: "run_id", Type: i64, Dict: true, Doc: "the run (runs.run_id)"},
 	{Name: "idx", Type: i64, Doc: "the record's index in its buffer, from 0"},
 	{Name: "offset", Type: i64, Doc: "the record's word offset in the buffer (word 0 is the counter)"},
 	{Name: "seq", Type: u32, Doc: "sequence number (24 bits)"},
@@ -122,7 +123,7 @@ var Records = &Table{Name: "records", Doc: "one row per record, symbolized and l
 
 // Calls has one row per rebuilt call.
 var Calls = &Table{Name: "calls", Doc: "one row per call rebuilt by pairing entries and returns", Columns: []Column{
-	{Name: "run_id", Type: i64, Doc: "the run (runs.run_id)"},
+	{Name: "run_id", Type: i64, Dict: true, Doc: "the run (runs.run_id)"},
 	{Name: "call_id", Type: i64, Doc: "the call's index in its run, in the order of first records"},
 	{Name: "parent_id", Type: i64, Doc: "the enclosing call's call_id; -1 at the top"},
 	{Name: "depth", Type: i32, Doc: "nesting depth, 0 at the top of a segment"},

@@ -16,15 +16,17 @@ import (
 	"github.com/parquet-go/parquet-go/format"
 )
 
-// dictNumWriter writes uint64 and uint8 leaves in RLE_DICTIONARY. pcs,
-// offsets in functions, pointers and argument sizes take few distinct
-// values; their indexes are a fraction of their width. A uint8 finds its
-// index in an array; a uint64 in an open-addressing table (Fibonacci
+// dictNumWriter writes uint64 and uint8 leaves, and int64 leaves marked
+// Dict, in RLE_DICTIONARY. pcs, offsets in functions, pointers and
+// argument sizes take few distinct values; their indexes are a fraction
+// of their width. A run_id repeats over its run's rows, so that a run
+// is one RLE run of its index. A uint8 finds its index in an array; a
+// 64-bit word in an open-addressing table (Fibonacci
 // hashing, linear probing), a block of values at a time (see
 // wordBlock). Checking the previous value first, since consecutive
 // records often share their pc, made no measurable difference: a
 // repeated value's slot is in the cache.
-type dictNumWriter[T uint64 | uint8] struct {
+type dictNumWriter[T uint64 | int64 | uint8] struct {
 	dict  []T
 	small [256]int32 // uint8 value -> index+1
 	table wordTable
@@ -39,7 +41,7 @@ type dictNumWriter[T uint64 | uint8] struct {
 	buf    []byte
 }
 
-func newDictNumWriter[T uint64 | uint8]() *dictNumWriter[T] {
+func newDictNumWriter[T uint64 | int64 | uint8]() *dictNumWriter[T] {
 	w := new(dictNumWriter[T])
 	if unsafe.Sizeof(T(0)) == 8 {
 		w.table.init(1 << 10)

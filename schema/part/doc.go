@@ -68,8 +68,15 @@
 //     39% larger. Dictionaries bounded at 64 to 256 KiB were no faster.
 //   - DELTA_BINARY_PACKED for int64, int32 and uint32: ids, indexes, word
 //     offsets, sequence numbers and counts are sorted or change slowly,
-//     and shrink to a few bits per row (records.idx and run_id: under
-//     0.01 bytes per row).
+//     and shrink to a few bits per row (records.idx: under 0.01 bytes
+//     per row).
+//   - RLE_DICTIONARY for the int64 run_id of records and calls (marked
+//     Dict): it is a hash, so that in DELTA_BINARY_PACKED each change of
+//     run made a block of 128 deltas 64 bits wide. On 370-record buffers
+//     that was 1.6 bytes a record before compression, 7% of what zstd
+//     was given for the records table and 18% for calls; as one RLE run
+//     of its index per run it is under 0.1, and the dataset came out 1%
+//     smaller.
 //   - PLAIN for other strings (paths, hashes), doubles and booleans.
 //
 // Dictionary indexes are bit-packed as wide as the dictionary needs;

@@ -25,6 +25,7 @@ type recordGen struct {
 	run, idx, offset, callID int64
 	seq                      uint32
 	runID                    int64
+	runRecords               int64 // records per run
 }
 
 type genFunc struct {
@@ -40,10 +41,8 @@ type genPC struct {
 	sizes [6]uint8
 }
 
-const genRunRecords = 100_000
-
 func newRecordGen(seed uint64) *recordGen {
-	g := &recordGen{rng: rand.New(rand.NewPCG(seed, 1))}
+	g := &recordGen{rng: rand.New(rand.NewPCG(seed, 1)), runRecords: 100_000}
 	modules := []string{""}
 	for i := range 19 {
 		modules = append(modules, fmt.Sprintf("mod_%02d", i))
@@ -102,7 +101,7 @@ func (g *recordGen) batch(mem memory.Allocator, n int) arrow.RecordBatch {
 	defer b.Release()
 	kinds := []string{"entry", "ret", "cmp", "pre_ret"}
 	for range n {
-		if g.idx == genRunRecords || g.runID == 0 {
+		if g.idx == g.runRecords || g.runID == 0 {
 			g.run++
 			g.runID = int64(g.rng.Uint64())
 			g.idx, g.offset, g.callID, g.seq = 0, 1, 0, uint32(g.rng.IntN(1<<20))

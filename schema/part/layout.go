@@ -84,14 +84,14 @@ func columnLeaves(i int, c schema.Column) ([]leaf, error) {
 
 // scalarLeaf maps a scalar Arrow type to its physical type and
 // encoding (the package documentation has the measurements behind each
-// choice): strings marked Dict, every uint64 and uint8 are
+// choice): strings and int64s marked Dict, every uint64 and uint8 are
 // dictionary-encoded; other strings, int64, int32, uint32, float64 and
 // bool are not (int64, int32 and uint32 are DELTA_BINARY_PACKED).
 func scalarLeaf(col int, t arrow.DataType, dict bool) (leaf, error) {
 	l := leaf{col: col, typ: t}
 	switch t.ID() {
 	case arrow.INT64:
-		l.phys = format.Int64
+		l.phys, l.dict = format.Int64, dict
 	case arrow.UINT64:
 		l.phys, l.dict = format.Int64, true
 	case arrow.INT32, arrow.UINT32:

@@ -3,12 +3,14 @@ package part
 import (
 	"encoding/binary"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/kdf-tools/kdf/schema"
 	"github.com/parquet-go/parquet-go/format"
@@ -103,7 +105,7 @@ func TestEncodingsAndStatistics(t *testing.T) {
 	data, _ := writeBatches(t, schema.Records, Options{RowGroupRows: 20_000}, []arrow.RecordBatch{rec})
 	f, _ := readPart(t, data, schema.Records)
 	wantEnc := map[string]format.Encoding{
-		"run_id": format.DeltaBinaryPacked, "idx": format.DeltaBinaryPacked, "seq": format.DeltaBinaryPacked,
+		"run_id": format.RLEDictionary, "idx": format.DeltaBinaryPacked, "seq": format.DeltaBinaryPacked,
 		"call_id": format.DeltaBinaryPacked, "kind": format.RLEDictionary, "func": format.RLEDictionary,
 		"module": format.RLEDictionary, "pc": format.RLEDictionary, "arg_idx": format.RLEDictionary,
 	}
@@ -135,6 +137,45 @@ func TestEncodingsAndStatistics(t *testing.T) {
 	}
 	if maxValue < 0xfffffff2 {
 		t.Errorf("value: max %#x, want the large words on top (unsigned order)", maxValue)
+	}
+}
+
+// TestRunIDRuns checks run_id on the records of small buffers, 370 a
+// run: each run is one run-length-encoded index, a fraction of a byte a
+// row, where DELTA_BINARY_PACKED made a block of 64-bit deltas at each
+// change of run (1.6 bytes a row on a 370-record campaign); values and
+// statistics keep the signed order.
+func TestRunIDRuns(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	g := newRecordGen(11)
+	g.runRecords = 370
+	rec := g.batch(mem, 60_000)
+	ids := rec.Column(0).(*array.Int64).Int64Values()
+	lo, hi := slices.Min(ids), slices.Max(ids)
+	if lo >= 0 || hi <= 0 {
+		t.Fatalf("run_ids %d to %d: want both signs", lo, hi)
+	}
+	data, want := writeBatches(t, schema.Records, Options{RowGroupRows: 25_000}, []arrow.RecordBatch{rec})
+	rec.Release()
+	f, got := readPart(t, data, schema.Records)
+	compareRows(t, schema.Records, got, want)
+	var bytes int64
+	var statLo, statHi int64 = math.MaxInt64, math.MinInt64
+	for _, rg := range f.Metadata().RowGroups {
+		md := rg.Columns[0].MetaData
+		if !slices.Equal(md.Encoding, []format.Encoding{format.Plain, format.RLEDictionary}) {
+			t.Errorf("run_id: encodings %v", md.Encoding)
+		}
+		bytes += md.TotalUncompressedSize
+		statLo = min(statLo, int64(binary.LittleEndian.Uint64(md.Statistics.MinValue)))
+		statHi = max(statHi, int64(binary.LittleEndian.Uint64(md.Statistics.MaxValue)))
+	}
+	if perRow := float64(bytes) / float64(len(want)); perRow > 0.1 {
+		t.Errorf("run_id: %.3f bytes a row before compression, want under 0.1", perRow)
+	}
+	if statLo != lo || statHi != hi {
+		t.Errorf("run_id statistics %d to %d, want %d to %d", statLo, statHi, lo, hi)
 	}
 }
 

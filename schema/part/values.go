@@ -49,6 +49,9 @@ type valueWriter interface {
 func newValueWriter(l *leaf) valueWriter {
 	switch l.typ.ID() {
 	case arrow.INT64:
+		if l.dict {
+			return newDictNumWriter[int64]()
+		}
 		return &fixedWriter[int64]{enc: format.DeltaBinaryPacked}
 	case arrow.INT32:
 		return &fixedWriter[int32]{enc: format.DeltaBinaryPacked}
