@@ -30,9 +30,11 @@
 // are ordered unsigned. A column is optional when the table says it is
 // nullable, required otherwise (a batch with nulls in a required column
 // is refused); list elements and map values are optional as their Arrow
-// fields say. The footer carries kdf.table and kdf.schema_version, and
-// names the writer "kdf version 2" (parts of the first writer, built on
-// parquet-go's, say "kdf version (build )").
+// fields say. The footer carries kdf.table, kdf.schema_version and
+// kdf.metadata_crc32 (the checksum of the page index and the footer, see
+// metadataCRCKey), and names the writer "kdf version 3" (version 2 kept
+// no footer checksum; parts of the first writer, built on parquet-go's,
+// say "kdf version (build )").
 //
 // Strings are valid UTF-8: a byte of a batch's string that is not part
 // of a valid UTF-8 sequence is written as the four characters \xNN (NN

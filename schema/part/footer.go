@@ -12,6 +12,10 @@ type footer struct {
 	numRows int64
 	groups  []rowGroup
 	kv      map[string]string
+	// crcAt is where the value of metadataCRCKey starts in the
+	// footer's bytes, -1 without one.
+	crcAt     int
+	createdBy string
 }
 
 type schemaElem struct {
@@ -40,7 +44,7 @@ type chunkMeta struct {
 // and whose row groups nLeaves column chunks each.
 func readFooter(b []byte, nSchema, nLeaves int) (*footer, error) {
 	r := &thriftReader{b: b}
-	f := &footer{kv: map[string]string{}}
+	f := &footer{kv: map[string]string{}, crcAt: -1}
 	err := r.fields(func(id int16, typ byte) error {
 		switch id {
 		case 2:
@@ -206,6 +210,7 @@ func (r *thriftReader) keyValues(typ byte, f *footer) error {
 	}
 	for range n {
 		var k, v []byte
+		vAt := -1
 		err := r.fields(func(id int16, typ byte) error {
 			var err error
 			switch id {
@@ -213,6 +218,7 @@ func (r *thriftReader) keyValues(typ byte, f *footer) error {
 				k, err = r.binary(typ)
 			case 2:
 				v, err = r.binary(typ)
+				vAt = r.pos - len(v)
 			default:
 				err = r.skip(typ)
 			}
@@ -222,6 +228,9 @@ func (r *thriftReader) keyValues(typ byte, f *footer) error {
 			return fmt.Errorf("key-value metadata: %w", err)
 		}
 		f.kv[string(k)] = string(v)
+		if string(k) == metadataCRCKey {
+			f.crcAt = vAt
+		}
 	}
 	return nil
 }
@@ -291,15 +300,21 @@ func readPageHeader(b []byte) (pageHeader, int, error) {
 	return h, r.pos, err
 }
 
-// readKeyValues decodes only a footer's key-value metadata.
-func readKeyValues(b []byte) (map[string]string, error) {
+// readKeyValues decodes only a footer's key-value metadata and
+// created_by.
+func readKeyValues(b []byte) (*footer, error) {
 	r := &thriftReader{b: b}
-	f := &footer{kv: map[string]string{}}
+	f := &footer{kv: map[string]string{}, crcAt: -1}
 	err := r.fields(func(id int16, typ byte) error {
-		if id == 5 {
+		switch id {
+		case 5:
 			return r.keyValues(typ, f)
+		case 6:
+			s, err := r.binary(typ)
+			f.createdBy = string(s)
+			return err
 		}
 		return r.skip(typ)
 	})
-	return f.kv, err
+	return f, err
 }

@@ -70,17 +70,26 @@ func openReader(src io.ReaderAt, size int64, t *schema.Table) (*reader, error) {
 		return nil, err
 	}
 	r := &reader{src: src, size: size, table: t, leaves: ls}
-	b, kv, err := r.footerMetadata()
+	b, meta, err := r.footerMetadata()
 	if err != nil {
 		return nil, err
 	}
 	// The table's name first: a part of another table has another
-	// schema, which says less.
-	if name, ok := kv["kdf.table"]; ok && name != t.Name {
+	// schema, which says less. Every part kdf writes names its table;
+	// a footer that does not lost it to damage, or is not kdf's.
+	switch name, ok := meta.kv["kdf.table"]; {
+	case !ok:
+		return nil, &FormatError{Offset: r.end, Msg: "the footer names no table (kdf.table): a part kdf did not write, or a damaged footer"}
+	case name != t.Name:
 		return nil, &FormatError{Offset: r.end, Msg: fmt.Sprintf("a part of table %s, not %s", name, t.Name)}
 	}
 	if r.foot, err = readFooter(b, len(schemaElements(t)), len(ls)); err != nil {
 		return nil, &FormatError{Offset: r.end, Msg: "reading the footer", Err: err}
+	}
+	// The checksum first: damage it finds would otherwise be reported
+	// as whatever it made the footer say.
+	if err := r.checkMetadataCRC(b, meta); err != nil {
+		return r, err
 	}
 	return r, r.check()
 }
@@ -110,17 +119,18 @@ func (r *reader) footerBytes() ([]byte, error) {
 	return b, r.read(b, r.end)
 }
 
-// footerMetadata returns the footer's bytes and its key-value metadata.
-func (r *reader) footerMetadata() ([]byte, map[string]string, error) {
+// footerMetadata returns the footer's bytes, and its key-value metadata
+// and created_by (see readKeyValues).
+func (r *reader) footerMetadata() ([]byte, *footer, error) {
 	b, err := r.footerBytes()
 	if err != nil {
 		return nil, nil, err
 	}
-	kv, err := readKeyValues(b)
+	meta, err := readKeyValues(b)
 	if err != nil {
 		return nil, nil, &FormatError{Offset: r.end, Msg: "reading the footer", Err: err}
 	}
-	return b, kv, nil
+	return b, meta, nil
 }
 
 func (r *reader) read(b []byte, off int64) error {

@@ -120,16 +120,16 @@ func Scan(src io.ReaderAt, size int64, cols []string, fn func(Row) error) error 
 // partTable returns the table a part's footer names.
 func partTable(src io.ReaderAt, size int64) (*schema.Table, error) {
 	r := &reader{src: src, size: size}
-	_, kv, err := r.footerMetadata()
+	_, meta, err := r.footerMetadata()
 	if err != nil {
 		return nil, err
 	}
 	for _, t := range schema.All {
-		if t.Name == kv["kdf.table"] {
+		if t.Name == meta.kv["kdf.table"] {
 			return t, nil
 		}
 	}
-	return nil, &FormatError{Offset: r.end, Msg: fmt.Sprintf("the footer names no table of the dataset (kdf.table = %q)", kv["kdf.table"])}
+	return nil, &FormatError{Offset: r.end, Msg: fmt.Sprintf("the footer names no table of the dataset (kdf.table = %q)", meta.kv["kdf.table"])}
 }
 
 // Rewrite writes to dst the rows of the part src (size bytes, a part of

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash/crc32"
@@ -451,12 +452,14 @@ func (w *Writer) writeFooter() error {
 	}
 	var buf bytes.Buffer
 	enc := thrift.NewEncoder(new(thrift.CompactProtocol).NewWriter(&buf))
+	sum := crc32.NewIEEE()
 	writeIndex := func(v any, off *int64, length *int32) error {
 		buf.Reset()
 		if err := enc.Encode(v); err != nil {
 			return err
 		}
 		*off, *length = w.offset, int32(buf.Len())
+		sum.Write(buf.Bytes())
 		return w.write(buf.Bytes())
 	}
 	n := len(w.cols)
@@ -476,6 +479,12 @@ func (w *Writer) writeFooter() error {
 	if err := enc.Encode(w.metadata()); err != nil {
 		return err
 	}
+	at := metadataCRCAt(buf.Bytes())
+	if at < 0 {
+		return errors.New("the footer's checksum entry is missing")
+	}
+	sum.Write(buf.Bytes())
+	hex.Encode(buf.Bytes()[at:at+len(noMetadataCRC)], binary.BigEndian.AppendUint32(nil, sum.Sum32()))
 	buf.Write(binary.LittleEndian.AppendUint32(nil, uint32(buf.Len())))
 	buf.WriteString(magic)
 	if err := w.write(buf.Bytes()); err != nil {
@@ -486,9 +495,11 @@ func (w *Writer) writeFooter() error {
 
 // createdBy names the writer in the footer, in the form readers parse
 // ("app version V"): Spark ignores the string statistics of a file
-// whose created_by it cannot parse. Version 2 is this writer; parts
-// of the first, parquet-go's, say "kdf version (build )".
-const createdBy = "kdf version 2"
+// whose created_by it cannot parse. Version 3 is this writer, which
+// keeps the footer's checksum (metadataCRCKey); version 2 wrote the
+// same parts without it, and parts of the first, parquet-go's, say
+// "kdf version (build )".
+const createdBy = "kdf version 3"
 
 func (w *Writer) metadata() *format.FileMetaData {
 	md := &format.FileMetaData{
@@ -499,6 +510,7 @@ func (w *Writer) metadata() *format.FileMetaData {
 		KeyValueMetadata: []format.KeyValue{
 			{Key: "kdf.schema_version", Value: strconv.Itoa(schema.Version)},
 			{Key: "kdf.table", Value: w.table.Name},
+			{Key: metadataCRCKey, Value: noMetadataCRC}, // filled in by writeFooter
 		},
 		CreatedBy: createdBy,
 	}
