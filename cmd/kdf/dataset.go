@@ -71,7 +71,7 @@ func (o *compactOptions) run(ctx context.Context, e *env, args []string) error {
 var checkCommand = &command{
 	name:    "check",
 	args:    "[--repair] [--data] DATASET",
-	summary: "check a dataset: no unfinished commit, no stray file, no dead writer's files, every part's footer (with --data, every page against its checksum)",
+	summary: "check a dataset: no unfinished commit, no stray file, no dead writer's files, every part's footer and page index against the footer's checksum (with --data, every page against its own)",
 	setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 		repair := fs.Bool("repair", false, "first mend what interrupted writers left, as the next ingest would")
 		data := fs.Bool("data", false, "also read every page of every part and check it against its checksum: finds a page damaged on a disk or in a copy, which engines that skip page checksums read as wrong values; reads the whole dataset")
@@ -134,8 +134,8 @@ func check(ctx context.Context, e *env, dir string, repair, data bool) error {
 
 // checkParts runs check on every part, a part per core at a time, and
 // lists those it fails: with readFooter, the parts cut short (a disk
-// that filled, a copy that stopped); with part.VerifyFile, those with a
-// damaged page too.
+// that filled, a copy that stopped) or with a damaged footer or page
+// index; with part.VerifyFile, those with a damaged page too.
 func checkParts(ctx context.Context, snap *dataset.Snapshot, check func(path string) error) error {
 	var paths, rels []string
 	for _, t := range schema.All {
@@ -172,7 +172,8 @@ func checkParts(ctx context.Context, snap *dataset.Snapshot, check func(path str
 }
 
 // readFooter reads a part's footer: a part cut short (a disk that
-// filled, a copy that stopped) has none.
+// filled, a copy that stopped) has none. The footer and the page index
+// are checked against the footer's checksum as they are opened.
 func readFooter(path string) error {
 	return part.WithFile(path, func(f io.ReaderAt, size int64) error {
 		return part.Scan(f, size, nil, func(part.Row) error { return nil })
