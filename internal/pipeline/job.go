@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -12,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 
 	"github.com/kdf-tools/kdf/ingest"
 	"github.com/kdf-tools/kdf/ingest/source"
@@ -155,8 +155,8 @@ func rejectOf(err error) (ingest.Reason, string) {
 }
 
 // materialize reads a streamed archive member, which can only be read
-// during the walk, into memory or a temporary file, hashing it on the
-// way. A read error makes the job a reject.
+// during the walk, into memory (memberBuf) or a temporary file, and
+// hashes it. A read error makes the job a reject.
 func (in *ingester) materialize(ctx context.Context, j *job) error {
 	r, err := j.entry.Open()
 	if err != nil {
@@ -164,29 +164,24 @@ func (in *ingester) materialize(ctx context.Context, j *job) error {
 		return nil
 	}
 	defer r.Close()
-	h := sha256.New()
-	var w io.Writer = h
-	var spool *os.File
-	var mem bytes.Buffer
+	var n int64
 	if j.size > in.cfg.SpoolBytes {
+		var spool *os.File
 		if spool, err = in.spoolFile(ctx); err != nil {
 			return fmt.Errorf("spooling %s: %w", j.entry.Path, err)
 		}
-		w = io.MultiWriter(h, spool)
-	} else {
-		mem.Grow(int(max(j.size, 0)))
-		w = io.MultiWriter(h, &mem)
-	}
-	n, err := io.Copy(w, r)
-	j.size, j.sha = n, hex.EncodeToString(h.Sum(nil))
-	if spool != nil {
-		j.spool = spool.Name()
+		h := sha256.New()
+		n, err = io.Copy(io.MultiWriter(h, spool), r)
+		j.spool, j.sha = spool.Name(), hex.EncodeToString(h.Sum(nil))
 		if cerr := spool.Close(); err == nil && cerr != nil {
 			return fmt.Errorf("spooling %s: %w", j.entry.Path, cerr)
 		}
 	} else {
-		j.data = mem.Bytes()
+		j.data, err = readMember(memberBuf(j.size), r)
+		n = int64(len(j.data))
+		j.hash(j.data)
 	}
+	j.size = n
 	if err != nil {
 		// What was read is what the archive holds: decode it, the
 		// accounting says how much is missing.
@@ -334,7 +329,43 @@ func (j *job) release() {
 	if j.spool != "" {
 		os.Remove(j.spool)
 	}
-	j.data = nil
+	if b := j.data; b != nil {
+		memberBufs.Put(&b)
+		j.data = nil
+	}
+}
+
+// memberBufs recycles the memory of archive members read into memory,
+// from a job's release to the next member read: an archive of small
+// buffers otherwise allocated each member anew, which the collector
+// then had to find and free.
+var memberBufs sync.Pool // of *[]byte, empty
+
+// memberBuf returns an empty slice with room for size bytes and the
+// read that finds the end.
+func memberBuf(size int64) []byte {
+	size = max(size, 0) + 1
+	if p, ok := memberBufs.Get().(*[]byte); ok && int64(cap(*p)) >= size {
+		return (*p)[:0]
+	}
+	return make([]byte, 0, size)
+}
+
+// readMember appends r's bytes to b up to the end or an error.
+func readMember(b []byte, r io.Reader) ([]byte, error) {
+	for {
+		if len(b) == cap(b) {
+			b = slices.Grow(b, max(len(b), 512))
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
 }
 
 // estimateBytes sums the sizes of the sources, for the progress bar.

@@ -1,9 +1,15 @@
 package pipeline
 
 import (
+	"cmp"
 	"context"
+	"crypto/sha256"
+	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -95,6 +101,67 @@ func TestArchiveGroupsHeld(t *testing.T) {
 		}
 		if sum.Runs != 60 || sum.Commits < c.min || sum.Commits > c.max {
 			t.Errorf("SpoolBytes %d (members %d bytes in all): %d runs in %d commits, want 60 in %d to %d", c.spool, total, sum.Runs, sum.Commits, c.min, c.max)
+		}
+	}
+}
+
+// TestArchiveMemoryReused ingests a campaign as a directory and as a
+// .tar.zst, in small groups on two workers, so that the memory of
+// archive members is handed from member to member many times, some
+// members spooled to disk: every run's hash is its file's, and its
+// records are the directory's, value for value.
+func TestArchiveMemoryReused(t *testing.T) {
+	cfg := synth.SmallConfig()
+	cfg.Programs = 30
+	src := genCampaign(t, cfg)
+	arm := filepath.Join(src, "arm=a")
+	arch := filepath.Join(t.TempDir(), "arm-a.tar.zst")
+	tarZst(t, src, arm, arch)
+	files := map[string]string{} // path in the source -> sha256
+	var sizes []int64
+	bufs, _ := filepath.Glob(filepath.Join(arm, "*", "*", "*.kcdf"))
+	for _, b := range bufs {
+		data, err := os.ReadFile(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rel, _ := filepath.Rel(arm, b)
+		files[filepath.ToSlash(rel)] = fmt.Sprintf("%x", sha256.Sum256(data))
+		sizes = append(sizes, int64(len(data)))
+	}
+	slices.Sort(sizes)
+	byPath := func(source string) map[string][]recordRowRead {
+		ds := filepath.Join(t.TempDir(), "ds")
+		c := Config{Dataset: ds, Sources: []string{source}, Workers: 2, GroupRuns: 3, SpoolBytes: sizes[len(sizes)/2]}
+		if _, err := Run(context.Background(), c, nil); err != nil {
+			t.Fatal(err)
+		}
+		paths := map[int64]string{}
+		for _, r := range readTable[runRowRead](t, ds, "runs") {
+			r.Path = strings.TrimPrefix(r.Path, "arm=a/") // the archive holds the directory
+			paths[r.RunID] = r.Path
+			if want := files[r.Path]; r.SHA256 != want {
+				t.Errorf("%s: run %s has sha256 %s, its file %s", source, r.Path, r.SHA256, want)
+			}
+		}
+		if len(paths) != len(files) {
+			t.Fatalf("%s: %d runs, %d files", source, len(paths), len(files))
+		}
+		recs := map[string][]recordRowRead{}
+		for _, r := range readTable[recordRowRead](t, ds, "records") {
+			p := paths[r.RunID]
+			r.RunID = 0
+			recs[p] = append(recs[p], r)
+		}
+		for _, rs := range recs {
+			slices.SortFunc(rs, func(a, b recordRowRead) int { return cmp.Compare(a.Idx, b.Idx) })
+		}
+		return recs
+	}
+	dir, tar := byPath(arm), byPath(arch)
+	for p, want := range dir {
+		if got := tar[p]; !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: %d records from the archive differ from the directory's %d", p, len(got), len(want))
 		}
 	}
 }
