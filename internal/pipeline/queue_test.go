@@ -17,24 +17,32 @@ import (
 	"github.com/kdf-tools/kdf/internal/synth"
 )
 
+// archivedArm generates a small campaign of 60 buffers in arm=a and
+// returns that directory and its .tar.zst, whose members are
+// arm=a/trial=.../*.kcdf.
+func archivedArm(t *testing.T) (arm, arch string) {
+	cfg := synth.SmallConfig()
+	cfg.Programs = 30
+	src := genCampaign(t, cfg)
+	arm, arch = filepath.Join(src, "arm=a"), filepath.Join(t.TempDir(), "arm-a.tar.zst")
+	tarZst(t, src, arm, arch)
+	return arm, arch
+}
+
 // TestQueue ingests a directory and an archive of the same buffers with
 // slow workers. Jobs queue deep, so that the walker runs ahead of the
 // workers it shares the cores with; but an archive's members, read
 // during the walk and queued with their bytes (or a spooled copy), hold
 // at most SpoolBytes per worker, a spooled one counting as SpoolBytes.
 func TestQueue(t *testing.T) {
-	cfg := synth.SmallConfig()
-	cfg.Programs = 30
-	src := genCampaign(t, cfg)
-	arch := filepath.Join(t.TempDir(), "arm-a.tar.zst")
-	tarZst(t, src, filepath.Join(src, "arm=a"), arch)
+	arm, arch := archivedArm(t)
 	const workers = 2
 	for _, c := range []struct {
 		source   string
 		spool    int64 // SpoolBytes; 0 the default
 		min, max int   // of the jobs queued behind one taken
 	}{
-		{filepath.Join(src, "arm=a"), 0, 2 * workers, queuedPerWorker * workers},
+		{arm, 0, 2 * workers, queuedPerWorker * workers},
 		{arch, 0, 2 * workers, queuedPerWorker * workers},
 		{arch, 1, 0, workers - 1}, // every member spooled, each taking SpoolBytes
 	} {
@@ -64,12 +72,7 @@ func TestQueue(t *testing.T) {
 // the members it ingested in memory until it commits, so it commits
 // once they reach two SpoolBytes, however few runs it has.
 func TestArchiveGroupsHeld(t *testing.T) {
-	cfg := synth.SmallConfig()
-	cfg.Programs = 30
-	src := genCampaign(t, cfg)
-	arm := filepath.Join(src, "arm=a")
-	arch := filepath.Join(t.TempDir(), "arm-a.tar.zst")
-	tarZst(t, src, arm, arch)
+	arm, arch := archivedArm(t)
 	var largest, total int64
 	bufs, _ := filepath.Glob(filepath.Join(arm, "*", "*", "*.kcdf"))
 	for _, b := range bufs {
@@ -111,12 +114,7 @@ func TestArchiveGroupsHeld(t *testing.T) {
 // members spooled to disk: every run's hash is its file's, and its
 // records are the directory's, value for value.
 func TestArchiveMemoryReused(t *testing.T) {
-	cfg := synth.SmallConfig()
-	cfg.Programs = 30
-	src := genCampaign(t, cfg)
-	arm := filepath.Join(src, "arm=a")
-	arch := filepath.Join(t.TempDir(), "arm-a.tar.zst")
-	tarZst(t, src, arm, arch)
+	arm, arch := archivedArm(t)
 	files := map[string]string{} // path in the source -> sha256
 	var sizes []int64
 	bufs, _ := filepath.Glob(filepath.Join(arm, "*", "*", "*.kcdf"))
