@@ -22,7 +22,10 @@ type result struct {
 	Name string `json:"name"`
 	// Case is the buffers' shape in the small-buffer comparison, empty
 	// elsewhere.
-	Case    string    `json:"case,omitempty"`
+	Case string `json:"case,omitempty"`
+	// Archive is the packing of an archive case (tar.zst, tar.gz),
+	// empty for a directory.
+	Archive string    `json:"archive,omitempty"`
 	Size    int       `json:"size"` // the campaign's size in records, as asked
 	Inputs  int64     `json:"inputs,omitempty"`
 	Records int64     `json:"records"`

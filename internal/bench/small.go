@@ -22,6 +22,7 @@ type shape struct {
 	key     string   // in the campaign's directory name
 	genArgs []string // kdf gen's flags
 	rounds  int      // runs in the first rounds only; 0: in every round
+	pack    string   // the campaign packed as one archive of this kind; "": its directory
 }
 
 // The shape whose speed the others are measured against.
@@ -37,19 +38,29 @@ const hugeQuarter = "100,000-record buffers, a quarter of the records"
 // this share of the records/s of huge ones.
 const smallTarget = 0.8
 
+// archivedCase is the case whose campaign the archive cases pack.
+const archivedCase = "370-record buffers"
+
 // smallShapes are the comparison's cases: records records in each of the
-// three shapes of buffers, if records > 0, and inputs inputs of the
-// realistic mix, if inputs > 0, in the first inputRounds rounds (0:
+// three shapes of buffers, if records > 0, with the 370-record campaign
+// also packed as each of archiveKinds if archives, and inputs inputs of
+// the realistic mix, if inputs > 0, in the first inputRounds rounds (0:
 // all).
-func smallShapes(records, inputs, inputRounds int) []shape {
+func smallShapes(records, inputs, inputRounds int, archives bool) []shape {
 	var out []shape
 	if records > 0 {
 		n, q := fmt.Sprint(records), fmt.Sprint(records/4)
+		small := []string{"--records", n, "--records-per-buffer", "370"}
 		out = append(out,
 			shape{name: hugeCase, key: "huge-" + n, genArgs: []string{"--records", n, "--records-per-buffer", "100000"}},
 			shape{name: hugeQuarter, key: "huge-" + q, genArgs: []string{"--records", q, "--records-per-buffer", "100000"}},
-			shape{name: "370-record buffers", key: "370-" + n, genArgs: []string{"--records", n, "--records-per-buffer", "370"}},
+			shape{name: archivedCase, key: "370-" + n, genArgs: small},
 			shape{name: "realistic mix", key: "realistic-" + n, genArgs: []string{"--records", n, "--size-dist", "realistic"}})
+		if archives {
+			for _, k := range archiveKinds {
+				out = append(out, shape{name: archivedCase + ", one ." + k, key: "370-" + n, genArgs: small, pack: k})
+			}
+		}
 	}
 	if inputs > 0 {
 		n := fmt.Sprint(inputs)
@@ -71,8 +82,14 @@ func (b *bench) smallBuffers(shapes []shape) error {
 		if camps[i], err = b.campaign("campaign-"+s.key, s.genArgs...); err != nil {
 			return err
 		}
-		rs[i] = &result{Name: ingestName, Case: s.name, GenSeconds: b.genSeconds["campaign-"+s.key]}
+		rs[i] = &result{Name: ingestName, Case: s.name, Archive: s.pack, GenSeconds: b.genSeconds["campaign-"+s.key]}
 		base[i] = &result{Name: baselineName, Case: s.name}
+		if s.pack != "" {
+			if camps[i], err = packCampaign(camps[i], s.pack); err != nil {
+				return err
+			}
+			rs[i].GenSeconds = 0
+		}
 	}
 	for round := range b.repeat {
 		for i, s := range shapes {
@@ -80,6 +97,14 @@ func (b *bench) smallBuffers(shapes []shape) error {
 				continue
 			}
 			ds := filepath.Join(b.work, "dataset-"+s.key)
+			if s.pack != "" {
+				// The write path is the baseline's comparison; the
+				// archive's is with its own directory.
+				if err := b.ingest(rs[i], camps[i], ds+"-"+s.pack); err != nil {
+					return err
+				}
+				continue
+			}
 			if b.baseline != "" {
 				if err := b.ingestWith(b.baseline, nil, base[i], camps[i], ds+"-baseline"); err != nil {
 					return fmt.Errorf("the baseline: %w", err)
@@ -116,7 +141,7 @@ const speedupTarget = 3.0
 // nil if it was not measured.
 func (b *bench) smallCases() (cases []*result, huge *result) {
 	for _, r := range b.results {
-		if r.Case == "" || r.Case == hugeQuarter || r.Name != ingestName {
+		if r.Case == "" || r.Case == hugeQuarter || r.Name != ingestName || r.Archive != "" {
 			continue
 		}
 		cases = append(cases, r)
@@ -167,6 +192,7 @@ func (b *bench) printSmall(w io.Writer) {
 	fmt.Fprintln(w, "read floor: the system's time to open, stat, read whole and close each buffer, from the page cache, on one core (median of the rounds); the per-input overhead is wall time with every worker busy")
 	b.printBaseline(w)
 	b.printSplit(w)
+	b.printArchives(w)
 }
 
 // printSplit splits the huge buffers' time into what each record costs

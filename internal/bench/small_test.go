@@ -1,10 +1,16 @@
 package main
 
 import (
+	"context"
+	"io"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/kdf-tools/kdf/ingest/source"
 )
 
 // TestSplit recovers the cost per million records and the cost paid
@@ -22,7 +28,7 @@ func TestSplit(t *testing.T) {
 // targets.
 func TestQuarterNotACase(t *testing.T) {
 	b := &bench{}
-	for _, s := range smallShapes(4_000_000, 0, 0) {
+	for _, s := range smallShapes(4_000_000, 0, 0, false) {
 		b.results = append(b.results, &result{Name: ingestName, Case: s.name, Records: 1, Seconds: []float64{1}})
 	}
 	cases, huge := b.smallCases()
@@ -54,5 +60,95 @@ func TestReadFloor(t *testing.T) {
 	}
 	if _, err := readFloor(dir); err == nil {
 		t.Error("readFloor timed a campaign with an unreadable buffer")
+	}
+}
+
+// TestArchiveCases: the archive cases are measured beside their
+// directory, not as cases of their own: not compared with the huge
+// buffers, nor held to the targets.
+func TestArchiveCases(t *testing.T) {
+	b := &bench{}
+	shapes := smallShapes(4_000_000, 0, 0, true)
+	packed := 0
+	for _, s := range shapes {
+		b.results = append(b.results, &result{Name: ingestName, Case: s.name, Archive: s.pack, Records: 1, Seconds: []float64{1}})
+		if s.pack != "" {
+			packed++
+			if s.key != "370-4000000" {
+				t.Errorf("%s packs campaign-%s", s.name, s.key)
+			}
+		}
+	}
+	if packed != len(archiveKinds) {
+		t.Errorf("%d archive cases", packed)
+	}
+	if cases, _ := b.smallCases(); len(cases) != 3 {
+		t.Errorf("%d cases with the archives", len(cases))
+	}
+	var out strings.Builder
+	b.printArchives(&out)
+	for _, want := range []string{"directory", "one .tar.zst", "one .tar.gz", "1.00"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("printArchives: no %q in\n%s", want, out.String())
+		}
+	}
+}
+
+// TestPackCampaign packs a campaign as each kind of archive: the walk
+// kdf ingests with finds the same files with the same bytes in each as
+// in the directory.
+func TestPackCampaign(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "campaign")
+	files := map[string]string{
+		"boot=1/kallsyms":           "ffffffff81000000 T _stext\n",
+		"boot=1/prog-1.kcdf":        strings.Repeat("\x01\x00", 300),
+		"boot=2/manifest.jsonl":     `{"file":"prog-2.kcdf"}` + "\n",
+		"boot=2/prog-2.kcdf":        "",
+		"arm=x/boot=3/prog-10.kcdf": strings.Repeat("abcdefgh", 1000),
+	}
+	for name, data := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(dir+".gen", nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, kind := range archiveKinds {
+		arch, err := packCampaign(dir, kind)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]string{}
+		err = source.Walk(context.Background(), []string{arch}, source.Options{}, func(e *source.Entry) error {
+			if e.Err != nil {
+				return e.Err
+			}
+			r, err := e.Open()
+			if err != nil {
+				return err
+			}
+			defer r.Close()
+			data, err := io.ReadAll(r)
+			got[e.Path] = string(data)
+			return err
+		})
+		if err != nil {
+			t.Fatalf("walking %s: %v", arch, err)
+		}
+		if !maps.Equal(got, files) {
+			t.Errorf("%s holds %d files, the directory %d", kind, len(got), len(files))
+		}
+		before, _ := os.Stat(arch)
+		if again, err := packCampaign(dir, kind); err != nil || again != arch {
+			t.Fatalf("packing again: %s, %v", again, err)
+		}
+		if after, _ := os.Stat(arch); !after.ModTime().Equal(before.ModTime()) {
+			t.Errorf("%s packed again, its campaign unchanged", kind)
+		}
 	}
 }

@@ -1,10 +1,8 @@
 package pipeline
 
 import (
-	"archive/tar"
 	"bytes"
 	"context"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,26 +17,9 @@ import (
 func tarZst(t *testing.T, root, dir, out string) {
 	t.Helper()
 	var raw bytes.Buffer
-	tw := tar.NewWriter(&raw)
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(root, p)
-		if err := tw.WriteHeader(&tar.Header{Name: filepath.ToSlash(rel), Mode: 0o644, Size: int64(len(b))}); err != nil {
-			return err
-		}
-		_, err = tw.Write(b)
-		return err
-	})
-	if err != nil {
+	if err := synth.WriteTar(&raw, root, dir); err != nil {
 		t.Fatal(err)
 	}
-	tw.Close()
 	zw, _ := zstd.NewWriter(nil)
 	if err := os.WriteFile(out, zw.EncodeAll(raw.Bytes(), nil), 0o644); err != nil {
 		t.Fatal(err)
