@@ -65,15 +65,39 @@ type reader struct {
 
 // openReader reads and checks the footer of src, a part of t.
 func openReader(src io.ReaderAt, size int64, t *schema.Table) (*reader, error) {
-	ls, err := leaves(t)
-	if err != nil {
-		return nil, err
-	}
-	r := &reader{src: src, size: size, table: t, leaves: ls}
+	r := &reader{src: src, size: size}
 	b, meta, err := r.footerMetadata()
 	if err != nil {
 		return nil, err
 	}
+	return r.open(t, b, meta)
+}
+
+// openPart reads and checks the footer of src, a part of the table its
+// footer names (kdf.table).
+func openPart(src io.ReaderAt, size int64) (*reader, error) {
+	r := &reader{src: src, size: size}
+	b, meta, err := r.footerMetadata()
+	if err != nil {
+		return nil, err
+	}
+	name := meta.kv["kdf.table"]
+	for _, t := range schema.All {
+		if t.Name == name {
+			return r.open(t, b, meta)
+		}
+	}
+	return nil, &FormatError{Offset: r.end, Msg: fmt.Sprintf("the footer names no table of the dataset (kdf.table = %q)", name)}
+}
+
+// open checks the footer b, whose key-value metadata and created_by
+// are meta, as that of a part of t.
+func (r *reader) open(t *schema.Table, b []byte, meta *footer) (*reader, error) {
+	ls, err := leaves(t)
+	if err != nil {
+		return nil, err
+	}
+	r.table, r.leaves = t, ls
 	// The table's name first: a part of another table has another
 	// schema, which says less. Every part kdf writes names its table;
 	// a footer that does not lost it to damage, or is not kdf's.

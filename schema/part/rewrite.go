@@ -85,14 +85,11 @@ func rowOf(rec arrow.RecordBatch) *arrowRow {
 // part's table is the one its footer names (kdf.table). Row groups are
 // read one at a time; an error of fn stops the scan and is returned.
 func Scan(src io.ReaderAt, size int64, cols []string, fn func(Row) error) error {
-	t, err := partTable(src, size)
+	r, err := openPart(src, size)
 	if err != nil {
 		return err
 	}
-	r, err := openReader(src, size, t)
-	if err != nil {
-		return err
-	}
+	t := r.table
 	idx := make([]int, len(cols))
 	for i, name := range cols {
 		if idx[i], _ = flatColumn(t, name); idx[i] < 0 {
@@ -115,21 +112,6 @@ func Scan(src io.ReaderAt, size int64, cols []string, fn func(Row) error) error 
 		rec.Release()
 	}
 	return nil
-}
-
-// partTable returns the table a part's footer names.
-func partTable(src io.ReaderAt, size int64) (*schema.Table, error) {
-	r := &reader{src: src, size: size}
-	_, meta, err := r.footerMetadata()
-	if err != nil {
-		return nil, err
-	}
-	for _, t := range schema.All {
-		if t.Name == meta.kv["kdf.table"] {
-			return t, nil
-		}
-	}
-	return nil, &FormatError{Offset: r.end, Msg: fmt.Sprintf("the footer names no table of the dataset (kdf.table = %q)", meta.kv["kdf.table"])}
 }
 
 // Rewrite writes to dst the rows of the part src (size bytes, a part of

@@ -17,11 +17,7 @@ import (
 // check page checksums (DuckDB does not) then read wrong values, or
 // fail on the damaged column only. It holds one column chunk at a time.
 func Verify(src io.ReaderAt, size int64) (rows int64, err error) {
-	t, err := partTable(src, size)
-	if err != nil {
-		return 0, err
-	}
-	r, err := openReader(src, size, t)
+	r, err := openPart(src, size)
 	if err != nil {
 		return 0, err
 	}
