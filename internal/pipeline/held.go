@@ -6,7 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash/maphash"
-	"os"
+	"io"
 	"slices"
 	"strings"
 	"sync"
@@ -251,16 +251,9 @@ func (h *holdings) absorb(parts []dataset.Part) error {
 }
 
 func scanPart(p dataset.Part, cols []string, fn func(part.Row) error) error {
-	f, err := os.Open(p.Path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	return part.Scan(f, fi.Size(), cols, fn)
+	return part.WithFile(p.Path, func(f io.ReaderAt, size int64) error {
+		return part.Scan(f, size, cols, fn)
+	})
 }
 
 func (h *holdings) scanRuns(p dataset.Part) error {
