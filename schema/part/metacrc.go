@@ -47,13 +47,14 @@ func (r *reader) checkMetadataCRC(b []byte, meta *footer) error {
 		}
 		return nil
 	}
-	got := b[crcAt:]
-	if len(got) < len(noMetadataCRC) {
-		return &FormatError{Offset: r.end, Msg: "the footer's checksum is cut short"}
-	}
-	got = got[:len(noMetadataCRC)]
+	got := meta.kv[metadataCRCKey]
 	var want [4]byte
-	if _, err := hex.Decode(want[:], got); err != nil {
+	ok := len(got) == len(noMetadataCRC)
+	if ok {
+		_, err := hex.Decode(want[:], []byte(got))
+		ok = err == nil
+	}
+	if !ok {
 		return &FormatError{Offset: r.end + int64(crcAt), Msg: fmt.Sprintf("the footer's checksum %q is not 8 hex digits", got)}
 	}
 	start := r.dataEnd()
