@@ -123,10 +123,12 @@ bench-ingest: build
 # huge buffers, as 370-record buffers and as the realistic mix, and
 # 20,000 inputs of the mix, three rounds.
 # BENCH_BASELINE=BIN also runs an earlier kdf on the same campaigns,
-# side by side, and prints the speed-up; BENCH_INGEST_FLAGS adds flags to
+# side by side, and prints the speed-up, also of the three campaigns
+# without their type source (the baseline's work: no argument names);
+# BENCH_INGEST_FLAGS adds flags to
 # the measured kdf's ingest (such as --compression snappy).
 bench-small: build
-	$(GO) run ./internal/bench -kdf $(BIN) $(if $(BENCH_BASELINE),-baseline $(BENCH_BASELINE)) $(if $(BENCH_INGEST_FLAGS),-ingest-flags '$(BENCH_INGEST_FLAGS)') -sizes '' -small 5000000 -archives -inputs 20000 -compact -json bench-small.json
+	$(GO) run ./internal/bench -kdf $(BIN) $(if $(BENCH_BASELINE),-baseline $(BENCH_BASELINE) -untyped) $(if $(BENCH_INGEST_FLAGS),-ingest-flags '$(BENCH_INGEST_FLAGS)') -sizes '' -small 5000000 -archives -inputs 20000 -compact -json bench-small.json
 
 # Each native fuzz target in turn, FUZZTIME each (make fuzz FUZZTIME=10m).
 # A crasher lands in the package's testdata/fuzz/FuzzX/: keep it, plain

@@ -25,7 +25,10 @@ type result struct {
 	Case string `json:"case,omitempty"`
 	// Archive is the packing of an archive case (tar.zst, tar.gz),
 	// empty for a directory.
-	Archive string    `json:"archive,omitempty"`
+	Archive string `json:"archive,omitempty"`
+	// Untyped is set for a case run on its campaign without the type
+	// source: kdf then names no arguments, as the baseline does not.
+	Untyped bool      `json:"untyped,omitempty"`
 	Size    int       `json:"size"` // the campaign's size in records, as asked
 	Inputs  int64     `json:"inputs,omitempty"`
 	Records int64     `json:"records"`

@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"slices"
 	"text/tabwriter"
@@ -23,6 +25,7 @@ type shape struct {
 	genArgs []string // kdf gen's flags
 	rounds  int      // runs in the first rounds only; 0: in every round
 	pack    string   // the campaign packed as one archive of this kind; "": its directory
+	untyped bool     // the campaign without its type source (withoutTypes)
 }
 
 // The shape whose speed the others are measured against.
@@ -41,32 +44,46 @@ const smallTarget = 0.8
 // archivedCase is the case whose campaign the archive cases pack.
 const archivedCase = "370-record buffers"
 
-// smallShapes are the comparison's cases: records records in each of the
-// three shapes of buffers, if records > 0, with the 370-record campaign
-// also packed as each of archiveKinds if archives, and inputs inputs of
-// the realistic mix, if inputs > 0, in the first inputRounds rounds (0:
-// all).
-func smallShapes(records, inputs, inputRounds int, archives bool) []shape {
+// smallSet chooses the comparison's cases.
+type smallSet struct {
+	records     int  // records in each of the three shapes of buffers; 0: none
+	inputs      int  // inputs of the realistic mix; 0: none
+	inputRounds int  // the rounds the inputs case runs in, the first ones; 0: all
+	archives    bool // the 370-record campaign also packed as each of archiveKinds
+	untyped     bool // the three shapes also without their type source
+}
+
+// smallShapes are the comparison's cases.
+func smallShapes(set smallSet) []shape {
 	var out []shape
-	if records > 0 {
-		n, q := fmt.Sprint(records), fmt.Sprint(records/4)
+	if set.records > 0 {
+		n, q := fmt.Sprint(set.records), fmt.Sprint(set.records/4)
 		small := []string{"--records", n, "--records-per-buffer", "370"}
-		out = append(out,
-			shape{name: hugeCase, key: "huge-" + n, genArgs: []string{"--records", n, "--records-per-buffer", "100000"}},
-			shape{name: hugeQuarter, key: "huge-" + q, genArgs: []string{"--records", q, "--records-per-buffer", "100000"}},
-			shape{name: archivedCase, key: "370-" + n, genArgs: small},
-			shape{name: "realistic mix", key: "realistic-" + n, genArgs: []string{"--records", n, "--size-dist", "realistic"}})
-		if archives {
+		three := []shape{
+			{name: hugeCase, key: "huge-" + n, genArgs: []string{"--records", n, "--records-per-buffer", "100000"}},
+			{name: archivedCase, key: "370-" + n, genArgs: small},
+			{name: "realistic mix", key: "realistic-" + n, genArgs: []string{"--records", n, "--size-dist", "realistic"}},
+		}
+		out = append(out, three[0],
+			shape{name: hugeQuarter, key: "huge-" + q, genArgs: []string{"--records", q, "--records-per-buffer", "100000"}})
+		out = append(out, three[1:]...)
+		if set.archives {
 			for _, k := range archiveKinds {
 				out = append(out, shape{name: archivedCase + ", one ." + k, key: "370-" + n, genArgs: small, pack: k})
 			}
 		}
+		if set.untyped {
+			for _, s := range three {
+				s.untyped = true
+				out = append(out, s)
+			}
+		}
 	}
-	if inputs > 0 {
-		n := fmt.Sprint(inputs)
-		boots := fmt.Sprint(inputBoots(inputs))
-		out = append(out, shape{name: fmt.Sprintf("realistic mix, %d inputs in %s boots", inputs, boots), key: inputsKey(inputs),
-			genArgs: []string{"--buffers", n, "--size-dist", "realistic", "--boots", boots}, rounds: inputRounds})
+	if set.inputs > 0 {
+		n := fmt.Sprint(set.inputs)
+		boots := fmt.Sprint(inputBoots(set.inputs))
+		out = append(out, shape{name: fmt.Sprintf("realistic mix, %d inputs in %s boots", set.inputs, boots), key: inputsKey(set.inputs),
+			genArgs: []string{"--buffers", n, "--size-dist", "realistic", "--boots", boots}, rounds: set.inputRounds})
 	}
 	return out
 }
@@ -82,13 +99,18 @@ func (b *bench) smallBuffers(shapes []shape) error {
 		if camps[i], err = b.campaign("campaign-"+s.key, s.genArgs...); err != nil {
 			return err
 		}
-		rs[i] = &result{Name: ingestName, Case: s.name, Archive: s.pack, GenSeconds: b.genSeconds["campaign-"+s.key]}
+		rs[i] = &result{Name: ingestName, Case: s.name, Archive: s.pack, Untyped: s.untyped, GenSeconds: b.genSeconds["campaign-"+s.key]}
 		base[i] = &result{Name: baselineName, Case: s.name}
-		if s.pack != "" {
-			if camps[i], err = packCampaign(camps[i], s.pack); err != nil {
-				return err
-			}
+		switch {
+		case s.pack != "":
+			camps[i], err = packCampaign(camps[i], s.pack)
 			rs[i].GenSeconds = 0
+		case s.untyped:
+			camps[i], err = withoutTypes(camps[i])
+			rs[i].GenSeconds = 0
+		}
+		if err != nil {
+			return err
 		}
 	}
 	for round := range b.repeat {
@@ -97,10 +119,17 @@ func (b *bench) smallBuffers(shapes []shape) error {
 				continue
 			}
 			ds := filepath.Join(b.work, "dataset-"+s.key)
-			if s.pack != "" {
+			if s.pack != "" || s.untyped {
 				// The write path is the baseline's comparison; the
-				// archive's is with its own directory.
-				if err := b.ingest(rs[i], camps[i], ds+"-"+s.pack); err != nil {
+				// archive's is with its own directory. An untyped case
+				// is set beside the baseline's runs of its named case:
+				// the baseline reads no type source.
+				if s.pack != "" {
+					ds += "-" + s.pack
+				} else {
+					ds += "-untyped"
+				}
+				if err := b.ingest(rs[i], camps[i], ds); err != nil {
 					return err
 				}
 				continue
@@ -141,7 +170,7 @@ const speedupTarget = 3.0
 // nil if it was not measured.
 func (b *bench) smallCases() (cases []*result, huge *result) {
 	for _, r := range b.results {
-		if r.Case == "" || r.Case == hugeQuarter || r.Name != ingestName || r.Archive != "" {
+		if r.Case == "" || r.Case == hugeQuarter || r.Name != ingestName || r.Archive != "" || r.Untyped {
 			continue
 		}
 		cases = append(cases, r)
@@ -249,6 +278,25 @@ func (b *bench) baselineOf(r *result) *result {
 	return nil
 }
 
+// untypedCases are the results of the cases run without a type source.
+func (b *bench) untypedCases() []*result {
+	var out []*result
+	for _, r := range b.results {
+		if r.Name == ingestName && r.Untyped && len(r.Seconds) > 0 {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// caseLabel names a case as the baseline comparison prints it.
+func caseLabel(r *result) string {
+	if r.Untyped {
+		return r.Case + ", no type source"
+	}
+	return r.Case
+}
+
 // printBaseline sets each case beside the baseline's runs of it.
 func (b *bench) printBaseline(w io.Writer) {
 	cases, _ := b.smallCases()
@@ -258,17 +306,20 @@ func (b *bench) printBaseline(w io.Writer) {
 	fmt.Fprintf(w, "\nagainst the baseline %s, the same campaigns in the same rounds\n", b.baseline)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "case\tbaseline s median [min-max]\tkdf s median [min-max]\tbaseline M records/s\tkdf M records/s\tspeed-up\tCPU speed-up\tParquet MB, baseline / kdf\t")
-	for _, r := range cases {
+	for _, r := range append(cases, b.untypedCases()...) {
 		x := b.baselineOf(r)
 		if x == nil {
 			continue
 		}
-		fmt.Fprintf(tw, "%s\t%.2f [%.2f-%.2f]\t%.2f [%.2f-%.2f]\t%.2f\t%.2f\t%.2fx\t%.2fx\t%.1f / %.1f\t\n", r.Case,
+		fmt.Fprintf(tw, "%s\t%.2f [%.2f-%.2f]\t%.2f [%.2f-%.2f]\t%.2f\t%.2f\t%.2fx\t%.2fx\t%.1f / %.1f\t\n", caseLabel(r),
 			x.median(), slices.Min(x.Seconds), slices.Max(x.Seconds), r.median(), slices.Min(r.Seconds), slices.Max(r.Seconds),
 			x.rate()/1e6, r.rate()/1e6, r.rate()/x.rate(), median(x.CPUSeconds)/median(r.CPUSeconds),
 			float64(x.DatasetBytes)/1e6, float64(r.DatasetBytes)/1e6)
 	}
 	tw.Flush()
+	if len(b.untypedCases()) > 0 {
+		fmt.Fprintln(w, "no type source: the campaign without its btf directory, as the baseline reads it (it names no arguments, and rejects the BTF files as not buffers); kdf then writes no names, the baseline's work")
+	}
 }
 
 // smallTargets checks the small-buffer cases against the huge buffers,
@@ -285,9 +336,9 @@ func (b *bench) smallTargets(w io.Writer) {
 		peak := median64(r.PeakRSS)
 		check(w, peak < 1<<30, "peak memory %d MiB ingesting %s (target under 1 GiB)", peak>>20, r.Case)
 	}
-	for _, r := range cases {
+	for _, r := range append(cases, b.untypedCases()...) {
 		if x := b.baselineOf(r); x != nil {
-			check(w, r.rate()/x.rate() >= speedupTarget, "ingest of %s at %.2fx the baseline's records/s (target >= %.0fx)", r.Case, r.rate()/x.rate(), speedupTarget)
+			check(w, r.rate()/x.rate() >= speedupTarget, "ingest of %s at %.2fx the baseline's records/s (target >= %.0fx)", caseLabel(r), r.rate()/x.rate(), speedupTarget)
 		}
 	}
 }
@@ -301,4 +352,32 @@ func inputBoots(inputs int) int { return max(2, inputs/100) }
 // datasets.
 func inputsKey(inputs int) string {
 	return fmt.Sprintf("realistic-%d-inputs-%d-boots", inputs, inputBoots(inputs))
+}
+
+// withoutTypes links the campaign dir's files, all but its type source
+// (btf/), into dir-untyped, made again each time, and returns its path.
+// kdf gen writes the BTF that names arguments; the baseline's generator
+// wrote none, and the baseline reads none.
+func withoutTypes(dir string) (string, error) {
+	out := dir + "-untyped"
+	if err := os.RemoveAll(out); err != nil {
+		return "", err
+	}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return err
+		}
+		switch {
+		case rel == "btf":
+			return filepath.SkipDir
+		case d.IsDir():
+			return os.Mkdir(filepath.Join(out, rel), 0o755)
+		}
+		return os.Link(p, filepath.Join(out, rel))
+	})
+	return out, err
 }

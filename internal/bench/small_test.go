@@ -3,10 +3,12 @@ package main
 import (
 	"context"
 	"io"
+	"io/fs"
 	"maps"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -28,7 +30,7 @@ func TestSplit(t *testing.T) {
 // targets.
 func TestQuarterNotACase(t *testing.T) {
 	b := &bench{}
-	for _, s := range smallShapes(4_000_000, 0, 0, false) {
+	for _, s := range smallShapes(smallSet{records: 4_000_000}) {
 		b.results = append(b.results, &result{Name: ingestName, Case: s.name, Records: 1, Seconds: []float64{1}})
 	}
 	cases, huge := b.smallCases()
@@ -68,7 +70,7 @@ func TestReadFloor(t *testing.T) {
 // buffers, nor held to the targets.
 func TestArchiveCases(t *testing.T) {
 	b := &bench{}
-	shapes := smallShapes(4_000_000, 0, 0, true)
+	shapes := smallShapes(smallSet{records: 4_000_000, archives: true})
 	packed := 0
 	for _, s := range shapes {
 		b.results = append(b.results, &result{Name: ingestName, Case: s.name, Archive: s.pack, Records: 1, Seconds: []float64{1}})
@@ -149,6 +151,78 @@ func TestPackCampaign(t *testing.T) {
 		}
 		if after, _ := os.Stat(arch); !after.ModTime().Equal(before.ModTime()) {
 			t.Errorf("%s packed again, its campaign unchanged", kind)
+		}
+	}
+}
+
+// TestUntypedCases: a case run without its type source is set beside
+// the baseline's runs of its named case and held to the speed-up
+// target, but is not one of the comparison's cases against the huge
+// buffers.
+func TestUntypedCases(t *testing.T) {
+	b := &bench{baseline: "old-kdf"}
+	for _, s := range smallShapes(smallSet{records: 4_000_000, untyped: true}) {
+		secs := 1.0
+		if s.untyped {
+			secs = 0.5
+		}
+		b.results = append(b.results,
+			&result{Name: ingestName, Case: s.name, Untyped: s.untyped, Records: 1, Seconds: []float64{secs}, CPUSeconds: []float64{secs}},
+			&result{Name: baselineName, Case: s.name, Records: 1, Seconds: []float64{2}, CPUSeconds: []float64{2}})
+	}
+	if cases, _ := b.smallCases(); len(cases) != 3 {
+		t.Errorf("%d cases with the untyped ones", len(cases))
+	}
+	if u := b.untypedCases(); len(u) != 3 {
+		t.Fatalf("%d untyped cases", len(u))
+	}
+	var out strings.Builder
+	b.printBaseline(&out)
+	b.smallTargets(&out)
+	for _, want := range []string{
+		"370-record buffers, no type source", "4.00x",
+		"MET    ingest of realistic mix, no type source at 4.00x",
+		"MISSED ingest of realistic mix at 2.00x",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("no %q in\n%s", want, out.String())
+		}
+	}
+}
+
+// TestWithoutTypes links every file of a campaign but its type source.
+func TestWithoutTypes(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "campaign")
+	for _, name := range []string{"System.map", "btf/vmlinux", "btf/mod_a", "arm=x/boot=1/kallsyms", "arm=x/boot=1/prog-1.kcdf", "arm=x/btf"} {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(name), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 2 { // made again over the last one
+		out, err := withoutTypes(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				rel, _ := filepath.Rel(out, p)
+				got = append(got, filepath.ToSlash(rel))
+				a, _ := os.Stat(p)
+				b, _ := os.Stat(filepath.Join(dir, rel))
+				if !os.SameFile(a, b) {
+					t.Errorf("%s is a copy, not a link", rel)
+				}
+			}
+			return err
+		})
+		want := []string{"System.map", "arm=x/boot=1/kallsyms", "arm=x/boot=1/prog-1.kcdf", "arm=x/btf"}
+		if !slices.Equal(got, want) {
+			t.Errorf("linked %q, want %q", got, want)
 		}
 	}
 }
