@@ -20,6 +20,7 @@ import (
 
 	"github.com/kdf-tools/kdf/internal/pipeline"
 	"github.com/kdf-tools/kdf/internal/seedsession"
+	"github.com/kdf-tools/kdf/internal/synth"
 )
 
 func must(t *testing.T, err error) {
@@ -125,6 +126,52 @@ func TestIngestMemoryLimit(t *testing.T) {
 		o.limitMemory()
 		if got := debug.SetMemoryLimit(-1); got != c.want {
 			t.Errorf("GOMEMLIMIT=%q --mem-limit %d: limit %d, want %d", c.env, c.flag, got, c.want)
+		}
+		// Archive members raise only a limit kdf chose.
+		if o.cfg.OnArchive != nil {
+			if c.env != "" || c.flag != 0 {
+				t.Errorf("GOMEMLIMIT=%q --mem-limit %d: a limit chosen by the user would grow with archives", c.env, c.flag)
+			}
+			o.cfg.OnArchive(96 << 20)
+			if got, want := debug.SetMemoryLimit(-1), c.want+96<<20; got != want {
+				t.Errorf("with archives: limit %d, want %d", got, want)
+			}
+		} else if c.env == "" && c.flag == 0 {
+			t.Error("the default limit does not grow with archives")
+		}
+	}
+}
+
+// TestIngestArchiveMemoryLimit: ingesting an archive raises the
+// default limit by what its members may hold; a directory leaves it.
+func TestIngestArchiveMemoryLimit(t *testing.T) {
+	before := debug.SetMemoryLimit(-1)
+	defer debug.SetMemoryLimit(before)
+	t.Setenv("GOMEMLIMIT", "")
+	buf, ks, _ := seedFiles(t, "eight_args_c")
+	dir := filepath.Dir(buf)
+	arch := filepath.Join(t.TempDir(), "boot=1.tar")
+	f, err := os.Create(arch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := synth.WriteTar(f, dir, dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	base := int64(128<<20 + 2*128<<20)
+	for _, c := range []struct {
+		src  string
+		want int64
+	}{
+		{dir, base},
+		{arch, base + 2*4*32<<20},
+	} {
+		kdf(t, "ingest", "-q", "-j", "2", "--kallsyms", ks, c.src, "-o", filepath.Join(t.TempDir(), "ds"))
+		if got := debug.SetMemoryLimit(-1); got != c.want {
+			t.Errorf("ingest of %s: limit %d MiB, want %d", c.src, got>>20, c.want>>20)
 		}
 	}
 }

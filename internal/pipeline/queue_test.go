@@ -163,3 +163,36 @@ func TestArchiveMemoryReused(t *testing.T) {
 		}
 	}
 }
+
+// TestOnArchive: the hook that lets the heap limit grow is called once
+// in an ingest that reads archives, however many, with what their
+// members may hold, and never in one that reads only directories.
+func TestOnArchive(t *testing.T) {
+	arm, arch := archivedArm(t)
+	second := filepath.Join(t.TempDir(), "arm-b.tar.zst")
+	if err := os.Link(arch, second); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		sources []string
+		calls   int
+	}{
+		{[]string{arm}, 0},
+		{[]string{arm, arch, second}, 1},
+	} {
+		var got []int64
+		cfg := Config{Dataset: filepath.Join(t.TempDir(), "ds"), Sources: c.sources, Workers: 2, SpoolBytes: 1 << 20,
+			OnArchive: func(b int64) { got = append(got, b) }}
+		if _, err := Run(context.Background(), cfg, nil); err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != c.calls {
+			t.Errorf("%d sources: OnArchive called %d times, want %d", len(c.sources), len(got), c.calls)
+		}
+		for _, b := range got {
+			if want := int64(2 * (heldPerSpool + 2) << 20); b != want {
+				t.Errorf("OnArchive(%d), want %d", b, want)
+			}
+		}
+	}
+}

@@ -61,6 +61,11 @@ type Config struct {
 	// SpoolBytes: archive members up to this size are held in memory
 	// while queued, larger ones are copied to a temporary file.
 	SpoolBytes int64
+	// OnArchive, when set, is called once, when the walk first queues
+	// an archive member, with the heap the ingest's members may take
+	// from then on (ArchiveMemory): a heap limit sized for directories
+	// alone would keep the collector running without pause.
+	OnArchive func(memberBytes int64)
 
 	Source source.Options
 }
@@ -294,9 +299,14 @@ func (in *ingester) run(ctx context.Context) error {
 	}
 	walk := in.cfg.Source
 	walk.ArchiveRead = &in.prog.Bytes
+	archives := false
 	werr := source.Walk(ctx, in.cfg.Sources, walk, func(e *source.Entry) error {
 		var weight int64
 		if e.Streamed() {
+			if !archives && in.cfg.OnArchive != nil {
+				in.cfg.OnArchive(in.cfg.ArchiveMemory())
+			}
+			archives = true
 			weight = in.queueWeight(e)
 			if err := members.Acquire(ctx, weight); err != nil {
 				return err
@@ -327,6 +337,15 @@ func (in *ingester) run(ctx context.Context) error {
 		return err
 	}
 	return werr
+}
+
+// ArchiveMemory is what archive members take of the heap, all workers
+// together: each worker's group holds its members until it commits (up
+// to heldPerSpool SpoolBytes, passed by one member at most), and its
+// share of the queue holds SpoolBytes more. Members larger than
+// SpoolBytes are spooled to disk.
+func (c *Config) ArchiveMemory() int64 {
+	return int64(c.Workers) * (heldPerSpool + 2) * c.SpoolBytes
 }
 
 // queueWeight is what an archive member counts for in the queue's
