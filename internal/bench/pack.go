@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/klauspost/compress/gzip"
@@ -14,27 +16,49 @@ import (
 	"github.com/kdf-tools/kdf/internal/synth"
 )
 
-// Campaigns are often shipped as one compressed archive, which kdf
-// decompresses twice (its metadata first, then its members). The
+// Campaigns are often shipped as compressed archives, which kdf
+// decompresses twice (their metadata first, then their members): one
+// for the whole campaign, or one per boot as each VM leaves it. The
 // archive cases ingest the 370-record campaign packed as one .tar.zst
-// and one .tar.gz in the same rounds as its directory, so that what an
-// archive costs is a ratio measured side by side.
+// and one .tar.gz, and the many inputs as one .tar.zst per boot, in the
+// same rounds as their directories, so that what an archive costs is a
+// ratio measured side by side.
 
-// archiveKinds are the packings measured, as file name suffixes.
+// archiveKinds are the packings of the whole campaign measured, as file
+// name suffixes.
 var archiveKinds = []string{"tar.zst", "tar.gz"}
+
+// perBoot is the packing of a campaign as one .tar.zst per boot
+// directory (boot=N.tar.zst, whose name still gives the boot).
+const perBoot = "tar.zst per boot"
 
 // packCampaign packs the campaign directory dir into dir.KIND once,
 // again when the campaign was generated since, and returns its path.
 func packCampaign(dir, kind string) (string, error) {
 	out := dir + "." + kind
-	if a, err := os.Stat(out); err == nil {
-		if g, err := os.Stat(dir + ".gen"); err == nil && !a.ModTime().Before(g.ModTime()) {
-			return out, nil
-		}
+	if packed(dir, out) {
+		return out, nil
 	}
+	return out, packDir(dir, out, kind)
+}
+
+// packed reports whether out was made after the campaign dir was
+// generated.
+func packed(dir, out string) bool {
+	a, err := os.Stat(out)
+	if err != nil {
+		return false
+	}
+	g, err := os.Stat(dir + ".gen")
+	return err == nil && !a.ModTime().Before(g.ModTime())
+}
+
+// packDir packs the directory dir into the archive out, of kind
+// tar.zst or tar.gz, through a temporary file.
+func packDir(dir, out, kind string) error {
 	f, err := os.CreateTemp(filepath.Dir(out), filepath.Base(out)+".*")
 	if err != nil {
-		return "", err
+		return err
 	}
 	defer os.Remove(f.Name())
 	var z io.WriteCloser
@@ -48,48 +72,92 @@ func packCampaign(dir, kind string) (string, error) {
 	}
 	if err != nil {
 		f.Close()
-		return "", err
+		return err
 	}
 	if err := synth.WriteTar(z, dir, dir); err != nil {
 		f.Close()
-		return "", fmt.Errorf("packing %s: %w", dir, err)
+		return fmt.Errorf("packing %s: %w", dir, err)
 	}
 	if err := z.Close(); err != nil {
 		f.Close()
-		return "", err
+		return err
 	}
 	if err := f.Close(); err != nil {
-		return "", err
+		return err
 	}
-	return out, os.Rename(f.Name(), out)
+	return os.Rename(f.Name(), out)
+}
+
+// packBoots copies the campaign dir into dir-boots once (again when the
+// campaign was generated since) with each boot=N directory packed as
+// boot=N.tar.zst and every other file linked, and returns its path and
+// how many archives it holds.
+func packBoots(dir string) (string, int, error) {
+	out := dir + "-boots"
+	stamp := out + ".packed" // beside it: a file inside would be ingested
+	if packed(dir, stamp) {
+		n, err := os.ReadFile(stamp)
+		k, _ := strconv.Atoi(string(n))
+		return out, k, err
+	}
+	archives := 0
+	err := linkCampaign(dir, out, func(_, from, to string) (bool, error) {
+		if !strings.HasPrefix(filepath.Base(from), "boot=") {
+			return false, nil
+		}
+		archives++
+		return true, packDir(from, to+".tar.zst", "tar.zst")
+	})
+	if err != nil {
+		return "", 0, err
+	}
+	return out, archives, os.WriteFile(stamp, []byte(strconv.Itoa(archives)), 0o644)
 }
 
 // printArchives sets each archive case beside its campaign's directory.
 func (b *bench) printArchives(w io.Writer) {
-	var dir *result
-	var packed []*result
+	var rows [][]*result // a directory, then its packings
 	for _, r := range b.results {
-		switch {
-		case r.Name != ingestName || len(r.Seconds) == 0:
-		case r.Archive != "":
-			packed = append(packed, r)
-		case r.Case == archivedCase:
-			dir = r
+		if r.Name != ingestName || len(r.Seconds) == 0 || r.Archive == "" {
+			continue
 		}
+		dir := b.directoryOf(r)
+		if dir == nil {
+			continue
+		}
+		i := slices.IndexFunc(rows, func(row []*result) bool { return row[0] == dir })
+		if i < 0 {
+			rows, i = append(rows, []*result{dir}), len(rows)
+		}
+		rows[i] = append(rows[i], r)
 	}
-	if dir == nil || len(packed) == 0 {
+	if len(rows) == 0 {
 		return
 	}
-	fmt.Fprintf(w, "\narchives: the campaign of %s, packed as one archive, against its directory in the same rounds\n", archivedCase)
+	fmt.Fprintln(w, "\narchives: campaigns packed, against their directories in the same rounds")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "source\tseconds median [min-max]\tCPU s\tM records/s\tvs directory\tpeak RSS MiB [min-max]\t")
-	for _, r := range append([]*result{dir}, packed...) {
-		src, vs := "directory", "-"
-		if r != dir {
-			src, vs = "one ."+r.Archive, fmt.Sprintf("%.2f", r.rate()/dir.rate())
+	fmt.Fprintln(tw, "case\tsource\tarchives\tseconds median [min-max]\tCPU s\tM records/s\tvs directory\tpeak RSS MiB [min-max]\t")
+	for _, row := range rows {
+		dir := row[0]
+		for _, r := range row {
+			src, vs := "directory", "-"
+			if r != dir {
+				src, vs = "one ."+r.Archive, fmt.Sprintf("%.2f", r.rate()/dir.rate())
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%.2f [%.2f-%.2f]\t%.2f\t%.2f\t%s\t%s\t\n", r.Case, src, r.Archives,
+				r.median(), slices.Min(r.Seconds), slices.Max(r.Seconds), median(r.CPUSeconds), r.rate()/1e6, vs, rss(r.PeakRSS))
 		}
-		fmt.Fprintf(tw, "%s\t%.2f [%.2f-%.2f]\t%.2f\t%.2f\t%s\t%s\t\n", src,
-			r.median(), slices.Min(r.Seconds), slices.Max(r.Seconds), median(r.CPUSeconds), r.rate()/1e6, vs, rss(r.PeakRSS))
 	}
 	tw.Flush()
+}
+
+// directoryOf returns the result of the directory an archive case
+// packs, nil if it was not measured.
+func (b *bench) directoryOf(r *result) *result {
+	for _, d := range b.results {
+		if d.Name == r.Name && d.Case == r.Case && d.Archive == "" && !d.Untyped && len(d.Seconds) > 0 {
+			return d
+		}
+	}
+	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"text/tabwriter"
 )
 
@@ -24,7 +25,7 @@ type shape struct {
 	key     string   // in the campaign's directory name
 	genArgs []string // kdf gen's flags
 	rounds  int      // runs in the first rounds only; 0: in every round
-	pack    string   // the campaign packed as one archive of this kind; "": its directory
+	pack    string   // the campaign packed, as one archive of this kind or one per boot (perBoot); "": its directory
 	untyped bool     // the campaign without its type source (withoutTypes)
 }
 
@@ -41,7 +42,8 @@ const hugeQuarter = "100,000-record buffers, a quarter of the records"
 // this share of the records/s of huge ones.
 const smallTarget = 0.8
 
-// archivedCase is the case whose campaign the archive cases pack.
+// archivedCase is the case whose campaign the archive cases pack as
+// one archive; the many inputs are packed as one archive per boot.
 const archivedCase = "370-record buffers"
 
 // smallSet chooses the comparison's cases.
@@ -49,7 +51,7 @@ type smallSet struct {
 	records     int  // records in each of the three shapes of buffers; 0: none
 	inputs      int  // inputs of the realistic mix; 0: none
 	inputRounds int  // the rounds the inputs case runs in, the first ones; 0: all
-	archives    bool // the 370-record campaign also packed as each of archiveKinds
+	archives    bool // the 370-record campaign also packed as each of archiveKinds, the inputs as perBoot
 	untyped     bool // the three shapes also without their type source
 }
 
@@ -69,7 +71,7 @@ func smallShapes(set smallSet) []shape {
 		out = append(out, three[1:]...)
 		if set.archives {
 			for _, k := range archiveKinds {
-				out = append(out, shape{name: archivedCase + ", one ." + k, key: "370-" + n, genArgs: small, pack: k})
+				out = append(out, shape{name: archivedCase, key: "370-" + n, genArgs: small, pack: k})
 			}
 		}
 		if set.untyped {
@@ -82,8 +84,13 @@ func smallShapes(set smallSet) []shape {
 	if set.inputs > 0 {
 		n := fmt.Sprint(set.inputs)
 		boots := fmt.Sprint(inputBoots(set.inputs))
-		out = append(out, shape{name: fmt.Sprintf("realistic mix, %d inputs in %s boots", set.inputs, boots), key: inputsKey(set.inputs),
-			genArgs: []string{"--buffers", n, "--size-dist", "realistic", "--boots", boots}, rounds: set.inputRounds})
+		in := shape{name: fmt.Sprintf("realistic mix, %d inputs in %s boots", set.inputs, boots), key: inputsKey(set.inputs),
+			genArgs: []string{"--buffers", n, "--size-dist", "realistic", "--boots", boots}, rounds: set.inputRounds}
+		out = append(out, in)
+		if set.archives {
+			in.pack = perBoot
+			out = append(out, in)
+		}
 	}
 	return out
 }
@@ -102,9 +109,12 @@ func (b *bench) smallBuffers(shapes []shape) error {
 		rs[i] = &result{Name: ingestName, Case: s.name, Archive: s.pack, Untyped: s.untyped, GenSeconds: b.genSeconds["campaign-"+s.key]}
 		base[i] = &result{Name: baselineName, Case: s.name}
 		switch {
+		case s.pack == perBoot:
+			camps[i], rs[i].Archives, err = packBoots(camps[i])
+			rs[i].GenSeconds = 0
 		case s.pack != "":
 			camps[i], err = packCampaign(camps[i], s.pack)
-			rs[i].GenSeconds = 0
+			rs[i].GenSeconds, rs[i].Archives = 0, 1
 		case s.untyped:
 			camps[i], err = withoutTypes(camps[i])
 			rs[i].GenSeconds = 0
@@ -125,7 +135,7 @@ func (b *bench) smallBuffers(shapes []shape) error {
 				// is set beside the baseline's runs of its named case:
 				// the baseline reads no type source.
 				if s.pack != "" {
-					ds += "-" + s.pack
+					ds += "-" + strings.ReplaceAll(s.pack, " ", "-")
 				} else {
 					ds += "-untyped"
 				}
@@ -360,10 +370,18 @@ func inputsKey(inputs int) string {
 // wrote none, and the baseline reads none.
 func withoutTypes(dir string) (string, error) {
 	out := dir + "-untyped"
+	return out, linkCampaign(dir, out, func(rel, _, _ string) (bool, error) { return rel == "btf", nil })
+}
+
+// linkCampaign makes out, anew, a copy of the campaign dir whose files
+// are hard links to dir's, except in the directories that special says
+// it took care of (or left out): special(rel, from, to) is called for
+// each directory, by its path in dir, its path, and its path in out.
+func linkCampaign(dir, out string, special func(rel, from, to string) (bool, error)) error {
 	if err := os.RemoveAll(out); err != nil {
-		return "", err
+		return err
 	}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -371,13 +389,16 @@ func withoutTypes(dir string) (string, error) {
 		if err != nil {
 			return err
 		}
-		switch {
-		case rel == "btf":
-			return filepath.SkipDir
-		case d.IsDir():
-			return os.Mkdir(filepath.Join(out, rel), 0o755)
+		to := filepath.Join(out, rel)
+		if !d.IsDir() {
+			return os.Link(p, to)
 		}
-		return os.Link(p, filepath.Join(out, rel))
+		if done, err := special(rel, p, to); err != nil || done {
+			if err == nil {
+				err = filepath.SkipDir
+			}
+			return err
+		}
+		return os.Mkdir(to, 0o755)
 	})
-	return out, err
 }

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"math"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -70,29 +71,41 @@ func TestReadFloor(t *testing.T) {
 // buffers, nor held to the targets.
 func TestArchiveCases(t *testing.T) {
 	b := &bench{}
-	shapes := smallShapes(smallSet{records: 4_000_000, archives: true})
+	shapes := smallShapes(smallSet{records: 4_000_000, inputs: 1000, archives: true})
 	packed := 0
 	for _, s := range shapes {
-		b.results = append(b.results, &result{Name: ingestName, Case: s.name, Archive: s.pack, Records: 1, Seconds: []float64{1}})
+		secs := 1.0
 		if s.pack != "" {
-			packed++
-			if s.key != "370-4000000" {
-				t.Errorf("%s packs campaign-%s", s.name, s.key)
+			secs = 2
+		}
+		b.results = append(b.results, &result{Name: ingestName, Case: s.name, Archive: s.pack, Records: 1, Seconds: []float64{secs}})
+		if s.pack == "" {
+			continue
+		}
+		packed++
+		if want := "370-4000000"; s.pack == perBoot {
+			if want = inputsKey(1000); s.key != want {
+				t.Errorf("%s packs campaign-%s per boot", s.name, s.key)
 			}
+		} else if s.key != want {
+			t.Errorf("%s packs campaign-%s", s.name, s.key)
 		}
 	}
-	if packed != len(archiveKinds) {
+	if packed != len(archiveKinds)+1 {
 		t.Errorf("%d archive cases", packed)
 	}
-	if cases, _ := b.smallCases(); len(cases) != 3 {
+	if cases, _ := b.smallCases(); len(cases) != 4 {
 		t.Errorf("%d cases with the archives", len(cases))
 	}
 	var out strings.Builder
 	b.printArchives(&out)
-	for _, want := range []string{"directory", "one .tar.zst", "one .tar.gz", "1.00"} {
+	for _, want := range []string{"directory", "one .tar.zst  ", "one .tar.gz", "one .tar.zst per boot", "0.50"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("printArchives: no %q in\n%s", want, out.String())
 		}
+	}
+	if n := strings.Count(out.String(), "  directory  "); n != 2 {
+		t.Errorf("printArchives: %d directories, want the 370-record one and the inputs' one:\n%s", n, out.String())
 	}
 }
 
@@ -108,40 +121,14 @@ func TestPackCampaign(t *testing.T) {
 		"boot=2/prog-2.kcdf":        "",
 		"arm=x/boot=3/prog-10.kcdf": strings.Repeat("abcdefgh", 1000),
 	}
-	for name, data := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := os.WriteFile(dir+".gen", nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeCampaign(t, dir, files)
 	for _, kind := range archiveKinds {
 		arch, err := packCampaign(dir, kind)
 		if err != nil {
 			t.Fatal(err)
 		}
 		got := map[string]string{}
-		err = source.Walk(context.Background(), []string{arch}, source.Options{}, func(e *source.Entry) error {
-			if e.Err != nil {
-				return e.Err
-			}
-			r, err := e.Open()
-			if err != nil {
-				return err
-			}
-			defer r.Close()
-			data, err := io.ReadAll(r)
-			got[e.Path] = string(data)
-			return err
-		})
-		if err != nil {
-			t.Fatalf("walking %s: %v", arch, err)
-		}
+		walkFiles(t, arch, func(e *source.Entry, data string) { got[e.Path] = data })
 		if !maps.Equal(got, files) {
 			t.Errorf("%s holds %d files, the directory %d", kind, len(got), len(files))
 		}
@@ -193,15 +180,11 @@ func TestUntypedCases(t *testing.T) {
 // TestWithoutTypes links every file of a campaign but its type source.
 func TestWithoutTypes(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "campaign")
+	files := map[string]string{}
 	for _, name := range []string{"System.map", "btf/vmlinux", "btf/mod_a", "arm=x/boot=1/kallsyms", "arm=x/boot=1/prog-1.kcdf", "arm=x/btf"} {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(name), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		files[name] = name
 	}
+	writeCampaign(t, dir, files)
 	for range 2 { // made again over the last one
 		out, err := withoutTypes(dir)
 		if err != nil {
@@ -224,5 +207,93 @@ func TestWithoutTypes(t *testing.T) {
 		if !slices.Equal(got, want) {
 			t.Errorf("linked %q, want %q", got, want)
 		}
+	}
+}
+
+// TestPackBoots packs each boot of a campaign as its own archive: the
+// walk kdf ingests with finds every buffer with its bytes and its boot,
+// and the files outside the boots as they were.
+func TestPackBoots(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "campaign")
+	files := map[string]string{
+		"System.map":                          "ffffffff81000000 T _stext\n",
+		"btf/vmlinux":                         "not really BTF",
+		"arm=x/trial=1/boot=1/kallsyms":       "ffffffff81000000 T _stext\n",
+		"arm=x/trial=1/boot=1/prog-1.kcdf":    strings.Repeat("\x01\x00", 300),
+		"arm=x/trial=1/boot=2/manifest.jsonl": `{"file":"prog-2.kcdf"}` + "\n",
+		"arm=x/trial=1/boot=2/prog-2.kcdf":    strings.Repeat("abcdefgh", 1000),
+	}
+	writeCampaign(t, dir, files)
+	out, n, err := packBoots(dir)
+	if err != nil || n != 2 {
+		t.Fatalf("packBoots: %d archives, %v", n, err)
+	}
+	got, boots := map[string]string{}, map[string]string{}
+	walkFiles(t, out, func(e *source.Entry, data string) {
+		name := path.Base(e.Path)
+		if e.Source != out {
+			name = strings.TrimSuffix(path.Base(filepath.ToSlash(e.Source)), ".tar.zst") + "/" + name
+			boots[name] = e.Attrs["boot"]
+		}
+		got[name] = data
+	})
+	want := map[string]string{"System.map": files["System.map"], "vmlinux": files["btf/vmlinux"]}
+	for name, data := range files {
+		if b, ok := strings.CutPrefix(name, "arm=x/trial=1/"); ok {
+			want[b] = data
+		}
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("the packed campaign holds %q, want %q", slices.Sorted(maps.Keys(got)), slices.Sorted(maps.Keys(want)))
+	}
+	if boots["boot=1/prog-1.kcdf"] != "1" || boots["boot=2/prog-2.kcdf"] != "2" {
+		t.Errorf("boots by archive name: %v", boots)
+	}
+	before, _ := os.Stat(filepath.Join(out, "arm=x", "trial=1", "boot=1.tar.zst"))
+	if again, k, err := packBoots(dir); err != nil || again != out || k != 2 {
+		t.Fatalf("packing again: %s, %d, %v", again, k, err)
+	}
+	if after, _ := os.Stat(filepath.Join(out, "arm=x", "trial=1", "boot=1.tar.zst")); !after.ModTime().Equal(before.ModTime()) {
+		t.Error("packed again, the campaign unchanged")
+	}
+}
+
+// writeCampaign writes files, by their slash-separated paths, into dir,
+// with the stamp kdf gen leaves beside a campaign.
+func writeCampaign(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for name, data := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(dir+".gen", nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// walkFiles walks src as kdf ingest does and gives each file with its
+// content to got.
+func walkFiles(t *testing.T, src string, got func(e *source.Entry, data string)) {
+	t.Helper()
+	err := source.Walk(context.Background(), []string{src}, source.Options{}, func(e *source.Entry) error {
+		if e.Err != nil {
+			return e.Err
+		}
+		r, err := e.Open()
+		if err != nil {
+			return err
+		}
+		defer r.Close()
+		data, err := io.ReadAll(r)
+		got(e, string(data))
+		return err
+	})
+	if err != nil {
+		t.Fatalf("walking %s: %v", src, err)
 	}
 }
