@@ -134,6 +134,7 @@ func (o Options) withDefaults() Options {
 // inputs is delivered to fn instead.
 func Walk(ctx context.Context, sources []string, opt Options, fn func(*Entry) error) error {
 	w := &walker{ctx: ctx, opt: opt.withDefaults(), fn: fn}
+	defer w.decoders.close()
 	for _, src := range sources {
 		if err := w.source(src); err != nil {
 			return err
@@ -143,11 +144,12 @@ func Walk(ctx context.Context, sources []string, opt Options, fn func(*Entry) er
 }
 
 type walker struct {
-	ctx     context.Context
-	opt     Options
-	fn      func(*Entry) error
-	emitted int64      // entries delivered or reported so far
-	meter   *readMeter // the archive being walked, when Options.ArchiveRead is set
+	ctx      context.Context
+	opt      Options
+	fn       func(*Entry) error
+	emitted  int64      // entries delivered or reported so far
+	meter    *readMeter // the archive being walked, when Options.ArchiveRead is set
+	decoders decoders   // reused from one archive to the next
 }
 
 func (w *walker) emit(e *Entry) error {
