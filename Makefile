@@ -141,7 +141,7 @@ bench-small: build
 FUZZTIME    ?= 1m
 FUZZMINTIME ?= 10s
 FUZZ        := ./ingest:FuzzDecode \
-	./transform/symbolize:FuzzParseKallsyms ./transform/symbolize:FuzzParseSystemMap \
+	./transform/symbolize:FuzzParseKallsyms ./transform/symbolize:FuzzParseSystemMap ./transform/symbolize:FuzzParseLine \
 	./transform/types:FuzzParseBTF \
 	./ingest/source:FuzzManifest ./ingest/source:FuzzWalkTar \
 	./query/internal/sqltext:FuzzBindVariables ./schema/part:FuzzRead

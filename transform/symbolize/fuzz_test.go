@@ -80,3 +80,37 @@ func checkSymbol(t *testing.T, tab *Table, s *Symbolizer, id int32) {
 		t.Fatalf("Symbolizer.Lookup(%#x) = %+v, %v; Table.Lookup = %+v, %v", sym.Addr, sf, sok, f, ok)
 	}
 }
+
+// FuzzParseLine holds the canonical fast path to the general parse: a
+// line it takes reads alike through parseFields, with or without
+// modules.
+func FuzzParseLine(f *testing.F) {
+	for _, line := range []string{
+		"ffffffff81000000 T _text",
+		"ffffffffc0a01000 t helper\t[ext4]",
+		"ffffffffc0a01000 t helper\t[ext4] x",
+		"ffffffffc0a01000 t helper\t\t[ext4]",
+		"ffffffff81000000 T  two spaces",
+		"ffffffff81000000 T name ",
+		"ffffffff81000000 ? x",
+		"81000000 T short_address",
+		"ffffffff81000000 T _RNvCs3p16QzTwthP_15eight_args_rust3foo\t[m\xfe]",
+	} {
+		f.Add([]byte(line), true)
+		f.Add([]byte(line), false)
+	}
+	f.Fuzz(func(t *testing.T, line []byte, modules bool) {
+		fast, ok := parseCanonical(line, modules)
+		if !ok {
+			return
+		}
+		general, reason := parseFields(line, modules)
+		if reason != "" {
+			t.Fatalf("%q: the fast path read %+v, the general parse refused it: %s", line, fast, reason)
+		}
+		if fast.addr != general.addr || fast.typ != general.typ || !bytes.Equal(fast.name, general.name) ||
+			!bytes.Equal(fast.module, general.module) || (fast.module == nil) != (general.module == nil) {
+			t.Fatalf("%q: the fast path read %+v, the general parse %+v", line, fast, general)
+		}
+	})
+}

@@ -195,6 +195,43 @@ type fields struct {
 // instead of an error because bad lines are common and only the first is
 // reported.
 func parseLine(line []byte, modules bool) (fields, string) {
+	if f, ok := parseCanonical(line, modules); ok {
+		return f, ""
+	}
+	return parseFields(line, modules)
+}
+
+// parseCanonical reads a line as a 64-bit kernel prints it ("%px %c
+// %s", then "\t[%s]" for a module's symbol) at known places, where
+// splitting at every space and tab byte by byte was a quarter of a
+// snapshot's parse. It reports false for any other line, which
+// parseFields then reads; a line it takes, parseFields reads alike
+// (FuzzParseLine).
+func parseCanonical(line []byte, modules bool) (fields, bool) {
+	const digits = 16
+	if len(line) < digits+4 || line[digits] != ' ' || line[digits+2] != ' ' {
+		return fields{}, false
+	}
+	f := fields{typ: line[digits+1], name: line[digits+3:]}
+	var ok bool
+	if f.addr, ok = parseHex(line[:digits]); !ok || strings.IndexByte(nmTypes, f.typ) < 0 {
+		return fields{}, false
+	}
+	if tab := bytes.IndexByte(f.name, '\t'); tab >= 0 {
+		m := f.name[tab+1:]
+		if !modules || len(m) < 3 || m[0] != '[' || m[len(m)-1] != ']' || bytes.ContainsAny(m, " \t") {
+			return fields{}, false
+		}
+		f.name, f.module = f.name[:tab], m[1:len(m)-1]
+	}
+	if len(f.name) == 0 || bytes.IndexByte(f.name, ' ') >= 0 {
+		return fields{}, false
+	}
+	return f, true
+}
+
+// parseFields splits a line at runs of spaces and tabs.
+func parseFields(line []byte, modules bool) (fields, string) {
 	var parts [4][]byte
 	var f fields
 	n := split(line, &parts)
