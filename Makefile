@@ -123,7 +123,7 @@ bench-ingest: build
 # huge buffers, as 370-record buffers and as the realistic mix, and
 # 20,000 inputs of the mix, three rounds; the 370-record campaign also
 # packed as one .tar.zst and one .tar.gz, the 20,000 inputs as one
-# .tar.zst per boot.
+# .tar.zst per boot and one per program.
 # BENCH_BASELINE=BIN also runs an earlier kdf on the same campaigns,
 # side by side, and prints the speed-up, also of the three campaigns
 # without their type source (the baseline's work: no argument names);

@@ -1,8 +1,13 @@
 package main
 
 import (
+	"archive/tar"
+	"bytes"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -31,6 +36,11 @@ var archiveKinds = []string{"tar.zst", "tar.gz"}
 // perBoot is the packing of a campaign as one .tar.zst per boot
 // directory (boot=N.tar.zst, whose name still gives the boot).
 const perBoot = "tar.zst per boot"
+
+// perProgram is the packing of a campaign as one .tar.zst per program,
+// its buffer and its manifest line, in its boot directory, as `tar |
+// zstd` gives them: a stream whose frames do not say their size.
+const perProgram = "tar.zst per program"
 
 // packCampaign packs the campaign directory dir into dir.KIND once,
 // again when the campaign was generated since, and returns its path.
@@ -160,4 +170,117 @@ func (b *bench) directoryOf(r *result) *result {
 		}
 	}
 	return nil
+}
+
+// packPrograms copies the campaign dir into dir-programs once (again
+// when the campaign was generated since): in each boot=N directory,
+// every buffer prog-K.kcdf becomes prog-K.tar.zst, holding the buffer
+// and its line of the boot's manifest.jsonl; every other file is
+// linked. It returns the copy's path and how many archives it holds.
+func packPrograms(dir string) (string, int, error) {
+	out := dir + "-programs"
+	stamp := out + ".packed"
+	if packed(dir, stamp) {
+		n, err := os.ReadFile(stamp)
+		k, _ := strconv.Atoi(string(n))
+		return out, k, err
+	}
+	zw, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithWindowSize(2<<20), zstd.WithSingleSegment(false))
+	if err != nil {
+		return "", 0, err
+	}
+	defer zw.Close()
+	archives := 0
+	err = linkCampaign(dir, out, func(_, from, to string) (bool, error) {
+		if !strings.HasPrefix(filepath.Base(from), "boot=") {
+			return false, nil
+		}
+		n, err := packBootPrograms(zw, from, to)
+		archives += n
+		return true, err
+	})
+	if err != nil {
+		return "", 0, err
+	}
+	return out, archives, os.WriteFile(stamp, []byte(strconv.Itoa(archives)), 0o644)
+}
+
+// packBootPrograms packs the boot directory from into to, one archive
+// per buffer, and returns how many.
+func packBootPrograms(zw *zstd.Encoder, from, to string) (int, error) {
+	if err := os.Mkdir(to, 0o755); err != nil {
+		return 0, err
+	}
+	lines := map[string][]byte{} // buffer -> its manifest line
+	if m, err := os.ReadFile(filepath.Join(from, "manifest.jsonl")); err == nil {
+		for _, line := range bytes.SplitAfter(m, []byte("\n")) {
+			var l struct{ File string }
+			if json.Unmarshal(line, &l) == nil && l.File != "" {
+				lines[l.File] = line
+			}
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return 0, err
+	}
+	entries, err := os.ReadDir(from)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, e := range entries {
+		p := filepath.Join(from, e.Name())
+		switch {
+		case e.Name() == "manifest.jsonl":
+		case filepath.Ext(e.Name()) != ".kcdf":
+			if err := os.Link(p, filepath.Join(to, e.Name())); err != nil {
+				return n, err
+			}
+		default:
+			if err := packProgram(zw, p, lines[e.Name()], filepath.Join(to, strings.TrimSuffix(e.Name(), ".kcdf")+".tar.zst")); err != nil {
+				return n, err
+			}
+			n++
+		}
+	}
+	return n, nil
+}
+
+// packProgram writes the buffer at p, and its manifest line if any, as
+// the archive out.
+func packProgram(zw *zstd.Encoder, p string, line []byte, out string) error {
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return err
+	}
+	f, err := os.Create(out)
+	if err != nil {
+		return err
+	}
+	zw.Reset(f)
+	tw := tar.NewWriter(zw)
+	members := []struct {
+		name string
+		data []byte
+	}{{filepath.Base(p), data}}
+	if line != nil {
+		members = append(members, struct {
+			name string
+			data []byte
+		}{"manifest.jsonl", line})
+	}
+	for _, m := range members {
+		if err := tw.WriteHeader(&tar.Header{Name: m.name, Mode: 0o644, Size: int64(len(m.data)), Typeflag: tar.TypeReg}); err != nil {
+			f.Close()
+			return err
+		}
+		if _, err := tw.Write(m.data); err != nil {
+			f.Close()
+			return err
+		}
+	}
+	err = errors.Join(tw.Close(), zw.Close())
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }

@@ -51,7 +51,7 @@ type smallSet struct {
 	records     int  // records in each of the three shapes of buffers; 0: none
 	inputs      int  // inputs of the realistic mix; 0: none
 	inputRounds int  // the rounds the inputs case runs in, the first ones; 0: all
-	archives    bool // the 370-record campaign also packed as each of archiveKinds, the inputs as perBoot
+	archives    bool // the 370-record campaign also packed as each of archiveKinds, the inputs perBoot and perProgram
 	untyped     bool // the three shapes also without their type source
 }
 
@@ -88,8 +88,10 @@ func smallShapes(set smallSet) []shape {
 			genArgs: []string{"--buffers", n, "--size-dist", "realistic", "--boots", boots}, rounds: set.inputRounds}
 		out = append(out, in)
 		if set.archives {
-			in.pack = perBoot
-			out = append(out, in)
+			for _, k := range []string{perBoot, perProgram} {
+				in.pack = k
+				out = append(out, in)
+			}
 		}
 	}
 	return out
@@ -111,6 +113,9 @@ func (b *bench) smallBuffers(shapes []shape) error {
 		switch {
 		case s.pack == perBoot:
 			camps[i], rs[i].Archives, err = packBoots(camps[i])
+			rs[i].GenSeconds = 0
+		case s.pack == perProgram:
+			camps[i], rs[i].Archives, err = packPrograms(camps[i])
 			rs[i].GenSeconds = 0
 		case s.pack != "":
 			camps[i], err = packCampaign(camps[i], s.pack)

@@ -83,15 +83,15 @@ func TestArchiveCases(t *testing.T) {
 			continue
 		}
 		packed++
-		if want := "370-4000000"; s.pack == perBoot {
+		if want := "370-4000000"; s.pack == perBoot || s.pack == perProgram {
 			if want = inputsKey(1000); s.key != want {
-				t.Errorf("%s packs campaign-%s per boot", s.name, s.key)
+				t.Errorf("%s packs campaign-%s %s", s.name, s.key, s.pack)
 			}
 		} else if s.key != want {
 			t.Errorf("%s packs campaign-%s", s.name, s.key)
 		}
 	}
-	if packed != len(archiveKinds)+1 {
+	if packed != len(archiveKinds)+2 {
 		t.Errorf("%d archive cases", packed)
 	}
 	if cases, _ := b.smallCases(); len(cases) != 4 {
@@ -99,7 +99,7 @@ func TestArchiveCases(t *testing.T) {
 	}
 	var out strings.Builder
 	b.printArchives(&out)
-	for _, want := range []string{"directory", "one .tar.zst  ", "one .tar.gz", "one .tar.zst per boot", "0.50"} {
+	for _, want := range []string{"directory", "one .tar.zst  ", "one .tar.gz", "one .tar.zst per boot", "one .tar.zst per program", "0.50"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("printArchives: no %q in\n%s", want, out.String())
 		}
@@ -295,5 +295,46 @@ func walkFiles(t *testing.T, src string, got func(e *source.Entry, data string))
 	})
 	if err != nil {
 		t.Fatalf("walking %s: %v", src, err)
+	}
+}
+
+// TestPackPrograms packs each program of a campaign as its own archive
+// with its manifest line: the walk finds every buffer with its bytes,
+// its boot and its program, and the boot's kallsyms beside them.
+func TestPackPrograms(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "campaign")
+	files := map[string]string{
+		"System.map":                       "ffffffff81000000 T _stext\n",
+		"arm=x/trial=1/boot=1/kallsyms":    "ffffffff81000000 T _stext\n",
+		"arm=x/trial=1/boot=1/prog-1.kcdf": strings.Repeat("\x01\x00", 300),
+		"arm=x/trial=1/boot=1/prog-2.kcdf": strings.Repeat("abcdefgh", 1000),
+		"arm=x/trial=1/boot=1/manifest.jsonl": `{"file":"prog-1.kcdf","program":"one"}` + "\n" +
+			`{"file":"prog-2.kcdf","program":"two"}` + "\n",
+	}
+	writeCampaign(t, dir, files)
+	out, n, err := packPrograms(dir)
+	if err != nil || n != 2 {
+		t.Fatalf("packPrograms: %d archives, %v", n, err)
+	}
+	got := map[string]string{}
+	walkFiles(t, out, func(e *source.Entry, data string) {
+		if e.Kind != source.KindBuffer {
+			got[path.Base(e.Path)] = data
+			return
+		}
+		if e.Kallsyms == nil || e.Kallsyms.Path != "arm=x/trial=1/boot=1/kallsyms" {
+			t.Errorf("%s: kallsyms %+v, want the boot's", e.Path, e.Kallsyms)
+		}
+		got[e.Path] = data + " boot=" + e.Attrs["boot"] + " program=" + e.Attrs["program"]
+	})
+	want := map[string]string{
+		"System.map":     files["System.map"],
+		"kallsyms":       files["arm=x/trial=1/boot=1/kallsyms"],
+		"prog-1.kcdf":    files["arm=x/trial=1/boot=1/prog-1.kcdf"] + " boot=1 program=one",
+		"prog-2.kcdf":    files["arm=x/trial=1/boot=1/prog-2.kcdf"] + " boot=1 program=two",
+		"manifest.jsonl": `{"file":"prog-2.kcdf","program":"two"}` + "\n",
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("the packed campaign holds %q, want %q", slices.Sorted(maps.Keys(got)), slices.Sorted(maps.Keys(want)))
 	}
 }
