@@ -143,11 +143,6 @@ func checkTruncatedPart(t *testing.T, ds string) {
 	}
 }
 
-// checkFlippedPage flips a byte in the middle of a copy of the
-// dataset's first records part: the footer is whole, so plain kdf check
-// passes; --data names the part, the row group, the column and the
-// page's offset (the byte may fall in a page's data, whose checksum
-// fails, or in its header).
 // checkFlippedIndex flips a byte of a part's page index, which a
 // reader skips pages by: plain kdf check finds it by the footer's
 // checksum.
@@ -167,6 +162,11 @@ func checkFlippedIndex(t *testing.T, ds string) {
 	}
 }
 
+// checkFlippedPage flips a byte in the middle of a copy of the
+// dataset's first records part: the footer is whole, so plain kdf check
+// passes; --data names the part, the row group, the column and the
+// page's offset (the byte may fall in a page's data, whose checksum
+// fails, or in its header).
 func checkFlippedPage(t *testing.T, ds string) {
 	t.Helper()
 	copyDir, part := copyWithPart(t, ds, "records")
