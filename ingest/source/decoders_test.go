@@ -108,3 +108,44 @@ func TestDecodersReused(t *testing.T) {
 		t.Errorf("walking %d small archives allocated %d MiB", archives, alloc>>20)
 	}
 }
+
+// TestDecodersTwoAtOnce: a stream opened while the shared decoder is
+// lent gets one of its own, and both read their own bytes; once both
+// are closed, the shared one serves again.
+func TestDecodersTwoAtOnce(t *testing.T) {
+	var d decoders
+	defer d.close()
+	a, b := bytes.Repeat([]byte("a"), 300<<10), bytes.Repeat([]byte("bc"), 200<<10)
+	open := func(kind string, data []byte) io.ReadCloser {
+		var r io.ReadCloser
+		var err error
+		if kind == "zstd" {
+			r, err = d.zstd(bytes.NewReader(zstStream(t, data)), 8<<20)
+		} else {
+			r, err = d.gzip(bytes.NewReader(gz(t, data)))
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	for _, kind := range []string{"zstd", "gzip", "zstd"} {
+		ra, rb := open(kind, a), open(kind, b)
+		var gotA, gotB bytes.Buffer
+		for {
+			na, errA := io.CopyN(&gotA, ra, 4096)
+			nb, errB := io.CopyN(&gotB, rb, 4096)
+			if na == 0 && nb == 0 && errA != nil && errB != nil {
+				break
+			}
+		}
+		ra.Close()
+		rb.Close()
+		if !bytes.Equal(gotA.Bytes(), a) || !bytes.Equal(gotB.Bytes(), b) {
+			t.Errorf("%s: read %d and %d bytes, want %d and %d, each its own", kind, gotA.Len(), gotB.Len(), len(a), len(b))
+		}
+		if d.zstdUsed || d.gzUsed {
+			t.Errorf("%s: the shared decoder is still lent after both streams closed", kind)
+		}
+	}
+}

@@ -89,21 +89,17 @@ type decoders struct {
 // with a capped window: a frame may ask for a window of up to 3.75 TB,
 // and the decoder would allocate it.
 func (d *decoders) zstd(r io.Reader, maxWindow int64) (io.ReadCloser, error) {
-	if d.zstdUsed || d.zstdDec == nil {
-		zr, err := zstd.NewReader(nil,
-			zstd.WithDecoderConcurrency(1),
-			zstd.WithDecoderLowmem(true),
-			zstd.WithDecoderMaxWindow(uint64(maxWindow)),
-			zstd.WithDecoderMaxMemory(uint64(maxWindow)))
+	if d.zstdUsed {
+		zr, err := zstd.NewReader(r, zstdOptions(maxWindow)...)
 		if err != nil {
 			return nil, err
 		}
-		if d.zstdUsed {
-			if err := zr.Reset(r); err != nil {
-				zr.Close()
-				return nil, err
-			}
-			return zr.IOReadCloser(), nil
+		return zr.IOReadCloser(), nil
+	}
+	if d.zstdDec == nil {
+		zr, err := zstd.NewReader(nil, zstdOptions(maxWindow)...)
+		if err != nil {
+			return nil, err
 		}
 		d.zstdDec = zr
 	}
@@ -115,6 +111,15 @@ func (d *decoders) zstd(r io.Reader, maxWindow int64) (io.ReadCloser, error) {
 		d.zstdDec.Reset(nil) // lets go of the stream
 		d.zstdUsed = false
 	}}, nil
+}
+
+func zstdOptions(maxWindow int64) []zstd.DOption {
+	return []zstd.DOption{
+		zstd.WithDecoderConcurrency(1),
+		zstd.WithDecoderLowmem(true),
+		zstd.WithDecoderMaxWindow(uint64(maxWindow)),
+		zstd.WithDecoderMaxMemory(uint64(maxWindow)),
+	}
 }
 
 // gzip starts decompressing r, reading its header.
