@@ -23,8 +23,9 @@ type result struct {
 	// Case is the buffers' shape in the small-buffer comparison, empty
 	// elsewhere.
 	Case string `json:"case,omitempty"`
-	// Archive is the packing of an archive case (tar.zst, tar.gz, or
-	// perBoot), empty for a directory; Archives is how many archives.
+	// Archive is the packing of an archive case (tar.zst, tar.gz,
+	// perBoot or perProgram), empty for a directory; Archives is how
+	// many archives.
 	Archive  string `json:"archive,omitempty"`
 	Archives int    `json:"archives,omitempty"`
 	// Untyped is set for a case run on its campaign without the type

@@ -31,7 +31,7 @@ func main() {
 	sizes := flag.String("sizes", "2000000,8000000", "comma-separated campaign sizes in records (empty: none)")
 	small := flag.Int("small", 0, "also ingest this many records as 100,000-record buffers, as 370-record buffers and as the realistic mix, side by side")
 	inputs := flag.Int("inputs", 0, "also ingest this many inputs of the realistic mix, side by side with -small's cases: inputs/s and the cost of an input beyond its records")
-	archives := flag.Bool("archives", false, "also ingest -small's 370-record campaign packed as one .tar.zst and one .tar.gz, beside its directory in the same rounds")
+	archives := flag.Bool("archives", false, "also ingest -small's 370-record campaign packed as one .tar.zst and one .tar.gz, and -inputs' campaign as one .tar.zst per boot and one per program, beside their directories in the same rounds")
 	untyped := flag.Bool("untyped", false, "also ingest -small's three campaigns without their type source (btf/), as the baseline's generator wrote them: kdf then writes no argument names, the baseline's work")
 	inputsRepeat := flag.Int("inputs-repeat", 0, "runs of the -inputs case, in the first rounds (default: -repeat)")
 	repeat := flag.Int("repeat", 3, "runs of each measurement")

@@ -25,9 +25,9 @@ import (
 // decompresses twice (their metadata first, then their members): one
 // for the whole campaign, or one per boot as each VM leaves it. The
 // archive cases ingest the 370-record campaign packed as one .tar.zst
-// and one .tar.gz, and the many inputs as one .tar.zst per boot, in the
-// same rounds as their directories, so that what an archive costs is a
-// ratio measured side by side.
+// and one .tar.gz, and the many inputs as one .tar.zst per boot and one
+// per program, in the same rounds as their directories, so that what an
+// archive costs is a ratio measured side by side.
 
 // archiveKinds are the packings of the whole campaign measured, as file
 // name suffixes.
@@ -98,12 +98,20 @@ func packDir(dir, out, kind string) error {
 	return os.Rename(f.Name(), out)
 }
 
-// packBoots copies the campaign dir into dir-boots once (again when the
-// campaign was generated since) with each boot=N directory packed as
-// boot=N.tar.zst and every other file linked, and returns its path and
-// how many archives it holds.
+// packBoots copies the campaign dir into dir-boots with each boot=N
+// directory packed as boot=N.tar.zst (see packPerBoot).
 func packBoots(dir string) (string, int, error) {
-	out := dir + "-boots"
+	return packPerBoot(dir, "-boots", func(from, to string) (int, error) {
+		return 1, packDir(from, to+".tar.zst", "tar.zst")
+	})
+}
+
+// packPerBoot copies the campaign dir into dir+suffix once (again when
+// the campaign was generated since), every file linked but those of its
+// boot=N directories, which pack writes from the directory from for the
+// path to; it returns the copy's path and the archives pack wrote.
+func packPerBoot(dir, suffix string, pack func(from, to string) (int, error)) (string, int, error) {
+	out := dir + suffix
 	stamp := out + ".packed" // beside it: a file inside would be ingested
 	if packed(dir, stamp) {
 		n, err := os.ReadFile(stamp)
@@ -115,8 +123,9 @@ func packBoots(dir string) (string, int, error) {
 		if !strings.HasPrefix(filepath.Base(from), "boot=") {
 			return false, nil
 		}
-		archives++
-		return true, packDir(from, to+".tar.zst", "tar.zst")
+		n, err := pack(from, to)
+		archives += n
+		return true, err
 	})
 	if err != nil {
 		return "", 0, err
@@ -172,37 +181,17 @@ func (b *bench) directoryOf(r *result) *result {
 	return nil
 }
 
-// packPrograms copies the campaign dir into dir-programs once (again
-// when the campaign was generated since): in each boot=N directory,
-// every buffer prog-K.kcdf becomes prog-K.tar.zst, holding the buffer
-// and its line of the boot's manifest.jsonl; every other file is
-// linked. It returns the copy's path and how many archives it holds.
+// packPrograms copies the campaign dir into dir-programs: in each
+// boot=N directory, every buffer prog-K.kcdf becomes prog-K.tar.zst,
+// holding the buffer and its line of the boot's manifest.jsonl (see
+// packPerBoot).
 func packPrograms(dir string) (string, int, error) {
-	out := dir + "-programs"
-	stamp := out + ".packed"
-	if packed(dir, stamp) {
-		n, err := os.ReadFile(stamp)
-		k, _ := strconv.Atoi(string(n))
-		return out, k, err
-	}
 	zw, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithWindowSize(2<<20), zstd.WithSingleSegment(false))
 	if err != nil {
 		return "", 0, err
 	}
 	defer zw.Close()
-	archives := 0
-	err = linkCampaign(dir, out, func(_, from, to string) (bool, error) {
-		if !strings.HasPrefix(filepath.Base(from), "boot=") {
-			return false, nil
-		}
-		n, err := packBootPrograms(zw, from, to)
-		archives += n
-		return true, err
-	})
-	if err != nil {
-		return "", 0, err
-	}
-	return out, archives, os.WriteFile(stamp, []byte(strconv.Itoa(archives)), 0o644)
+	return packPerBoot(dir, "-programs", func(from, to string) (int, error) { return packBootPrograms(zw, from, to) })
 }
 
 // packBootPrograms packs the boot directory from into to, one archive
@@ -258,27 +247,18 @@ func packProgram(zw *zstd.Encoder, p string, line []byte, out string) error {
 	}
 	zw.Reset(f)
 	tw := tar.NewWriter(zw)
-	members := []struct {
-		name string
-		data []byte
-	}{{filepath.Base(p), data}}
-	if line != nil {
-		members = append(members, struct {
-			name string
-			data []byte
-		}{"manifest.jsonl", line})
-	}
-	for _, m := range members {
-		if err := tw.WriteHeader(&tar.Header{Name: m.name, Mode: 0o644, Size: int64(len(m.data)), Typeflag: tar.TypeReg}); err != nil {
-			f.Close()
+	add := func(name string, data []byte) error {
+		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(data)), Typeflag: tar.TypeReg}); err != nil {
 			return err
 		}
-		if _, err := tw.Write(m.data); err != nil {
-			f.Close()
-			return err
-		}
+		_, err := tw.Write(data)
+		return err
 	}
-	err = errors.Join(tw.Close(), zw.Close())
+	err = add(filepath.Base(p), data)
+	if err == nil && line != nil {
+		err = add("manifest.jsonl", line)
+	}
+	err = errors.Join(err, tw.Close(), zw.Close())
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

@@ -25,7 +25,7 @@ type shape struct {
 	key     string   // in the campaign's directory name
 	genArgs []string // kdf gen's flags
 	rounds  int      // runs in the first rounds only; 0: in every round
-	pack    string   // the campaign packed, as one archive of this kind or one per boot (perBoot); "": its directory
+	pack    string   // the campaign packed: as one archive of this kind, perBoot or perProgram; "": its directory
 	untyped bool     // the campaign without its type source (withoutTypes)
 }
 
@@ -43,7 +43,7 @@ const hugeQuarter = "100,000-record buffers, a quarter of the records"
 const smallTarget = 0.8
 
 // archivedCase is the case whose campaign the archive cases pack as
-// one archive; the many inputs are packed as one archive per boot.
+// one archive; the many inputs are packed per boot and per program.
 const archivedCase = "370-record buffers"
 
 // smallSet chooses the comparison's cases.
@@ -113,19 +113,19 @@ func (b *bench) smallBuffers(shapes []shape) error {
 		switch {
 		case s.pack == perBoot:
 			camps[i], rs[i].Archives, err = packBoots(camps[i])
-			rs[i].GenSeconds = 0
 		case s.pack == perProgram:
 			camps[i], rs[i].Archives, err = packPrograms(camps[i])
-			rs[i].GenSeconds = 0
 		case s.pack != "":
 			camps[i], err = packCampaign(camps[i], s.pack)
-			rs[i].GenSeconds, rs[i].Archives = 0, 1
+			rs[i].Archives = 1
 		case s.untyped:
 			camps[i], err = withoutTypes(camps[i])
-			rs[i].GenSeconds = 0
 		}
 		if err != nil {
 			return err
+		}
+		if s.pack != "" || s.untyped {
+			rs[i].GenSeconds = 0 // generated for its directory case
 		}
 	}
 	for round := range b.repeat {

@@ -319,7 +319,11 @@ func TestPackPrograms(t *testing.T) {
 	got := map[string]string{}
 	walkFiles(t, out, func(e *source.Entry, data string) {
 		if e.Kind != source.KindBuffer {
-			got[path.Base(e.Path)] = data
+			name := path.Base(e.Path)
+			if e.Source != out { // a member of its program's archive
+				name = path.Base(filepath.ToSlash(e.Source)) + "/" + name
+			}
+			got[name] = data
 			return
 		}
 		if e.Kallsyms == nil || e.Kallsyms.Path != "arm=x/trial=1/boot=1/kallsyms" {
@@ -328,11 +332,12 @@ func TestPackPrograms(t *testing.T) {
 		got[e.Path] = data + " boot=" + e.Attrs["boot"] + " program=" + e.Attrs["program"]
 	})
 	want := map[string]string{
-		"System.map":     files["System.map"],
-		"kallsyms":       files["arm=x/trial=1/boot=1/kallsyms"],
-		"prog-1.kcdf":    files["arm=x/trial=1/boot=1/prog-1.kcdf"] + " boot=1 program=one",
-		"prog-2.kcdf":    files["arm=x/trial=1/boot=1/prog-2.kcdf"] + " boot=1 program=two",
-		"manifest.jsonl": `{"file":"prog-2.kcdf","program":"two"}` + "\n",
+		"System.map":                    files["System.map"],
+		"kallsyms":                      files["arm=x/trial=1/boot=1/kallsyms"],
+		"prog-1.kcdf":                   files["arm=x/trial=1/boot=1/prog-1.kcdf"] + " boot=1 program=one",
+		"prog-2.kcdf":                   files["arm=x/trial=1/boot=1/prog-2.kcdf"] + " boot=1 program=two",
+		"prog-1.tar.zst/manifest.jsonl": `{"file":"prog-1.kcdf","program":"one"}` + "\n",
+		"prog-2.tar.zst/manifest.jsonl": `{"file":"prog-2.kcdf","program":"two"}` + "\n",
 	}
 	if !maps.Equal(got, want) {
 		t.Errorf("the packed campaign holds %q, want %q", slices.Sorted(maps.Keys(got)), slices.Sorted(maps.Keys(want)))
