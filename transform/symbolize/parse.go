@@ -175,6 +175,9 @@ func (p *parser) finish() (*Table, error) {
 		return nil, p.errorf(0, ErrHidden, "all %d symbol addresses are zero %s", n, p.f.hint)
 	}
 	t.names = string(p.names)
+	if cap(t.recs) > len(t.recs)+len(t.recs)/4 {
+		t.recs = slices.Clone(t.recs) // grown by doubling: up to twice what is kept
+	}
 	t.index()
 	return t, nil
 }

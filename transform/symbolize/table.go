@@ -68,9 +68,6 @@ type Table struct {
 	addrs []uint64 // distinct non-zero addresses of all symbols, ascending
 	best  []int32  // for each addrs entry, the ID of the symbol to report
 
-	namesOnce sync.Once
-	byName    map[string]int32 // core kernel names; built by the first Addr
-
 	demangleOnce sync.Once
 	demangled    []atomic.Pointer[string] // filled by Demangled, per ID
 }
@@ -151,29 +148,27 @@ func (t *Table) find(pc uint64) int {
 
 // Addr returns the address of the core kernel symbol called name (as
 // the file spells it, see RawName): the first text symbol of that name,
-// else the first symbol of any type.
+// else the first symbol of any type. It reads the table through, which
+// costs far less than a map of a 200k-symbol table's names: a boot's
+// table is asked for one name, _text, by each of its symbolizers.
 func (t *Table) Addr(name string) (uint64, bool) {
-	t.namesOnce.Do(t.indexNames)
-	id, ok := t.byName[name]
-	if !ok {
-		return 0, false
-	}
-	return t.recs[id].addr, true
-}
-
-func (t *Table) indexNames() {
-	t.byName = make(map[string]int32)
+	found := -1
 	for i := range t.recs {
 		r := &t.recs[i]
-		if r.module != 0 {
+		if r.module != 0 || t.RawName(int32(i)) != name {
 			continue
 		}
-		name := t.RawName(int32(i))
-		prev, seen := t.byName[name]
-		if !seen || isText(r.typ) && !isText(t.recs[prev].typ) {
-			t.byName[name] = int32(i)
+		if isText(r.typ) {
+			return r.addr, true
+		}
+		if found < 0 {
+			found = i
 		}
 	}
+	if found < 0 {
+		return 0, false
+	}
+	return t.recs[found].addr, true
 }
 
 // Demangled returns the readable name of symbol id: Rust v0 (_R...),
@@ -203,28 +198,47 @@ func (t *Table) Demangled(id int32) string {
 // index builds addrs and best. Symbols sharing an address are ranked so
 // that the answer is deterministic and matches the kernel's own choice
 // where it can: text first, then by rank, then the first listed (the
-// kernel's kallsyms lists the preferred alias first).
+// kernel's kallsyms lists the preferred alias first). The sort keys are
+// held by value, address and preference side by side: comparing through
+// the symbols cost a boot's 120,000-symbol kallsyms some 50 ms.
 func (t *Table) index() {
-	ids := make([]int32, 0, len(t.recs)-t.ZeroAddrs)
+	keys := make([]indexKey, 0, len(t.recs)-t.ZeroAddrs)
 	for i := range t.recs {
-		if t.recs[i].addr != 0 {
-			ids = append(ids, int32(i))
+		if r := &t.recs[i]; r.addr != 0 {
+			keys = append(keys, indexKey{r.addr, uint32(rank(r.typ))<<idBits | uint32(i)})
 		}
 	}
-	slices.SortFunc(ids, t.compare)
-	t.addrs = make([]uint64, 0, len(ids))
-	t.best = make([]int32, 0, len(ids))
-	for _, id := range ids {
-		a := t.recs[id].addr
-		if n := len(t.addrs); n > 0 && t.addrs[n-1] == a {
+	slices.SortFunc(keys, func(a, b indexKey) int {
+		if a.addr != b.addr {
+			return cmp.Compare(a.addr, b.addr)
+		}
+		return cmp.Compare(a.pref, b.pref)
+	})
+	t.addrs = make([]uint64, 0, len(keys))
+	t.best = make([]int32, 0, len(keys))
+	for _, k := range keys {
+		if n := len(t.addrs); n > 0 && t.addrs[n-1] == k.addr {
 			continue
 		}
-		t.addrs = append(t.addrs, a)
-		t.best = append(t.best, id)
+		t.addrs = append(t.addrs, k.addr)
+		t.best = append(t.best, int32(k.pref&(1<<idBits-1)))
 	}
 }
 
-// compare orders symbol IDs by address, then by preference.
+// indexKey orders a symbol in the index: by address, then by pref, its
+// rank above its ID.
+type indexKey struct {
+	addr uint64
+	pref uint32
+}
+
+// idBits holds any symbol ID (below MaxSymbols).
+const idBits = 24
+
+const _ = uint(1<<idBits - MaxSymbols) // every ID fits in idBits
+
+// compare orders symbol IDs by address, then by preference, as index
+// does; Check holds the index to it.
 func (t *Table) compare(a, b int32) int {
 	ra, rb := &t.recs[a], &t.recs[b]
 	return cmp.Or(cmp.Compare(ra.addr, rb.addr),
