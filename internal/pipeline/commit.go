@@ -126,15 +126,15 @@ func (wk *worker) addSymbols(r *runRow, t *tables, out *Outcome) string {
 	if tab == t.linkTime {
 		name = t.mapName
 	}
-	u, ok := wk.g.functions[tab]
+	u, ok := wk.g.functions[name]
 	if !ok {
-		u = &usedFuncs{name: name, has: make([]bool, tab.Len())}
-		wk.g.functions[tab] = u
+		u = &usedFuncs{has: map[int32]bool{}}
+		wk.g.functions[name] = u
 	}
 	for _, id := range out.Used {
 		if !u.has[id] {
 			u.has[id] = true
-			u.ids = append(u.ids, id)
+			u.rows = append(u.rows, functionRowOf(name, tab, id))
 		}
 	}
 	return unresolvedProblem(out, name)
@@ -515,14 +515,23 @@ func (wk *worker) writePart(t *schema.Table, fill func(*part.Writer) error, raw 
 
 func (wk *worker) functionRows() []functionRow {
 	var rows []functionRow
-	for tab, u := range wk.g.functions {
-		for _, id := range u.ids {
-			s := tab.Symbol(id)
-			rows = append(rows, functionRow{symbols: u.name, name: s.Name, demangled: tab.Demangled(id),
-				module: s.Module, typ: string(s.Type), addr: s.Addr})
-		}
+	for _, u := range wk.g.functions {
+		rows = append(rows, u.rows...)
 	}
 	return rows
+}
+
+// functionRowOf is the functions row of symbol id of tab, which is
+// called name in the dataset. Its names are copies: the table's are
+// slices of one string holding all of its names.
+func functionRowOf(name string, tab *symbolize.Table, id int32) functionRow {
+	s := tab.Symbol(id)
+	fn := strings.Clone(s.Name)
+	dem := fn
+	if d := tab.Demangled(id); d != s.Name {
+		dem = strings.Clone(d)
+	}
+	return functionRow{symbols: name, name: fn, demangled: dem, module: s.Module, typ: string(s.Type), addr: s.Addr}
 }
 
 // abort drops the group's parts and pending rows after a failure.

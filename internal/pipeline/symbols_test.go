@@ -6,13 +6,16 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
+	"weak"
 
 	"github.com/kdf-tools/kdf/ingest/source"
 	"github.com/kdf-tools/kdf/internal/readback"
 	"github.com/kdf-tools/kdf/internal/synth"
+	"github.com/kdf-tools/kdf/transform/symbolize"
 	"github.com/kdf-tools/kdf/transform/types"
 )
 
@@ -234,5 +237,54 @@ func TestTypesCacheShares(t *testing.T) {
 		t.Error("other bytes share the reading")
 	case !strings.Contains(got[3].err.Error(), "boot=3/vmlinux.btf") || !strings.Contains(got[5].err.Error(), "boot=5/vmlinux.btf"):
 		t.Errorf("an unreadable source's problem names another file: %v; %v", got[3].err, got[5].err)
+	}
+}
+
+// A commit group spans many boots, each with a table of some megabytes:
+// it keeps the functions rows of the symbols its runs used, copied out,
+// never the tables themselves, which would otherwise all stay in memory
+// until the group commits.
+func TestGroupKeepsNoTable(t *testing.T) {
+	const syms = "ffffffff81000000 T _text\nffffffff81000100 T do_read\n" +
+		"ffffffff81000200 t _ZN4core3fmt5write17h0123456789abcdefE\nffffffffc0000000 t mod_init\t[ext4]\n"
+	tab, err := symbolize.ParseKallsyms(strings.NewReader(syms), "boot=1/kallsyms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := symbolize.New(symbolize.Config{Runtime: tab, PCs: symbolize.RuntimePCs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var used []int32
+	for _, pc := range []uint64{0xffffffff81000104, 0xffffffff81000208, 0xffffffffc0000010, 0xffffffff81000108} {
+		f, ok := s.Lookup(pc)
+		if !ok {
+			t.Fatalf("%#x did not resolve", pc)
+		}
+		if !slices.Contains(used, f.ID) {
+			used = append(used, f.ID)
+		}
+	}
+	wk := &worker{g: newGroup()}
+	out := &Outcome{Symbols: s, Used: used}
+	wk.addSymbols(&runRow{}, &tables{runtime: tab, runtimeName: "src:boot=1/kallsyms"}, out)
+	wk.addSymbols(&runRow{}, &tables{runtime: tab, runtimeName: "src:boot=1/kallsyms"}, out) // a second run: no new rows
+	gone := weak.Make(tab)
+	tab, s, out = nil, nil, nil
+	runtime.GC()
+	if gone.Value() != nil {
+		t.Error("the group keeps the symbol table alive")
+	}
+	var got []string
+	for _, r := range wk.functionRows() {
+		got = append(got, fmt.Sprintf("%s %s %s %s %s %#x", r.symbols, r.name, r.demangled, r.module, r.typ, r.addr))
+	}
+	want := []string{
+		"src:boot=1/kallsyms do_read do_read  T 0xffffffff81000100",
+		"src:boot=1/kallsyms _ZN4core3fmt5write17h0123456789abcdefE core::fmt::write  t 0xffffffff81000200",
+		"src:boot=1/kallsyms mod_init mod_init ext4 t 0xffffffffc0000000",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("functions rows:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

@@ -52,7 +52,7 @@ type group struct {
 	parts     map[string]*openPart
 	runs      []runRow
 	rejects   []rejectRow
-	functions map[*symbolize.Table]*usedFuncs
+	functions map[string]*usedFuncs // by the symbol table's name
 	jobs      []*job
 	// settled is what the group puts in the dataset, by input; replaces
 	// the held inputs whose rows the group supersedes, as they were when
@@ -75,16 +75,18 @@ type openPart struct {
 	w    *part.Writer
 }
 
-// usedFuncs is the symbols of one table the group's records used, each
-// once.
+// usedFuncs is the functions rows of one symbol table, one per symbol
+// the group's records used. The rows are built as runs end, their
+// strings copied out of the table, so that a group spanning many boots
+// does not keep every boot's table (some megabytes each) until it
+// commits.
 type usedFuncs struct {
-	name string
-	ids  []int32
-	has  []bool // by symbol ID
+	rows []functionRow
+	has  map[int32]bool // by symbol ID
 }
 
 func newGroup() *group {
-	return &group{parts: map[string]*openPart{}, functions: map[*symbolize.Table]*usedFuncs{},
+	return &group{parts: map[string]*openPart{}, functions: map[string]*usedFuncs{},
 		settled: map[key]heldInput{}, replaces: map[key]heldInput{}}
 }
 
