@@ -21,7 +21,7 @@ var genCommand = &command{
 		fs.Uint64Var(&c.Seed, "seed", c.Seed, "the seed: the same seed writes the same bytes")
 		fs.StringVar(&g.arms, "arms", strings.Join(c.Arms, ","), "comma-separated arm names; the first runs deeper programs")
 		fs.IntVar(&c.Trials, "trials", c.Trials, "trials per arm")
-		fs.IntVar(&c.Boots, "boots", c.Boots, "boots per trial, each with its own KASLR base and kallsyms")
+		fs.IntVar(&c.Boots, "boots", c.Boots, "boots per trial, each with its own KASLR base (unless --nokaslr) and kallsyms")
 		fs.IntVar(&c.Programs, "programs", c.Programs, "programs (buffers) per boot")
 		fs.StringVar(&g.layout, "layout", "mixed", "buffer layout: A, B, or mixed (boots alternate)")
 		fs.IntVar(&g.records, "records", 0, "instead of --arms, --trials, --boots and --programs, write one arm, one trial and two boots "+
@@ -38,6 +38,10 @@ var genCommand = &command{
 		fs.Float64Var(&c.HiddenKallsymsProb, "hidden-kallsyms", c.HiddenKallsymsProb, "chance that a boot's kallsyms has all-zero addresses")
 		fs.BoolVar(&c.Compare, "compare", c.Compare, "write compare records in layout-B boots")
 		fs.BoolVar(&c.Kernel.Hostile, "hostile", false, "include structs of 16+ fields, whose layout-A headers are corrupt")
+		fs.IntVar(&c.Kernel.Symbols, "kallsyms-symbols", 0, "pad the kernel with uncalled functions until each kallsyms has about `N` lines, "+
+			"as a real kernel's has (120,000 to 200,000; at most 200,000); default: the few hundred the catalog needs")
+		fs.BoolVar(&c.Kernel.NoKASLR, "nokaslr", false, "boot every time at the link address, modules at the same addresses, "+
+			"as a kernel without CONFIG_RANDOMIZE_BASE (syzkaller's recommended config): every boot's kallsyms is the same bytes")
 		fs.IntVar(&c.RoundPrograms, "round", 0, "write each program's fuzzing round in its manifest (round), `N` programs a round over the trial")
 		fs.DurationVar(&c.Interval, "interval", 0, "space programs' timestamps about `DURATION` apart (default: back to back)")
 		fs.IntVar(&c.Repeats, "repeat", 0, "run each program `N` times in a row, the same program (manifest repeat): what best-of-N overhead takes the fastest of")
@@ -108,6 +112,7 @@ func (g *genOptions) config() (synth.Config, error) {
 	case sized:
 		cfg = synth.SizedConfig(sizes)
 		cfg.Seed = g.cfg.Seed
+		cfg.Kernel.Symbols, cfg.Kernel.NoKASLR = g.cfg.Kernel.Symbols, g.cfg.Kernel.NoKASLR
 		if g.given("boots") {
 			cfg.Boots = g.cfg.Boots
 		}

@@ -90,6 +90,32 @@ func TestGenSizedBoots(t *testing.T) {
 	}
 }
 
+// A bench campaign's boots can have a real kernel's kallsyms, the same
+// bytes in every boot without KASLR: what a syzkaller campaign gives.
+func TestGenKallsymsSymbols(t *testing.T) {
+	dir, _ := genBuffers(t, "--buffers", "20", "--records-per-buffer", "200", "--boots", "3",
+		"--kallsyms-symbols", "20000", "--nokaslr")
+	kallsyms, err := filepath.Glob(filepath.Join(dir, "*", "*", "*", "kallsyms"))
+	if err != nil || len(kallsyms) != 3 {
+		t.Fatalf("%d kallsyms (%v)", len(kallsyms), err)
+	}
+	var first []byte
+	for _, p := range kallsyms {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := bytes.Count(data, []byte("\n")); n < 19_800 || n > 20_200 {
+			t.Errorf("%s: %d lines, want about 20,000", p, n)
+		}
+		if first == nil {
+			first = data
+		} else if !bytes.Equal(data, first) {
+			t.Errorf("%s differs from the first boot's", p)
+		}
+	}
+}
+
 func TestGenSizeDist(t *testing.T) {
 	_, bufs := genBuffers(t, "--buffers", "200", "--size-dist", "lognormal:median=1000,sigma=0.5,saturated=0.1", "--capacity", "16384")
 	saturated, total := 0, int64(0)
@@ -149,6 +175,7 @@ func TestGenUsage(t *testing.T) {
 		{"--records-per-buffer", "-3"},
 		{"--records", "1000", "--buffers", "10"},
 		{"--buffers", "10", "--capacity", "1"},
+		{"--buffers", "10", "--kallsyms-symbols", "200001"},
 	} {
 		dir := filepath.Join(t.TempDir(), "campaign")
 		err := run(context.Background(), append([]string{"gen", "-o", dir}, args...), &bytes.Buffer{}, &bytes.Buffer{})

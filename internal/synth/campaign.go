@@ -116,6 +116,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("synth: layout %v", c.Layout)
 	case c.RoundPrograms < 0 || c.Repeats < 0 || c.Iters < 0 || c.Interval < 0:
 		return errors.New("synth: rounds, repeats, iters and the interval cannot be negative")
+	case c.Kernel.Symbols < 0 || c.Kernel.Symbols > MaxSymbols:
+		return fmt.Errorf("synth: %d kallsyms symbols outside [0, %d]", c.Kernel.Symbols, MaxSymbols)
 	}
 	if err := c.Sizes.Validate(); err != nil {
 		return err

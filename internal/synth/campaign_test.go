@@ -177,6 +177,7 @@ func TestConfigValidate(t *testing.T) {
 		"layout":       func(c *Config) { c.Layout = 'C' },
 		"sizes":        func(c *Config) { c.Sizes = SizeDist{Median: 800, Sigma: -1} },
 		"repeats":      func(c *Config) { c.Repeats = -1 },
+		"symbols":      func(c *Config) { c.Kernel.Symbols = MaxSymbols + 1 },
 	} {
 		c := DefaultConfig()
 		mut(&c)

@@ -119,7 +119,21 @@ type Options struct {
 	// PCInside makes layout-B entry and return pcs point a few bytes
 	// into the function (a newer toolchain) instead of at its start.
 	PCInside bool
+	// Symbols pads the core kernel's text with uncalled functions, and
+	// the data symbols between them, until a boot's kallsyms has about
+	// this many lines, as a real kernel's has (120,000 to 200,000):
+	// what reading a boot's snapshot costs. 0 adds none.
+	Symbols int
+	// NoKASLR loads every boot at the link address, its modules at the
+	// same addresses each time, as a kernel built without
+	// CONFIG_RANDOMIZE_BASE does (the configuration syzkaller
+	// recommends): every boot's kallsyms is the same bytes.
+	NoKASLR bool
 }
+
+// MaxSymbols bounds Options.Symbols: the padded text must end below
+// the read-only data.
+const MaxSymbols = 200_000
 
 // Kernel is a synthetic kernel build: its functions, modules and symbols.
 type Kernel struct {

@@ -47,7 +47,11 @@ func (k *Kernel) layout(rng *rand.Rand) {
 			addr += f.Size
 		} else {
 			k.core = append(k.core, symbol{addr: addr, typ: item.typ, name: item.name})
-			addr += 0x40 + 0x10*uint64(rng.IntN(16))
+			if item.pad {
+				addr += 0x10 + 0x10*uint64(rng.IntN(4)) // small, so that 200,000 fit below rodata
+			} else {
+				addr += 0x40 + 0x10*uint64(rng.IntN(16))
+			}
 		}
 		if rng.IntN(4) == 0 {
 			if d, ok := gapSymbol(gap); ok {
@@ -79,7 +83,44 @@ type textItem struct {
 	fid  int // -1 for filler
 	typ  byte
 	name string
+	pad  bool // filler added for Options.Symbols
 }
+
+// padding is the filler that brings a kallsyms to about Options.Symbols
+// lines, given the text items there are. A text item brings 1.175 lines
+// on average: a data symbol follows one in four, and seven in ten of
+// those are statics, listed each time (gapSymbol). Names are put
+// together from kernel-like words, about as long as a real kernel's;
+// one in two is static ('t'), as in a real kallsyms.
+func (k *Kernel) padding(items int) []textItem {
+	if k.Opts.Symbols == 0 {
+		return nil
+	}
+	lines := len(corePercpu) + 4 + len(coreData) // per-cpu, _text, _stext, startup_64, _etext, data
+	for i := range k.Funcs {
+		if k.Funcs[i].Module >= 0 {
+			lines++
+		}
+	}
+	for _, spec := range moduleSpecs {
+		lines += len(spec.filler) + len(spec.data)
+	}
+	n := int(float64(k.Opts.Symbols-lines)/1.175) - items
+	pad := make([]textItem, 0, max(n, 0))
+	for i := range n {
+		a, b, c := padWords[i%len(padWords)], padWords[(i/len(padWords))%len(padWords)], padObjects[(i/len(padWords)/len(padWords))%len(padObjects)]
+		typ := byte('T')
+		if i%2 == 1 {
+			typ = 't'
+		}
+		pad = append(pad, textItem{fid: -1, typ: typ, name: fmt.Sprintf("%s_%s_%s_%d", a, b, c, i), pad: true})
+	}
+	return pad
+}
+
+var padWords = []string{"tcp", "xfs", "ext4", "nfs", "blk", "mm", "sched", "irq", "pci", "usb", "drm", "sock", "bpf", "kvm", "crypto", "netlink"}
+
+var padObjects = []string{"init", "alloc_pages", "release", "update_state", "get_entry", "lookup", "submit_bio", "work_fn"}
 
 func (k *Kernel) textOrder(rng *rand.Rand) []textItem {
 	var items []textItem
@@ -91,6 +132,7 @@ func (k *Kernel) textOrder(rng *rand.Rand) []textItem {
 	for _, s := range coreFiller {
 		items = append(items, textItem{fid: -1, typ: s.typ, name: s.name})
 	}
+	items = append(items, k.padding(len(items))...)
 	rng.Shuffle(len(items), func(i, j int) { items[i], items[j] = items[j], items[i] })
 	return items
 }
@@ -156,11 +198,19 @@ type Boot struct {
 
 // Boot returns boot i, deterministic for the kernel's seed: a KASLR
 // offset that is a non-zero multiple of 2 MiB below 1 GiB, and random
-// module load addresses from ModuleArea.
+// module load addresses from ModuleArea. With Options.NoKASLR, the
+// offset is 0 and the modules' addresses those of boot 0, in every boot.
 func (k *Kernel) Boot(i int) *Boot {
-	rng := rand.New(rand.NewPCG(mix(k.Seed, 0xb007, uint64(i)), 1))
+	layout := uint64(i)
+	if k.Opts.NoKASLR {
+		layout = 0
+	}
+	rng := rand.New(rand.NewPCG(mix(k.Seed, 0xb007, layout), 1))
 	b := &Boot{Index: i, k: k, base: make([]uint64, len(k.Modules))}
 	b.kaslr = uint64(1+rng.IntN(511)) << 21
+	if k.Opts.NoKASLR {
+		b.kaslr = 0
+	}
 	b.order = rng.Perm(len(k.Modules))
 	next := uint64(ModuleArea) + pageSize*uint64(rng.IntN(64))
 	for _, mi := range b.order {

@@ -4,9 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/kdf-tools/kdf/transform/symbolize"
 )
 
 var (
@@ -145,5 +148,64 @@ func TestKallsymsHidden(t *testing.T) {
 		if s.addr != 0 {
 			t.Fatalf("hidden %s at %#x", s.name, s.addr)
 		}
+	}
+}
+
+// A kallsyms padded to a real kernel's size keeps every function where
+// its records put it: each resolves to itself, by kdf's own symbolizer,
+// and the padded text ends below the read-only data even at the most
+// symbols allowed.
+func TestKallsymsPadded(t *testing.T) {
+	const want = 150_000
+	k := NewKernel(1, Options{Symbols: want})
+	b := k.Boot(3)
+	data := b.Kallsyms(false)
+	syms := parseSyms(t, data, kallsymsLine)
+	if n := len(syms); n < want*99/100 || n > want*101/100 {
+		t.Errorf("%d lines, want about %d", n, want)
+	}
+	tab, err := symbolize.ParseKallsyms(bytes.NewReader(data), "kallsyms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for fid, f := range k.Funcs {
+		for _, pc := range []uint64{b.FuncAddr(fid), b.FuncAddr(fid) + f.Size - 1} {
+			got, ok := tab.Lookup(pc)
+			if mod := moduleName(k, f.Module); !ok || got.Name != f.Name || got.Module != mod {
+				t.Fatalf("%#x in %s resolves to %+v, %v", pc, k.QualifiedName(fid), got, ok)
+			}
+		}
+	}
+	big := NewKernel(1, Options{Symbols: MaxSymbols})
+	for _, s := range big.core {
+		if s.name == "_etext" && s.addr >= rodataBase {
+			t.Errorf("_etext at %#x, past rodata at %#x", s.addr, uint64(rodataBase))
+		}
+	}
+}
+
+func moduleName(k *Kernel, mi int) string {
+	if mi < 0 {
+		return ""
+	}
+	return k.Modules[mi].Name
+}
+
+// Without KASLR every boot's kallsyms is the same bytes, the kernel at
+// its link address; with it, no two boots' are.
+func TestKallsymsNoKASLR(t *testing.T) {
+	k := NewKernel(1, Options{NoKASLR: true})
+	first := k.Boot(0).Kallsyms(false)
+	for _, i := range []int{1, 7} {
+		if b := k.Boot(i); b.KASLR() != 0 || !bytes.Equal(b.Kallsyms(false), first) {
+			t.Errorf("boot %d: KASLR offset %#x, same kallsyms %v", i, b.KASLR(), bytes.Equal(b.Kallsyms(false), first))
+		}
+	}
+	if s := parseSyms(t, first, kallsymsLine); !slices.ContainsFunc(s, func(s symLine) bool { return s.name == "_text" && s.addr == TextBase }) {
+		t.Error("_text is not at the link address")
+	}
+	kaslr := NewKernel(1, Options{})
+	if bytes.Equal(kaslr.Boot(0).Kallsyms(false), kaslr.Boot(1).Kallsyms(false)) {
+		t.Error("with KASLR, two boots have the same kallsyms")
 	}
 }
