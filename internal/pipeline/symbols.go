@@ -1,8 +1,10 @@
 package pipeline
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"sync"
 
@@ -51,15 +53,22 @@ func loadOverrides(cfg Config) (*tables, error) {
 
 // symbolCache parses each snapshot found in the sources once, for all
 // workers. A campaign has a kallsyms per boot, thousands of them, a
-// real one some megabytes parsed: the cache keeps the maxParsedTables
-// tables last asked for and forgets older ones, which the walk, going
-// directory by directory, has left behind (one asked for again is
-// parsed again). A snapshot that cannot serve is kept, without a table,
-// so that its problem is reported once.
+// real one 120,000 to 200,000 lines: some 40 ms to parse and megabytes
+// to hold. Without KASLR (syzkaller's recommended configuration) they
+// are the same bytes boot after boot, so a snapshot is known by the
+// SHA-256 of its content, and one parsed table serves every snapshot of
+// the same content. The cache keeps the maxParsedTables tables last
+// asked for and forgets older ones, which the walk, going directory by
+// directory, has left behind (one asked for again is parsed again). A
+// snapshot that cannot serve, or whose table has a problem to report
+// (lines skipped, no _text), is parsed for itself, so that its problem
+// names its own file; one that cannot serve is kept without a table, so
+// that its problem is reported once.
 type symbolCache struct {
 	mu      sync.Mutex
-	entries map[*source.Snapshot]*cachedTable
-	recent  recency[*source.Snapshot] // the parsed tables kept
+	sums    map[*source.Snapshot]*snapshotSum // every snapshot met: its content
+	entries map[symbolKey]*cachedTable
+	recent  recency[symbolKey] // the parsed tables kept
 }
 
 // maxParsedTables is how many parsed tables the symbolCache keeps: the
@@ -68,7 +77,21 @@ type symbolCache struct {
 // variable for the tests.
 var maxParsedTables = 8
 
+// symbolKey is what a parsed table is shared by: the kind and content of
+// a snapshot, or the snapshot itself.
+type symbolKey struct {
+	kind source.Kind
+	sum  [sha256.Size]byte
+	own  *source.Snapshot // set when the table is this snapshot's alone
+}
+
+type snapshotSum struct {
+	once sync.Once
+	key  symbolKey
+}
+
 type cachedTable struct {
+	from     *source.Snapshot // the snapshot it was parsed from
 	once     sync.Once
 	table    *symbolize.Table
 	err      error
@@ -79,31 +102,104 @@ type cachedTable struct {
 // cannot serve (hidden addresses, unreadable, too large).
 func (c *symbolCache) table(s *source.Snapshot) (*cachedTable, error) {
 	c.mu.Lock()
-	if c.entries == nil {
-		c.entries = map[*source.Snapshot]*cachedTable{}
+	if c.sums == nil {
+		c.sums, c.entries = map[*source.Snapshot]*snapshotSum{}, map[symbolKey]*cachedTable{}
 	}
-	e, ok := c.entries[s]
+	ss := c.sums[s]
+	if ss == nil {
+		ss = &snapshotSum{}
+		c.sums[s] = ss
+	}
+	c.mu.Unlock()
+	ss.once.Do(func() { ss.key = snapshotKey(s) })
+	c.mu.Lock()
+	key := ss.key
+	c.mu.Unlock()
+	if key.own == nil {
+		e := c.entry(key, s)
+		if e.err == nil && clean(e.table) {
+			return e, nil
+		}
+		c.unshare(key, s, e)
+	}
+	e := c.entry(symbolKey{own: s}, s)
+	return e, e.err
+}
+
+// entry returns the table of key, parsed from s if it is not kept.
+func (c *symbolCache) entry(key symbolKey, s *source.Snapshot) *cachedTable {
+	c.mu.Lock()
+	e, ok := c.entries[key]
 	if !ok {
-		e = &cachedTable{}
-		c.entries[s] = e
+		e = &cachedTable{from: s}
+		c.entries[key] = e
 	}
-	c.recent.use(s)
+	c.recent.use(key)
 	c.mu.Unlock()
 	e.once.Do(func() {
 		e.table, e.err = parseSnapshot(s)
 		if e.err == nil {
-			c.keep(s)
+			c.keep(key)
 		}
 	})
-	return e, e.err
+	return e
+}
+
+// unshare ends the sharing of content key, whose table e has a problem
+// to report: a problem names the file it was parsed from, which keeps e
+// as its own, and every other snapshot, s among them, parses its own.
+func (c *symbolCache) unshare(key symbolKey, s *source.Snapshot, e *cachedTable) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.sums[s].key, c.sums[e.from].key = symbolKey{own: s}, symbolKey{own: e.from}
+	if c.entries[key] != e {
+		return // another worker did it
+	}
+	delete(c.entries, key)
+	to := symbolKey{own: e.from}
+	c.entries[to] = e
+	if i := slices.Index(c.recent, key); i >= 0 {
+		c.recent[i] = to
+	}
+}
+
+// clean reports whether a table has nothing to report that names its
+// file: no skipped lines, and a _text for the KASLR offset.
+func clean(t *symbolize.Table) bool {
+	if t == nil || t.BadLines > 0 {
+		return false
+	}
+	_, ok := t.Addr("_text")
+	return ok
+}
+
+// snapshotKey hashes a snapshot's content; one that cannot be read is
+// its own key (parsing it reports why).
+func snapshotKey(s *source.Snapshot) symbolKey {
+	own := symbolKey{own: s}
+	if s.Err != nil {
+		return own
+	}
+	r, err := s.Open()
+	if err != nil {
+		return own
+	}
+	defer r.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, r); err != nil {
+		return own
+	}
+	k := symbolKey{kind: s.Kind}
+	h.Sum(k.sum[:0])
+	return k
 }
 
 // keep records a newly parsed table as the last asked for, forgetting
 // the least recently asked for past maxParsedTables.
-func (c *symbolCache) keep(s *source.Snapshot) {
+func (c *symbolCache) keep(key symbolKey) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if out, full := c.recent.add(s, maxParsedTables); full {
+	if out, full := c.recent.add(key, maxParsedTables); full {
 		delete(c.entries, out)
 	}
 }

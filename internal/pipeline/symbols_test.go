@@ -148,28 +148,16 @@ func firstDiff(a, b []string) string {
 // for again, the newest kept; a snapshot that cannot serve is kept, so
 // that its problem is reported once however many tables pass.
 func TestSymbolCacheBound(t *testing.T) {
-	dir := t.TempDir()
 	const boots = 12
+	var contents []string
 	for i := range boots {
 		syms := fmt.Sprintf("ffffffff8100%04x T f%d\nffffffff8200%04x T g%d\n", i, i, i, i)
 		if i == 3 {
 			syms = "0000000000000000 T f\n0000000000000000 T g\n" // hidden addresses
 		}
-		boot := filepath.Join(dir, fmt.Sprintf("boot=%02d", i)) // walked in this order
-		must(t, os.MkdirAll(boot, 0o755))
-		must(t, os.WriteFile(filepath.Join(boot, "kallsyms"), []byte(syms), 0o644))
-		must(t, os.WriteFile(filepath.Join(boot, "p.kcdf"), oneRecord(1), 0o644))
+		contents = append(contents, syms)
 	}
-	var snaps []*source.Snapshot
-	err := source.Walk(context.Background(), []string{dir}, source.Options{}, func(e *source.Entry) error {
-		if e.Kind == source.KindBuffer {
-			snaps = append(snaps, e.Kallsyms)
-		}
-		return nil
-	})
-	if err != nil || len(snaps) != boots {
-		t.Fatalf("%v, %d snapshots", err, len(snaps))
-	}
+	snaps := bootSnapshots(t, contents)
 	var c symbolCache
 	first, err := c.table(snaps[0])
 	if err != nil {
@@ -194,11 +182,83 @@ func TestSymbolCacheBound(t *testing.T) {
 	if again, _ := c.table(snaps[0]); again == first || again.table == first.table {
 		t.Error("the first table is still kept after more than the bound")
 	}
-	if last, _ := c.table(snaps[boots-1]); c.entries[snaps[boots-1]] != last {
+	if last, _ := c.table(snaps[boots-1]); c.entries[c.sums[snaps[boots-1]].key] != last {
 		t.Error("the last table is not kept")
 	}
 	if e, _ := c.table(snaps[3]); e != bad || c.takeReport(e) {
 		t.Error("the hidden kallsyms's problem would be reported again")
+	}
+}
+
+// bootSnapshots writes a boot directory per kallsyms content, boot=00
+// and on, each with a buffer, and returns their snapshots as the walk
+// hands them to ingest, in that order.
+func bootSnapshots(t *testing.T, contents []string) []*source.Snapshot {
+	t.Helper()
+	dir := t.TempDir()
+	for i, syms := range contents {
+		boot := filepath.Join(dir, fmt.Sprintf("boot=%02d", i))
+		must(t, os.MkdirAll(boot, 0o755))
+		must(t, os.WriteFile(filepath.Join(boot, "kallsyms"), []byte(syms), 0o644))
+		must(t, os.WriteFile(filepath.Join(boot, "p.kcdf"), oneRecord(1), 0o644))
+	}
+	var snaps []*source.Snapshot
+	err := source.Walk(context.Background(), []string{dir}, source.Options{}, func(e *source.Entry) error {
+		if e.Kind == source.KindBuffer {
+			snaps = append(snaps, e.Kallsyms)
+		}
+		return nil
+	})
+	if err != nil || len(snaps) != len(contents) {
+		t.Fatalf("%v, %d snapshots", err, len(snaps))
+	}
+	return snaps
+}
+
+// Snapshots of the same bytes share one parsed table, as every boot's
+// kallsyms does without KASLR; other bytes have their own. A table with
+// a problem to report (a line skipped, no _text) or none at all is each
+// snapshot's own, so that the problem names its file, once.
+func TestSymbolCacheShares(t *testing.T) {
+	const (
+		a      = "ffffffff81000000 T _text\nffffffff81000100 T f\n"
+		b      = "ffffffff81000000 T _text\nffffffff81000200 T g\n"
+		bad    = "ffffffff81000000 T _text\nnot a symbol\nffffffff81000100 T f\n"
+		noText = "ffffffff81000100 T f\n"
+		hidden = "0000000000000000 T _text\n0000000000000000 T f\n"
+	)
+	snaps := bootSnapshots(t, []string{a, a, b, bad, bad, noText, noText, hidden, hidden, a})
+	var c symbolCache
+	var got []*cachedTable
+	for round := range 2 { // asked for again, each snapshot gets what it got
+		for i, s := range snaps {
+			e, _ := c.table(s)
+			if round == 0 {
+				got = append(got, e)
+			} else if e != got[i] {
+				t.Errorf("boot %d: another entry when asked again", i)
+			}
+		}
+	}
+	if got[0].table == nil || got[1].table != got[0].table || got[9].table != got[0].table {
+		t.Error("the same bytes were parsed more than once")
+	}
+	if got[2].table == got[0].table {
+		t.Error("other bytes share a table")
+	}
+	for _, i := range []int{3, 4, 5, 6} {
+		if tab := got[i].table; tab == nil || !strings.Contains(tab.Name, fmt.Sprintf("boot=%02d/", i)) {
+			t.Errorf("boot %d: a table with a problem is not its own: %v", i, tab)
+		}
+	}
+	for _, i := range []int{7, 8} {
+		e := got[i]
+		if e.err == nil || !strings.Contains(e.err.Error(), fmt.Sprintf("boot=%02d/", i)) {
+			t.Errorf("boot %d: hidden kallsyms: %v", i, e.err)
+		}
+		if !c.takeReport(e) || c.takeReport(e) {
+			t.Errorf("boot %d: the problem is not reported exactly once", i)
+		}
 	}
 }
 
