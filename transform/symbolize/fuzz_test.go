@@ -3,9 +3,12 @@ package symbolize
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 )
 
@@ -13,6 +16,7 @@ func FuzzParseKallsyms(f *testing.F) {
 	seedFuzz(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkParsed(t, ParseKallsyms, data)
+		sameParse(t, ParseKallsyms, ParseKallsymsBytes, data)
 	})
 }
 
@@ -20,7 +24,26 @@ func FuzzParseSystemMap(f *testing.F) {
 	seedFuzz(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkParsed(t, ParseSystemMap, data)
+		sameParse(t, ParseSystemMap, ParseSystemMapBytes, data)
 	})
+}
+
+// sameParse holds the parse of bytes in memory, sized from them, to
+// the parse of a reader: the same table or the same error.
+func sameParse(t *testing.T, fromReader func(io.Reader, string) (*Table, error), fromBytes func([]byte, string) (*Table, error), data []byte) {
+	a, errA := fromReader(bytes.NewReader(data), "fuzz")
+	b, errB := fromBytes(data, "fuzz")
+	if fmt.Sprint(errA) != fmt.Sprint(errB) {
+		t.Fatalf("errors differ: %v; from bytes %v", errA, errB)
+	}
+	if a == nil || b == nil {
+		return
+	}
+	if a.names != b.names || !slices.Equal(a.recs, b.recs) || !slices.Equal(a.modules, b.modules) || !maps.Equal(a.raw, b.raw) ||
+		!slices.Equal(a.addrs, b.addrs) || !slices.Equal(a.best, b.best) || a.BadLines != b.BadLines || a.ZeroAddrs != b.ZeroAddrs ||
+		fmt.Sprint(a.FirstBad) != fmt.Sprint(b.FirstBad) {
+		t.Fatal("the tables differ")
+	}
 }
 
 func seedFuzz(f *testing.F) {

@@ -8,6 +8,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"unsafe"
 )
 
 const (
@@ -51,6 +52,29 @@ func ParseSystemMap(r io.Reader, name string) (*Table, error) {
 	return parse(r, name, systemMapFormat)
 }
 
+// ParseKallsymsBytes is ParseKallsyms of a snapshot held in memory. The
+// table is made at its size from the start, where a reader's grows as
+// its lines come: a campaign parses a kallsyms of some megabytes per
+// boot, and growing allocated twice what the table keeps.
+func ParseKallsymsBytes(data []byte, name string) (*Table, error) {
+	return parseBytes(data, name, kallsymsFormat)
+}
+
+// ParseSystemMapBytes is ParseSystemMap of a file held in memory, sized
+// as ParseKallsymsBytes is.
+func ParseSystemMapBytes(data []byte, name string) (*Table, error) {
+	return parseBytes(data, name, systemMapFormat)
+}
+
+// canonicalOther is what a canonical line holds besides its name: a
+// 64-bit address, the type between two spaces, and the newline.
+const canonicalOther = 16 + 3 + 1
+
+func parseBytes(data []byte, name string, f format) (*Table, error) {
+	lines := bytes.Count(data, []byte{'\n'}) + 1
+	return parseSized(bytes.NewReader(data), name, f, min(lines, MaxSymbols), max(len(data)-canonicalOther*lines, 0))
+}
+
 // parser holds the state of one parse.
 type parser struct {
 	f       format
@@ -61,9 +85,16 @@ type parser struct {
 }
 
 func parse(r io.Reader, name string, f format) (*Table, error) {
+	return parseSized(r, name, f, 0, 0)
+}
+
+// parseSized parses with room made for about symbols symbols and
+// nameBytes bytes of names; more grows as needed.
+func parseSized(r io.Reader, name string, f format, symbols, nameBytes int) (*Table, error) {
 	p := &parser{
 		f:       f,
-		t:       &Table{Name: name, Format: f.name, modules: []string{""}},
+		t:       &Table{Name: name, Format: f.name, modules: []string{""}, recs: make([]symRec, 0, symbols)},
+		names:   make([]byte, 0, nameBytes),
 		modules: map[string]uint32{"": 0},
 	}
 	sc := bufio.NewScanner(r)
@@ -108,7 +139,7 @@ func (p *parser) add(line []byte, long bool) error {
 	if len(p.t.recs) >= MaxSymbols || uint64(len(p.names))+uint64(len(name)) > math.MaxUint32 {
 		return p.errorf(p.line, nil, "more than %d symbols or 4 GiB of names: no kernel has that many, so this is no symbol table", MaxSymbols)
 	}
-	p.grow()
+	p.grow(len(name))
 	p.t.recs = append(p.t.recs, symRec{
 		addr:    f.addr,
 		name:    uint32(len(p.names)),
@@ -123,14 +154,15 @@ func (p *parser) add(line []byte, long bool) error {
 	return nil
 }
 
-// grow doubles the buffers when full: append's gentler growth for big
-// slices copies a 200k-symbol table five times over.
-func (p *parser) grow() {
+// grow doubles the buffers when a symbol and its name of nameLen bytes
+// do not fit: append's gentler growth for big slices copies a
+// 200k-symbol table five times over.
+func (p *parser) grow(nameLen int) {
 	if n := len(p.t.recs); n == cap(p.t.recs) {
 		p.t.recs = slices.Grow(p.t.recs, max(n, 1024))
 	}
-	if n := len(p.names); cap(p.names)-n < 4*MaxLineLen {
-		p.names = slices.Grow(p.names, max(n, 64<<10))
+	if n := len(p.names); cap(p.names)-n < nameLen {
+		p.names = slices.Grow(p.names, max(n, 64<<10, nameLen))
 	}
 }
 
@@ -174,7 +206,13 @@ func (p *parser) finish() (*Table, error) {
 	if t.ZeroAddrs == n {
 		return nil, p.errorf(0, ErrHidden, "all %d symbol addresses are zero %s", n, p.f.hint)
 	}
-	t.names = string(p.names)
+	if slack := cap(p.names) - len(p.names); slack <= len(p.names)/8 {
+		// Sized from the file: the names are kept where they were
+		// written (nothing writes p.names again), not copied.
+		t.names = unsafe.String(unsafe.SliceData(p.names), len(p.names))
+	} else {
+		t.names = string(p.names)
+	}
 	if cap(t.recs) > len(t.recs)+len(t.recs)/4 {
 		t.recs = slices.Clone(t.recs) // grown by doubling: up to twice what is kept
 	}

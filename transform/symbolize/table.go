@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/ianlancetaylor/demangle"
 )
@@ -68,8 +67,7 @@ type Table struct {
 	addrs []uint64 // distinct non-zero addresses of all symbols, ascending
 	best  []int32  // for each addrs entry, the ID of the symbol to report
 
-	demangleOnce sync.Once
-	demangled    []atomic.Pointer[string] // filled by Demangled, per ID
+	demangled sync.Map // symbol ID -> its name demangled, filled by Demangled
 }
 
 // symRec is a Symbol as the table stores it.
@@ -176,7 +174,9 @@ func (t *Table) Addr(name string) (uint64, bool) {
 // without parameter types, other names as Symbol.Name gives them. The
 // raw name is demangled and the result escaped like Symbol.Name. Names
 // are demangled on first use and cached, since a table has ~200k
-// symbols and a trace touches a few thousand.
+// symbols and a trace touches a few thousand: in a map, not a slot per
+// symbol, which for a boot's table would be a megabyte of pointers for
+// the collector to scan.
 func (t *Table) Demangled(id int32) string {
 	if id < 0 || int(id) >= len(t.recs) {
 		return ""
@@ -185,13 +185,11 @@ func (t *Table) Demangled(id int32) string {
 	if !strings.HasPrefix(name, "_R") && !strings.HasPrefix(name, "_Z") {
 		return t.name(&t.recs[id])
 	}
-	t.demangleOnce.Do(func() { t.demangled = make([]atomic.Pointer[string], len(t.recs)) })
-	p := &t.demangled[id]
-	if s := p.Load(); s != nil {
-		return *s
+	if s, ok := t.demangled.Load(id); ok {
+		return s.(string)
 	}
 	s := validName(demangle.Filter(name, demangle.NoParams, demangle.MaxLength(demangleMaxPow)))
-	p.Store(&s)
+	t.demangled.Store(id, s)
 	return s
 }
 
