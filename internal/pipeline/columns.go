@@ -47,33 +47,57 @@ type symbolDict struct {
 }
 
 // bySymbol holds a slice per symbol table, indexed by symbol ID, made
-// when a table is first met.
-type bySymbol[T any] map[*symbolize.Table][]T
+// when a table is first met. A slice trim drops is the next one's
+// memory: a boot's kallsyms has 150,000 symbols, and slices made afresh
+// for each boot were most of what an ingest of real-size snapshots
+// allocated. A reused slice keeps what it held, which its users read as
+// stale: they mark entries with a counter that only grows (a batch, a
+// run), and trim runs before it moves on.
+type bySymbol[T any] struct {
+	m      map[*symbolize.Table][]T
+	spares [][]T // at most maxTablesKept+1, with the map's
+}
 
 // maxTablesKept bounds the symbol tables a Processor and a worker keep
 // something of (per-symbol slices, prototypes, symbolizers). A campaign
 // has a kallsyms per boot, thousands of them, and what is kept per
 // table would otherwise grow with the campaign: past the bound it is
 // all dropped, at a point where none of it is in use (a new batch, a
-// new buffer), and made again for the tables met after. A variable
-// for the tests, which set it to 1.
-var maxTablesKept = 8
+// new buffer), and made again for the tables met after. A worker takes
+// the inputs of a boot one after another, so two serve: what it keeps
+// of a real kallsyms is some megabytes, and keeps the table itself
+// alive. A variable for the tests, which set it to 1.
+var maxTablesKept = 2
 
-// trim drops every table's slice once more than maxTablesKept are held.
-func (m bySymbol[T]) trim() {
-	if len(m) > maxTablesKept {
-		clear(m)
+// trim drops every table's slice once more than maxTablesKept are held,
+// keeping them as spares.
+func (b *bySymbol[T]) trim() {
+	if len(b.m) <= maxTablesKept {
+		return
 	}
+	for _, s := range b.m {
+		b.spares = append(b.spares, s)
+	}
+	clear(b.m)
 }
 
-func (m *bySymbol[T]) of(t *symbolize.Table) []T {
-	if *m == nil {
-		*m = bySymbol[T]{}
+func (b *bySymbol[T]) of(t *symbolize.Table) []T {
+	if b.m == nil {
+		b.m = map[*symbolize.Table][]T{}
 	}
-	s, ok := (*m)[t]
+	s, ok := b.m[t]
 	if !ok {
-		s = make([]T, t.Len())
-		(*m)[t] = s
+		n := t.Len()
+		if i := slices.IndexFunc(b.spares, func(s []T) bool { return cap(s) >= n }); i >= 0 {
+			s = b.spares[i][:n]
+			b.spares = slices.Delete(b.spares, i, i+1)
+		} else {
+			if len(b.spares) > 0 {
+				b.spares = b.spares[1:] // too small: the table it is made for takes its place
+			}
+			s = make([]T, n)
+		}
+		b.m[t] = s
 	}
 	return s
 }
@@ -86,7 +110,8 @@ type symSlot struct {
 }
 
 func (d *symbolDict) reset(n int) {
-	d.slots.trim() // no row refers to a slot before the batch's first
+	d.slots.trim()            // no row refers to a slot before the batch's first
+	d.table, d.cur = nil, nil // cur may be the spare now, another table's next
 	d.batch++
 	d.noMod = -1
 	d.fn, d.dem = d.fn[:0], d.dem[:0]

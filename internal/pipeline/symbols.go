@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -72,10 +73,12 @@ type symbolCache struct {
 }
 
 // maxParsedTables is how many parsed tables the symbolCache keeps: the
-// snapshots of the boot directories being ingested, and those shared
-// by many (an arm's, a campaign's), asked for with every input. A
+// snapshots of the boot directories being ingested (the walk goes
+// directory by directory, so the workers are on one or two boots at a
+// time), and those shared by many (an arm's, a campaign's), asked for
+// with every input. A real kallsyms takes some 10 MB parsed. A
 // variable for the tests.
-var maxParsedTables = 8
+var maxParsedTables = 4
 
 // symbolKey is what a parsed table is shared by: the kind and content of
 // a snapshot, or the snapshot itself.
@@ -226,6 +229,9 @@ func (r *recency[K]) add(k K, max int) (out K, full bool) {
 	return out, true
 }
 
+// parseSnapshot reads the snapshot into memory, a buffer the parses of a
+// process share, and parses it there, so that the table is made at its
+// size.
 func parseSnapshot(s *source.Snapshot) (*symbolize.Table, error) {
 	if s.Err != nil {
 		return nil, s.Err
@@ -235,10 +241,50 @@ func parseSnapshot(s *source.Snapshot) (*symbolize.Table, error) {
 		return nil, err
 	}
 	defer r.Close()
-	if s.Kind == source.KindSystemMap {
-		return symbolize.ParseSystemMap(r, s.String())
+	b := snapshotBufs.take()
+	defer snapshotBufs.give(b)
+	b.Grow(int(s.Size) + bytes.MinRead) // ReadFrom grows a buffer with less room than MinRead
+	if _, err := b.ReadFrom(r); err != nil {
+		return nil, err
 	}
-	return symbolize.ParseKallsyms(r, s.String())
+	if s.Kind == source.KindSystemMap {
+		return symbolize.ParseSystemMapBytes(b.Bytes(), s.String())
+	}
+	return symbolize.ParseKallsymsBytes(b.Bytes(), s.String())
+}
+
+// snapshotBufs hold snapshots being parsed: a boot's kallsyms is some
+// megabytes, read once per boot. Not a sync.Pool, which every
+// collection empties: under the heap limit, several run per boot.
+var snapshotBufs bufferList
+
+// bufferList lends buffers, keeping those given back (at most
+// maxSpareBuffers).
+type bufferList struct {
+	mu   sync.Mutex
+	free []*bytes.Buffer
+}
+
+const maxSpareBuffers = 2
+
+func (l *bufferList) take() *bytes.Buffer {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if n := len(l.free); n > 0 {
+		b := l.free[n-1]
+		l.free = l.free[:n-1]
+		b.Reset()
+		return b
+	}
+	return new(bytes.Buffer)
+}
+
+func (l *bufferList) give(b *bytes.Buffer) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.free) < maxSpareBuffers {
+		l.free = append(l.free, b)
+	}
 }
 
 // takeReport reports whether the caller is the first to record the
@@ -270,7 +316,7 @@ func (s symbolizers) get(t *tables, layout ingest.Layout) (*symbolize.Symbolizer
 	if sym, ok := s[key]; ok {
 		return sym, nil
 	}
-	if len(s) >= 2*maxTablesKept { // two layouts per table at most
+	if len(s) >= maxTablesKept { // each keeps its table alive: a boot's, most often in one layout
 		clear(s)
 	}
 	cfg := symbolize.Config{Runtime: t.runtime, LinkTime: t.linkTime, KASLR: t.kaslr, PCs: symbolize.PCSpaceOf(layout)}
