@@ -39,7 +39,7 @@ var ingestCommand = &command{
 		fs.Var(&o.cfg.Compression, "compression", "the parts' `codec`: zstd (the default) writes the smallest; snappy costs about a seventh less CPU per record, for parts about a quarter larger (kdf compact writes them again in zstd); none")
 		fs.BoolVar(&o.hugePages, "huge-pages", false, "ask the kernel for transparent huge pages for the workers' memory, where it gives them only on request (mode madvise): an ingest of a few million records runs a fifth faster, with a tenth more resident memory; one held at its memory limit may run slower")
 		fs.Var(byteSize{&o.memLimit}, "mem-limit",
-			"soft limit on the heap, `SIZE`: past it the Go runtime collects garbage harder (default $GOMEMLIMIT, else 128MiB + 128MiB per worker, and 128MiB more per worker once an archive is read: its members wait in memory)")
+			"soft limit on the heap, `SIZE`: past it the Go runtime collects garbage harder (default $GOMEMLIMIT, else 128MiB + 128MiB per worker, 128MiB more per worker once an archive is read: its members wait in memory, and what the largest symbol table parsed needs, its copies held at once: some 150MiB for 2 workers and real kallsyms)")
 		fs.Var(byteSize{&o.cfg.Source.MaxArchiveBytes}, "max-archive-bytes",
 			"stop decompressing an archive past `SIZE` (e.g. 64GiB) per pass; bounds a decompression bomb (default 256GiB)")
 		fs.Var(byteSize{&o.cfg.Source.MaxMetaBytes}, "max-meta-bytes",
@@ -84,10 +84,12 @@ const (
 
 // limitMemory sets the runtime's soft memory limit for the ingest,
 // unless GOMEMLIMIT chose one and --mem-limit did not. A limit kdf
-// chose grows by what archive members hold once the walk meets one:
-// held under the directories' limit, the collector ran without pause
-// and 20,000 inputs packed as 200 archives took 33-40 s instead of
-// 23-25.
+// chose grows by what archive members hold once the walk meets one,
+// and by what the symbol tables held at once need as larger ones are
+// parsed (pipeline.Config.OnHeap): held under the directories' limit,
+// the collector ran without pause. 20,000 inputs packed as 200 archives
+// took 33-40 s instead of 23-25; over 200 boots with 150,000-line
+// kallsyms, 58-72 s instead of 38.
 func (o *ingestOptions) limitMemory() {
 	switch {
 	case o.memLimit > 0:
@@ -99,7 +101,7 @@ func (o *ingestOptions) limitMemory() {
 		}
 		base := ingestBaseHeap + int64(workers)*ingestHeapPerWorker
 		debug.SetMemoryLimit(base)
-		o.cfg.OnArchive = func(members int64) { debug.SetMemoryLimit(base + members) }
+		o.cfg.OnHeap = func(extra int64) { debug.SetMemoryLimit(base + extra) }
 	}
 }
 

@@ -127,17 +127,17 @@ func TestIngestMemoryLimit(t *testing.T) {
 		if got := debug.SetMemoryLimit(-1); got != c.want {
 			t.Errorf("GOMEMLIMIT=%q --mem-limit %d: limit %d, want %d", c.env, c.flag, got, c.want)
 		}
-		// Archive members raise only a limit kdf chose.
-		if o.cfg.OnArchive != nil {
+		// Archive members and symbol tables raise only a limit kdf chose.
+		if o.cfg.OnHeap != nil {
 			if c.env != "" || c.flag != 0 {
-				t.Errorf("GOMEMLIMIT=%q --mem-limit %d: a limit chosen by the user would grow with archives", c.env, c.flag)
+				t.Errorf("GOMEMLIMIT=%q --mem-limit %d: a limit chosen by the user would grow", c.env, c.flag)
 			}
-			o.cfg.OnArchive(96 << 20)
+			o.cfg.OnHeap(96 << 20)
 			if got, want := debug.SetMemoryLimit(-1), c.want+96<<20; got != want {
-				t.Errorf("with archives: limit %d, want %d", got, want)
+				t.Errorf("with 96 MiB more needed: limit %d, want %d", got, want)
 			}
 		} else if c.env == "" && c.flag == 0 {
-			t.Error("the default limit does not grow with archives")
+			t.Error("the default limit does not grow with what the ingest needs")
 		}
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/kdf-tools/kdf/internal/synth"
+	"github.com/kdf-tools/kdf/transform/symbolize"
 )
 
 // archivedArm generates a small campaign of 60 buffers in arm=a and
@@ -164,35 +165,53 @@ func TestArchiveMemoryReused(t *testing.T) {
 	}
 }
 
-// TestOnArchive: the hook that lets the heap limit grow is called once
-// in an ingest that reads archives, however many, with what their
-// members may hold, and never in one that reads only directories.
-func TestOnArchive(t *testing.T) {
-	arm, arch := archivedArm(t)
+// TestOnHeap: the hook that lets the heap limit grow is told, as it
+// grows, of what the largest symbol table parsed needs, and of archive
+// members once, however many archives, never for directories alone.
+func TestOnHeap(t *testing.T) {
+	gen := synth.SmallConfig()
+	gen.Programs, gen.Kernel.Symbols = 30, 20_000
+	src := genCampaign(t, gen)
+	arm, arch := filepath.Join(src, "arm=a"), filepath.Join(t.TempDir(), "arm-a.tar.zst")
+	tarZst(t, src, arm, arch)
 	second := filepath.Join(t.TempDir(), "arm-b.tar.zst")
-	if err := os.Link(arch, second); err != nil {
-		t.Fatal(err)
+	must(t, os.Link(arch, second))
+	kallsyms, err := filepath.Glob(filepath.Join(arm, "*", "*", "kallsyms"))
+	if err != nil || len(kallsyms) == 0 {
+		t.Fatalf("no kallsyms under %s: %v", arm, err)
+	}
+	var largest *symbolize.Table
+	for _, p := range kallsyms {
+		data, err := os.ReadFile(p)
+		must(t, err)
+		tab, err := symbolize.ParseKallsymsBytes(data, p)
+		must(t, err)
+		if largest == nil || tab.Bytes() > largest.Bytes() {
+			largest = tab
+		}
 	}
 	for _, c := range []struct {
-		sources []string
-		calls   int
+		sources  []string
+		archives bool
 	}{
-		{[]string{arm}, 0},
-		{[]string{arm, arch, second}, 1},
+		{[]string{arm}, false},
+		{[]string{arm, arch, second}, true},
 	} {
 		var got []int64
 		cfg := Config{Dataset: filepath.Join(t.TempDir(), "ds"), Sources: c.sources, Workers: 2, SpoolBytes: 1 << 20,
-			OnArchive: func(b int64) { got = append(got, b) }}
+			OnHeap: func(b int64) { got = append(got, b) }}
 		if _, err := Run(context.Background(), cfg, nil); err != nil {
 			t.Fatal(err)
 		}
-		if len(got) != c.calls {
-			t.Errorf("%d sources: OnArchive called %d times, want %d", len(c.sources), len(got), c.calls)
+		want := cfg.SymbolMemory(largest)
+		if c.archives {
+			want += cfg.ArchiveMemory()
 		}
-		for _, b := range got {
-			if want := int64(2 * (heldPerSpool + 2) << 20); b != want {
-				t.Errorf("OnArchive(%d), want %d", b, want)
-			}
+		if len(got) == 0 || got[len(got)-1] != want || !slices.IsSorted(got) || len(slices.Compact(slices.Clone(got))) != len(got) {
+			t.Errorf("%d sources: OnHeap told %v, want growing to %d", len(c.sources), got, want)
+		}
+		if tableMiB := cfg.SymbolMemory(largest) >> 20; tableMiB < 4 || tableMiB > 64 {
+			t.Errorf("20,000-symbol tables take %d MiB of heap; 150,000-symbol ones would take %d", tableMiB, 150_000/20_000*tableMiB)
 		}
 	}
 }

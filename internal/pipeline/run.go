@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sync/semaphore"
 
@@ -61,11 +62,13 @@ type Config struct {
 	// SpoolBytes: archive members up to this size are held in memory
 	// while queued, larger ones are copied to a temporary file.
 	SpoolBytes int64
-	// OnArchive, when set, is called once, when the walk first queues
-	// an archive member, with the heap the ingest's members may take
-	// from then on (ArchiveMemory): a heap limit sized for directories
-	// alone would keep the collector running without pause.
-	OnArchive func(memberBytes int64)
+	// OnHeap, when set, is called when the heap the ingest needs besides
+	// its workers' batches and row groups grows, with all of it: once,
+	// when the walk first queues an archive member (ArchiveMemory), and
+	// when a symbol table larger than any before is parsed
+	// (SymbolMemory). A heap limit sized for directories of small
+	// snapshots alone would keep the collector running without pause.
+	OnHeap func(extraBytes int64)
 
 	Source source.Options
 }
@@ -194,6 +197,8 @@ func Run(ctx context.Context, cfg Config, prog *Progress) (*Summary, error) {
 	in := &ingester{cfg: cfg, ds: ds, prog: prog, paths: map[[2]string]int{}, seen: map[hash128]bool{},
 		names: map[string]string{}, named: map[string]bool{},
 		partial: map[string]bool{}, sum: &Summary{Dataset: cfg.Dataset, Campaign: cfg.Campaign, ByReason: map[string]int64{}}}
+	in.extra.report = cfg.OnHeap
+	in.symbols.parsed = func(t *symbolize.Table) { in.extra.need(&in.extra.symbols, cfg.SymbolMemory(t)) }
 	if in.overrides, err = loadOverrides(cfg); err != nil {
 		return nil, err
 	}
@@ -245,6 +250,7 @@ type ingester struct {
 	prog      *Progress
 	overrides *tables
 	symbols   symbolCache
+	extra     heapNeeds
 	// typesOverride is the command line's type source; types caches
 	// those found in the sources.
 	typesOverride *typeSource
@@ -303,8 +309,8 @@ func (in *ingester) run(ctx context.Context) error {
 	werr := source.Walk(ctx, in.cfg.Sources, walk, func(e *source.Entry) error {
 		var weight int64
 		if e.Streamed() {
-			if !archives && in.cfg.OnArchive != nil {
-				in.cfg.OnArchive(in.cfg.ArchiveMemory())
+			if !archives {
+				in.extra.need(&in.extra.archives, in.cfg.ArchiveMemory())
 			}
 			archives = true
 			weight = in.queueWeight(e)
@@ -346,6 +352,42 @@ func (in *ingester) run(ctx context.Context) error {
 // SpoolBytes are spooled to disk.
 func (c *Config) ArchiveMemory() int64 {
 	return int64(c.Workers) * (heldPerSpool + 2) * c.SpoolBytes
+}
+
+// SymbolMemory is what symbol tables the size of t take of the heap at
+// most: the cache's, and each worker's (those it keeps, one more until
+// it trims, and one its pending batch still names), each with what the
+// worker makes per symbol of it. A boot's kallsyms of 150,000 lines
+// takes some 12 MB so.
+func (c *Config) SymbolMemory(t *symbolize.Table) int64 {
+	tables := int64(maxParsedTables + c.Workers*(maxTablesKept+2))
+	return tables * (t.Bytes() + perSymbolBytes*int64(t.Len()))
+}
+
+// perSymbolBytes is what a worker makes per symbol of a table it uses:
+// its dictionary slot, its run mark and its prototype.
+const perSymbolBytes = int64(unsafe.Sizeof(symSlot{}) + unsafe.Sizeof(uint32(0)) + unsafe.Sizeof((*types.Proto)(nil)) + unsafe.Sizeof(false))
+
+// heapNeeds is the heap an ingest needs besides its workers' batches,
+// reported to Config.OnHeap as it grows.
+type heapNeeds struct {
+	mu                sync.Mutex
+	archives, symbols int64
+	report            func(int64)
+}
+
+// need raises *part, archives or symbols, to n; the report follows if
+// that grows the whole.
+func (h *heapNeeds) need(part *int64, n int64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if n <= *part {
+		return
+	}
+	*part = n
+	if h.report != nil {
+		h.report(h.archives + h.symbols)
+	}
 }
 
 // queueWeight is what an archive member counts for in the queue's

@@ -66,6 +66,7 @@ func loadOverrides(cfg Config) (*tables, error) {
 // names its own file; one that cannot serve is kept without a table, so
 // that its problem is reported once.
 type symbolCache struct {
+	parsed  func(*symbolize.Table) // told of each table parsed, when set
 	mu      sync.Mutex
 	sums    map[*source.Snapshot]*snapshotSum // every snapshot met: its content
 	entries map[symbolKey]*cachedTable
@@ -143,6 +144,9 @@ func (c *symbolCache) entry(key symbolKey, s *source.Snapshot) *cachedTable {
 		e.table, e.err = parseSnapshot(s)
 		if e.err == nil {
 			c.keep(key)
+			if c.parsed != nil {
+				c.parsed(e.table)
+			}
 		}
 	})
 	return e

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/ianlancetaylor/demangle"
 )
@@ -92,6 +93,13 @@ func (t *Table) RawName(id int32) string {
 		return s
 	}
 	return t.name(&t.recs[id])
+}
+
+// Bytes is about what the table takes of the heap: its symbols, their
+// names and its index.
+func (t *Table) Bytes() int64 {
+	return int64(cap(t.recs))*int64(unsafe.Sizeof(symRec{})) + int64(len(t.names)) +
+		int64(cap(t.addrs))*int64(unsafe.Sizeof(uint64(0))) + int64(cap(t.best))*int64(unsafe.Sizeof(int32(0)))
 }
 
 // Len returns the number of symbols, zero-address ones included.
