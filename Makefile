@@ -130,7 +130,7 @@ bench-ingest: build
 # BENCH_INGEST_FLAGS adds flags to
 # the measured kdf's ingest (such as --compression snappy).
 bench-small: build
-	$(GO) run ./internal/bench -kdf $(BIN) $(if $(BENCH_BASELINE),-baseline $(BENCH_BASELINE) -untyped) $(if $(BENCH_INGEST_FLAGS),-ingest-flags '$(BENCH_INGEST_FLAGS)') -sizes '' -small 5000000 -archives -inputs 20000 -compact -json bench-small.json
+	$(GO) run ./internal/bench -kdf $(BIN) $(if $(BENCH_BASELINE),-baseline $(BENCH_BASELINE) -untyped) $(if $(BENCH_INGEST_FLAGS),-ingest-flags '$(BENCH_INGEST_FLAGS)') -sizes '' -small 5000000 -archives -inputs 20000 -kallsyms 150000 -compact -json bench-small.json
 
 # Each native fuzz target in turn, FUZZTIME each (make fuzz FUZZTIME=10m).
 # A crasher lands in the package's testdata/fuzz/FuzzX/: keep it, plain

@@ -33,6 +33,7 @@ func main() {
 	inputs := flag.Int("inputs", 0, "also ingest this many inputs of the realistic mix, side by side with -small's cases: inputs/s and the cost of an input beyond its records")
 	archives := flag.Bool("archives", false, "also ingest -small's 370-record campaign packed as one .tar.zst and one .tar.gz, and -inputs' campaign as one .tar.zst per boot and one per program, beside their directories in the same rounds")
 	untyped := flag.Bool("untyped", false, "also ingest -small's three campaigns without their type source (btf/), as the baseline's generator wrote them: kdf then writes no argument names, the baseline's work")
+	kallsyms := flag.Int("kallsyms", 0, "also ingest -inputs' campaign with each boot's kallsyms padded to this many lines, as a real kernel's (120,000-200,000), with KASLR (each boot's its own) and without (every boot's the same bytes), side by side with the baseline")
 	inputsRepeat := flag.Int("inputs-repeat", 0, "runs of the -inputs case, in the first rounds (default: -repeat)")
 	repeat := flag.Int("repeat", 3, "runs of each measurement")
 	work := flag.String("work", filepath.Join(os.TempDir(), "kdf-bench"), "scratch directory for campaigns and datasets")
@@ -71,7 +72,7 @@ func main() {
 			fatalf("%v", err)
 		}
 	}
-	if shapes := smallShapes(smallSet{records: *small, inputs: *inputs, inputRounds: *inputsRepeat, archives: *archives, untyped: *untyped}); len(shapes) > 0 {
+	if shapes := smallShapes(smallSet{records: *small, inputs: *inputs, inputRounds: *inputsRepeat, archives: *archives, untyped: *untyped, kallsyms: *kallsyms}); len(shapes) > 0 {
 		if err := b.smallBuffers(shapes); err != nil {
 			fatalf("%v", err)
 		}

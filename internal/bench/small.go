@@ -53,6 +53,7 @@ type smallSet struct {
 	inputRounds int  // the rounds the inputs case runs in, the first ones; 0: all
 	archives    bool // the 370-record campaign also packed as each of archiveKinds, the inputs perBoot and perProgram
 	untyped     bool // the three shapes also without their type source
+	kallsyms    int  // the inputs also with kallsyms of this many lines, with KASLR and without; 0: none
 }
 
 // smallShapes are the comparison's cases.
@@ -89,12 +90,33 @@ func smallShapes(set smallSet) []shape {
 		out = append(out, in)
 		if set.archives {
 			for _, k := range []string{perBoot, perProgram} {
+				in := in
 				in.pack = k
 				out = append(out, in)
 			}
 		}
+		if set.kallsyms > 0 {
+			out = append(out, realKallsyms(in, set.kallsyms, false), realKallsyms(in, set.kallsyms, true))
+		}
 	}
 	return out
+}
+
+// realKallsyms is the inputs case with each boot's kallsyms padded to a
+// real kernel's lines: each boot's its own (KASLR), or every boot's the
+// same bytes (nokaslr, as syzkaller recommends). A real campaign parses
+// one per boot; the generator's few hundred lines hid what that costs.
+func realKallsyms(in shape, lines int, nokaslr bool) shape {
+	n := fmt.Sprint(lines)
+	in.name += fmt.Sprintf(", %s-line kallsyms", n)
+	in.key += "-kallsyms-" + n
+	in.genArgs = append(slices.Clone(in.genArgs), "--kallsyms-symbols", n)
+	if nokaslr {
+		in.name += ", no KASLR"
+		in.key += "-nokaslr"
+		in.genArgs = append(in.genArgs, "--nokaslr")
+	}
+	return in
 }
 
 // smallBuffers generates each shape's campaign once, then measures kdf

@@ -109,6 +109,33 @@ func TestArchiveCases(t *testing.T) {
 	}
 }
 
+// With -kallsyms, the inputs campaign runs again with real-size
+// kallsyms, with KASLR and without, each a case of its own beside the
+// baseline: packed cases stay on the plain campaign.
+func TestRealKallsymsCases(t *testing.T) {
+	shapes := smallShapes(smallSet{inputs: 1000, archives: true, kallsyms: 150_000})
+	var real []shape
+	for _, s := range shapes {
+		if s.pack != "" && s.key != inputsKey(1000) {
+			t.Errorf("%s packs campaign-%s", s.name, s.key)
+		}
+		if slices.Contains(s.genArgs, "--kallsyms-symbols") {
+			real = append(real, s)
+		}
+	}
+	if len(real) != 2 {
+		t.Fatalf("%d cases with real kallsyms", len(real))
+	}
+	for i, s := range real {
+		nokaslr := slices.Contains(s.genArgs, "--nokaslr")
+		lines := s.genArgs[slices.Index(s.genArgs, "--kallsyms-symbols")+1]
+		if s.pack != "" || s.untyped || nokaslr != (i == 1) || !strings.Contains(s.name, "150000-line kallsyms") ||
+			s.key == inputsKey(1000) || s.key == real[1-i].key || lines != "150000" {
+			t.Errorf("case %d: %+v", i, s)
+		}
+	}
+}
+
 // TestPackCampaign packs a campaign as each kind of archive: the walk
 // kdf ingests with finds the same files with the same bytes in each as
 // in the directory.
