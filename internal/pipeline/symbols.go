@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"sync"
 
@@ -115,23 +114,31 @@ func (c *symbolCache) table(s *source.Snapshot) (*cachedTable, error) {
 		c.sums[s] = ss
 	}
 	c.mu.Unlock()
-	ss.once.Do(func() { ss.key = snapshotKey(s) })
+	// The bytes hashed are the bytes parsed, when this call makes the
+	// table: a file changed in between cannot give its content's key
+	// another content's table.
+	var read *bytes.Buffer
+	ss.once.Do(func() { ss.key, read = snapshotKey(s) })
+	if read != nil {
+		defer snapshotBufs.give(read)
+	}
 	c.mu.Lock()
 	key := ss.key
 	c.mu.Unlock()
 	if key.own == nil {
-		e := c.entry(key, s)
+		e := c.entry(key, s, read)
 		if e.err == nil && clean(e.table) {
 			return e, nil
 		}
 		c.unshare(key, s, e)
 	}
-	e := c.entry(symbolKey{own: s}, s)
+	e := c.entry(symbolKey{own: s}, s, nil)
 	return e, e.err
 }
 
-// entry returns the table of key, parsed from s if it is not kept.
-func (c *symbolCache) entry(key symbolKey, s *source.Snapshot) *cachedTable {
+// entry returns the table of key, parsed from s if it is not kept:
+// from read, its content, when given.
+func (c *symbolCache) entry(key symbolKey, s *source.Snapshot, read *bytes.Buffer) *cachedTable {
 	c.mu.Lock()
 	e, ok := c.entries[key]
 	if !ok {
@@ -141,7 +148,7 @@ func (c *symbolCache) entry(key symbolKey, s *source.Snapshot) *cachedTable {
 	c.recent.use(key)
 	c.mu.Unlock()
 	e.once.Do(func() {
-		e.table, e.err = parseSnapshot(s)
+		e.table, e.err = parseSnapshot(s, read)
 		if e.err == nil {
 			c.keep(key)
 			if c.parsed != nil {
@@ -180,25 +187,20 @@ func clean(t *symbolize.Table) bool {
 	return ok
 }
 
-// snapshotKey hashes a snapshot's content; one that cannot be read is
+// snapshotKey reads a snapshot and hashes its content, and returns what
+// it read, to be given back to snapshotBufs; one that cannot be read is
 // its own key (parsing it reports why).
-func snapshotKey(s *source.Snapshot) symbolKey {
+func snapshotKey(s *source.Snapshot) (symbolKey, *bytes.Buffer) {
 	own := symbolKey{own: s}
 	if s.Err != nil {
-		return own
+		return own, nil
 	}
-	r, err := s.Open()
+	b, err := readSnapshot(s)
 	if err != nil {
-		return own
+		return own, nil
 	}
-	defer r.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, r); err != nil {
-		return own
-	}
-	k := symbolKey{kind: s.Kind}
-	h.Sum(k.sum[:0])
-	return k
+	k := symbolKey{kind: s.Kind, sum: sha256.Sum256(b.Bytes())}
+	return k, b
 }
 
 // keep records a newly parsed table as the last asked for, forgetting
@@ -233,28 +235,41 @@ func (r *recency[K]) add(k K, max int) (out K, full bool) {
 	return out, true
 }
 
-// parseSnapshot reads the snapshot into memory, a buffer the parses of a
-// process share, and parses it there, so that the table is made at its
-// size.
-func parseSnapshot(s *source.Snapshot) (*symbolize.Table, error) {
+// parseSnapshot parses the snapshot from read, its content, or from
+// the snapshot read into memory, a buffer the parses of a process
+// share, so that the table is made at its size.
+func parseSnapshot(s *source.Snapshot, read *bytes.Buffer) (*symbolize.Table, error) {
 	if s.Err != nil {
 		return nil, s.Err
 	}
+	if read == nil {
+		b, err := readSnapshot(s)
+		if err != nil {
+			return nil, err
+		}
+		defer snapshotBufs.give(b)
+		read = b
+	}
+	if s.Kind == source.KindSystemMap {
+		return symbolize.ParseSystemMapBytes(read.Bytes(), s.String())
+	}
+	return symbolize.ParseKallsymsBytes(read.Bytes(), s.String())
+}
+
+// readSnapshot reads s into a buffer of snapshotBufs.
+func readSnapshot(s *source.Snapshot) (*bytes.Buffer, error) {
 	r, err := s.Open()
 	if err != nil {
 		return nil, err
 	}
 	defer r.Close()
 	b := snapshotBufs.take()
-	defer snapshotBufs.give(b)
 	b.Grow(int(s.Size) + bytes.MinRead) // ReadFrom grows a buffer with less room than MinRead
 	if _, err := b.ReadFrom(r); err != nil {
+		snapshotBufs.give(b)
 		return nil, err
 	}
-	if s.Kind == source.KindSystemMap {
-		return symbolize.ParseSystemMapBytes(b.Bytes(), s.String())
-	}
-	return symbolize.ParseKallsymsBytes(b.Bytes(), s.String())
+	return b, nil
 }
 
 // snapshotBufs hold snapshots being parsed: a boot's kallsyms is some
