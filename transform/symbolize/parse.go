@@ -81,7 +81,11 @@ type parser struct {
 	t       *Table
 	names   []byte            // becomes Table.names
 	modules map[string]uint32 // index in Table.modules
-	line    int
+	// lastModule, at lastIndex, is the module of the last line that
+	// named one.
+	lastModule string
+	lastIndex  uint32
+	line       int
 }
 
 func parse(r io.Reader, name string, f format) (*Table, error) {
@@ -169,13 +173,22 @@ func (p *parser) grow(nameLen int) {
 // module returns the index of a module's name, adding it if new. The
 // table keeps it escaped (see names.go); no raw form is kept, as
 // nothing matches or demangles module names.
+// The core kernel's lines, most of a kallsyms, name none, and a
+// module's lines come together: neither needs the map.
 func (p *parser) module(name []byte) uint32 {
-	if i, ok := p.modules[string(name)]; ok { // no allocation
-		return i
+	switch {
+	case len(name) == 0:
+		return 0
+	case string(name) == p.lastModule:
+		return p.lastIndex
 	}
-	i := uint32(len(p.t.modules))
-	p.t.modules = append(p.t.modules, validName(string(name)))
-	p.modules[string(name)] = i
+	i, ok := p.modules[string(name)] // no allocation
+	if !ok {
+		i = uint32(len(p.t.modules))
+		p.t.modules = append(p.t.modules, validName(string(name)))
+		p.modules[string(name)] = i
+	}
+	p.lastModule, p.lastIndex = string(name), i
 	return i
 }
 
