@@ -39,7 +39,7 @@ var ingestCommand = &command{
 		fs.Var(&o.cfg.Compression, "compression", "the parts' `codec`: zstd (the default) writes the smallest; snappy costs about a seventh less CPU per record, for parts about a quarter larger (kdf compact writes them again in zstd); none")
 		fs.BoolVar(&o.hugePages, "huge-pages", false, "ask the kernel for transparent huge pages for the workers' memory, where it gives them only on request (mode madvise): an ingest of a few million records runs a fifth faster, with a tenth more resident memory; one held at its memory limit may run slower")
 		fs.Var(byteSize{&o.memLimit}, "mem-limit",
-			"soft limit on the heap, `SIZE`: past it the Go runtime collects garbage harder (default $GOMEMLIMIT, else 128MiB + 128MiB per worker, 128MiB more per worker once an archive is read: its members wait in memory, and what the largest symbol table parsed needs, its copies held at once: some 150MiB for 2 workers and real kallsyms)")
+			"soft limit on the heap, `SIZE`: past it the Go runtime collects garbage harder (default $GOMEMLIMIT, else 128MiB + 128MiB per worker, 128MiB more per worker once an archive is read: its members wait in memory, and what the symbol tables held at once need: up to some 150MiB for 2 workers and real kallsyms, one table's room when every boot has the same kallsyms)")
 		fs.Var(byteSize{&o.cfg.Source.MaxArchiveBytes}, "max-archive-bytes",
 			"stop decompressing an archive past `SIZE` (e.g. 64GiB) per pass; bounds a decompression bomb (default 256GiB)")
 		fs.Var(byteSize{&o.cfg.Source.MaxMetaBytes}, "max-meta-bytes",

@@ -198,7 +198,7 @@ func Run(ctx context.Context, cfg Config, prog *Progress) (*Summary, error) {
 		names: map[string]string{}, named: map[string]bool{},
 		partial: map[string]bool{}, sum: &Summary{Dataset: cfg.Dataset, Campaign: cfg.Campaign, ByReason: map[string]int64{}}}
 	in.extra.report = cfg.OnHeap
-	in.symbols.parsed = func(t *symbolize.Table) { in.extra.need(&in.extra.symbols, cfg.SymbolMemory(t)) }
+	in.symbols.parsed = func(t *symbolize.Table) { in.extra.tableParsed(t, &in.cfg) }
 	if in.overrides, err = loadOverrides(cfg); err != nil {
 		return nil, err
 	}
@@ -354,14 +354,25 @@ func (c *Config) ArchiveMemory() int64 {
 	return int64(c.Workers) * (heldPerSpool + 2) * c.SpoolBytes
 }
 
-// SymbolMemory is what symbol tables the size of t take of the heap at
-// most: the cache's, and each worker's (those it keeps, one more until
-// it trims, and one its pending batch still names), each with what the
+// SymbolMemory is what symbol tables the size of t take of the heap,
+// once parsed tables have been parsed: as many as can be alive at once,
+// at most the cache's and each worker's (those it keeps, one more until
+// it trims, and one its pending batch still names), each with what a
 // worker makes per symbol of it. A boot's kallsyms of 150,000 lines
-// takes some 12 MB so.
-func (c *Config) SymbolMemory(t *symbolize.Table) int64 {
-	tables := int64(maxParsedTables + c.Workers*(maxTablesKept+2))
-	return tables * (t.Bytes() + perSymbolBytes*int64(t.Len()))
+// takes some 12 MB so. Boots that share one kallsyms (without KASLR)
+// parse it once, and need one table's room.
+func (c *Config) SymbolMemory(t *symbolize.Table, parsed int) int64 {
+	return c.tablesMemory(tableMemory(t), parsed)
+}
+
+// tablesMemory is SymbolMemory of tables taking perTable each.
+func (c *Config) tablesMemory(perTable int64, parsed int) int64 {
+	return int64(min(parsed, maxParsedTables+c.Workers*(maxTablesKept+2))) * perTable
+}
+
+// tableMemory is what one table takes, with a worker's slices of it.
+func tableMemory(t *symbolize.Table) int64 {
+	return t.Bytes() + perSymbolBytes*int64(t.Len())
 }
 
 // perSymbolBytes is what a worker makes per symbol of a table it uses:
@@ -374,6 +385,21 @@ type heapNeeds struct {
 	mu                sync.Mutex
 	archives, symbols int64
 	report            func(int64)
+	// parsed counts the tables parsed, of which largest is the one
+	// that takes the most (kept by its size, not to keep it alive).
+	parsed  int
+	largest int64
+}
+
+// tableParsed counts t and raises symbols to what the tables parsed so
+// far may take, all as large as the largest.
+func (h *heapNeeds) tableParsed(t *symbolize.Table, c *Config) {
+	h.mu.Lock()
+	h.parsed++
+	h.largest = max(h.largest, tableMemory(t))
+	n := c.tablesMemory(h.largest, h.parsed)
+	h.mu.Unlock()
+	h.need(&h.symbols, n)
 }
 
 // need raises *part, archives or symbols, to n; the report follows if
