@@ -65,9 +65,10 @@ type Config struct {
 	// OnHeap, when set, is called when the heap the ingest needs besides
 	// its workers' batches and row groups grows, with all of it: once,
 	// when the walk first queues an archive member (ArchiveMemory), and
-	// when a symbol table larger than any before is parsed
-	// (SymbolMemory). A heap limit sized for directories of small
-	// snapshots alone would keep the collector running without pause.
+	// when a symbol table parsed raises what the tables may take
+	// (SymbolMemory of the largest, for as many as were parsed). A heap
+	// limit sized for directories of small snapshots alone would keep
+	// the collector running without pause.
 	OnHeap func(extraBytes int64)
 
 	Source source.Options
@@ -305,14 +306,10 @@ func (in *ingester) run(ctx context.Context) error {
 	}
 	walk := in.cfg.Source
 	walk.ArchiveRead = &in.prog.Bytes
-	archives := false
 	werr := source.Walk(ctx, in.cfg.Sources, walk, func(e *source.Entry) error {
 		var weight int64
 		if e.Streamed() {
-			if !archives {
-				in.extra.need(&in.extra.archives, in.cfg.ArchiveMemory())
-			}
-			archives = true
+			in.extra.archiveMet(in.cfg.ArchiveMemory())
 			weight = in.queueWeight(e)
 			if err := members.Acquire(ctx, weight); err != nil {
 				return err
@@ -391,26 +388,30 @@ type heapNeeds struct {
 	largest int64
 }
 
+// archiveMet counts what archive members take, n, once.
+func (h *heapNeeds) archiveMet(n int64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.archives == 0 {
+		h.archives = n
+		h.reportLocked()
+	}
+}
+
 // tableParsed counts t and raises symbols to what the tables parsed so
 // far may take, all as large as the largest.
 func (h *heapNeeds) tableParsed(t *symbolize.Table, c *Config) {
 	h.mu.Lock()
+	defer h.mu.Unlock()
 	h.parsed++
 	h.largest = max(h.largest, tableMemory(t))
-	n := c.tablesMemory(h.largest, h.parsed)
-	h.mu.Unlock()
-	h.need(&h.symbols, n)
+	if n := c.tablesMemory(h.largest, h.parsed); n > h.symbols {
+		h.symbols = n
+		h.reportLocked()
+	}
 }
 
-// need raises *part, archives or symbols, to n; the report follows if
-// that grows the whole.
-func (h *heapNeeds) need(part *int64, n int64) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if n <= *part {
-		return
-	}
-	*part = n
+func (h *heapNeeds) reportLocked() {
 	if h.report != nil {
 		h.report(h.archives + h.symbols)
 	}

@@ -173,6 +173,7 @@ func (p *parser) grow(nameLen int) {
 // module returns the index of a module's name, adding it if new. The
 // table keeps it escaped (see names.go); no raw form is kept, as
 // nothing matches or demangles module names.
+//
 // The core kernel's lines, most of a kallsyms, name none, and a
 // module's lines come together: neither needs the map.
 func (p *parser) module(name []byte) uint32 {
