@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"testing"
 )
 
@@ -50,6 +51,32 @@ func BenchmarkParseKallsyms(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(synthSymbols)*float64(b.N)/b.Elapsed().Seconds(), "symbols/s")
+}
+
+// BenchmarkParseKallsymsBytes parses a snapshot held in memory, as an
+// ingest does once per boot: the generator's shape, and this machine's
+// own /proc/kallsyms where its addresses are visible.
+func BenchmarkParseKallsymsBytes(b *testing.B) {
+	cases := []struct {
+		name string
+		data []byte
+	}{{"synth", synthKallsyms(synthSymbols)}}
+	if real, err := os.ReadFile("/proc/kallsyms"); err == nil && !bytes.HasPrefix(real, []byte("0000000000000000 ")) {
+		cases = append(cases, struct {
+			name string
+			data []byte
+		}{"proc", real})
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(c.data)))
+			for b.Loop() {
+				if _, err := ParseKallsymsBytes(c.data, c.name); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }
 
 func BenchmarkLookup(b *testing.B) {

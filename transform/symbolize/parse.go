@@ -3,11 +3,11 @@ package symbolize
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"math"
 	"slices"
-	"strings"
 	"unsafe"
 )
 
@@ -71,8 +71,26 @@ func ParseSystemMapBytes(data []byte, name string) (*Table, error) {
 const canonicalOther = 16 + 3 + 1
 
 func parseBytes(data []byte, name string, f format) (*Table, error) {
-	lines := bytes.Count(data, []byte{'\n'}) + 1
-	return parseSized(bytes.NewReader(data), name, f, min(lines, MaxSymbols), max(len(data)-canonicalOther*lines, 0))
+	lines := bytes.Count(data, []byte{'\n'})
+	if len(data) > 0 && data[len(data)-1] != '\n' {
+		lines++ // an estimate one line over leaves the names' room one name short, and doubles it
+	}
+	p := newParser(name, f, min(lines, MaxSymbols), max(len(data)-canonicalOther*lines, 0))
+	// Cut as the reader's lineSplitter cuts, without a Scanner's copy
+	// of every line: a line of MaxLineLen bytes or more is long.
+	for len(data) > 0 {
+		line, rest, _ := bytes.Cut(data, []byte{'\n'})
+		data = rest
+		p.line++
+		long := len(line) >= MaxLineLen
+		if long {
+			line = line[:MaxLineLen]
+		}
+		if err := p.add(line, long); err != nil {
+			return nil, err
+		}
+	}
+	return p.finish()
 }
 
 // parser holds the state of one parse.
@@ -88,19 +106,17 @@ type parser struct {
 	line       int
 }
 
-func parse(r io.Reader, name string, f format) (*Table, error) {
-	return parseSized(r, name, f, 0, 0)
-}
-
-// parseSized parses with room made for about symbols symbols and
-// nameBytes bytes of names; more grows as needed.
-func parseSized(r io.Reader, name string, f format, symbols, nameBytes int) (*Table, error) {
-	p := &parser{
+func newParser(name string, f format, symbols, nameBytes int) *parser {
+	return &parser{
 		f:       f,
 		t:       &Table{Name: name, Format: f.name, modules: []string{""}, recs: make([]symRec, 0, symbols)},
 		names:   make([]byte, 0, nameBytes),
 		modules: map[string]uint32{"": 0},
 	}
+}
+
+func parse(r io.Reader, name string, f format) (*Table, error) {
+	p := newParser(name, f, 0, 0)
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, MaxLineLen), MaxLineLen)
 	var ls lineSplitter
@@ -123,17 +139,18 @@ func (p *parser) add(line []byte, long bool) error {
 		p.bad(fmt.Sprintf("line longer than %d bytes", MaxLineLen), line)
 		return nil
 	}
-	line = bytes.TrimSuffix(line, []byte("\r"))
-	if len(bytes.TrimSpace(line)) == 0 {
-		return nil
+	if n := len(line); n > 0 && line[n-1] == '\r' {
+		line = line[:n-1]
 	}
 	f, reason := parseLine(line, p.f.modules)
 	if reason != "" {
-		p.bad(reason, line)
+		if len(bytes.TrimSpace(line)) > 0 { // blank lines are no symbols, and no damage
+			p.bad(reason, line)
+		}
 		return nil
 	}
 	name := f.name
-	if !cleanName(name) {
+	if !f.plain && !cleanName(name) {
 		if p.t.raw == nil {
 			p.t.raw = map[int32]string{}
 		}
@@ -244,6 +261,7 @@ type fields struct {
 	typ    byte
 	name   []byte
 	module []byte // without brackets; nil for core kernel symbols
+	plain  bool   // the name is printable ASCII: nothing to escape
 }
 
 // parseLine splits "ADDRESS TYPE NAME[\t[MODULE]]". It returns a reason
@@ -261,7 +279,8 @@ func parseLine(line []byte, modules bool) (fields, string) {
 // splitting at every space and tab byte by byte was a quarter of a
 // snapshot's parse. It reports false for any other line, which
 // parseFields then reads; a line it takes, parseFields reads alike
-// (FuzzParseLine).
+// (FuzzParseLine). A name of printable ASCII, nearly every kernel name,
+// is found so in the one pass that looks for its end.
 func parseCanonical(line []byte, modules bool) (fields, bool) {
 	const digits = 16
 	if len(line) < digits+4 || line[digits] != ' ' || line[digits+2] != ' ' {
@@ -269,21 +288,73 @@ func parseCanonical(line []byte, modules bool) (fields, bool) {
 	}
 	f := fields{typ: line[digits+1], name: line[digits+3:]}
 	var ok bool
-	if f.addr, ok = parseHex(line[:digits]); !ok || strings.IndexByte(nmTypes, f.typ) < 0 {
+	if f.addr, ok = parseHex(line[:digits]); !ok || !isNMType[f.typ] {
 		return fields{}, false
 	}
+	i := plainPrefix(f.name)
+	switch {
+	case i == len(f.name):
+		f.plain = true
+		return f, true
+	case f.name[i] != '\t':
+		return f, canonicalName(&f, modules)
+	}
+	m := f.name[i+1:]
+	if i == 0 || !modules || len(m) < 3 || m[0] != '[' || m[len(m)-1] != ']' || bytes.ContainsAny(m, " \t") {
+		return fields{}, false
+	}
+	f.name, f.module, f.plain = f.name[:i], m[1:len(m)-1], true
+	return f, true
+}
+
+// canonicalName splits a canonical line's name field that holds bytes
+// other than printable ASCII into its name and module.
+func canonicalName(f *fields, modules bool) bool {
 	if tab := bytes.IndexByte(f.name, '\t'); tab >= 0 {
 		m := f.name[tab+1:]
 		if !modules || len(m) < 3 || m[0] != '[' || m[len(m)-1] != ']' || bytes.ContainsAny(m, " \t") {
-			return fields{}, false
+			return false
 		}
 		f.name, f.module = f.name[:tab], m[1:len(m)-1]
 	}
-	if len(f.name) == 0 || bytes.IndexByte(f.name, ' ') >= 0 {
-		return fields{}, false
-	}
-	return f, true
+	return len(f.name) > 0 && bytes.IndexByte(f.name, ' ') < 0
 }
+
+// plainPrefix returns how many bytes b starts with that are printable
+// ASCII but space, eight at a time.
+func plainPrefix(b []byte) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		w := binary.LittleEndian.Uint64(b[i:])
+		below := (w - ones*'!') &^ w & highs // a byte below '!'
+		above := (w + ones*1 | w) & highs    // a byte above '~'
+		if below|above != 0 {
+			break
+		}
+	}
+	for i < len(b) && plainByte[b[i]] {
+		i++
+	}
+	return i
+}
+
+// plainByte holds the bytes a name needs no escaping for, space aside:
+// printable ASCII.
+var plainByte = func() (t [256]bool) {
+	for c := '!'; c < 0x7f; c++ {
+		t[c] = true
+	}
+	return t
+}()
+
+// isNMType holds the letters of nmTypes.
+var isNMType = func() (t [256]bool) {
+	for _, c := range []byte(nmTypes) {
+		t[c] = true
+	}
+	return t
+}()
 
 // parseFields splits a line at runs of spaces and tabs.
 func parseFields(line []byte, modules bool) (fields, string) {
@@ -300,7 +371,7 @@ func parseFields(line []byte, modules bool) (fields, string) {
 	case n > 4 || n == 4 && !modules:
 		return f, "extra fields"
 	}
-	if len(parts[1]) != 1 || strings.IndexByte(nmTypes, parts[1][0]) < 0 {
+	if len(parts[1]) != 1 || !isNMType[parts[1][0]] {
 		return f, "unknown symbol type"
 	}
 	f.typ, f.name = parts[1][0], parts[2]
@@ -337,27 +408,34 @@ func split(line []byte, out *[4][]byte) int {
 }
 
 // parseHex reads 1 to 16 hex digits without allocating, unlike
-// strconv.ParseUint(string(b), 16, 64).
+// strconv.ParseUint(string(b), 16, 64), and without a branch a digit.
 func parseHex(b []byte) (uint64, bool) {
 	if len(b) == 0 || len(b) > 16 {
 		return 0, false
 	}
 	var v uint64
+	var bad byte
 	for _, c := range b {
-		switch {
-		case '0' <= c && c <= '9':
-			c -= '0'
-		case 'a' <= c && c <= 'f':
-			c -= 'a' - 10
-		case 'A' <= c && c <= 'F':
-			c -= 'A' - 10
-		default:
-			return 0, false
-		}
-		v = v<<4 | uint64(c)
+		d := hexDigit[c]
+		bad |= d
+		v = v<<4 | uint64(d&0xf)
 	}
-	return v, true
+	return v, bad < 0x10
 }
+
+// hexDigit holds each hex digit's value, and 0xff for other bytes.
+var hexDigit = func() (t [256]byte) {
+	for c := range t {
+		t[c] = 0xff
+	}
+	for i, c := range "0123456789abcdef" {
+		t[c] = byte(i)
+	}
+	for i, c := range "ABCDEF" {
+		t[c] = byte(10 + i)
+	}
+	return t
+}()
 
 // lineSplitter is a bufio.SplitFunc that, unlike bufio.ScanLines,
 // survives a line longer than the Scanner's buffer: it returns the

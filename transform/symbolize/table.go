@@ -206,29 +206,68 @@ func (t *Table) Demangled(id int32) string {
 // where it can: text first, then by rank, then the first listed (the
 // kernel's kallsyms lists the preferred alias first). The sort keys are
 // held by value, address and preference side by side: comparing through
-// the symbols cost a boot's 120,000-symbol kallsyms some 50 ms.
+// the symbols cost a boot's 120,000-symbol kallsyms some 50 ms. A
+// kallsyms lists the core kernel in address order, modules after it in
+// their own: only what follows the start in address order is sorted,
+// then merged, the best symbol of an address kept as it comes.
 func (t *Table) index() {
-	keys := make([]indexKey, 0, len(t.recs)-t.ZeroAddrs)
-	for i := range t.recs {
-		if r := &t.recs[i]; r.addr != 0 {
-			keys = append(keys, indexKey{r.addr, uint32(rank(r.typ))<<idBits | uint32(i)})
+	ordered := 0 // the symbols up to here are in address order
+	for last := uint64(0); ordered < len(t.recs); ordered++ {
+		if a := t.recs[ordered].addr; a != 0 {
+			if a < last {
+				break
+			}
+			last = a
 		}
 	}
-	slices.SortFunc(keys, func(a, b indexKey) int {
-		if a.addr != b.addr {
-			return cmp.Compare(a.addr, b.addr)
+	var tail []indexKey
+	for i := ordered; i < len(t.recs); i++ {
+		if t.recs[i].addr != 0 {
+			tail = append(tail, t.key(i))
 		}
-		return cmp.Compare(a.pref, b.pref)
-	})
-	t.addrs = make([]uint64, 0, len(keys))
-	t.best = make([]int32, 0, len(keys))
-	for _, k := range keys {
+	}
+	slices.SortFunc(tail, compareKeys)
+	n := len(t.recs) - t.ZeroAddrs
+	t.addrs = make([]uint64, 0, n)
+	t.best = make([]int32, 0, n)
+	var bestPref uint32 // of the last address
+	for head := 0; ; {
+		for head < ordered && t.recs[head].addr == 0 {
+			head++
+		}
+		var k indexKey
+		switch {
+		case head < ordered && (len(tail) == 0 || t.recs[head].addr <= tail[0].addr):
+			k = t.key(head)
+			head++
+		case len(tail) > 0:
+			k, tail = tail[0], tail[1:]
+		default:
+			return
+		}
 		if n := len(t.addrs); n > 0 && t.addrs[n-1] == k.addr {
+			if k.pref < bestPref {
+				bestPref, t.best[n-1] = k.pref, int32(k.pref&(1<<idBits-1))
+			}
 			continue
 		}
+		bestPref = k.pref
 		t.addrs = append(t.addrs, k.addr)
 		t.best = append(t.best, int32(k.pref&(1<<idBits-1)))
 	}
+}
+
+// key is symbol i's place in the index.
+func (t *Table) key(i int) indexKey {
+	r := &t.recs[i]
+	return indexKey{r.addr, uint32(rank(r.typ))<<idBits | uint32(i)}
+}
+
+func compareKeys(a, b indexKey) int {
+	if a.addr != b.addr {
+		return cmp.Compare(a.addr, b.addr)
+	}
+	return cmp.Compare(a.pref, b.pref)
 }
 
 // indexKey orders a symbol in the index: by address, then by pref, its

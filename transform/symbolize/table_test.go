@@ -250,3 +250,49 @@ func TestNamesValidUTF8(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestIndexOrderedStart holds the index, built from the start of the
+// file that is in address order and the rest sorted, to its
+// definition: modules listed out of address order, a module symbol at
+// a core symbol's address, aliases of every rank on both sides, and
+// hidden (zero) addresses in both parts.
+func TestIndexOrderedStart(t *testing.T) {
+	const kallsyms = `0000000000000000 A fixed_percpu_data
+ffffffff81000000 t startup_alias
+ffffffff81000000 T startup_64
+ffffffff81000000 W startup_weak
+ffffffff81000100 T core_b
+0000000000000000 t hidden_core
+ffffffff81000200 d core_data
+ffffffff81000300 w core_c
+ffffffffc0200000 T mod2_a	[mod2]
+ffffffffc0200040 t mod2_b	[mod2]
+ffffffffc0100000 t mod1_a	[mod1]
+ffffffff81000300 T core_c_in_module	[mod1]
+0000000000000000 t mod1_hidden	[mod1]
+ffffffffc0100000 T mod1_a_strong	[mod1]
+ffffffffc0100080 t mod1_b	[mod1]
+ffffffff81000100 T core_b_again	[mod1]
+`
+	tab, err := ParseKallsyms(strings.NewReader(kallsyms), "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tab.Check(); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		pc   uint64
+		want want
+	}{
+		{0xffffffff81000004, want{"startup_64", "", 4}},
+		{0xffffffff81000100, want{"core_b", "", 0}},               // listed first of two T
+		{0xffffffff81000300, want{"core_c_in_module", "mod1", 0}}, // T in the unordered part beats w
+		{0xffffffffc0100010, want{"mod1_a_strong", "mod1", 0x10}}, // T beats t, listed later
+		{0xffffffffc0100080, want{"mod1_b", "mod1", 0}},
+		{0xffffffffc0200044, want{"mod2_b", "mod2", 4}},
+		{0xffffffff81000210, want{}}, // data
+	} {
+		checkLookup(t, tab, c.pc, c.want)
+	}
+}
