@@ -306,7 +306,11 @@ func (in *ingester) run(ctx context.Context) error {
 	}
 	walk := in.cfg.Source
 	walk.ArchiveRead = &in.prog.Bytes
+	var prefetches sync.WaitGroup
 	werr := source.Walk(ctx, in.cfg.Sources, walk, func(e *source.Entry) error {
+		if in.overrides == nil {
+			in.symbols.prefetch(e, &prefetches)
+		}
 		var weight int64
 		if e.Streamed() {
 			in.extra.archiveMet(in.cfg.ArchiveMemory())
@@ -332,6 +336,7 @@ func (in *ingester) run(ctx context.Context) error {
 	})
 	close(jobs)
 	wg.Wait()
+	prefetches.Wait()
 	if in.spool != nil {
 		in.spool.Close()
 	}

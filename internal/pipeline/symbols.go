@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/kdf-tools/kdf/ingest"
 	"github.com/kdf-tools/kdf/ingest/source"
@@ -65,11 +66,12 @@ func loadOverrides(cfg Config) (*tables, error) {
 // names its own file; one that cannot serve is kept without a table, so
 // that its problem is reported once.
 type symbolCache struct {
-	parsed  func(*symbolize.Table) // told of each table parsed, when set
-	mu      sync.Mutex
-	sums    map[*source.Snapshot]*snapshotSum // every snapshot met: its content
-	entries map[symbolKey]*cachedTable
-	recent  recency[symbolKey] // the parsed tables kept
+	parsed      func(*symbolize.Table) // told of each table parsed, when set
+	prefetching atomic.Bool            // a snapshot is being parsed ahead of the workers
+	mu          sync.Mutex
+	sums        map[*source.Snapshot]*snapshotSum // every snapshot met: its content
+	entries     map[symbolKey]*cachedTable
+	recent      recency[symbolKey] // the parsed tables kept
 }
 
 // maxParsedTables is how many parsed tables the symbolCache keeps: the
@@ -134,6 +136,32 @@ func (c *symbolCache) table(s *source.Snapshot) (*cachedTable, error) {
 	}
 	e := c.entry(symbolKey{own: s}, s, nil)
 	return e, e.err
+}
+
+// prefetch starts parsing, on a goroutine of wg, a snapshot of an
+// input the walk has just met and no worker has asked for: the jobs
+// queued ahead of it give the parse time to finish before a worker
+// needs it, instead of every worker that reaches a new boot waiting on
+// one parse, some 20 ms for a real kallsyms. One parse runs ahead at a
+// time; a snapshot met while one does is left to the workers.
+func (c *symbolCache) prefetch(e *source.Entry, wg *sync.WaitGroup) {
+	for _, s := range [...]*source.Snapshot{e.Kallsyms, e.SystemMap} {
+		if s == nil || c.met(s) || !c.prefetching.CompareAndSwap(false, true) {
+			continue
+		}
+		wg.Go(func() {
+			defer c.prefetching.Store(false)
+			c.table(s)
+		})
+	}
+}
+
+// met reports whether s was asked for.
+func (c *symbolCache) met(s *source.Snapshot) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.sums[s]
+	return ok
 }
 
 // entry returns the table of key, parsed from s if it is not kept:

@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"weak"
 
@@ -348,5 +349,33 @@ func TestGroupKeepsNoTable(t *testing.T) {
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("functions rows:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// A snapshot the walk meets is parsed ahead, once, one at a time; the
+// workers that ask for it later get that table, and one met while a
+// parse runs ahead is left to them.
+func TestSymbolCachePrefetch(t *testing.T) {
+	const a = "ffffffff81000000 T _text\nffffffff81000100 T f\n"
+	const b = "ffffffff81000000 T _text\nffffffff81000200 T g\n"
+	snaps := bootSnapshots(t, []string{a, b})
+	parsed := 0
+	c := symbolCache{parsed: func(*symbolize.Table) { parsed++ }}
+	var wg sync.WaitGroup
+	c.prefetch(&source.Entry{Kallsyms: snaps[0]}, &wg)
+	c.prefetch(&source.Entry{Kallsyms: snaps[0]}, &wg) // the same snapshot again: no second parse
+	wg.Wait()
+	if !c.met(snaps[0]) || parsed != 1 {
+		t.Fatalf("prefetch: met %v, %d parses; want the snapshot met and one parse", c.met(snaps[0]), parsed)
+	}
+	e, err := c.table(snaps[0])
+	if err != nil || e.table == nil || parsed != 1 {
+		t.Fatalf("a worker's ask after the prefetch: %v, %d parses", err, parsed)
+	}
+	c.prefetching.Store(true) // a parse running ahead
+	c.prefetch(&source.Entry{Kallsyms: snaps[1]}, &wg)
+	wg.Wait()
+	if c.met(snaps[1]) {
+		t.Error("a second parse ran ahead beside the first")
 	}
 }
