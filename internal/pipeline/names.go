@@ -13,27 +13,34 @@ import (
 // resolved to, an index, never a lookup by name. Each symbol is looked
 // up in the type source once, when a record first needs it. One
 // Processor's, not shared between goroutines.
+//
+// A boot's run uses a few thousand of its table's 150,000 symbols, and
+// a worker makes a protoTable for each boot: the prototypes found are
+// kept side by side, and the index by ID holds no pointers, which a
+// slice of a pointer per symbol did, for the collector to scan.
 type protoTable struct {
 	syms   *symbolize.Table
 	src    *types.Source
+	slot   []uint32 // by symbol ID: 0 before its lookup, else 1 + its index in protos
 	protos []*types.Proto
-	done   []bool
 }
 
 func newProtoTable(syms *symbolize.Table, src *types.Source) *protoTable {
-	n := syms.Len()
-	return &protoTable{syms: syms, src: src, protos: make([]*types.Proto, n), done: make([]bool, n)}
+	return &protoTable{syms: syms, src: src, slot: make([]uint32, syms.Len())}
 }
 
 func (t *protoTable) get(id int32) *types.Proto {
-	if t == nil || id < 0 || int(id) >= len(t.protos) {
+	if t == nil || id < 0 || int(id) >= len(t.slot) {
 		return nil
 	}
-	if !t.done[id] {
+	i := t.slot[id]
+	if i == 0 {
 		s := t.syms.Symbol(id)
-		t.protos[id], t.done[id] = t.src.Proto(s.Module, s.Name), true
+		t.protos = append(t.protos, t.src.Proto(s.Module, s.Name))
+		i = uint32(len(t.protos))
+		t.slot[id] = i
 	}
-	return t.protos[id]
+	return t.protos[i-1]
 }
 
 // protoTables keeps a Processor's tables by symbol table and type source.

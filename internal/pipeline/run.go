@@ -378,8 +378,8 @@ func tableMemory(t *symbolize.Table) int64 {
 }
 
 // perSymbolBytes is what a worker makes per symbol of a table it uses:
-// its dictionary slot, its run mark and its prototype.
-const perSymbolBytes = int64(unsafe.Sizeof(symSlot{}) + unsafe.Sizeof(uint32(0)) + unsafe.Sizeof((*types.Proto)(nil)) + unsafe.Sizeof(false))
+// its dictionary slot, its run mark and its prototype's slot.
+const perSymbolBytes = int64(unsafe.Sizeof(symSlot{}) + unsafe.Sizeof(uint32(0)) + unsafe.Sizeof(uint32(0)))
 
 // heapNeeds is the heap an ingest needs besides its workers' batches,
 // reported to Config.OnHeap as it grows.
