@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"testing"
 )
 
@@ -76,7 +77,41 @@ func BenchmarkParseKallsymsBytes(b *testing.B) {
 				}
 			}
 		})
+		// Another boot of the same kernel with KASLR, guided by the
+		// first boot's table.
+		b.Run(c.name+"-like", func(b *testing.B) {
+			prev, err := ParseKallsymsBytes(c.data, c.name)
+			if err != nil {
+				b.Fatal(err)
+			}
+			next := shifted(c.data, 0x1e00000)
+			b.SetBytes(int64(len(next)))
+			for b.Loop() {
+				if _, err := ParseKallsymsBytesLike(next, c.name, prev); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
+	// The same, its last module loaded first: the core kernel's lines
+	// are read as the first boot's, the modules' (a fifth) parsed.
+	b.Run("synth-like-reordered", func(b *testing.B) {
+		data := cases[0].data
+		prev, err := ParseKallsymsBytes(data, "synth")
+		if err != nil {
+			b.Fatal(err)
+		}
+		lineStart := func(i int) int { return bytes.LastIndexByte(data[:i], '\n') + 1 }
+		firstMod := lineStart(bytes.Index(data, []byte("\t[module_")))
+		lastMod := lineStart(bytes.Index(data, fmt.Appendf(nil, "\t[module_%d]\n", (synthSymbols-1)/500)))
+		next := shifted(slices.Concat(data[:firstMod], data[lastMod:], data[firstMod:lastMod]), 0x1e00000)
+		b.SetBytes(int64(len(next)))
+		for b.Loop() {
+			if _, err := ParseKallsymsBytesLike(next, "synth", prev); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
 
 func BenchmarkLookup(b *testing.B) {

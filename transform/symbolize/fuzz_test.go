@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"testing"
 )
 
@@ -36,28 +37,82 @@ func sameParse(t *testing.T, fromReader func(io.Reader, string) (*Table, error),
 	if fmt.Sprint(errA) != fmt.Sprint(errB) {
 		t.Fatalf("errors differ: %v; from bytes %v", errA, errB)
 	}
-	if a == nil || b == nil {
-		return
-	}
-	if a.names != b.names || !slices.Equal(a.recs, b.recs) || !slices.Equal(a.modules, b.modules) || !maps.Equal(a.raw, b.raw) ||
-		!slices.Equal(a.addrs, b.addrs) || !slices.Equal(a.best, b.best) || a.BadLines != b.BadLines || a.ZeroAddrs != b.ZeroAddrs ||
-		fmt.Sprint(a.FirstBad) != fmt.Sprint(b.FirstBad) {
+	if a != nil && b != nil && !sameTable(a, b) {
 		t.Fatal("the tables differ")
 	}
 }
 
-func seedFuzz(f *testing.F) {
+// sameTable reports whether two parses made the same table.
+func sameTable(a, b *Table) bool {
+	return a.Name == b.Name && a.Format == b.Format && a.names == b.names && slices.Equal(a.recs, b.recs) &&
+		slices.Equal(a.modules, b.modules) && maps.Equal(a.raw, b.raw) && slices.Equal(a.addrs, b.addrs) &&
+		slices.Equal(a.best, b.best) && a.BadLines == b.BadLines && a.ZeroAddrs == b.ZeroAddrs &&
+		fmt.Sprint(a.FirstBad) == fmt.Sprint(b.FirstBad)
+}
+
+// FuzzParseKallsymsLike holds a parse guided by another snapshot's
+// table to the parse of the bytes alone: the same table or error, for
+// the guide's own lines at addresses moved by a KASLR shift, and for
+// any other bytes.
+func FuzzParseKallsymsLike(f *testing.F) {
+	seedFuzz(f, []byte("ffffffff83a00000 T _text\nffffffffc0a01000 t helper\t[ext4]\n"), uint64(0x2a00000))
+	f.Fuzz(func(t *testing.T, data []byte, other []byte, shift uint64) {
+		prev, err := ParseKallsymsBytes(data, "prev")
+		if err != nil {
+			return
+		}
+		moved := shifted(data, shift)
+		for _, b := range [][]byte{moved, other, append(moved[:len(moved):len(moved)], other...)} {
+			got, gotErr := ParseKallsymsBytesLike(b, "fuzz", prev)
+			want, wantErr := ParseKallsymsBytes(b, "fuzz")
+			if fmt.Sprint(gotErr) != fmt.Sprint(wantErr) || (got == nil) != (want == nil) || got != nil && !sameTable(got, want) {
+				t.Fatalf("guided parse of %q: %v; alone: %v", b, gotErr, wantErr)
+			}
+			if got != nil {
+				if err := got.Check(); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	})
+}
+
+// shifted is data with every line's leading 16 hex digits moved by
+// shift, as another boot's KASLR moves a kallsyms; zero stays zero.
+func shifted(data []byte, shift uint64) []byte {
+	out := slices.Clone(data)
+	for line := out; len(line) > 0; {
+		if addr, ok := parseHex(line[:min(16, len(line))]); ok && len(line) >= 16 && addr != 0 {
+			copy(line, fmt.Sprintf("%016x", addr+shift))
+		}
+		i := bytes.IndexByte(line, '\n')
+		if i < 0 {
+			break
+		}
+		line = line[i+1:]
+	}
+	return out
+}
+
+// seedFuzz adds the test files and a few lines as seeds, each followed
+// by rest, the target's other arguments.
+func seedFuzz(f *testing.F, rest ...any) {
 	files, _ := filepath.Glob(filepath.Join("testdata", "*.kallsyms"))
+	var seeds [][]byte
 	for _, name := range append(files, filepath.Join("testdata", "System.map")) {
 		b, err := os.ReadFile(name)
 		if err != nil {
 			f.Fatal(err)
 		}
-		f.Add(b)
+		seeds = append(seeds, b)
 	}
-	f.Add([]byte("ffffffff81000000 T _text\nffffffff81000000 d x\nffffffff81000000 w y\n"))
-	f.Add([]byte("ffffffffffffffff T top\n0000000000000001 t low\t[m]\n"))
-	f.Add([]byte("ffffffff81000000 T _ZN3foo4b\xffar3bazE\nffffffff81000010 t x\x1b\t[m\xfe]\n"))
+	seeds = append(seeds,
+		[]byte("ffffffff81000000 T _text\nffffffff81000000 d x\nffffffff81000000 w y\n"),
+		[]byte("ffffffffffffffff T top\n0000000000000001 t low\t[m]\n"),
+		[]byte("ffffffff81000000 T _ZN3foo4b\xffar3bazE\nffffffff81000010 t x\x1b\t[m\xfe]\n"))
+	for _, b := range seeds {
+		f.Add(append([]any{b}, rest...)...)
+	}
 }
 
 // checkParsed holds a parse to its promises: a table or an *Error,
@@ -131,9 +186,27 @@ func FuzzParseLine(f *testing.F) {
 		if reason != "" {
 			t.Fatalf("%q: the fast path read %+v, the general parse refused it: %s", line, fast, reason)
 		}
+		if fast.plain && !cleanName(fast.name) {
+			t.Fatalf("%q: the fast path found name %q plain", line, fast.name)
+		}
 		if fast.addr != general.addr || fast.typ != general.typ || !bytes.Equal(fast.name, general.name) ||
 			!bytes.Equal(fast.module, general.module) || (fast.module == nil) != (general.module == nil) {
 			t.Fatalf("%q: the fast path read %+v, the general parse %+v", line, fast, general)
+		}
+	})
+}
+
+// FuzzParseHex holds the hex reader, eight digits at a time for a
+// kernel address, to strconv's.
+func FuzzParseHex(f *testing.F) {
+	for _, s := range []string{"ffffffff81000000", "FFFFFFFFC0A01000", "0000000000000000", "ffffffff8100000g", "ffffffff8100000", "7fffffffffffffff", "ffffffff81:00000", "fffffffff8100000/", "@fffffff81000000", "`fffffff81000000", "Gfffffff81000000", "\xb0fffffff8100000"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		got, ok := parseHex(b)
+		want, err := strconv.ParseUint(string(b), 16, 64)
+		if ok != (err == nil && len(b) <= 16) || ok && got != want {
+			t.Fatalf("parseHex(%q) = %#x, %v; strconv: %#x, %v", b, got, ok, want, err)
 		}
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"slices"
+	"strings"
 	"unsafe"
 )
 
@@ -66,16 +67,122 @@ func ParseSystemMapBytes(data []byte, name string) (*Table, error) {
 	return parseBytes(data, name, systemMapFormat)
 }
 
+// ParseKallsymsBytesLike is ParseKallsymsBytes of a snapshot that is
+// likely prev's symbols at other addresses: another boot of the same
+// kernel, with KASLR. A campaign parses one per boot, some 150,000
+// lines each. As long as its lines are prev's symbols in prev's order,
+// as the kernel prints them, only their addresses are read; from the
+// first that is not (modules loaded in another order), the rest is
+// parsed. A snapshot that is prev's symbols throughout shares prev's
+// names. The table is the one ParseKallsymsBytes returns, either way.
+func ParseKallsymsBytesLike(data []byte, name string, prev *Table) (*Table, error) {
+	if prev == nil || prev.Format != kallsymsFormat.name || prev.BadLines > 0 {
+		return ParseKallsymsBytes(data, name)
+	}
+	lines, _ := room(data)
+	t := &Table{Name: name, Format: prev.Format, recs: make([]symRec, 0, min(lines, MaxSymbols))}
+	for j := range prev.recs {
+		addr, n, ok := prev.sameSymbol(int32(j), data)
+		if !ok || n < len(data) && data[n] != '\n' {
+			break
+		}
+		r := prev.recs[j]
+		if r.addr = addr; addr == 0 {
+			t.ZeroAddrs++
+		}
+		t.recs = append(t.recs, r)
+		data = data[min(n+1, len(data)):]
+	}
+	if len(t.recs) == len(prev.recs) && len(data) == 0 && t.ZeroAddrs < len(t.recs) {
+		t.names, t.raw, t.modules = prev.names, prev.raw, prev.modules
+		t.index()
+		return t, nil
+	}
+	p, ok := prev.parserAfter(t, data)
+	if !ok {
+		return ParseKallsymsBytes(data, name)
+	}
+	return p.parseRest(data)
+}
+
+// parserAfter returns a parser that has read t's symbols, the first of
+// prev's at other addresses, to read rest, the rest of a snapshot, its
+// names given room in the parser's. A parse
+// keeps names and modules in the order their lines come, so prev's
+// first names and modules are those of t's. It fails if a module name
+// among them was escaped, which the parser's map knows by its bytes in
+// the file.
+func (prev *Table) parserAfter(t *Table, rest []byte) (*parser, bool) {
+	k := len(t.recs)
+	mods, nameEnd := 1, 0
+	if k > 0 {
+		r := &t.recs[k-1]
+		nameEnd = int(r.name) + int(r.nameLen)
+		for i := range t.recs {
+			mods = max(mods, int(t.recs[i].module)+1)
+		}
+	}
+	p := &parser{f: kallsymsFormat, t: t, line: k, modules: make(map[string]uint32, mods)}
+	t.modules = slices.Clone(prev.modules[:mods])
+	for i, m := range t.modules {
+		if strings.Contains(m, `\x`) {
+			return nil, false
+		}
+		p.modules[m] = uint32(i)
+	}
+	_, restNames := room(rest)
+	p.names = append(make([]byte, 0, nameEnd+restNames), prev.names[:nameEnd]...)
+	for id, raw := range prev.raw {
+		if int(id) < k {
+			if t.raw == nil {
+				t.raw = map[int32]string{}
+			}
+			t.raw[id] = raw
+		}
+	}
+	return p, true
+}
+
+// sameSymbol reports whether data starts with symbol id's line as a
+// kernel prints it, at an address of 16 hex digits, and returns the
+// address and the line's length.
+func (t *Table) sameSymbol(id int32, data []byte) (addr uint64, n int, ok bool) {
+	const digits = 16
+	r := &t.recs[id]
+	name := t.name(r)
+	if t.raw != nil {
+		name = t.RawName(id)
+	}
+	n = digits + 3 + len(name)
+	if len(data) < n || data[digits] != ' ' || data[digits+1] != r.typ || data[digits+2] != ' ' || string(data[digits+3:n]) != name {
+		return 0, 0, false
+	}
+	if addr, ok = parseHex(data[:digits]); !ok {
+		return 0, 0, false
+	}
+	if r.module == 0 {
+		return addr, n, true
+	}
+	m := t.modules[r.module]
+	end := n + 3 + len(m)
+	return addr, end, len(data) >= end && data[n] == '\t' && data[n+1] == '[' && string(data[n+2:end-1]) == m && data[end-1] == ']'
+}
+
 // canonicalOther is what a canonical line holds besides its name: a
 // 64-bit address, the type between two spaces, and the newline.
 const canonicalOther = 16 + 3 + 1
 
 func parseBytes(data []byte, name string, f format) (*Table, error) {
-	lines := bytes.Count(data, []byte{'\n'})
-	if len(data) > 0 && data[len(data)-1] != '\n' {
-		lines++ // an estimate one line over leaves the names' room one name short, and doubles it
-	}
-	p := newParser(name, f, min(lines, MaxSymbols), max(len(data)-canonicalOther*lines, 0))
+	p := newParser(name, f)
+	return p.parseRest(data)
+}
+
+// parseRest parses the lines of data after those read, and finishes
+// the table. Its symbols and names get room for the lines of data.
+func (p *parser) parseRest(data []byte) (*Table, error) {
+	lines, nameBytes := room(data)
+	p.t.recs = slices.Grow(p.t.recs, min(lines, MaxSymbols-len(p.t.recs)))
+	p.names = slices.Grow(p.names, nameBytes)
 	// Cut as the reader's lineSplitter cuts, without a Scanner's copy
 	// of every line: a line of MaxLineLen bytes or more is long.
 	for len(data) > 0 {
@@ -93,6 +200,16 @@ func parseBytes(data []byte, name string, f format) (*Table, error) {
 	return p.finish()
 }
 
+// room returns how many lines data holds, and about how many bytes of
+// names: all that is not the rest of a canonical line.
+func room(data []byte) (lines, nameBytes int) {
+	lines = bytes.Count(data, []byte{'\n'})
+	if len(data) > 0 && data[len(data)-1] != '\n' {
+		lines++ // an estimate one line over leaves the names' room one name short, and doubles it
+	}
+	return lines, max(len(data)-canonicalOther*lines, 0)
+}
+
 // parser holds the state of one parse.
 type parser struct {
 	f       format
@@ -106,17 +223,16 @@ type parser struct {
 	line       int
 }
 
-func newParser(name string, f format, symbols, nameBytes int) *parser {
+func newParser(name string, f format) *parser {
 	return &parser{
 		f:       f,
-		t:       &Table{Name: name, Format: f.name, modules: []string{""}, recs: make([]symRec, 0, symbols)},
-		names:   make([]byte, 0, nameBytes),
+		t:       &Table{Name: name, Format: f.name, modules: []string{""}},
 		modules: map[string]uint32{"": 0},
 	}
 }
 
 func parse(r io.Reader, name string, f format) (*Table, error) {
-	p := newParser(name, f, 0, 0)
+	p := newParser(name, f)
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, MaxLineLen), MaxLineLen)
 	var ls lineSplitter
@@ -408,8 +524,14 @@ func split(line []byte, out *[4][]byte) int {
 }
 
 // parseHex reads 1 to 16 hex digits without allocating, unlike
-// strconv.ParseUint(string(b), 16, 64), and without a branch a digit.
+// strconv.ParseUint(string(b), 16, 64): the 16 of a kernel address
+// eight at a time, others without a branch a digit.
 func parseHex(b []byte) (uint64, bool) {
+	if len(b) == 16 {
+		hi, okHi := hex8(binary.LittleEndian.Uint64(b))
+		lo, okLo := hex8(binary.LittleEndian.Uint64(b[8:]))
+		return hi<<32 | lo, okHi && okLo
+	}
 	if len(b) == 0 || len(b) > 16 {
 		return 0, false
 	}
@@ -421,6 +543,23 @@ func parseHex(b []byte) (uint64, bool) {
 		v = v<<4 | uint64(d&0xf)
 	}
 	return v, bad < 0x10
+}
+
+// hex8 reads eight hex digits, the first in the lowest byte of w.
+func hex8(w uint64) (uint64, bool) {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	// Each byte's top bit says whether it lies in [lo, hi], for bytes
+	// below 0x80: adding 0x80-lo sets it from lo up, adding 0x7f-hi
+	// from above hi up, and neither carries into the next byte.
+	in := func(lo, hi uint64) uint64 { return (w + ones*(0x80-lo)) &^ (w + ones*(0x7f-hi)) & highs }
+	ok := w&highs == 0 && in('0', '9')|in('a', 'f')|in('A', 'F') == highs
+	// A letter has bit 6 set: its low nibble plus 9 is its value.
+	w = w&(ones*0x0f) + (w>>6)&ones*9
+	// Gather the nibbles, the first the most significant: pairs into
+	// bytes, bytes into 16 bits, then the two halves.
+	w = (w&0x000f000f000f000f)<<4 | (w>>8)&0x000f000f000f000f
+	w = (w&0x000000ff000000ff)<<8 | (w>>16)&0x000000ff000000ff
+	return (w&0xffff)<<16 | (w>>32)&0xffff, ok
 }
 
 // hexDigit holds each hex digit's value, and 0xff for other bytes.

@@ -3,9 +3,13 @@ package symbolize
 import (
 	"errors"
 	"io"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"testing/iotest"
+	"unsafe"
 )
 
 func TestParseFixtures(t *testing.T) {
@@ -169,5 +173,42 @@ func TestOverlong(t *testing.T) {
 					tab.BadLines, tab.Len(), last, tab.FirstBad, tt.bad, tt.syms, tt.lastSymName, tt.firstBadAt)
 			}
 		})
+	}
+}
+
+// Another boot of the same kernel, its symbols moved by KASLR, is read
+// through the guide's names; a boot whose modules loaded in another
+// order is parsed in full. Both give the table a parse alone gives.
+func TestParseKallsymsLike(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata", "boot0.kallsyms"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	prev, err := ParseKallsymsBytes(data, "boot0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(data), "\n")
+	first := slices.IndexFunc(lines, func(l string) bool { return strings.Contains(l, "\t[") })
+	reordered := slices.Concat(lines[:first], lines[first+1:], lines[first:first+1])
+	for _, c := range []struct {
+		name   string
+		data   []byte
+		shares bool
+	}{
+		{"shifted", shifted(data, 0x1e00000), true},
+		{"same", data, true},
+		{"modules reordered", shifted([]byte(strings.Join(reordered, "")), 0x1e00000), false},
+		{"one more line", append(shifted(data, 0x1e00000), "ffffffffc0f00000 t extra\t[m]\n"...), false},
+	} {
+		got, err := ParseKallsymsBytesLike(c.data, "boot1", prev)
+		want, wantErr := ParseKallsymsBytes(c.data, "boot1")
+		if err != nil || wantErr != nil || !sameTable(got, want) {
+			t.Errorf("%s: the guided parse differs from the parse alone (%v, %v)", c.name, err, wantErr)
+			continue
+		}
+		if shares := unsafe.StringData(got.names) == unsafe.StringData(prev.names); shares != c.shares {
+			t.Errorf("%s: names shared with the guide: %v, want %v", c.name, shares, c.shares)
+		}
 	}
 }
