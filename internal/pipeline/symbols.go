@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"weak"
 
 	"github.com/kdf-tools/kdf/ingest"
 	"github.com/kdf-tools/kdf/ingest/source"
@@ -72,6 +73,10 @@ type symbolCache struct {
 	sums        map[*source.Snapshot]*snapshotSum // every snapshot met: its content
 	entries     map[symbolKey]*cachedTable
 	recent      recency[symbolKey] // the parsed tables kept
+	// guide is the last kallsyms parsed: with KASLR, the next boot's is
+	// most likely its symbols at other addresses
+	// (symbolize.ParseKallsymsBytesLike). Weak: it keeps no table.
+	guide weak.Pointer[symbolize.Table]
 }
 
 // maxParsedTables is how many parsed tables the symbolCache keeps: the
@@ -176,8 +181,13 @@ func (c *symbolCache) entry(key symbolKey, s *source.Snapshot, read *bytes.Buffe
 	c.recent.use(key)
 	c.mu.Unlock()
 	e.once.Do(func() {
-		e.table, e.err = parseSnapshot(s, read)
+		e.table, e.err = parseSnapshot(s, read, c.lastKallsyms())
 		if e.err == nil {
+			if s.Kind == source.KindKallsyms {
+				c.mu.Lock()
+				c.guide = weak.Make(e.table)
+				c.mu.Unlock()
+			}
 			c.keep(key)
 			if c.parsed != nil {
 				c.parsed(e.table)
@@ -185,6 +195,13 @@ func (c *symbolCache) entry(key symbolKey, s *source.Snapshot, read *bytes.Buffe
 		}
 	})
 	return e
+}
+
+// lastKallsyms returns the kallsyms table last parsed, if it lives.
+func (c *symbolCache) lastKallsyms() *symbolize.Table {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.guide.Value()
 }
 
 // unshare ends the sharing of content key, whose table e has a problem
@@ -265,8 +282,9 @@ func (r *recency[K]) add(k K, max int) (out K, full bool) {
 
 // parseSnapshot parses the snapshot from read, its content, or from
 // the snapshot read into memory, a buffer the parses of a process
-// share, so that the table is made at its size.
-func parseSnapshot(s *source.Snapshot, read *bytes.Buffer) (*symbolize.Table, error) {
+// share, so that the table is made at its size; a kallsyms with guide,
+// another boot's table, as the likely shape of its lines.
+func parseSnapshot(s *source.Snapshot, read *bytes.Buffer, guide *symbolize.Table) (*symbolize.Table, error) {
 	if s.Err != nil {
 		return nil, s.Err
 	}
@@ -281,7 +299,7 @@ func parseSnapshot(s *source.Snapshot, read *bytes.Buffer) (*symbolize.Table, er
 	if s.Kind == source.KindSystemMap {
 		return symbolize.ParseSystemMapBytes(read.Bytes(), s.String())
 	}
-	return symbolize.ParseKallsymsBytes(read.Bytes(), s.String())
+	return symbolize.ParseKallsymsBytesLike(read.Bytes(), s.String(), guide)
 }
 
 // readSnapshot reads s into a buffer of snapshotBufs.

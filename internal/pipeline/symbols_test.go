@@ -379,3 +379,35 @@ func TestSymbolCachePrefetch(t *testing.T) {
 		t.Error("a second parse ran ahead beside the first")
 	}
 }
+
+// A boot's kallsyms is parsed with the last one parsed as its guide:
+// another boot's KASLR moved every address, and the table is the one
+// its bytes alone give.
+func TestSymbolCacheGuided(t *testing.T) {
+	const boot0 = "0000000000000000 A fixed_percpu_data\nffffffff81000000 T _text\nffffffff81000100 T f\nffffffffc0001000 t m\t[mod]\n"
+	const boot1 = "0000000000000000 A fixed_percpu_data\nffffffff9e000000 T _text\nffffffff9e000100 T f\nffffffffc7003000 t m\t[mod]\n"
+	snaps := bootSnapshots(t, []string{boot0, boot1})
+	var c symbolCache
+	for i, s := range snaps {
+		e, err := c.table(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := symbolize.ParseKallsymsBytes([]byte([]string{boot0, boot1}[i]), s.String())
+		must(t, err)
+		if c.lastKallsyms() != e.table {
+			t.Errorf("boot %d: not the guide of the next", i)
+		}
+		for id := range int32(want.Len()) {
+			got, w := e.table.Symbol(id), want.Symbol(id)
+			if got != w {
+				t.Errorf("boot %d: symbol %d is %+v, want %+v", i, id, got, w)
+			}
+			gf, gok := e.table.Lookup(w.Addr + 4)
+			wf, wok := want.Lookup(w.Addr + 4)
+			if gf != wf || gok != wok {
+				t.Errorf("boot %d: Lookup(%#x) = %+v, %v; want %+v, %v", i, w.Addr+4, gf, gok, wf, wok)
+			}
+		}
+	}
+}
