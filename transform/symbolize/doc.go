@@ -19,6 +19,14 @@
 // A System.map (ParseSystemMap) has the same three fields, no modules,
 // and link-time addresses, the ones in vmlinux.
 //
+// A campaign holds one snapshot per boot, each 120,000 to 200,000 lines.
+// ParseKallsymsBytes parses one held in memory. Boots of one kernel with
+// KASLR print the same lines at other addresses, so
+// ParseKallsymsBytesLike reads a snapshot against the table of another
+// boot: while the lines are that table's symbols in its order, it reads
+// only their addresses, and it parses the rest. The result is the table
+// ParseKallsymsBytes returns.
+//
 // Lines that do not parse are counted and skipped (Table.BadLines,
 // Table.FirstBad); a file without one valid symbol is an error. Names
 // are given out as valid UTF-8, bytes that are not escaped as \xNN;
