@@ -55,11 +55,12 @@ func loadOverrides(cfg Config) (*tables, error) {
 
 // symbolCache parses each snapshot found in the sources once, for all
 // workers. A campaign has a kallsyms per boot, thousands of them, a
-// real one 120,000 to 200,000 lines: some 40 ms to parse and megabytes
-// to hold. Without KASLR (syzkaller's recommended configuration) they
-// are the same bytes boot after boot, so a snapshot is known by the
-// SHA-256 of its content, and one parsed table serves every snapshot of
-// the same content. The cache keeps the maxParsedTables tables last
+// real one 120,000 to 200,000 lines: some 20-30 ms to parse and
+// megabytes to hold. Without KASLR (syzkaller's recommended
+// configuration) they are the same bytes boot after boot, so a snapshot
+// is known by the SHA-256 of its content, and one parsed table serves
+// every snapshot of the same content. With KASLR, a boot's is parsed
+// against the last one parsed (guide). The cache keeps the maxParsedTables tables last
 // asked for and forgets older ones, which the walk, going directory by
 // directory, has left behind (one asked for again is parsed again). A
 // snapshot that cannot serve, or whose table has a problem to report
