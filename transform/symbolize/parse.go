@@ -79,8 +79,8 @@ func ParseKallsymsBytesLike(data []byte, name string, prev *Table) (*Table, erro
 	if prev == nil || prev.Format != kallsymsFormat.name || prev.BadLines > 0 {
 		return ParseKallsymsBytes(data, name)
 	}
-	lines, _ := room(data)
-	t := &Table{Name: name, Format: prev.Format, recs: make([]symRec, 0, min(lines, MaxSymbols))}
+	symbols, _ := room(data)
+	t := &Table{Name: name, Format: prev.Format, recs: make([]symRec, 0, symbols)}
 	for j := range prev.recs {
 		addr, n, ok := prev.sameSymbol(int32(j), data)
 		if !ok || n < len(data) && data[n] != '\n' {
@@ -180,8 +180,8 @@ func parseBytes(data []byte, name string, f format) (*Table, error) {
 // parseRest parses the lines of data after those read, and finishes
 // the table. Its symbols and names get room for the lines of data.
 func (p *parser) parseRest(data []byte) (*Table, error) {
-	lines, nameBytes := room(data)
-	p.t.recs = slices.Grow(p.t.recs, min(lines, MaxSymbols-len(p.t.recs)))
+	symbols, nameBytes := room(data)
+	p.t.recs = slices.Grow(p.t.recs, min(symbols, MaxSymbols-len(p.t.recs)))
 	p.names = slices.Grow(p.names, nameBytes)
 	// Cut as the reader's lineSplitter cuts, without a Scanner's copy
 	// of every line: a line of MaxLineLen bytes or more is long.
@@ -200,14 +200,17 @@ func (p *parser) parseRest(data []byte) (*Table, error) {
 	return p.finish()
 }
 
-// room returns how many lines data holds, and about how many bytes of
-// names: all that is not the rest of a canonical line.
-func room(data []byte) (lines, nameBytes int) {
-	lines = bytes.Count(data, []byte{'\n'})
+// room returns about how many symbols data holds, and how many bytes of
+// names: all that is not the rest of a canonical line. Symbols are
+// counted by lines, but no more than canonical lines fit: a file of
+// blank lines (64 MiB may be read) would otherwise make room for
+// millions of symbols it does not hold.
+func room(data []byte) (symbols, nameBytes int) {
+	lines := bytes.Count(data, []byte{'\n'})
 	if len(data) > 0 && data[len(data)-1] != '\n' {
 		lines++ // an estimate one line over leaves the names' room one name short, and doubles it
 	}
-	return lines, max(len(data)-canonicalOther*lines, 0)
+	return min(lines, len(data)/(canonicalOther+1), MaxSymbols), max(len(data)-canonicalOther*lines, 0)
 }
 
 // parser holds the state of one parse.
