@@ -312,6 +312,12 @@ var hostileCases = []hostileCase{
 		files:   one("kallsyms", []byte{}),
 		rejects: []wantReject{{"kallsyms", "bad_symbols", "no valid symbols in 0 lines"}},
 		runs:    goodRuns(unsymbolized("no valid symbols"))},
+	{dir: "kallsyms-blank-lines", what: "kallsyms of 16 MiB of empty lines, for which a parse that made room by its lines would make room for 16 million symbols",
+		build: func(t *testing.T, src, _ string) {
+			must(t, os.WriteFile(filepath.Join(src, "kallsyms"), bytes.Repeat([]byte{'\n'}, 16<<20), 0o644))
+		},
+		rejects: []wantReject{{"kallsyms", "bad_symbols", "no valid symbols in 16777216 lines"}},
+		runs:    goodRuns(unsymbolized("no valid symbols"))},
 	{dir: "kallsyms-duplicates", what: "kallsyms with every line twice and vfs_write also at a second address",
 		files: func(g *corpus) map[string][]byte {
 			var b []byte

@@ -78,6 +78,11 @@ type symbolCache struct {
 	// most likely its symbols at other addresses
 	// (symbolize.ParseKallsymsBytesLike). Weak: it keeps no table.
 	guide weak.Pointer[symbolize.Table]
+	// bufs hold snapshots being read: a boot's kallsyms is some
+	// megabytes, read once per boot. Not a sync.Pool, which every
+	// collection empties: under the heap limit, several run per boot.
+	// The ingest's own, so that what it keeps goes with it.
+	bufs bufferList
 }
 
 // maxParsedTables is how many parsed tables the symbolCache keeps: the
@@ -126,9 +131,9 @@ func (c *symbolCache) table(s *source.Snapshot) (*cachedTable, error) {
 	// table: a file changed in between cannot give its content's key
 	// another content's table.
 	var read *bytes.Buffer
-	ss.once.Do(func() { ss.key, read = snapshotKey(s) })
+	ss.once.Do(func() { ss.key, read = c.snapshotKey(s) })
 	if read != nil {
-		defer snapshotBufs.give(read)
+		defer c.bufs.give(read)
 	}
 	c.mu.Lock()
 	key := ss.key
@@ -182,7 +187,7 @@ func (c *symbolCache) entry(key symbolKey, s *source.Snapshot, read *bytes.Buffe
 	c.recent.use(key)
 	c.mu.Unlock()
 	e.once.Do(func() {
-		e.table, e.err = parseSnapshot(s, read, c.lastKallsyms())
+		e.table, e.err = c.parseSnapshot(s, read, c.lastKallsyms())
 		if e.err == nil {
 			if s.Kind == source.KindKallsyms {
 				c.mu.Lock()
@@ -234,14 +239,14 @@ func clean(t *symbolize.Table) bool {
 }
 
 // snapshotKey reads a snapshot and hashes its content, and returns what
-// it read, to be given back to snapshotBufs; one that cannot be read is
+// it read, to be given back to c.bufs; one that cannot be read is
 // its own key (parsing it reports why).
-func snapshotKey(s *source.Snapshot) (symbolKey, *bytes.Buffer) {
+func (c *symbolCache) snapshotKey(s *source.Snapshot) (symbolKey, *bytes.Buffer) {
 	own := symbolKey{own: s}
 	if s.Err != nil {
 		return own, nil
 	}
-	b, err := readSnapshot(s)
+	b, err := c.readSnapshot(s)
 	if err != nil {
 		return own, nil
 	}
@@ -285,16 +290,16 @@ func (r *recency[K]) add(k K, max int) (out K, full bool) {
 // the snapshot read into memory, a buffer the parses of a process
 // share, so that the table is made at its size; a kallsyms with guide,
 // another boot's table, as the likely shape of its lines.
-func parseSnapshot(s *source.Snapshot, read *bytes.Buffer, guide *symbolize.Table) (*symbolize.Table, error) {
+func (c *symbolCache) parseSnapshot(s *source.Snapshot, read *bytes.Buffer, guide *symbolize.Table) (*symbolize.Table, error) {
 	if s.Err != nil {
 		return nil, s.Err
 	}
 	if read == nil {
-		b, err := readSnapshot(s)
+		b, err := c.readSnapshot(s)
 		if err != nil {
 			return nil, err
 		}
-		defer snapshotBufs.give(b)
+		defer c.bufs.give(b)
 		read = b
 	}
 	if s.Kind == source.KindSystemMap {
@@ -303,26 +308,21 @@ func parseSnapshot(s *source.Snapshot, read *bytes.Buffer, guide *symbolize.Tabl
 	return symbolize.ParseKallsymsBytesLike(read.Bytes(), s.String(), guide)
 }
 
-// readSnapshot reads s into a buffer of snapshotBufs.
-func readSnapshot(s *source.Snapshot) (*bytes.Buffer, error) {
+// readSnapshot reads s into a buffer of c.bufs.
+func (c *symbolCache) readSnapshot(s *source.Snapshot) (*bytes.Buffer, error) {
 	r, err := s.Open()
 	if err != nil {
 		return nil, err
 	}
 	defer r.Close()
-	b := snapshotBufs.take()
+	b := c.bufs.take()
 	b.Grow(int(s.Size) + bytes.MinRead) // ReadFrom grows a buffer with less room than MinRead
 	if _, err := b.ReadFrom(r); err != nil {
-		snapshotBufs.give(b)
+		c.bufs.give(b)
 		return nil, err
 	}
 	return b, nil
 }
-
-// snapshotBufs hold snapshots being parsed: a boot's kallsyms is some
-// megabytes, read once per boot. Not a sync.Pool, which every
-// collection empties: under the heap limit, several run per boot.
-var snapshotBufs bufferList
 
 // bufferList lends buffers, keeping those given back (at most
 // maxSpareBuffers).
