@@ -60,13 +60,13 @@ func loadOverrides(cfg Config) (*tables, error) {
 // configuration) they are the same bytes boot after boot, so a snapshot
 // is known by the SHA-256 of its content, and one parsed table serves
 // every snapshot of the same content. With KASLR, a boot's is parsed
-// against the last one parsed (guide). The cache keeps the maxParsedTables tables last
-// asked for and forgets older ones, which the walk, going directory by
-// directory, has left behind (one asked for again is parsed again). A
-// snapshot that cannot serve, or whose table has a problem to report
-// (lines skipped, no _text), is parsed for itself, so that its problem
-// names its own file; one that cannot serve is kept without a table, so
-// that its problem is reported once.
+// against the last one parsed (guide). The cache keeps the
+// maxParsedTables tables last asked for and forgets older ones, which
+// the walk, going directory by directory, has left behind (one asked
+// for again is parsed again). A snapshot that cannot serve, or whose
+// table has a problem to report (lines skipped, no _text), is parsed
+// for itself, so that its problem names its own file; one that cannot
+// serve is kept without a table, so that its problem is reported once.
 type symbolCache struct {
 	parsed      func(*symbolize.Table) // told of each table parsed, when set
 	prefetching atomic.Bool            // a snapshot is being parsed ahead of the workers
@@ -287,9 +287,9 @@ func (r *recency[K]) add(k K, max int) (out K, full bool) {
 }
 
 // parseSnapshot parses the snapshot from read, its content, or from
-// the snapshot read into memory, a buffer the parses of a process
-// share, so that the table is made at its size; a kallsyms with guide,
-// another boot's table, as the likely shape of its lines.
+// the snapshot read into one of c.bufs, so that the table is made at
+// its size; a kallsyms with guide, another boot's table, as the likely
+// shape of its lines.
 func (c *symbolCache) parseSnapshot(s *source.Snapshot, read *bytes.Buffer, guide *symbolize.Table) (*symbolize.Table, error) {
 	if s.Err != nil {
 		return nil, s.Err
