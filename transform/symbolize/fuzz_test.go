@@ -109,7 +109,8 @@ func seedFuzz(f *testing.F, rest ...any) {
 	seeds = append(seeds,
 		[]byte("ffffffff81000000 T _text\nffffffff81000000 d x\nffffffff81000000 w y\n"),
 		[]byte("ffffffffffffffff T top\n0000000000000001 t low\t[m]\n"),
-		[]byte("ffffffff81000000 T _ZN3foo4b\xffar3bazE\nffffffff81000010 t x\x1b\t[m\xfe]\n"))
+		[]byte("ffffffff81000000 T _ZN3foo4b\xffar3bazE\nffffffff81000010 t x\x1b\t[m\xfe]\n"),
+		[]byte("ffffffff81000000 T _text\nffffffffc0001000 t f\t[m\\x41]\n"))
 	for _, b := range seeds {
 		f.Add(append([]any{b}, rest...)...)
 	}

@@ -8,7 +8,6 @@ import (
 	"io"
 	"math"
 	"slices"
-	"strings"
 	"unsafe"
 )
 
@@ -79,8 +78,7 @@ func ParseKallsymsBytesLike(data []byte, name string, prev *Table) (*Table, erro
 	if prev == nil || prev.Format != kallsymsFormat.name || prev.BadLines > 0 {
 		return ParseKallsymsBytes(data, name)
 	}
-	symbols, _ := room(data)
-	t := &Table{Name: name, Format: prev.Format, recs: make([]symRec, 0, symbols)}
+	t := &Table{Name: name, Format: prev.Format, recs: make([]symRec, 0, len(prev.recs))}
 	for j := range prev.recs {
 		addr, n, ok := prev.sameSymbol(int32(j), data)
 		if !ok || n < len(data) && data[n] != '\n' {
@@ -98,21 +96,16 @@ func ParseKallsymsBytesLike(data []byte, name string, prev *Table) (*Table, erro
 		t.index()
 		return t, nil
 	}
-	p, ok := prev.parserAfter(t, data)
-	if !ok {
-		return ParseKallsymsBytes(data, name)
-	}
-	return p.parseRest(data)
+	return prev.parserAfter(t, data).parseRest(data)
 }
 
 // parserAfter returns a parser that has read t's symbols, the first of
 // prev's at other addresses, to read rest, the rest of a snapshot, its
-// names given room in the parser's. A parse
-// keeps names and modules in the order their lines come, so prev's
-// first names and modules are those of t's. It fails if a module name
-// among them was escaped, which the parser's map knows by its bytes in
-// the file.
-func (prev *Table) parserAfter(t *Table, rest []byte) (*parser, bool) {
+// names given room in the parser's. A parse keeps names and modules in
+// the order their lines come, so prev's first names and modules are
+// those of t's. The parser's map knows a module by its bytes in the
+// file, which are the name prev keeps: sameSymbol compared them.
+func (prev *Table) parserAfter(t *Table, rest []byte) *parser {
 	k := len(t.recs)
 	mods, nameEnd := 1, 0
 	if k > 0 {
@@ -125,9 +118,6 @@ func (prev *Table) parserAfter(t *Table, rest []byte) (*parser, bool) {
 	p := &parser{f: kallsymsFormat, t: t, line: k, modules: make(map[string]uint32, mods)}
 	t.modules = slices.Clone(prev.modules[:mods])
 	for i, m := range t.modules {
-		if strings.Contains(m, `\x`) {
-			return nil, false
-		}
 		p.modules[m] = uint32(i)
 	}
 	_, restNames := room(rest)
@@ -140,7 +130,7 @@ func (prev *Table) parserAfter(t *Table, rest []byte) (*parser, bool) {
 			t.raw[id] = raw
 		}
 	}
-	return p, true
+	return p
 }
 
 // sameSymbol reports whether data starts with symbol id's line as a

@@ -201,14 +201,29 @@ func TestParseKallsymsLike(t *testing.T) {
 		{"modules reordered", shifted([]byte(strings.Join(reordered, "")), 0x1e00000), false},
 		{"one more line", append(shifted(data, 0x1e00000), "ffffffffc0f00000 t extra\t[m]\n"...), false},
 	} {
-		got, err := ParseKallsymsBytesLike(c.data, "boot1", prev)
-		want, wantErr := ParseKallsymsBytes(c.data, "boot1")
-		if err != nil || wantErr != nil || !sameTable(got, want) {
-			t.Errorf("%s: the guided parse differs from the parse alone (%v, %v)", c.name, err, wantErr)
-			continue
-		}
-		if shares := unsafe.StringData(got.names) == unsafe.StringData(prev.names); shares != c.shares {
-			t.Errorf("%s: names shared with the guide: %v, want %v", c.name, shares, c.shares)
-		}
+		checkLike(t, c.name, c.data, prev, c.shares)
+	}
+	// A module named with a literal \x, as an escaped name reads: its
+	// bytes in the file are the name the guide keeps.
+	literal := []byte("ffffffff81000000 T _text\nffffffffc0001000 t f\t[m\\x41]\n")
+	prev, err = ParseKallsymsBytes(literal, "boot0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkLike(t, "a module named \\x41, then one more line", append(shifted(literal, 0x1000), "ffffffffc0002000 t g\t[n]\n"...), prev, false)
+}
+
+// checkLike parses data with prev as its guide and holds the table to
+// the parse of data alone, and to sharing prev's names or not.
+func checkLike(t *testing.T, name string, data []byte, prev *Table, shares bool) {
+	t.Helper()
+	got, err := ParseKallsymsBytesLike(data, "boot1", prev)
+	want, wantErr := ParseKallsymsBytes(data, "boot1")
+	if err != nil || wantErr != nil || !sameTable(got, want) {
+		t.Errorf("%s: the guided parse differs from the parse alone (%v, %v)", name, err, wantErr)
+		return
+	}
+	if got := unsafe.StringData(got.names) == unsafe.StringData(prev.names); got != shares {
+		t.Errorf("%s: names shared with the guide: %v, want %v", name, got, shares)
 	}
 }
