@@ -247,13 +247,13 @@ func (t *Table) index() {
 		}
 		if n := len(t.addrs); n > 0 && t.addrs[n-1] == k.addr {
 			if k.pref < bestPref {
-				bestPref, t.best[n-1] = k.pref, int32(k.pref&(1<<idBits-1))
+				bestPref, t.best[n-1] = k.pref, k.id()
 			}
 			continue
 		}
 		bestPref = k.pref
 		t.addrs = append(t.addrs, k.addr)
-		t.best = append(t.best, int32(k.pref&(1<<idBits-1)))
+		t.best = append(t.best, k.id())
 	}
 }
 
@@ -276,6 +276,9 @@ type indexKey struct {
 	addr uint64
 	pref uint32
 }
+
+// id is the symbol's ID, below its rank in pref.
+func (k indexKey) id() int32 { return int32(k.pref & (1<<idBits - 1)) }
 
 // idBits holds any symbol ID (below MaxSymbols).
 const idBits = 24
